@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kipc: the one place where kernel API differences are handled.
+ *
+ * "kipc_config.h" is written for each kernel by kmod/probe.sh, which
+ * configure runs: every HAVE_* below is the result of compiling a tiny module
+ * against that kernel, never a version comparison.  No other file of the
+ * module tests HAVE_* or the kernel version.
+ */
+#ifndef _KIPC_COMPAT_H
+#define _KIPC_COMPAT_H
+
+#include "kipc_config.h"
+
+#include <linux/mm.h>
+
+/* vm_flags became read-only in 6.3; its setters appeared then. */
+#ifndef HAVE_VM_FLAGS_SET
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void vm_flags_clear(struct vm_area_struct *vma,
+				  vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
+#endif
+
+/*
+ * A driver can have its pending uring_cmd cancelled only since 6.7
+ * (io_uring_cmd_mark_cancelable()); kipc's async strong operations need it.
+ */
+#ifdef HAVE_IO_URING_CMD_MARK_CANCELABLE
+#define KIPC_HAVE_URING_CMD_CANCEL 1
+#else
+#define KIPC_HAVE_URING_CMD_CANCEL 0
+#endif
+
+#endif /* _KIPC_COMPAT_H */

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kipc: the /dev/kipc misc device, its ioctl dispatch and the module's
+ * limits.
+ *
+ * Locking: the limits are module parameters, read with READ_ONCE() because
+ * root may change them at any time through sysfs; nothing else here holds
+ * state.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/nospec.h>
+#include <linux/uaccess.h>
+
+#include "kipc_internal.h"
+
+/* Hard upper bounds of the limits; the parameters may be set below them. */
+#define KIPC_OBJECTS_HARD	(1U << 20)
+#define KIPC_MSGSIZE_HARD	(1U << 20)
+#define KIPC_QUEUE_MSGS_HARD	(1U << 20)
+#define KIPC_SEM_VALUE_HARD	((1U << 31) - 1)
+
+static unsigned int max_objects = 4096;
+static unsigned int msgsize_max = 8192;
+static unsigned int queue_msgs_max = 4096;
+static unsigned int sem_value_max = 32767;
+static unsigned long long queue_bytes_max = 1ULL << 20;
+static unsigned long long user_bytes_max = 64ULL << 20;
+
+#define KIPC_UINT_PARAM(name, lo, hi, desc)                                  \
+static int param_set_##name(const char *val, const struct kernel_param *kp) \
+{                                                                            \
+	return param_set_uint_minmax(val, kp, lo, hi);                       \
+}                                                                            \
+static const struct kernel_param_ops param_ops_##name = {                   \
+	.set = param_set_##name,                                             \
+	.get = param_get_uint,                                               \
+};                                                                           \
+module_param_cb(name, &param_ops_##name, &name, 0644);                      \
+MODULE_PARM_DESC(name, desc)
+
+KIPC_UINT_PARAM(max_objects, 1, KIPC_OBJECTS_HARD,
+		"Most kipc objects that may exist at once, system-wide");
+KIPC_UINT_PARAM(msgsize_max, 1, KIPC_MSGSIZE_HARD,
+		"Largest message size in bytes");
+KIPC_UINT_PARAM(queue_msgs_max, 1, KIPC_QUEUE_MSGS_HARD,
+		"Largest queue capacity in messages");
+KIPC_UINT_PARAM(sem_value_max, 1, KIPC_SEM_VALUE_HARD,
+		"Largest semaphore value");
+
+static int param_set_bytes(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long v;
+	int ret;
+
+	ret = kstrtoull(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v < PAGE_SIZE || v > (1ULL << 40))
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned long long *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops param_ops_bytes = {
+	.set = param_set_bytes,
+	.get = param_get_ullong,
+};
+
+module_param_cb(queue_bytes_max, &param_ops_bytes, &queue_bytes_max, 0644);
+MODULE_PARM_DESC(queue_bytes_max, "Largest queue capacity in bytes");
+module_param_cb(user_bytes_max, &param_ops_bytes, &user_bytes_max, 0644);
+MODULE_PARM_DESC(user_bytes_max,
+		 "Memory one user may have charged to kipc objects, in bytes");
+
+void kipc_limits_get(struct kipc_limits *lim)
+{
+	lim->max_objects = READ_ONCE(max_objects);
+	lim->msgsize_max = READ_ONCE(msgsize_max);
+	lim->queue_msgs_max = READ_ONCE(queue_msgs_max);
+	lim->sem_value_max = READ_ONCE(sem_value_max);
+	lim->queue_bytes_max = READ_ONCE(queue_bytes_max);
+	lim->user_bytes_max = READ_ONCE(user_bytes_max);
+}
+
+int kipc_ucmd_respond(struct kipc_ucmd *ucmd, size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
+		   struct file *file, unsigned int cmd, unsigned long arg)
+{
+	const struct kipc_ioctl_op *op;
+	union kipc_ioctl_buffer buf;
+	struct kipc_ucmd ucmd = {};
+	unsigned int nr;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != KIPC_IOC_TYPE)
+		return -ENOTTY;
+	nr = _IOC_NR(cmd);
+	if (nr >= nr_ops)
+		return -ENOTTY;
+	op = &ops[array_index_nospec(nr, nr_ops)];
+	/* The size bits of the number are not used: "size" is. */
+	if (!op->execute || _IOC_DIR(cmd) != _IOC_DIR(op->ioctl_num))
+		return -ENOTTY;
+
+	ucmd.file = file;
+	ucmd.ubuffer = (void __user *)arg;
+	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (ret)
+		return ret;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	if (WARN_ON_ONCE(op->size > sizeof(buf)))
+		return -EINVAL;
+
+	ucmd.cmd = &buf;
+	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (ret)
+		return ret;
+	return op->execute(&ucmd);
+}
+
+static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
+{
+	struct kipc_info *info = ucmd->cmd;
+	struct kipc_limits lim;
+
+	if (info->flags || info->__reserved)
+		return -EINVAL;
+
+	kipc_limits_get(&lim);
+	info->abi_version = KIPC_ABI_VERSION;
+	info->features = 0;
+	info->max_objects = lim.max_objects;
+	info->msgsize_max = lim.msgsize_max;
+	info->queue_msgs_max = lim.queue_msgs_max;
+	info->sem_value_max = lim.sem_value_max;
+	info->queue_bytes_max = lim.queue_bytes_max;
+	info->user_bytes_max = lim.user_bytes_max;
+	return kipc_ucmd_respond(ucmd, sizeof(*info));
+}
+
+static const struct kipc_ioctl_op kipc_dev_ops[] = {
+	KIPC_IOCTL_OP(KIPC_IOC_GET_INFO, kipc_cmd_get_info, struct kipc_info,
+		      user_bytes_max),
+};
+
+static long kipc_dev_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	return kipc_dispatch(kipc_dev_ops, ARRAY_SIZE(kipc_dev_ops), file, cmd,
+			     arg);
+}
+
+static const struct file_operations kipc_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = nonseekable_open,
+	.unlocked_ioctl = kipc_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice kipc_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = KIPC_DEVICE_NAME,
+	.fops = &kipc_dev_fops,
+	.mode = 0666,
+};
+
+static int __init kipc_init(void)
+{
+	int ret;
+
+	ret = misc_register(&kipc_misc);
+	if (ret) {
+		pr_err("cannot register /dev/%s: %d\n", KIPC_DEVICE_NAME, ret);
+		return ret;
+	}
+	pr_info("ABI %d ready on /dev/%s\n", KIPC_ABI_VERSION,
+		KIPC_DEVICE_NAME);
+	return 0;
+}
+
+static void __exit kipc_exit(void)
+{
+	misc_deregister(&kipc_misc);
+}
+
+module_init(kipc_init);
+module_exit(kipc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("kipc: FIFO message queues and strong counting semaphores");
+MODULE_AUTHOR("The kipc developers");

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * liblkipc: the device handle and KIPC_IOC_GET_INFO.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "lkipc.h"
+
+#define LKIPC_API __attribute__((visibility("default")))
+
+LKIPC_API int lkipc_open_path(struct lkipc *k, const char *path,
+			      unsigned int flags)
+{
+	int oflags = O_RDWR | O_CLOEXEC;
+	int fd;
+
+	if (!k || !path || (flags & ~LKIPC_OPEN_INHERIT))
+		return -EINVAL;
+	if (flags & LKIPC_OPEN_INHERIT)
+		oflags &= ~O_CLOEXEC;
+	fd = open(path, oflags);
+	if (fd < 0)
+		return -errno;
+	k->fd = fd;
+	k->flags = flags;
+	return 0;
+}
+
+LKIPC_API int lkipc_open(struct lkipc *k, unsigned int flags)
+{
+	return lkipc_open_path(k, LKIPC_DEFAULT_DEVICE, flags);
+}
+
+LKIPC_API void lkipc_close(struct lkipc *k)
+{
+	if (k && k->fd >= 0) {
+		close(k->fd);
+		k->fd = -1;
+	}
+}
+
+LKIPC_API int lkipc_get_info(struct lkipc *k, struct kipc_info *info)
+{
+	if (!k || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	if (ioctl(k->fd, KIPC_IOC_GET_INFO, info) < 0)
+		return -errno;
+	return 0;
+}
+
+LKIPC_API const char *lkipc_strerror(int err)
+{
+	return strerror(err < 0 ? -err : err);
+}

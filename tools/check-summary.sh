@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# check-summary.sh [--lint-failed 0|1] LABEL TEST...
+#
+# Add up the results Automake's TAP driver wrote for each TEST (TEST.trs;
+# a test that never ran counts as failed) and print one closing line:
+#   LABEL: N passed, N failed, N skipped
+# With --lint-failed, "make lint" counts as one more test.  Exits 1 if
+# anything failed.
+lint=
+if [ "$1" = --lint-failed ]; then
+	lint=$2
+	shift 2
+fi
+label=$1
+shift
+pass=0 fail=0 skip=0
+for t; do
+	trs=${t%.*}.trs
+	if [ ! -f "$trs" ]; then
+		fail=$((fail + 1))
+		continue
+	fi
+	p=$(grep -c '^:test-result: PASS' "$trs")
+	x=$(grep -c '^:test-result: XFAIL' "$trs")
+	s=$(grep -c '^:test-result: SKIP' "$trs")
+	f=$(grep -c '^:test-result: \(FAIL\|XPASS\|ERROR\)' "$trs")
+	pass=$((pass + p + x))
+	skip=$((skip + s))
+	fail=$((fail + f))
+done
+case $lint in
+0) pass=$((pass + 1)) ;;
+1) fail=$((fail + 1)) ;;
+esac
+echo "$label: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
