@@ -134,7 +134,9 @@ TEST_F(dev, limits_follow_parameters)
 	EXPECT_EQ(1234, info.msgsize_max);
 
 	EXPECT_EQ(-EINVAL, write_param("msgsize_max", "0"));
-	EXPECT_EQ(-EINVAL, write_param("msgsize_max", "99999999999"));
+	EXPECT_EQ(-EINVAL, write_param("msgsize_max", "2000000"));
+	EXPECT_EQ(-ERANGE, write_param("msgsize_max", "99999999999"));
+	EXPECT_EQ(-EINVAL, write_param("msgsize_max", "12abc"));
 	EXPECT_EQ(-EINVAL, write_param("queue_bytes_max", "1"));
 	EXPECT_EQ(-EINVAL, write_param("sem_value_max", "-1"));
 	EXPECT_EQ(1234, read_param("msgsize_max"));
