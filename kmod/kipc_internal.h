@@ -39,12 +39,12 @@ struct kipc_ucmd {
 struct kipc_ioctl_op {
 	unsigned int size;	/* sizeof the kernel's struct */
 	unsigned int min_size;	/* offsetofend of the last required field */
-	unsigned int ioctl_num;	/* the full ioctl number, for its direction */
+	unsigned int ioctl_num;	/* the ioctl number; its size bits are unused */
 	int (*execute)(struct kipc_ucmd *ucmd);
 };
 
 #define KIPC_IOCTL_OP(_ioctl, _fn, _struct, _last)                        \
-	[_IOC_NR(_ioctl)] = {                                              \
+	{                                                                  \
 		.size = sizeof(_struct) +                                  \
 			BUILD_BUG_ON_ZERO(sizeof(_struct) % 8 != 0),       \
 		.min_size = offsetofend(_struct, _last),                   \

@@ -13,16 +13,15 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/nospec.h>
 #include <linux/uaccess.h>
 
 #include "kipc_internal.h"
 
 /* Hard upper bounds of the limits; the parameters may be set below them. */
-#define KIPC_OBJECTS_HARD	(1U << 20)
-#define KIPC_MSGSIZE_HARD	(1U << 20)
-#define KIPC_QUEUE_MSGS_HARD	(1U << 20)
-#define KIPC_SEM_VALUE_HARD	((1U << 31) - 1)
+#define KIPC_OBJECTS_HARD	BIT(20)
+#define KIPC_MSGSIZE_HARD	BIT(20)
+#define KIPC_QUEUE_MSGS_HARD	BIT(20)
+#define KIPC_SEM_VALUE_HARD	(BIT(31) - 1)
 
 static unsigned int max_objects = 4096;
 static unsigned int msgsize_max = 8192;
@@ -31,26 +30,45 @@ static unsigned int sem_value_max = 32767;
 static unsigned long long queue_bytes_max = 1ULL << 20;
 static unsigned long long user_bytes_max = 64ULL << 20;
 
-#define KIPC_UINT_PARAM(name, lo, hi, desc)                                  \
-static int param_set_##name(const char *val, const struct kernel_param *kp) \
-{                                                                            \
-	return param_set_uint_minmax(val, kp, lo, hi);                       \
-}                                                                            \
-static const struct kernel_param_ops param_ops_##name = {                   \
-	.set = param_set_##name,                                             \
-	.get = param_get_uint,                                               \
-};                                                                           \
-module_param_cb(name, &param_ops_##name, &name, 0644);                      \
-MODULE_PARM_DESC(name, desc)
+static const struct {
+	const unsigned int *param;
+	unsigned int min, max;
+} kipc_uint_bounds[] = {
+	{ &max_objects, 1, KIPC_OBJECTS_HARD },
+	{ &msgsize_max, 1, KIPC_MSGSIZE_HARD },
+	{ &queue_msgs_max, 1, KIPC_QUEUE_MSGS_HARD },
+	{ &sem_value_max, 1, KIPC_SEM_VALUE_HARD },
+};
 
-KIPC_UINT_PARAM(max_objects, 1, KIPC_OBJECTS_HARD,
-		"Most kipc objects that may exist at once, system-wide");
-KIPC_UINT_PARAM(msgsize_max, 1, KIPC_MSGSIZE_HARD,
-		"Largest message size in bytes");
-KIPC_UINT_PARAM(queue_msgs_max, 1, KIPC_QUEUE_MSGS_HARD,
-		"Largest queue capacity in messages");
-KIPC_UINT_PARAM(sem_value_max, 1, KIPC_SEM_VALUE_HARD,
-		"Largest semaphore value");
+static int param_set_bounded_uint(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kipc_uint_bounds); i++)
+		if (kipc_uint_bounds[i].param == kp->arg)
+			return param_set_uint_minmax(val, kp,
+						     kipc_uint_bounds[i].min,
+						     kipc_uint_bounds[i].max);
+	WARN_ON_ONCE(1);
+	return -EINVAL;
+}
+
+static const struct kernel_param_ops param_ops_bounded_uint = {
+	.set = param_set_bounded_uint,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_objects, &param_ops_bounded_uint, &max_objects, 0644);
+MODULE_PARM_DESC(max_objects,
+		 "Most kipc objects that may exist at once, system-wide");
+module_param_cb(msgsize_max, &param_ops_bounded_uint, &msgsize_max, 0644);
+MODULE_PARM_DESC(msgsize_max, "Largest message size in bytes");
+module_param_cb(queue_msgs_max, &param_ops_bounded_uint, &queue_msgs_max,
+		0644);
+MODULE_PARM_DESC(queue_msgs_max, "Largest queue capacity in messages");
+module_param_cb(sem_value_max, &param_ops_bounded_uint, &sem_value_max, 0644);
+MODULE_PARM_DESC(sem_value_max, "Largest semaphore value");
 
 static int param_set_bytes(const char *val, const struct kernel_param *kp)
 {
@@ -101,17 +119,19 @@ long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
 	const struct kipc_ioctl_op *op;
 	union kipc_ioctl_buffer buf;
 	struct kipc_ucmd ucmd = {};
-	unsigned int nr;
 	int ret;
 
 	if (_IOC_TYPE(cmd) != KIPC_IOC_TYPE)
 		return -ENOTTY;
-	nr = _IOC_NR(cmd);
-	if (nr >= nr_ops)
-		return -ENOTTY;
-	op = &ops[array_index_nospec(nr, nr_ops)];
-	/* The size bits of the number are not used: "size" is. */
-	if (!op->execute || _IOC_DIR(cmd) != _IOC_DIR(op->ioctl_num))
+	/*
+	 * Match type, number and direction; the size bits of the number are
+	 * not used: "size" is.  The tables are short, a scan costs nothing
+	 * next to the system call.
+	 */
+	for (op = ops; op < ops + nr_ops; op++)
+		if ((op->ioctl_num & ~IOCSIZE_MASK) == (cmd & ~IOCSIZE_MASK))
+			break;
+	if (op == ops + nr_ops)
 		return -ENOTTY;
 
 	ucmd.file = file;
