@@ -98,6 +98,16 @@ fi
 
 log() { echo "build-debug-kernel: $*" >&2; }
 mkdir -p "$dir"
+# One build at a time per key: a second caller waits, then finds it done.
+exec 9>"$dir/lock"
+if ! flock -n 9; then
+	log "another build of this kernel is running; waiting for it"
+	flock 9
+fi
+if [ -f "$dir/done" ]; then
+	echo "$dir"
+	exit 0
+fi
 src=$dir/src
 obj=$dir/obj
 if [ ! -f "$src/Makefile" ]; then
