@@ -6,7 +6,10 @@
 #define _KIPC_INTERNAL_H
 
 #include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <uapi/linux/kipc.h>
 
 #include "kipc_compat.h"
@@ -55,10 +58,90 @@ struct kipc_ioctl_op {
 /* Every ioctl argument struct, so that one buffer fits them all. */
 union kipc_ioctl_buffer {
 	struct kipc_info info;
+	struct kipc_open open;
+	struct kipc_unlink unlink;
+	struct kipc_list list;
+	struct kipc_destroy destroy;
+	struct kipc_sem_wait sem_wait;
+	struct kipc_sem_post sem_post;
+	struct kipc_sem_stat sem_stat;
 };
 
 long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
 		   struct file *file, unsigned int cmd, unsigned long arg);
 int kipc_ucmd_respond(struct kipc_ucmd *ucmd, size_t cmd_len);
+
+/*
+ * The object registry (kipc_registry.c).
+ *
+ * Every object embeds a struct kipc_object.  Its reference count has one
+ * reference per open handle (struct file) and one while it has a name; the
+ * last put frees it.  The type supplies a struct kipc_object_type.
+ */
+struct kipc_handle;
+struct kipc_object;
+struct seq_file;
+
+struct kipc_object_type {
+	unsigned int type;		/* KIPC_OBJ_* */
+	const char *name;		/* "sem": the /proc/kipc type column */
+	const char *anon_name;		/* "[kipc-sem]": the handle's name */
+	const struct file_operations *fops;
+	/*
+	 * A new object from a validated KIPC_IOC_OPEN, or an ERR_PTR: zeroed
+	 * but for the type's own fields and "charge", its size in bytes.
+	 */
+	struct kipc_object *(*create)(const struct kipc_open *op,
+				      const struct kipc_limits *lim);
+	/* Type fields of KIPC_IOC_OPEN for an existing object: 0 or -errno. */
+	int (*check_open)(const struct kipc_open *op, bool create,
+			  const struct kipc_limits *lim);
+	/* KIPC_IOC_DESTROY: fail every waiter and later operation. */
+	void (*kill)(struct kipc_object *obj);
+	/* The last handle on this open file description goes away. */
+	void (*release_handle)(struct kipc_object *obj,
+			       struct kipc_handle *h);
+	/* Type columns of /proc/kipc and fields of struct kipc_obj_info. */
+	void (*show)(struct seq_file *m, struct kipc_object *obj);
+	void (*fill_info)(struct kipc_object *obj, struct kipc_obj_info *info);
+	/* Frees the object; the registry has forgotten it. */
+	void (*free)(struct kipc_object *obj);
+};
+
+struct kipc_object {
+	const struct kipc_object_type *type;
+	struct kref ref;
+	u64 id;
+	/* Set under kipc_registry_lock, by KIPC_IOC_DESTROY only. */
+	bool destroyed;
+	/* In the name table; both under kipc_registry_lock. */
+	bool linked;
+	struct hlist_node name_node;
+	char *name;			/* NULL if anonymous */
+	kuid_t uid, cuid;
+	kgid_t gid, cgid;
+	umode_t mode;
+	time64_t ctime;
+	size_t charge;			/* bytes charged to cuid */
+};
+
+/* file->private_data of a handle. */
+struct kipc_handle {
+	struct kipc_object *obj;
+	/* KIPC_SEM_UNDO record: under the semaphore's lock. */
+	u64 sem_undo;
+};
+
+int kipc_registry_init(void);
+void kipc_registry_exit(void);
+void kipc_object_put(struct kipc_object *obj);
+int kipc_object_release(struct inode *inode, struct file *file);
+int kipc_cmd_open(struct kipc_ucmd *ucmd);
+int kipc_cmd_unlink(struct kipc_ucmd *ucmd);
+int kipc_cmd_list(struct kipc_ucmd *ucmd);
+int kipc_cmd_destroy(struct kipc_ucmd *ucmd);
+
+/* Semaphores (kipc_sem.c). */
+extern const struct kipc_object_type kipc_sem_type;
 
 #endif /* _KIPC_INTERNAL_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kipc: the /dev/kipc misc device, its ioctl dispatch and the module's
- * limits.
+ * limits.  The objects' ioctls on /dev/kipc live in kipc_registry.c.
  *
  * Locking: the limits are module parameters, read with READ_ONCE() because
  * root may change them at any time through sysfs; nothing else here holds
@@ -162,7 +162,7 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 
 	kipc_limits_get(&lim);
 	info->abi_version = KIPC_ABI_VERSION;
-	info->features = 0;
+	info->features = KIPC_FEAT_SEM;
 	info->max_objects = lim.max_objects;
 	info->msgsize_max = lim.msgsize_max;
 	info->queue_msgs_max = lim.queue_msgs_max;
@@ -175,6 +175,11 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 static const struct kipc_ioctl_op kipc_dev_ops[] = {
 	KIPC_IOCTL_OP(KIPC_IOC_GET_INFO, kipc_cmd_get_info, struct kipc_info,
 		      user_bytes_max),
+	KIPC_IOCTL_OP(KIPC_IOC_OPEN, kipc_cmd_open, struct kipc_open,
+		      __reserved),
+	KIPC_IOCTL_OP(KIPC_IOC_UNLINK, kipc_cmd_unlink, struct kipc_unlink,
+		      name),
+	KIPC_IOCTL_OP(KIPC_IOC_LIST, kipc_cmd_list, struct kipc_list, filled),
 };
 
 static long kipc_dev_ioctl(struct file *file, unsigned int cmd,
@@ -203,9 +208,15 @@ static int __init kipc_init(void)
 {
 	int ret;
 
+	ret = kipc_registry_init();
+	if (ret) {
+		pr_err("cannot create /proc/kipc: %d\n", ret);
+		return ret;
+	}
 	ret = misc_register(&kipc_misc);
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", KIPC_DEVICE_NAME, ret);
+		kipc_registry_exit();
 		return ret;
 	}
 	pr_info("ABI %d ready on /dev/%s\n", KIPC_ABI_VERSION,
@@ -216,6 +227,7 @@ static int __init kipc_init(void)
 static void __exit kipc_exit(void)
 {
 	misc_deregister(&kipc_misc);
+	kipc_registry_exit();
 }
 
 module_init(kipc_init);

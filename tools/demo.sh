@@ -4,3 +4,6 @@
 set -e
 echo "== kipc on $(uname -r) =="
 kipcctl info
+echo
+echo "== a strong semaphore next to a glibc sem_t =="
+sem-strong-vs-weak

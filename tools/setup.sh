@@ -12,7 +12,8 @@ linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 qemu-system-x86 busybox-static cpio kmod
 liburing-dev
-sparse perl
+sparse perl spin
+gnuplot-nox rt-tests stress-ng
 bc flex bison libelf-dev libssl-dev xz-utils
 "
 

@@ -20,6 +20,7 @@
 #include <lkipc.h>
 
 #include "kselftest_harness.h"
+#include "kipc_test.h"
 
 #define PARAM_DIR "/sys/module/kipc/parameters/"
 
@@ -144,46 +145,6 @@ TEST_F(dev, limits_follow_parameters)
 	snprintf(buf, sizeof(buf), "%llu", old);
 	ASSERT_EQ(0, write_param("msgsize_max", buf));
 }
-
-/*
- * The size rules of every ioctl, after iommufd's cmd_length test: below the
- * minimum EINVAL; exactly the minimum works and nothing past it is written;
- * larger with a zero tail works; larger with a non-zero tail E2BIG.
- */
-#define TEST_LENGTH(_struct, _ioctl, _last)                                    \
-	do {                                                                   \
-		size_t min_size = offsetofend(struct _struct, _last);          \
-		struct {                                                       \
-			struct _struct cmd;                                    \
-			uint8_t extra[64];                                     \
-		} buf;                                                         \
-		memset(&buf, 0, sizeof(buf));                                  \
-		buf.cmd.size = min_size - 1;                                   \
-		EXPECT_EQ(-1, ioctl(self->fd, _ioctl, &buf));                  \
-		EXPECT_EQ(EINVAL, errno);                                      \
-		buf.cmd.size = 0;                                              \
-		EXPECT_EQ(-1, ioctl(self->fd, _ioctl, &buf));                  \
-		EXPECT_EQ(EINVAL, errno);                                      \
-		memset(&buf, 0xA5, sizeof(buf));                               \
-		memset(&buf, 0, min_size);                                     \
-		buf.cmd.size = min_size;                                       \
-		EXPECT_EQ(0, ioctl(self->fd, _ioctl, &buf));                   \
-		for (size_t i = min_size; i < sizeof(buf); i++)                \
-			EXPECT_EQ(0xA5, ((uint8_t *)&buf)[i]);                 \
-		memset(&buf, 0, sizeof(buf));                                  \
-		buf.cmd.size = sizeof(buf);                                    \
-		EXPECT_EQ(0, ioctl(self->fd, _ioctl, &buf));                   \
-		memset(&buf, 0, sizeof(buf));                                  \
-		buf.cmd.size = sizeof(buf);                                    \
-		buf.extra[sizeof(buf.extra) - 1] = 1;                          \
-		EXPECT_EQ(-1, ioctl(self->fd, _ioctl, &buf));                  \
-		EXPECT_EQ(E2BIG, errno);                                       \
-	} while (0)
-
-#ifndef offsetofend
-#define offsetofend(TYPE, MEMBER) \
-	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
-#endif
 
 TEST_F(dev, cmd_length)
 {

@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kipc: the object registry, shared by every object type.
+ *
+ * It gives objects their ids, names, owners and permission checks, charges
+ * their memory to their creator, turns them into handles (file descriptors
+ * of anon inodes), lists them in /proc/kipc and through KIPC_IOC_LIST, and
+ * destroys and unlinks them.
+ *
+ * Locking:
+ *  - kipc_registry_lock (a mutex) protects kipc_objects (every object by
+ *    id), the name table kipc_names, each object's "linked", "name_node" and
+ *    "destroyed", kipc_nr_objects, kipc_next_id and the per-user memory
+ *    accounting kipc_users.
+ *  - While kipc_registry_lock is held, every object in kipc_objects has a
+ *    non-zero reference count: the last reference is dropped with
+ *    kref_put_mutex(), which takes the mutex before the count reaches 0, so
+ *    /proc/kipc and KIPC_IOC_LIST may look at any object without a
+ *    reference of their own.
+ *  - The other fields of struct kipc_object are set before the object is
+ *    published and never change; they are read without a lock.
+ *  - An object type's own lock (see kipc_sem.c) nests inside
+ *    kipc_registry_lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/stringhash.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+#include <linux/xarray.h>
+
+#include "kipc_internal.h"
+
+/* Memory one name costs: the buffer it is kept in. */
+#define KIPC_NAME_CHARGE	(KIPC_NAME_MAX + 1)
+/* Entries KIPC_IOC_LIST collects per round under the lock. */
+#define KIPC_LIST_BATCH		16
+/* The size of struct kipc_obj_info in its first version. */
+#define KIPC_OBJ_INFO_SIZE_VER0	328
+
+static DEFINE_MUTEX(kipc_registry_lock);
+static DEFINE_XARRAY(kipc_objects);
+static DEFINE_HASHTABLE(kipc_names, 8);
+static DEFINE_HASHTABLE(kipc_users, 6);
+static unsigned int kipc_nr_objects;
+static u64 kipc_next_id;
+
+/* Memory charged to one user (kuid) for the objects it created. */
+struct kipc_user {
+	struct hlist_node node;
+	kuid_t uid;
+	u64 bytes;
+};
+
+static const struct kipc_object_type *const kipc_types[] = {
+	&kipc_sem_type,
+};
+
+static const struct kipc_object_type *kipc_type_find(u32 type)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kipc_types); i++)
+		if (kipc_types[i]->type == type)
+			return kipc_types[i];
+	return NULL;
+}
+
+/* ---- Names ---------------------------------------------------------- */
+
+/* Copy a name in and check it; returns a kmalloc'ed string. */
+static char *kipc_name_get(u64 uname)
+{
+	char *name;
+	long len;
+	int ret;
+
+	name = kmalloc(KIPC_NAME_CHARGE, GFP_KERNEL_ACCOUNT);
+	if (!name)
+		return ERR_PTR(-ENOMEM);
+	len = strncpy_from_user(name, u64_to_user_ptr(uname),
+				KIPC_NAME_CHARGE);
+	if (len < 0) {
+		ret = len;
+		goto err;
+	}
+	if (len > KIPC_NAME_MAX) {
+		ret = -ENAMETOOLONG;
+		goto err;
+	}
+	if (!len || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, "..")) {
+		ret = -EINVAL;
+		goto err;
+	}
+	return name;
+err:
+	kfree(name);
+	return ERR_PTR(ret);
+}
+
+static u32 kipc_name_hash(const struct kipc_object_type *type,
+			  const char *name)
+{
+	return full_name_hash(NULL, name, strlen(name)) ^ type->type;
+}
+
+static struct kipc_object *kipc_name_lookup(const struct kipc_object_type *type,
+					    const char *name)
+{
+	struct kipc_object *obj;
+
+	lockdep_assert_held(&kipc_registry_lock);
+	hash_for_each_possible(kipc_names, obj, name_node,
+			       kipc_name_hash(type, name))
+		if (obj->type == type && !strcmp(obj->name, name))
+			return obj;
+	return NULL;
+}
+
+/*
+ * Take the object's name away.  Returns true if it had one: the caller then
+ * drops the name's reference, after unlocking.
+ */
+static bool kipc_unlink_locked(struct kipc_object *obj)
+{
+	lockdep_assert_held(&kipc_registry_lock);
+	if (!obj->linked)
+		return false;
+	hash_del(&obj->name_node);
+	obj->linked = false;
+	return true;
+}
+
+/* ---- Permissions ---------------------------------------------------- */
+
+/*
+ * CAP_IPC_OWNER in the caller's user namespace counts over objects whose
+ * owner is mapped in it, as CAP_DAC_OVERRIDE does over inodes.
+ */
+static bool kipc_capable(const struct kipc_object *obj)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	return kuid_has_mapping(ns, obj->uid) &&
+	       kgid_has_mapping(ns, obj->gid) &&
+	       ns_capable(ns, CAP_IPC_OWNER);
+}
+
+/* SysV ipcperms(), with the fsuid: MAY_READ and/or MAY_WRITE. */
+static int kipc_permission(const struct kipc_object *obj, int may)
+{
+	kuid_t fsuid = current_fsuid();
+	unsigned int granted = obj->mode;
+	unsigned int requested = 0;
+
+	if (may & MAY_READ)
+		requested |= 4;
+	if (may & MAY_WRITE)
+		requested |= 2;
+	if (uid_eq(fsuid, obj->uid) || uid_eq(fsuid, obj->cuid))
+		granted >>= 6;
+	else if (in_group_p(obj->gid) || in_group_p(obj->cgid))
+		granted >>= 3;
+	if ((requested & ~granted & 7) && !kipc_capable(obj))
+		return -EACCES;
+	return 0;
+}
+
+/* May the caller destroy or unlink the object? */
+static bool kipc_is_owner(const struct kipc_object *obj)
+{
+	kuid_t fsuid = current_fsuid();
+
+	return uid_eq(fsuid, obj->uid) || uid_eq(fsuid, obj->cuid) ||
+	       kipc_capable(obj);
+}
+
+/* ---- Accounting and lifetime ---------------------------------------- */
+
+static struct kipc_user *kipc_user_find(kuid_t uid)
+{
+	struct kipc_user *u;
+
+	hash_for_each_possible(kipc_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+static void kipc_user_uncharge(struct kipc_user *u, u64 bytes)
+{
+	if (WARN_ON_ONCE(u->bytes < bytes))
+		bytes = u->bytes;
+	u->bytes -= bytes;
+	if (!u->bytes) {
+		hash_del(&u->node);
+		kfree(u);
+	}
+}
+
+/*
+ * Give a new object its id and count it, within the limits: ENOSPC when
+ * max_objects exist, EDQUOT when its creator's objects would take more than
+ * user_bytes_max.
+ */
+static int kipc_register_locked(struct kipc_object *obj,
+				const struct kipc_limits *lim)
+{
+	struct kipc_user *u;
+	int ret;
+
+	lockdep_assert_held(&kipc_registry_lock);
+	if (kipc_nr_objects >= lim->max_objects)
+		return -ENOSPC;
+	u = kipc_user_find(obj->cuid);
+	if (!u) {
+		u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+		if (!u)
+			return -ENOMEM;
+		u->uid = obj->cuid;
+		hash_add(kipc_users, &u->node, __kuid_val(u->uid));
+	}
+	if (obj->charge > lim->user_bytes_max ||
+	    u->bytes > lim->user_bytes_max - obj->charge) {
+		ret = -EDQUOT;
+		goto err;
+	}
+	obj->id = ++kipc_next_id;
+	ret = xa_insert(&kipc_objects, obj->id, obj, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto err;
+	u->bytes += obj->charge;
+	kipc_nr_objects++;
+	return 0;
+err:
+	/* Frees u if it was new. */
+	kipc_user_uncharge(u, 0);
+	return ret;
+}
+
+/* Free an object the registry does not know (any more). */
+static void kipc_object_free(struct kipc_object *obj)
+{
+	kfree(obj->name);
+	obj->type->free(obj);
+}
+
+/* kref_put_mutex() release: called with kipc_registry_lock, drops it. */
+static void kipc_object_release_locked(struct kref *ref)
+{
+	struct kipc_object *obj = container_of(ref, struct kipc_object, ref);
+	struct kipc_user *u;
+
+	WARN_ON_ONCE(obj->linked);
+	xa_erase(&kipc_objects, obj->id);
+	kipc_nr_objects--;
+	u = kipc_user_find(obj->cuid);
+	if (!WARN_ON_ONCE(!u))
+		kipc_user_uncharge(u, obj->charge);
+	mutex_unlock(&kipc_registry_lock);
+	kipc_object_free(obj);
+}
+
+void kipc_object_put(struct kipc_object *obj)
+{
+	kref_put_mutex(&obj->ref, kipc_object_release_locked,
+		       &kipc_registry_lock);
+}
+
+/* The release of a handle's file: its last close. */
+int kipc_object_release(struct inode *inode, struct file *file)
+{
+	struct kipc_handle *h = file->private_data;
+
+	h->obj->type->release_handle(h->obj, h);
+	kipc_object_put(h->obj);
+	kfree(h);
+	return 0;
+}
+
+/* ---- KIPC_IOC_OPEN -------------------------------------------------- */
+
+/* The common fields of a new object from KIPC_IOC_OPEN. */
+static void kipc_object_setup(struct kipc_object *obj,
+			      const struct kipc_object_type *type,
+			      const struct kipc_open *op, char *name)
+{
+	obj->type = type;
+	kref_init(&obj->ref);
+	INIT_HLIST_NODE(&obj->name_node);
+	obj->name = name;
+	obj->uid = current_fsuid();
+	obj->cuid = obj->uid;
+	obj->gid = current_fsgid();
+	obj->cgid = obj->gid;
+	obj->mode = op->mode;
+	obj->ctime = ktime_get_real_seconds();
+	if (name)
+		obj->charge += KIPC_NAME_CHARGE;
+}
+
+/*
+ * Find the object for KIPC_IOC_OPEN, or publish the new one "new" (if it is
+ * to be created).  Returns the object with a reference for the handle.
+ */
+static struct kipc_object *kipc_open_locked(const struct kipc_object_type *type,
+					    struct kipc_open *op,
+					    struct kipc_object *new,
+					    const char *name, int may,
+					    const struct kipc_limits *lim)
+{
+	struct kipc_object *obj = NULL;
+	int ret;
+
+	lockdep_assert_held(&kipc_registry_lock);
+	if (name)
+		obj = kipc_name_lookup(type, name);
+	if (obj) {
+		if ((op->flags & KIPC_OPEN_CREATE) &&
+		    (op->flags & KIPC_OPEN_EXCL))
+			return ERR_PTR(-EEXIST);
+		ret = kipc_permission(obj, may);
+		if (ret)
+			return ERR_PTR(ret);
+		kref_get(&obj->ref);
+		return obj;
+	}
+	if (!new)
+		return ERR_PTR(-ENOENT);
+	ret = kipc_register_locked(new, lim);
+	if (ret)
+		return ERR_PTR(ret);
+	if (name) {
+		/* The name's reference. */
+		kref_get(&new->ref);
+		hash_add(kipc_names, &new->name_node,
+			 kipc_name_hash(type, new->name));
+		new->linked = true;
+	}
+	op->out_flags |= KIPC_OPEN_CREATED;
+	return new;
+}
+
+/* KIPC_IOC_OPEN failed after creating a named object: take it back. */
+static void kipc_open_uncreate(struct kipc_object *obj,
+			       const struct kipc_open *op)
+{
+	bool unlinked;
+
+	if (!(op->out_flags & KIPC_OPEN_CREATED))
+		return;
+	mutex_lock(&kipc_registry_lock);
+	unlinked = kipc_unlink_locked(obj);
+	mutex_unlock(&kipc_registry_lock);
+	if (unlinked)
+		kipc_object_put(obj);
+}
+
+int kipc_cmd_open(struct kipc_ucmd *ucmd)
+{
+	struct kipc_open *op = ucmd->cmd;
+	const struct kipc_object_type *type;
+	struct kipc_object *obj, *new = NULL;
+	struct kipc_limits lim;
+	struct kipc_handle *h;
+	struct file *file;
+	int oflags, may = 0;
+	char *name = NULL;
+	bool create;
+	int fd, ret;
+
+	if ((op->flags & ~KIPC_OPEN_FLAGS) || op->__reserved ||
+	    (op->mode & ~0777))
+		return -EINVAL;
+	type = kipc_type_find(op->type);
+	if (!type)
+		return -EINVAL;
+	if (op->flags & KIPC_OPEN_READ)
+		may |= MAY_READ;
+	if (op->flags & KIPC_OPEN_WRITE)
+		may |= MAY_WRITE;
+	if (!may)
+		return -EINVAL;
+	oflags = may == (MAY_READ | MAY_WRITE) ? O_RDWR :
+		 may == MAY_READ ? O_RDONLY : O_WRONLY;
+	if (!(op->flags & KIPC_OPEN_INHERIT))
+		oflags |= O_CLOEXEC;
+	create = !op->name || (op->flags & KIPC_OPEN_CREATE);
+	kipc_limits_get(&lim);
+	ret = type->check_open(op, create, &lim);
+	if (ret)
+		return ret;
+	op->out_flags = 0;
+
+	if (op->name) {
+		name = kipc_name_get(op->name);
+		if (IS_ERR(name))
+			return PTR_ERR(name);
+	}
+	fd = get_unused_fd_flags(oflags & O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_name;
+	}
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h) {
+		ret = -ENOMEM;
+		goto err_fd;
+	}
+	if (create) {
+		new = type->create(op, &lim);
+		if (IS_ERR(new)) {
+			ret = PTR_ERR(new);
+			goto err_handle;
+		}
+		kipc_object_setup(new, type, op, name);
+		/* The new object owns the name now. */
+		name = NULL;
+	}
+
+	mutex_lock(&kipc_registry_lock);
+	obj = kipc_open_locked(type, op, new, new ? new->name : name, may,
+			       &lim);
+	mutex_unlock(&kipc_registry_lock);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto err_new;
+	}
+	if (obj != new && new) {
+		kipc_object_free(new);
+		new = NULL;
+	}
+
+	h->obj = obj;
+	file = anon_inode_getfile(type->anon_name, type->fops, h,
+				  oflags & O_ACCMODE);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_obj;
+	}
+	op->id = obj->id;
+	ret = kipc_ucmd_respond(ucmd, sizeof(*op));
+	if (ret)
+		goto err_file;
+	kfree(name);
+	fd_install(fd, file);
+	return fd;
+
+err_file:
+	kipc_open_uncreate(obj, op);
+	/* Its release puts the object and frees the handle. */
+	fput(file);
+	goto err_fd;
+err_obj:
+	kipc_open_uncreate(obj, op);
+	kipc_object_put(obj);
+	goto err_handle;
+err_new:
+	if (new)
+		kipc_object_free(new);
+err_handle:
+	kfree(h);
+err_fd:
+	put_unused_fd(fd);
+err_name:
+	kfree(name);
+	return ret;
+}
+
+/* ---- KIPC_IOC_UNLINK and KIPC_IOC_DESTROY --------------------------- */
+
+int kipc_cmd_unlink(struct kipc_ucmd *ucmd)
+{
+	struct kipc_unlink *cmd = ucmd->cmd;
+	const struct kipc_object_type *type;
+	struct kipc_object *obj;
+	bool unlinked = false;
+	char *name;
+	int ret = 0;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	type = kipc_type_find(cmd->type);
+	if (!type)
+		return -EINVAL;
+	name = kipc_name_get(cmd->name);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+
+	mutex_lock(&kipc_registry_lock);
+	obj = kipc_name_lookup(type, name);
+	if (!obj)
+		ret = -ENOENT;
+	else if (!kipc_is_owner(obj))
+		ret = -EPERM;
+	else
+		unlinked = kipc_unlink_locked(obj);
+	mutex_unlock(&kipc_registry_lock);
+	if (unlinked)
+		kipc_object_put(obj);
+	kfree(name);
+	return ret;
+}
+
+/* On a handle of any type. */
+int kipc_cmd_destroy(struct kipc_ucmd *ucmd)
+{
+	struct kipc_destroy *cmd = ucmd->cmd;
+	struct kipc_handle *h = ucmd->file->private_data;
+	struct kipc_object *obj = h->obj;
+	bool unlinked = false;
+	int ret = 0;
+
+	if (cmd->flags)
+		return -EINVAL;
+	mutex_lock(&kipc_registry_lock);
+	if (obj->destroyed) {
+		ret = -EIDRM;
+	} else if (!kipc_is_owner(obj)) {
+		ret = -EPERM;
+	} else {
+		obj->destroyed = true;
+		unlinked = kipc_unlink_locked(obj);
+	}
+	mutex_unlock(&kipc_registry_lock);
+	if (ret)
+		return ret;
+	obj->type->kill(obj);
+	/* Our handle still holds a reference: this is not the last put. */
+	if (unlinked)
+		kipc_object_put(obj);
+	return 0;
+}
+
+/* ---- Listing: KIPC_IOC_LIST and /proc/kipc -------------------------- */
+
+static void kipc_fill_info(struct kipc_object *obj, struct kipc_obj_info *info)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	lockdep_assert_held(&kipc_registry_lock);
+	memset(info, 0, sizeof(*info));
+	info->id = obj->id;
+	info->type = obj->type->type;
+	if (obj->linked)
+		info->flags |= KIPC_OBJ_F_NAMED;
+	if (obj->destroyed)
+		info->flags |= KIPC_OBJ_F_DESTROYED;
+	info->uid = from_kuid_munged(ns, obj->uid);
+	info->gid = from_kgid_munged(ns, obj->gid);
+	info->cuid = from_kuid_munged(ns, obj->cuid);
+	info->cgid = from_kgid_munged(ns, obj->cgid);
+	info->mode = obj->mode;
+	info->ctime = obj->ctime;
+	info->bytes = obj->charge;
+	if (obj->linked)
+		strscpy(info->name, obj->name, sizeof(info->name));
+	obj->type->fill_info(obj, info);
+}
+
+/* Copy n entries out, each entry_size bytes, zero-padded past our size. */
+static int kipc_list_copy(const struct kipc_list *cmd, u32 first,
+			  const struct kipc_obj_info *batch, unsigned int n)
+{
+	size_t len = min_t(size_t, cmd->entry_size, sizeof(*batch));
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u64 off = ((u64)first + i) * cmd->entry_size;
+		void __user *dst = u64_to_user_ptr(cmd->entries + off);
+
+		if (copy_to_user(dst, &batch[i], len))
+			return -EFAULT;
+		if (cmd->entry_size > len &&
+		    clear_user(dst + len, cmd->entry_size - len))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+int kipc_cmd_list(struct kipc_ucmd *ucmd)
+{
+	struct kipc_list *cmd = ucmd->cmd;
+	struct kipc_obj_info *batch;
+	unsigned long start = 1;
+	struct kipc_object *obj;
+	unsigned long index;
+	u32 filled = 0;
+	unsigned int n;
+	int ret = 0;
+
+	if (cmd->flags || cmd->entry_size < KIPC_OBJ_INFO_SIZE_VER0 ||
+	    cmd->entry_size % 8)
+		return -EINVAL;
+	batch = kmalloc_array(KIPC_LIST_BATCH, sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
+	do {
+		n = 0;
+		mutex_lock(&kipc_registry_lock);
+		cmd->count = kipc_nr_objects;
+		xa_for_each_start(&kipc_objects, index, obj, start) {
+			if (n == KIPC_LIST_BATCH || filled + n >= cmd->capacity)
+				break;
+			kipc_fill_info(obj, &batch[n++]);
+			start = index + 1;
+		}
+		mutex_unlock(&kipc_registry_lock);
+		ret = kipc_list_copy(cmd, filled, batch, n);
+		if (ret)
+			goto out;
+		filled += n;
+	} while (n == KIPC_LIST_BATCH);
+	cmd->filled = filled;
+	ret = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	kfree(batch);
+	return ret;
+}
+
+/*
+ * /proc/kipc: a header line, then one line per object in id order.  The
+ * seq_file position is 0 for the header and an object's id for its line.
+ */
+static void *kipc_seq_find(loff_t *pos)
+{
+	unsigned long index = *pos;
+	struct kipc_object *obj;
+
+	obj = xa_find(&kipc_objects, &index, ULONG_MAX, XA_PRESENT);
+	if (obj)
+		*pos = index;
+	return obj;
+}
+
+static void *kipc_seq_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&kipc_registry_lock);
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	return kipc_seq_find(pos);
+}
+
+static void *kipc_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct kipc_object *obj = v;
+
+	*pos = v == SEQ_START_TOKEN ? 1 : obj->id + 1;
+	return kipc_seq_find(pos);
+}
+
+static void kipc_seq_stop(struct seq_file *m, void *v)
+{
+	mutex_unlock(&kipc_registry_lock);
+}
+
+static int kipc_seq_show(struct seq_file *m, void *v)
+{
+	struct user_namespace *ns = seq_user_ns(m);
+	struct kipc_object *obj = v;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(m, "%-4s %20s %4s ", "type", "id", "mode");
+		seq_printf(m, "%10s %10s %10s %10s %12s ", "uid", "gid",
+			   "cuid", "cgid", "ctime");
+		seq_printf(m, "%10s %10s %7s %s\n", "value", "max", "waiters",
+			   "name");
+		return 0;
+	}
+	seq_printf(m, "%-4s %20llu %4o %10u %10u %10u %10u %12lld ",
+		   obj->type->name, obj->id, obj->mode,
+		   from_kuid_munged(ns, obj->uid),
+		   from_kgid_munged(ns, obj->gid),
+		   from_kuid_munged(ns, obj->cuid),
+		   from_kgid_munged(ns, obj->cgid), (long long)obj->ctime);
+	obj->type->show(m, obj);
+	seq_printf(m, " %s\n", obj->linked ? obj->name : "-");
+	return 0;
+}
+
+static const struct seq_operations kipc_seq_ops = {
+	.start = kipc_seq_start,
+	.next = kipc_seq_next,
+	.stop = kipc_seq_stop,
+	.show = kipc_seq_show,
+};
+
+int kipc_registry_init(void)
+{
+	if (!proc_create_seq("kipc", 0444, NULL, &kipc_seq_ops))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * At unload no handle exists (each pins the module), so the objects left
+ * are named ones with only their name's reference.
+ */
+void kipc_registry_exit(void)
+{
+	struct kipc_object *obj;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+
+	remove_proc_entry("kipc", NULL);
+	for (;;) {
+		bool found = false;
+
+		mutex_lock(&kipc_registry_lock);
+		hash_for_each_safe(kipc_names, bkt, tmp, obj, name_node) {
+			found = kipc_unlink_locked(obj);
+			break;
+		}
+		mutex_unlock(&kipc_registry_lock);
+		if (!found)
+			break;
+		kipc_object_put(obj);
+	}
+	WARN_ON_ONCE(!xa_empty(&kipc_objects));
+	xa_destroy(&kipc_objects);
+}

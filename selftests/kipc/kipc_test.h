@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kipc selftests.
+ */
+#ifndef KIPC_TEST_H
+#define KIPC_TEST_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/kipc.h>
+
+#ifndef offsetofend
+#define offsetofend(TYPE, MEMBER) \
+	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
+#endif
+
+/* KIPC_IOC_OPEN returns a new file descriptor, the others 0. */
+#define KIPC_EXPECT_SUCCESS(_ioctl, _ret)                                      \
+	do {                                                                   \
+		if ((_ioctl) == KIPC_IOC_OPEN) {                               \
+			EXPECT_LE(0, _ret);                                    \
+			if ((_ret) >= 0)                                       \
+				close(_ret);                                   \
+		} else {                                                       \
+			EXPECT_EQ(0, _ret);                                    \
+		}                                                              \
+	} while (0)
+
+/*
+ * The size rules of an ioctl, after iommufd's cmd_length test: below the
+ * minimum EINVAL; exactly the minimum works and nothing past it is written;
+ * larger with a zero tail works; larger with a non-zero tail E2BIG.
+ *
+ * _fd is evaluated for every call (it may make a new object each time);
+ * _init is a statement run on "buf.cmd" after it is zeroed and sized, to
+ * fill the fields a successful call needs.
+ */
+#define TEST_LENGTH_FD(_fd, _struct, _ioctl, _last, _init)                     \
+	do {                                                                   \
+		size_t min_size = offsetofend(struct _struct, _last);          \
+		struct {                                                       \
+			struct _struct cmd;                                    \
+			uint8_t extra[64];                                     \
+		} buf;                                                         \
+		int ret;                                                       \
+		memset(&buf, 0, sizeof(buf));                                  \
+		buf.cmd.size = min_size - 1;                                   \
+		_init;                                                         \
+		EXPECT_EQ(-1, ioctl(_fd, _ioctl, &buf));                       \
+		EXPECT_EQ(EINVAL, errno);                                      \
+		buf.cmd.size = 0;                                              \
+		EXPECT_EQ(-1, ioctl(_fd, _ioctl, &buf));                       \
+		EXPECT_EQ(EINVAL, errno);                                      \
+		memset(&buf, 0xA5, sizeof(buf));                               \
+		memset(&buf, 0, min_size);                                     \
+		buf.cmd.size = min_size;                                       \
+		_init;                                                         \
+		ret = ioctl(_fd, _ioctl, &buf);                                \
+		KIPC_EXPECT_SUCCESS(_ioctl, ret);                              \
+		for (size_t i = min_size; i < sizeof(buf); i++)                \
+			EXPECT_EQ(0xA5, ((uint8_t *)&buf)[i]);                 \
+		memset(&buf, 0, sizeof(buf));                                  \
+		buf.cmd.size = sizeof(buf);                                    \
+		_init;                                                         \
+		ret = ioctl(_fd, _ioctl, &buf);                                \
+		KIPC_EXPECT_SUCCESS(_ioctl, ret);                              \
+		memset(&buf, 0, sizeof(buf));                                  \
+		buf.cmd.size = sizeof(buf);                                    \
+		_init;                                                         \
+		buf.extra[sizeof(buf.extra) - 1] = 1;                          \
+		EXPECT_EQ(-1, ioctl(_fd, _ioctl, &buf));                       \
+		EXPECT_EQ(E2BIG, errno);                                       \
+	} while (0)
+
+/* On the fixture's fd, with nothing to fill in. */
+#define TEST_LENGTH(_struct, _ioctl, _last) \
+	TEST_LENGTH_FD(self->fd, _struct, _ioctl, _last, )
+
+#endif /* KIPC_TEST_H */
