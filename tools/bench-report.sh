@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-report.sh: "make bench".  Boots the VM once under TCG, runs
+# tools/bench/bench-vm.sh there (kipc-bench's full run and the reference
+# workloads), then on the host turns the results into
+#   $BENCH_DOC (default Documentation/performance.md): the table, the goals,
+#       the reference workloads and the circumstances of the run;
+#   Documentation/performance.csv and Documentation/performance.png beside it;
+#   bench/vm-output.txt in the build directory: everything the VM printed.
+#
+# Environment: BENCH_ARGS (extra kipc-bench options: "--quick" tries the
+# whole pipeline in a minute), BENCH_REF_SECONDS (each reference run, 10),
+# BENCH_DOC (the Markdown file to write).
+set -uo pipefail
+: "${top_builddir:?}" "${top_srcdir:?}"
+doc=${BENCH_DOC:-$top_srcdir/Documentation/performance.md}
+docdir=$(dirname "$doc")
+base=$(basename "$doc" .md)
+out=$top_builddir/bench
+mkdir -p "$out" "$docdir"
+
+bench=$top_builddir/tools/kipc-bench
+[ -x "$bench" ] || { echo "bench-report: build first ($bench is missing)" >&2; exit 2; }
+adds=(--add "$top_srcdir/tools/bench/bench-vm.sh:/kipc/bench-vm.sh")
+for t in pmqtest svsematest stress-ng; do
+	p=$(command -v $t) || { echo "bench-report: $t is missing (tools/setup.sh installs it)" >&2; exit 2; }
+	adds+=(--add "$p")
+done
+command -v gnuplot >/dev/null || echo "bench-report: no gnuplot: no chart" >&2
+
+kernel=$("$top_builddir/tools/vm-run" --list-kernels | tail -n 1)
+echo "bench-report: booting $kernel under TCG for the full run (about 10 minutes)" >&2
+start=$(date +%s)
+# idle=halt: see "The idle routine" in the document written below.
+"$top_builddir/tools/vm-run" --accel tcg --cpus 2 --memory 1024 --timeout 1800 \
+	--append idle=halt \
+	--env "BENCH_ARGS=${BENCH_ARGS:-}" --env "BENCH_REF_SECONDS=${BENCH_REF_SECONDS:-10}" \
+	"${adds[@]}" -- sh /kipc/bench-vm.sh >"$out/vm-output.txt" 2>&1
+vmrc=$?
+secs=$(($(date +%s) - start))
+if [ $vmrc != 0 ]; then
+	echo "bench-report: the VM run failed (status $vmrc); see $out/vm-output.txt" >&2
+	tail -n 20 "$out/vm-output.txt" >&2
+	exit 1
+fi
+sed -n '/^=== csv$/,/^=== end csv$/p' "$out/vm-output.txt" | sed '1d;$d' >"$out/results.csv"
+if ! grep -q '^scenario,' "$out/results.csv"; then
+	echo "bench-report: no results in $out/vm-output.txt" >&2
+	exit 1
+fi
+benchrc=$(sed -n 's/^=== kipc-bench status //p' "$out/vm-output.txt")
+cp "$out/results.csv" "$docdir/$base.csv"
+"$bench" --from-csv "$out/results.csv" --markdown "$out/table.md" >/dev/null || exit 1
+png=
+if command -v gnuplot >/dev/null &&
+	"$bench" --from-csv "$out/results.csv" --plot "$docdir/$base.png" >/dev/null; then
+	png=$base.png
+fi
+
+section() { # NAME-PREFIX: the lines of the VM output's section
+	awk -v p="=== $1" 'index($0, p) == 1 { on = 1; print "$ " substr($0, 5); next }
+		/^=== / { on = 0 } on' "$out/vm-output.txt"
+}
+
+host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+qemu_version=$(qemu-system-x86_64 --version | head -n 1)
+{
+	cat <<HEAD
+# Performance
+
+Written by \`make bench\` (tools/bench-report.sh) on $(date -u '+%Y-%m-%d %H:%M UTC');
+do not edit by hand: run it again.
+
+**Absolute times here mean nothing.**  The run is inside a QEMU virtual
+machine under TCG, software emulation: code runs 10 to 50 times slower than
+on the host, unevenly (system calls, atomics and timers are emulated at
+different costs), and a busy host stalls virtual CPUs for milliseconds.
+Only the ratios between mechanisms measured in the same run mean anything,
+which is why kipc and every peer run in the same process tree and the same
+boot, with their trials interleaved.
+
+- Kernel: $kernel (Debian), booted by tools/vm-run
+- VM: $qemu_version, \`-accel tcg,thread=multi -cpu max -smp 2 -m 1024\`,
+  guest kernel command line \`idle=halt\`
+- Host CPU: ${host_cpu:-unknown}, $(nproc) CPUs; the VM ran for $secs s
+- kipc-bench: full run${BENCH_ARGS:+ with $BENCH_ARGS}; exit status ${benchrc:-?}
+
+How kipc-bench measures (see \`kipc-bench(1)\`): every mechanism gets a
+warm-up trial, then the trials run interleaved (kipc, peer, peer, ...,
+kipc, ...).  Latencies are percentiles (nearest rank) over every individual
+sample of every trial; rates are one number per trial, and their "p99" is
+the low tail (the rate 99% of the trials reached).  kipc/peer is the ratio
+of the medians: below 1 is better for kipc on latencies, above 1 on rates.
+System calls per operation are counted by the kernel (a perf counter on the
+\`raw_syscalls:sys_enter\` tracepoint in each participant) in a separate run
+without timestamps.  kipc rows marked n/a are features the module of this
+build does not have yet (it reports them in KIPC_IOC_GET_INFO); their goals
+are listed as not measurable, never estimated.
+
+## Results
+
+HEAD
+	cat "$out/table.md"
+	if [ -n "$png" ]; then
+		printf '\n![medians per scenario, log scale](%s)\n' "$png"
+	fi
+	printf '\nThe numbers: [%s.csv](%s.csv).\n' "$base" "$base"
+	cat <<NOTES
+
+## Reading the results
+
+- **The idle routine.**  The guest boots with \`idle=halt\`.  With the
+  kernel's default idle routine, in our runs under TCG, a task woken on an
+  idle virtual CPU through a wait queue (pipe, eventfd, SOCK_SEQPACKET,
+  kipc's semaphore) often ran only at the next timer tick, milliseconds
+  later, while futex, POSIX and System V wake-ups took tens of
+  microseconds in the same run: that measured the emulator's idle, not the
+  IPC.  With \`idle=halt\` a wake-up is an interrupt to a halted virtual CPU
+  for everyone.
+- **A busy host.**  Each virtual CPU is a host thread; when the host has no
+  core free for it, it stalls for a host time slice (milliseconds).  A
+  spinning partner then waits, and so does a task that needs a spinlock the
+  stalled CPU holds.  The kernel's wait-queue wake-ups run under such a
+  spinlock that the woken task may need right away; futex and the SysV
+  and POSIX queues wake after dropping theirs.  On a busy host the former
+  suffer first, and the tails (p99, p99.9) of everything show it.  Run
+  \`make bench\` on an otherwise idle machine with at least two free cores,
+  and compare runs only through their ratios.
+- **Fairness (S6)** counts acquisitions per process.  A strong semaphore
+  serves its *waiters* in order, but a process that has just posted is not
+  waiting until its next P: if the waiter it woke preempts it, or it is
+  descheduled in between, the queue is served without it and the unit can
+  go round several times before it queues again.  Max/min and Jain's index
+  depend on scheduling as well as on the semaphore (\`KIPC_BENCH_DEBUG=1\`
+  prints every process's count).
+- **System calls per operation** are the kernel's count, in a separate
+  untimed run: for ping-pong, both processes per round trip; for streams,
+  producers and consumer per message; for S5, the post and the wait per
+  notification; for S6 and S7, every process per P+V pair.  Polling
+  mechanisms count their retries.
+NOTES
+	cat <<REF
+
+## Reference workloads, same boot
+
+Other projects' IPC benchmarks, run right after kipc-bench in the same VM,
+so that our peers' numbers can be checked against tools people know.  rt-tests
+report latencies in microseconds (Min/Cur/Avg/Max per sender-receiver pair,
+the pair on one CPU with \`-S\`); stress-ng reports bogo operations per
+second (one message, or one pipe write plus read, per bogo op).
+
+\`\`\`
+REF
+	section "pmqtest"
+	section "svsematest"
+	section "stress-ng"
+	echo '```'
+} >"$doc.tmp" && mv "$doc.tmp" "$doc"
+echo "bench-report: wrote $doc${png:+, $docdir/$png} and $docdir/$base.csv (VM output: $out/vm-output.txt)" >&2

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kipc-bench: kipc and the kernel's own IPC, measured side by side in the
+ * same run.  See Documentation/man/kipc-bench.1 and
+ * Documentation/performance.md.
+ *
+ * The pieces:
+ *   main.c       options, the scenario table, the trial engine (warm-up,
+ *                interleaved trials, syscall-counting runs), the goals
+ *   scenarios.c  what one trial of each kind of scenario does
+ *   msg.c        message mechanisms (struct msg_mech): pipe, POSIX mq, ...
+ *   sem.c        semaphore mechanisms (struct sem_mech): kipc, sem_t, ...
+ *   syscount.c   counting system calls with perf's raw_syscalls tracepoint
+ *   util.c       percentiles, Jain's index, clock, shared memory
+ *   report.c     the table, CSV (out and back in), Markdown, gnuplot
+ */
+#ifndef KIPC_BENCH_H
+#define KIPC_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define BENCH_MAX_PROCS		8	/* the most processes in one trial */
+#define BENCH_MSG_MAX		4096	/* the largest message */
+#define BENCH_END		UINT64_MAX /* "no more messages" sequence */
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                           */
+/* ------------------------------------------------------------------ */
+
+struct msg_cfg {
+	size_t msgsize;		/* bytes of every message, 16..BENCH_MSG_MAX */
+	unsigned int depth;	/* capacity in messages, where configurable */
+	unsigned int producers;	/* senders on direction 0 */
+	bool poll;		/* receivers (and full senders) spin */
+};
+
+/* What a message mechanism can take part in. */
+#define MSG_PINGPONG	(1U << 0)	/* one message each way at a time */
+#define MSG_STREAM	(1U << 1)	/* one sender, one receiver, queued */
+#define MSG_MPSC	(1U << 2)	/* several senders on direction 0 */
+#define MSG_POLL	(1U << 3)	/* cfg.poll: receivers spin */
+#define MSG_SLEEP	(1U << 4)	/* !cfg.poll: receivers sleep */
+
+/*
+ * A message mechanism.  Direction 0 carries messages from the "A" side
+ * (pinger, producers) to the "B" side (ponger, consumer), direction 1 back.
+ * setup() runs in the bench process before the participants are forked and
+ * returns the channel, which lives in memory shared with them (see
+ * bench_shared()) unless it is only file descriptors; every participant
+ * calls attach() once after the fork; send() and recv() move one message of
+ * cfg.msgsize bytes; recv() returns the length received.  All return
+ * -errno on failure.  teardown() runs in the bench process after every
+ * participant has exited.
+ *
+ * unavailable() says why the mechanism cannot run here (NULL: it can);
+ * the trial engine then reports "n/a (reason)" and runs nothing.  The kipc
+ * queue mechanism is the one to fill in when kipc has queues: see msg.c.
+ */
+struct msg_mech {
+	const char *name;
+	const char *what;
+	unsigned int caps;
+	bool kipc;
+	const char *(*unavailable)(const struct msg_cfg *cfg);
+	void *(*setup)(const struct msg_cfg *cfg, char *err, size_t errlen);
+	int (*attach)(void *ch, int side);	/* side 0: A, 1: B */
+	int (*send)(void *ch, int dir, const void *msg);
+	int (*recv)(void *ch, int dir, void *msg);
+	void (*teardown)(void *ch);
+};
+
+extern const struct msg_mech msg_kipc_ring, msg_kipc_ioctl, msg_spin,
+	msg_futex, msg_pipe, msg_eventfd, msg_seqpacket, msg_posix_mq,
+	msg_sysv_msg, msg_shm_ring;
+
+/* ------------------------------------------------------------------ */
+/* Semaphores                                                         */
+/* ------------------------------------------------------------------ */
+
+struct sem_mech {
+	const char *name;
+	const char *what;
+	bool kipc;
+	const char *(*unavailable)(void);
+	/* A semaphore of value "value" shared with the processes forked next. */
+	void *(*setup)(unsigned int value, char *err, size_t errlen);
+	int (*wait)(void *s);		/* P(1), -errno */
+	int (*post)(void *s);		/* V(1), -errno */
+	void (*teardown)(void *s);
+	const char *(*note)(void);	/* what path it takes, or NULL */
+};
+
+extern const struct sem_mech sem_kipc, sem_glibc, sem_sysv, sem_eventfd;
+
+/* kipc's module information, read once at start (features == 0: none). */
+struct kipc_probe {
+	bool present;
+	char why[96];			/* why not present */
+	unsigned int abi_version;
+	uint64_t features;
+};
+extern struct kipc_probe kipc_probe;
+
+/* ------------------------------------------------------------------ */
+/* Trials                                                             */
+/* ------------------------------------------------------------------ */
+
+struct bench_params {
+	bool quick;
+	unsigned int trials;		/* measured trials per mechanism */
+	unsigned int lat_samples;	/* latency samples per trial, at most */
+	unsigned int lat_ms;		/* ... and at most this long */
+	unsigned int rate_ms;		/* duration of a throughput trial */
+	unsigned int count_ops;		/* ops of a syscall-counting run */
+	unsigned int count_ms;		/* duration of a timed counting run */
+	unsigned int uncontended;	/* samples per trial of S7 */
+	unsigned int timeout_s;		/* a participant that hangs dies */
+	int ncpus;
+};
+extern struct bench_params bp;
+
+enum trial_mode {
+	TRIAL_MEASURE,		/* timestamps, samples */
+	TRIAL_COUNT,		/* fixed work, no timestamps, count syscalls */
+};
+
+/*
+ * What one trial produced.  Latency samples (nanoseconds) go to "samples"
+ * (room for "cap"); a throughput trial fills ops, bytes and secs.
+ */
+struct trial_out {
+	uint64_t *samples;
+	size_t nsamples, cap;
+	double ops, bytes, secs;
+	uint64_t acq[BENCH_MAX_PROCS];	/* S6: acquisitions per process */
+	unsigned int nprocs;
+	uint64_t checked;		/* messages whose content was checked */
+	uint64_t violations;		/* order or exclusion violations */
+	double sc_calls, sc_ops;	/* counting run */
+	char err[160];
+};
+
+/*
+ * One kind of trial: what the scenario table hands the engine for each
+ * mechanism of a case.
+ */
+struct contender {
+	const char *name;
+	bool kipc;
+	bool ref;			/* a reference, not a peer */
+	const char *na;			/* not available: why */
+	const char *note;
+	const struct msg_mech *msg;
+	const struct sem_mech *sem;
+	struct msg_cfg cfg;
+	unsigned int nprocs;		/* S6 */
+	int (*trial)(struct contender *c, enum trial_mode mode,
+		     struct trial_out *out);
+};
+
+int trial_pingpong(struct contender *c, enum trial_mode m,
+		   struct trial_out *o);
+int trial_stream(struct contender *c, enum trial_mode m,
+		 struct trial_out *o);
+int trial_notify(struct contender *c, enum trial_mode m,
+		 struct trial_out *o);
+int trial_lock(struct contender *c, enum trial_mode m, struct trial_out *o);
+int trial_uncontended(struct contender *c, enum trial_mode m,
+		      struct trial_out *o);
+int trial_clock(struct contender *c, enum trial_mode m, struct trial_out *o);
+
+/* ------------------------------------------------------------------ */
+/* Results                                                            */
+/* ------------------------------------------------------------------ */
+
+enum res_status { RES_OK, RES_NA, RES_ERR };
+
+/* One row of the table: one mechanism, one metric of one case. */
+struct result {
+	char scen[8];		/* "S1" */
+	char cas[24];		/* "64B", "4KiB", "N=4" or "-" */
+	char metric[24];	/* "round trip", "msgs/s", ... */
+	char mech[24];
+	char unit[8];		/* "us", "/s", "MiB/s" */
+	bool kipc;
+	bool ref;		/* a reference row, no ratio */
+	bool lower_better;	/* latency */
+	enum res_status status;
+	unsigned long samples;	/* latency samples, or trials */
+	unsigned long checked;	/* messages checked */
+	unsigned long violations;
+	double median, p99, p999;
+	double syscalls;	/* per operation; NAN: not counted */
+	double maxmin, jain;	/* S6 fairness, worst trial; NAN otherwise */
+	char note[192];
+};
+
+struct results {
+	struct result *r;
+	size_t n, cap;
+	/* The run's circumstances, for the header. */
+	char kernel[160], date[40], clocksource[32], virt[128], kipc[96];
+	char syscount[160];
+	char mode[16];
+	int ncpus;
+	unsigned int trials;
+};
+
+struct result *results_add(struct results *rs);
+const char *scenario_title(const char *id);	/* main.c */
+
+/* Ratio of the case's kipc row to this row, NAN if either has no median. */
+double result_ratio(const struct results *rs, const struct result *r);
+
+void report_table(FILE *f, const struct results *rs);
+void report_markdown(FILE *f, const struct results *rs);
+int report_csv(const char *path, const struct results *rs);
+int report_read_csv(const char *path, struct results *rs);
+int report_plot(const char *png, const struct results *rs);
+int report_goals(FILE *f, const struct results *rs, bool markdown);
+
+/* ------------------------------------------------------------------ */
+/* Statistics, system-call counting, helpers                          */
+/* ------------------------------------------------------------------ */
+
+void stats_sort(double *v, size_t n);
+double stats_pct(const double *sorted, size_t n, double pct);
+double stats_jain(const uint64_t *x, unsigned int n);
+double stats_maxmin(const uint64_t *x, unsigned int n);
+
+/* Counting one process's system calls (syscount.c). */
+struct syscount {
+	int fd;
+	unsigned long windows;
+};
+bool syscount_init(char *why, size_t len);	/* once, before forking */
+bool syscount_ok(void);
+int syscount_open(struct syscount *sc);		/* in each process */
+void syscount_begin(struct syscount *sc);
+void syscount_end(struct syscount *sc);
+double syscount_read(struct syscount *sc);	/* calls in the windows */
+void syscount_close(struct syscount *sc);
+
+uint64_t now_ns(void);
+void *bench_shared(size_t size);		/* zeroed, MAP_SHARED */
+void bench_unshare(void *p, size_t size);
+void bench_pin(int cpu);			/* if there are enough CPUs */
+void bench_relax(unsigned long *spins);		/* in a spin loop */
+
+#endif /* KIPC_BENCH_H */

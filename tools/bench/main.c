@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kipc-bench: kipc and its peers, measured in the same run.
+ *
+ * Every case of every scenario runs all its mechanisms in this process tree:
+ * one warm-up trial each (discarded), then the measured trials interleaved
+ * (kipc, peer 1, peer 2, ..., kipc, peer 1, ...), then a system-call
+ * counting run each.  Latencies are kept sample by sample and reported as
+ * percentiles; throughputs are one number per trial, reported as the median
+ * and the low tail over trials.
+ *
+ * Exit status: 0 every mechanism that could run ran and passed its checks,
+ * 1 one failed, 2 usage or setup error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lkipc.h>
+
+#include "bench.h"
+
+struct kipc_probe kipc_probe;
+struct bench_params bp;
+
+static const struct bench_params quick_params = {
+	.quick = true, .trials = 3, .lat_samples = 300, .lat_ms = 120,
+	.rate_ms = 100, .count_ops = 200, .count_ms = 50,
+	.uncontended = 2000, .timeout_s = 30,
+};
+
+static const struct bench_params full_params = {
+	.trials = 15, .lat_samples = 5000, .lat_ms = 1000, .rate_ms = 600,
+	.count_ops = 1000, .count_ms = 200, .uncontended = 20000,
+	.timeout_s = 120,
+};
+
+static struct results results;
+static bool progress = true;
+static int failures;
+
+/* ------------------------------------------------------------------ */
+/* The engine                                                         */
+/* ------------------------------------------------------------------ */
+
+enum kind { K_LAT, K_RATE, K_LOCK };
+
+struct acc {
+	struct contender *c;
+	double *lat;
+	size_t nlat;
+	double rate[2][64];
+	size_t ntrials;
+	double maxmin, jain;		/* worst trial */
+	unsigned long checked, violations;
+	double sc;			/* per op, NAN if not counted */
+	char err[160];
+};
+
+struct bcase {
+	const char *scen;
+	const char *cas;
+	const char *metric;		/* of the first row */
+	enum kind kind;
+	size_t msgsize;			/* K_RATE: for the byte rate row */
+};
+
+static void fill_row(struct result *r, const struct bcase *bc,
+		     const struct acc *a, const char *metric,
+		     const char *unit)
+{
+	snprintf(r->scen, sizeof(r->scen), "%s", bc->scen);
+	snprintf(r->cas, sizeof(r->cas), "%s", bc->cas);
+	snprintf(r->metric, sizeof(r->metric), "%s", metric);
+	snprintf(r->mech, sizeof(r->mech), "%s", a->c->name);
+	snprintf(r->unit, sizeof(r->unit), "%s", unit);
+	r->kipc = a->c->kipc;
+	r->ref = a->c->ref;
+	r->lower_better = bc->kind == K_LAT;
+	r->median = r->p99 = r->p999 = NAN;
+	r->maxmin = r->jain = NAN;
+	r->syscalls = a->sc;
+	r->checked = a->checked;
+	r->violations = a->violations;
+	if (a->c->na) {
+		r->status = RES_NA;
+		snprintf(r->note, sizeof(r->note), "%s", a->c->na);
+	} else if (a->err[0]) {
+		r->status = RES_ERR;
+		snprintf(r->note, sizeof(r->note), "%s", a->err);
+	} else {
+		r->status = RES_OK;
+		snprintf(r->note, sizeof(r->note), "%s",
+			 a->c->note ? a->c->note : "");
+	}
+}
+
+static void rate_row(const struct bcase *bc, struct acc *a, int which,
+		     const char *metric, const char *unit)
+{
+	struct result *r = results_add(&results);
+	double *v = a->rate[which];
+
+	fill_row(r, bc, a, metric, unit);
+	r->samples = a->ntrials;
+	if (r->status != RES_OK || !a->ntrials)
+		return;
+	stats_sort(v, a->ntrials);
+	r->median = stats_pct(v, a->ntrials, 50);
+	/* The low tail: the rate that 99% of the trials reached. */
+	r->p99 = stats_pct(v, a->ntrials, 1);
+	if (bc->kind == K_LOCK) {
+		r->maxmin = a->maxmin;
+		r->jain = a->jain;
+	}
+}
+
+/* The rows of one mechanism: "which" 0 is the first metric, 1 the byte rate. */
+static void make_rows(const struct bcase *bc, struct acc *a, int which)
+{
+	struct result *r;
+
+	if (which && (bc->kind != K_RATE || bc->msgsize < 1024))
+		return;
+	switch (bc->kind) {
+	case K_LAT:
+		r = results_add(&results);
+		fill_row(r, bc, a, bc->metric, "us");
+		r->samples = a->nlat;
+		if (r->status != RES_OK || !a->nlat)
+			break;
+		stats_sort(a->lat, a->nlat);
+		r->median = stats_pct(a->lat, a->nlat, 50);
+		r->p99 = stats_pct(a->lat, a->nlat, 99);
+		r->p999 = stats_pct(a->lat, a->nlat, 99.9);
+		break;
+	case K_RATE:
+		if (which)
+			rate_row(bc, a, 1, "MiB/s", "MiB/s");
+		else
+			rate_row(bc, a, 0, bc->metric, "/s");
+		break;
+	case K_LOCK:
+		rate_row(bc, a, 0, bc->metric, "/s");
+		break;
+	}
+}
+
+/* One trial of one mechanism; false if it failed (the error is kept). */
+static bool one_trial(const struct bcase *bc, struct acc *a, bool keep)
+{
+	struct trial_out o;
+	size_t cap = bc->kind == K_LAT ?
+		(bp.lat_samples > bp.uncontended ? bp.lat_samples :
+						   bp.uncontended) : 0;
+	uint64_t buf[cap ? cap : 1];
+	double mm, jain;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	o.samples = cap ? buf : NULL;
+	o.cap = cap;
+	if (a->c->trial(a->c, TRIAL_MEASURE, &o)) {
+		snprintf(a->err, sizeof(a->err), "%s",
+			 o.err[0] ? o.err : "failed");
+		return false;
+	}
+	if (!keep)
+		return true;
+	a->checked += o.checked;
+	a->violations += o.violations;
+	switch (bc->kind) {
+	case K_LAT:
+		a->lat = realloc(a->lat, (a->nlat + o.nsamples) * sizeof(double));
+		if (!a->lat) {
+			fprintf(stderr, "kipc-bench: out of memory\n");
+			exit(2);
+		}
+		for (i = 0; i < o.nsamples; i++)
+			a->lat[a->nlat++] = (double)buf[i] / 1000.0;
+		if (!o.nsamples) {
+			snprintf(a->err, sizeof(a->err), "no samples");
+			return false;
+		}
+		break;
+	case K_RATE:
+	case K_LOCK:
+		if (o.secs <= 0 || o.ops <= 0) {
+			snprintf(a->err, sizeof(a->err),
+				 "no work done in the trial");
+			return false;
+		}
+		if (a->ntrials < 64) {
+			a->rate[0][a->ntrials] = o.ops / o.secs;
+			a->rate[1][a->ntrials] = o.bytes / o.secs /
+						 (1024.0 * 1024.0);
+			a->ntrials++;
+		}
+		if (bc->kind == K_LOCK) {
+			if (getenv("KIPC_BENCH_DEBUG"))
+				for (i = 0; i < o.nprocs; i++)
+					fprintf(stderr, "%s %s %s: process %zu: %llu acquisitions in %.3f s\n",
+						bc->scen, bc->cas, a->c->name, i,
+						(unsigned long long)o.acq[i], o.secs);
+			mm = stats_maxmin(o.acq, o.nprocs);
+			jain = stats_jain(o.acq, o.nprocs);
+			if (isnan(a->maxmin) || mm > a->maxmin)
+				a->maxmin = mm;
+			if (isnan(a->jain) || jain < a->jain)
+				a->jain = jain;
+		}
+		break;
+	}
+	return true;
+}
+
+static void count_run(struct acc *a)
+{
+	struct trial_out o;
+
+	if (!syscount_ok() || a->c->na || a->err[0])
+		return;
+	memset(&o, 0, sizeof(o));
+	if (a->c->trial(a->c, TRIAL_COUNT, &o)) {
+		snprintf(a->err, sizeof(a->err), "counting run: %.140s",
+			 o.err[0] ? o.err : "failed");
+		return;
+	}
+	if (o.sc_ops > 0 && o.sc_calls >= 0)
+		a->sc = o.sc_calls / o.sc_ops;
+}
+
+static void run_case(const struct bcase *bc, struct contender *cs,
+		     unsigned int n)
+{
+	struct acc a[16];
+	unsigned int i, t;
+	time_t start = time(NULL);
+
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < n; i++) {
+		a[i].c = &cs[i];
+		a[i].sc = NAN;
+		a[i].maxmin = a[i].jain = NAN;
+	}
+	if (progress)
+		fprintf(stderr, "kipc-bench: %s %s: warm-up", bc->scen,
+			bc->cas);
+	for (i = 0; i < n; i++)
+		if (!cs[i].na)
+			one_trial(bc, &a[i], false);
+	for (t = 0; t < bp.trials; t++) {
+		if (progress)
+			fprintf(stderr, ", %u", t + 1);
+		for (i = 0; i < n; i++)
+			if (!cs[i].na && !a[i].err[0])
+				one_trial(bc, &a[i], true);
+	}
+	if (progress)
+		fprintf(stderr, ", syscalls");
+	for (i = 0; i < n; i++)
+		count_run(&a[i]);
+	if (progress)
+		fprintf(stderr, " (%ld s)\n", (long)(time(NULL) - start));
+	for (i = 0; i < n; i++) {
+		if (a[i].err[0]) {
+			failures++;
+			fprintf(stderr, "kipc-bench: %s %s %s: %s\n", bc->scen,
+				bc->cas, cs[i].name, a[i].err);
+		}
+		make_rows(bc, &a[i], 0);
+	}
+	for (i = 0; i < n; i++) {
+		make_rows(bc, &a[i], 1);
+		free(a[i].lat);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The scenarios                                                      */
+/* ------------------------------------------------------------------ */
+
+static void msg_contenders(struct contender *cs, const struct msg_mech **m,
+			   unsigned int n, const struct msg_cfg *cfg,
+			   int (*trial)(struct contender *, enum trial_mode,
+					struct trial_out *))
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&cs[i], 0, sizeof(cs[i]));
+		cs[i].name = m[i]->name;
+		cs[i].kipc = m[i]->kipc;
+		cs[i].msg = m[i];
+		cs[i].cfg = *cfg;
+		cs[i].trial = trial;
+		if (m[i]->unavailable)
+			cs[i].na = m[i]->unavailable(cfg);
+		if (!cs[i].na && !m[i]->setup)
+			cs[i].na = "no implementation";
+	}
+}
+
+static void sem_contenders(struct contender *cs, const struct sem_mech **m,
+			   unsigned int n, unsigned int nprocs,
+			   int (*trial)(struct contender *, enum trial_mode,
+					struct trial_out *))
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&cs[i], 0, sizeof(cs[i]));
+		cs[i].name = m[i]->name;
+		cs[i].kipc = m[i]->kipc;
+		cs[i].sem = m[i];
+		cs[i].nprocs = nprocs;
+		cs[i].trial = trial;
+		if (m[i]->unavailable)
+			cs[i].na = m[i]->unavailable();
+		if (!cs[i].na && m[i]->note)
+			cs[i].note = m[i]->note();
+	}
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void s1(void)
+{
+	static const struct msg_mech *m[] = {
+		&msg_kipc_ring, &msg_spin, &msg_pipe, &msg_posix_mq,
+	};
+	static const struct bcase bc = { .scen = "S1", .cas = "64B", .metric = "round trip", .kind = K_LAT };
+	struct msg_cfg cfg = { .msgsize = 64, .depth = 8, .producers = 1,
+			       .poll = true };
+	struct contender cs[N(m)];
+
+	msg_contenders(cs, m, N(m), &cfg, trial_pingpong);
+	run_case(&bc, cs, N(m));
+}
+
+static void s2(void)
+{
+	static const struct msg_mech *m[] = {
+		&msg_kipc_ring, &msg_kipc_ioctl, &msg_futex, &msg_pipe,
+		&msg_eventfd, &msg_seqpacket, &msg_posix_mq, &msg_sysv_msg,
+	};
+	static const struct bcase bc = { .scen = "S2", .cas = "64B", .metric = "round trip", .kind = K_LAT };
+	struct msg_cfg cfg = { .msgsize = 64, .depth = 8, .producers = 1 };
+	struct contender cs[N(m)];
+
+	msg_contenders(cs, m, N(m), &cfg, trial_pingpong);
+	run_case(&bc, cs, N(m));
+}
+
+static void s3(void)
+{
+	static const struct msg_mech *m[] = {
+		&msg_kipc_ring, &msg_posix_mq, &msg_sysv_msg, &msg_pipe,
+		&msg_shm_ring,
+	};
+	static const struct bcase bc64 = { .scen = "S3", .cas = "64B", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
+	static const struct bcase bc4k = { .scen = "S3", .cas = "4KiB",
+		.metric = "msgs/s", .kind = K_RATE, .msgsize = 4096 };
+	struct msg_cfg cfg = { .msgsize = 64, .depth = 64, .producers = 1 };
+	struct contender cs[N(m)];
+
+	msg_contenders(cs, m, N(m), &cfg, trial_stream);
+	run_case(&bc64, cs, N(m));
+	cfg.msgsize = 4096;
+	msg_contenders(cs, m, N(m), &cfg, trial_stream);
+	run_case(&bc4k, cs, N(m));
+}
+
+static void s4(void)
+{
+	static const struct msg_mech *m[] = {
+		&msg_kipc_ring, &msg_posix_mq, &msg_sysv_msg,
+	};
+	static const struct bcase bc = { .scen = "S4", .cas = "4x64B", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
+	struct msg_cfg cfg = { .msgsize = 64, .depth = 64, .producers = 4 };
+	struct contender cs[N(m)];
+
+	msg_contenders(cs, m, N(m), &cfg, trial_stream);
+	run_case(&bc, cs, N(m));
+}
+
+static void s5(void)
+{
+	static const struct sem_mech *m[] = {
+		&sem_kipc, &sem_glibc, &sem_sysv, &sem_eventfd,
+	};
+	static const struct bcase bc = { .scen = "S5", .cas = "-", .metric = "wake latency", .kind = K_LAT };
+	struct contender cs[N(m)];
+
+	sem_contenders(cs, m, N(m), 2, trial_notify);
+	run_case(&bc, cs, N(m));
+}
+
+static void s6(void)
+{
+	static const struct sem_mech *m[] = { &sem_kipc, &sem_glibc, &sem_sysv };
+	static const struct bcase bc[] = {
+		{ .scen = "S6", .cas = "N=2", .metric = "acq/s", .kind = K_LOCK },
+		{ .scen = "S6", .cas = "N=4", .metric = "acq/s", .kind = K_LOCK },
+		{ .scen = "S6", .cas = "N=8", .metric = "acq/s", .kind = K_LOCK },
+	};
+	static const unsigned int nprocs[] = { 2, 4, 8 };
+	struct contender cs[N(m)];
+	unsigned int i;
+
+	for (i = 0; i < N(bc); i++) {
+		sem_contenders(cs, m, N(m), nprocs[i], trial_lock);
+		run_case(&bc[i], cs, N(m));
+	}
+}
+
+static void s7(void)
+{
+	static const struct sem_mech *m[] = { &sem_kipc, &sem_glibc };
+	static const struct bcase bc = { .scen = "S7", .cas = "-", .metric = "P+V", .kind = K_LAT };
+	struct contender cs[N(m) + 1];
+
+	sem_contenders(cs, m, N(m), 1, trial_uncontended);
+	memset(&cs[N(m)], 0, sizeof(cs[0]));
+	cs[N(m)].name = "timer only";
+	cs[N(m)].ref = true;
+	cs[N(m)].note = "two clock_gettime() calls: included in every sample above";
+	cs[N(m)].trial = trial_clock;
+	run_case(&bc, cs, N(m) + 1);
+}
+
+static const struct scenario {
+	const char *id;
+	const char *title;
+	const char *mechs;
+	void (*run)(void);
+} scenarios[] = {
+	{ "S1", "ping-pong round trip, 64 B, both sides polling",
+	  "kipc (fast path), shm spin, pipe, POSIX mq", s1 },
+	{ "S2", "ping-pong round trip, 64 B, receiver sleeps",
+	  "kipc (fast path), kipc syscall, futex, pipe, eventfd, seqpacket, POSIX mq, SysV msg",
+	  s2 },
+	{ "S3", "one producer -> one consumer, 64 B and 4 KiB, queues of 64 messages",
+	  "kipc, POSIX mq, SysV msg, pipe, shm ring", s3 },
+	{ "S4", "four producers -> one consumer, 64 B, per-producer order checked",
+	  "kipc, POSIX mq, SysV msg", s4 },
+	{ "S5", "semaphore as a notifier: wake latency of a sleeping waiter",
+	  "kipc, glibc sem_t, SysV sem, eventfd sem", s5 },
+	{ "S6", "semaphore of value 1 as a lock, N = 2, 4, 8 processes",
+	  "kipc, glibc sem_t, SysV sem", s6 },
+	{ "S7", "uncontended P+V pair in one process",
+	  "kipc, glibc sem_t (and the timer alone)", s7 },
+};
+
+const char *scenario_title(const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < N(scenarios); i++)
+		if (!strcmp(scenarios[i].id, id))
+			return scenarios[i].title;
+	return "";
+}
+
+/* ------------------------------------------------------------------ */
+/* The run's circumstances                                            */
+/* ------------------------------------------------------------------ */
+
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+static void probe_kipc(void)
+{
+	struct kipc_info info;
+	struct lkipc k;
+	int ret;
+
+	ret = lkipc_open(&k, 0);
+	if (ret < 0) {
+		snprintf(kipc_probe.why, sizeof(kipc_probe.why),
+			 "no kipc: %s: %s", LKIPC_DEFAULT_DEVICE,
+			 lkipc_strerror(ret));
+		return;
+	}
+	ret = lkipc_get_info(&k, &info);
+	lkipc_close(&k);
+	if (ret < 0) {
+		snprintf(kipc_probe.why, sizeof(kipc_probe.why),
+			 "no kipc: GET_INFO: %s", lkipc_strerror(ret));
+		return;
+	}
+	kipc_probe.present = true;
+	kipc_probe.abi_version = info.abi_version;
+	kipc_probe.features = info.features;
+}
+
+static void describe_run(struct results *rs)
+{
+	static const char *const feat[] = {
+		"sem", "queue", "ring", "sem-fast", "uring-cmd",
+	};
+	char vendor[64], product[64], line[256];
+	struct utsname u;
+	time_t now = time(NULL);
+	unsigned int i;
+	bool hyper = false;
+	FILE *f;
+	int n;
+
+	uname(&u);
+	snprintf(rs->kernel, sizeof(rs->kernel), "%s %s", u.sysname,
+		 u.release);
+	strftime(rs->date, sizeof(rs->date), "%Y-%m-%d %H:%M UTC",
+		 gmtime(&now));
+	read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		  rs->clocksource, sizeof(rs->clocksource));
+	read_line("/sys/class/dmi/id/sys_vendor", vendor, sizeof(vendor));
+	read_line("/sys/class/dmi/id/product_name", product, sizeof(product));
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && strstr(line, " hypervisor"))
+			hyper = true;
+	if (f)
+		fclose(f);
+	/* TCG sets no hypervisor CPUID bit, but QEMU says who it is in DMI. */
+	snprintf(rs->virt, sizeof(rs->virt), "%s%s%s%s",
+		 hyper || strstr(vendor, "QEMU") ? "virtual machine" :
+						  "no sign of a hypervisor",
+		 vendor[0] ? " (" : "", vendor, vendor[0] ? ")" : "");
+	(void)product;
+	/* The idle routine matters under emulation: see performance.md. */
+	read_line("/proc/cmdline", line, sizeof(line));
+	{
+		const char *idle = strstr(line, "idle=");
+
+		if (idle && (idle == line || idle[-1] == ' ')) {
+			size_t at = strlen(rs->virt), len = strcspn(idle, " ");
+
+			snprintf(rs->virt + at, sizeof(rs->virt) - at, ", %.*s",
+				 (int)len, idle);
+		}
+	}
+	if (!kipc_probe.present) {
+		snprintf(rs->kipc, sizeof(rs->kipc), "%s", kipc_probe.why);
+	} else {
+		n = snprintf(rs->kipc, sizeof(rs->kipc), "ABI %u, features:",
+			     kipc_probe.abi_version);
+		for (i = 0; i < N(feat); i++)
+			if (kipc_probe.features & (1ULL << i) && n > 0 &&
+			    (size_t)n < sizeof(rs->kipc))
+				n += snprintf(rs->kipc + n,
+					      sizeof(rs->kipc) - (size_t)n,
+					      " %s", feat[i]);
+	}
+	rs->ncpus = bp.ncpus;
+	rs->trials = bp.trials;
+	snprintf(rs->mode, sizeof(rs->mode), "%s", bp.quick ? "quick" : "full");
+}
+
+/* ------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: kipc-bench [OPTIONS]\n"
+"  -q, --quick            a short run (a smoke test; numbers are rough)\n"
+"  -s, --scenario LIST    only these scenarios, e.g. S1,S5 (repeatable)\n"
+"  -t, --trials N         measured trials per mechanism\n"
+"  -l, --list             list the scenarios and their mechanisms\n"
+"      --csv FILE         also write the results as CSV ('-': stdout)\n"
+"      --markdown FILE    also write the table and goals as Markdown\n"
+"      --plot FILE.png    also draw the medians with gnuplot\n"
+"      --from-csv FILE    measure nothing: report a CSV written before\n"
+"      --no-progress      say nothing on stderr while running\n"
+"  -h, --help\n");
+}
+
+static bool selected(const char *list, const char *id)
+{
+	const char *p = list;
+	size_t n = strlen(id);
+
+	if (!list)
+		return true;
+	while ((p = strcasestr(p, id))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "trials", required_argument, NULL, 't' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "csv", required_argument, NULL, 'C' },
+		{ "markdown", required_argument, NULL, 'M' },
+		{ "plot", required_argument, NULL, 'P' },
+		{ "from-csv", required_argument, NULL, 'F' },
+		{ "no-progress", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *csv = NULL, *md = NULL, *png = NULL, *from = NULL;
+	char *list = NULL, *end;
+	bool quick = false, do_list = false;
+	long trials = 0;
+	unsigned int i;
+	int c, rc = 0;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, "qs:t:lh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			quick = true;
+			break;
+		case 's':
+			if (list) {
+				size_t n = strlen(list) + strlen(optarg) + 2;
+				char *l = malloc(n);
+
+				if (!l)
+					return 2;
+				snprintf(l, n, "%s,%s", list, optarg);
+				free(list);
+				list = l;
+			} else {
+				list = strdup(optarg);
+			}
+			break;
+		case 't':
+			trials = strtol(optarg, &end, 10);
+			if (*end || trials < 1 || trials > 64) {
+				fprintf(stderr, "kipc-bench: --trials takes 1..64\n");
+				return 2;
+			}
+			break;
+		case 'l':
+			do_list = true;
+			break;
+		case 'C':
+			csv = optarg;
+			break;
+		case 'M':
+			md = optarg;
+			break;
+		case 'P':
+			png = optarg;
+			break;
+		case 'F':
+			from = optarg;
+			break;
+		case 'N':
+			progress = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (do_list) {
+		for (i = 0; i < N(scenarios); i++)
+			printf("%s  %s\n    %s\n", scenarios[i].id,
+			       scenarios[i].title, scenarios[i].mechs);
+		return 0;
+	}
+	if (list) {
+		char *copy = strdup(list), *tok, *save = NULL;
+		bool ok;
+
+		for (tok = strtok_r(copy, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			ok = false;
+			for (i = 0; i < N(scenarios); i++)
+				ok |= !strcasecmp(tok, scenarios[i].id);
+			if (!ok) {
+				fprintf(stderr, "kipc-bench: no scenario '%s' (see --list)\n",
+					tok);
+				return 2;
+			}
+		}
+		free(copy);
+	}
+
+	if (from) {
+		if (report_read_csv(from, &results))
+			return 2;
+	} else {
+		bp = quick ? quick_params : full_params;
+		if (trials)
+			bp.trials = (unsigned int)trials;
+		bp.ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+		probe_kipc();
+		syscount_init(results.syscount, sizeof(results.syscount));
+		describe_run(&results);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		for (i = 0; i < N(scenarios); i++)
+			if (selected(list, scenarios[i].id))
+				scenarios[i].run();
+	}
+
+	report_table(stdout, &results);
+	report_goals(stdout, &results, false);
+	if (csv && report_csv(csv, &results))
+		rc = 2;
+	if (md) {
+		f = fopen(md, "w");
+		if (!f) {
+			fprintf(stderr, "kipc-bench: %s: %s\n", md,
+				strerror(errno));
+			rc = 2;
+		} else {
+			report_markdown(f, &results);
+			report_goals(f, &results, true);
+			fclose(f);
+		}
+	}
+	if (png && report_plot(png, &results))
+		rc = 2;
+	free(list);
+	if (!rc && failures)
+		rc = 1;
+	return rc;
+}

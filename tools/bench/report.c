@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reporting: the terminal table, the goals, Markdown, CSV (written, and
+ * read back so that a results file from the VM can be reported and plotted
+ * on the host) and a gnuplot chart.
+ *
+ * The ratio column is kipc's median over the peer's median, in the same
+ * case of the same run: below 1 kipc is faster for latencies; above 1 it is
+ * faster for rates.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+struct result *results_add(struct results *rs)
+{
+	struct result *r;
+
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? 2 * rs->cap : 64;
+		rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
+		if (!rs->r) {
+			fprintf(stderr, "kipc-bench: out of memory\n");
+			exit(2);
+		}
+	}
+	r = &rs->r[rs->n++];
+	memset(r, 0, sizeof(*r));
+	r->median = r->p99 = r->p999 = r->syscalls = NAN;
+	r->maxmin = r->jain = NAN;
+	return r;
+}
+
+static bool same_case(const struct result *a, const struct result *b)
+{
+	return !strcmp(a->scen, b->scen) && !strcmp(a->cas, b->cas) &&
+	       !strcmp(a->metric, b->metric);
+}
+
+/*
+ * The case's kipc row: the first that ran (the fast path where there are
+ * two and it ran), else the first.
+ */
+static const struct result *kipc_row(const struct results *rs,
+				     const struct result *r)
+{
+	const struct result *first = NULL;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		if (!rs->r[i].kipc || !same_case(&rs->r[i], r))
+			continue;
+		if (rs->r[i].status == RES_OK)
+			return &rs->r[i];
+		if (!first)
+			first = &rs->r[i];
+	}
+	return first;
+}
+
+static const struct result *find_row(const struct results *rs,
+				     const char *scen, const char *cas,
+				     const char *metric, const char *mech)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (!strcmp(rs->r[i].scen, scen) &&
+		    !strcmp(rs->r[i].cas, cas) &&
+		    !strcmp(rs->r[i].metric, metric) &&
+		    !strcmp(rs->r[i].mech, mech))
+			return &rs->r[i];
+	return NULL;
+}
+
+double result_ratio(const struct results *rs, const struct result *r)
+{
+	const struct result *k = kipc_row(rs, r);
+
+	if (!k || k == r || r->kipc || r->ref || k->status != RES_OK ||
+	    r->status != RES_OK || !(r->median > 0))
+		return NAN;
+	return k->median / r->median;
+}
+
+/* A number in at most 7 columns. */
+static const char *num(char *buf, size_t len, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else if (isinf(v))
+		snprintf(buf, len, "inf");
+	else if (fabs(v) >= 1e7)
+		snprintf(buf, len, "%.2fM", v / 1e6);
+	else if (fabs(v) >= 1e5)
+		snprintf(buf, len, "%.1fk", v / 1e3);
+	else if (fabs(v) >= 100)
+		snprintf(buf, len, "%.0f", v);
+	else if (fabs(v) >= 10)
+		snprintf(buf, len, "%.1f", v);
+	else
+		snprintf(buf, len, "%.2f", v);
+	return buf;
+}
+
+static const char *ratio_str(char *buf, size_t len, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2fx", v);
+	return buf;
+}
+
+static const char *status_note(char *buf, size_t len, const struct result *r)
+{
+	switch (r->status) {
+	case RES_NA:
+		snprintf(buf, len, "n/a (%s)", r->note);
+		break;
+	case RES_ERR:
+		snprintf(buf, len, "FAILED: %s", r->note);
+		break;
+	default:
+		snprintf(buf, len, "%s", r->note);
+	}
+	return buf;
+}
+
+static const char *fairness(char *buf, size_t len, const struct result *r)
+{
+	char a[16], b[16];
+
+	buf[0] = 0;
+	if (isnan(r->maxmin) && isnan(r->jain))
+		return buf;
+	snprintf(buf, len, "max/min %s, Jain %s", num(a, sizeof(a), r->maxmin),
+		 isnan(r->jain) ? "-" : (snprintf(b, sizeof(b), "%.3f", r->jain), b));
+	return buf;
+}
+
+static void header(FILE *f, const struct results *rs, bool md)
+{
+	const char *pre = md ? "- " : "";
+
+	fprintf(f, "%skipc-bench (%s run): %s, %d CPUs, %s, clocksource %s, %s\n",
+		pre, rs->mode, rs->kernel, rs->ncpus, rs->virt,
+		rs->clocksource[0] ? rs->clocksource : "?", rs->date);
+	fprintf(f, "%skipc: %s\n", pre, rs->kipc);
+	fprintf(f, "%ssystem calls: %s\n", pre,
+		rs->syscount[0] ? rs->syscount : "not counted");
+	fprintf(f, "%s%u measured trials per mechanism after a warm-up trial, interleaved\n",
+		pre, rs->trials);
+	if (md)
+		return;
+	fprintf(f, "Latencies (us): percentiles of every sample.  Rates: median over trials; their\n"
+		"\"p99\" is the low tail, the rate that 99%% of the trials reached.  kipc/peer is\n"
+		"the ratio of medians.  Under emulation only the ratios of one run mean anything.\n");
+}
+
+void report_table(FILE *f, const struct results *rs)
+{
+	char m[16], p[16], q[16], ra[16], sc[16], note[256], fair[64];
+	const char *last = "";
+	size_t i;
+
+	header(f, rs, false);
+	for (i = 0; i < rs->n; i++) {
+		const struct result *r = &rs->r[i];
+
+		if (strcmp(last, r->scen)) {
+			fprintf(f, "\n%s  %s\n", r->scen, scenario_title(r->scen));
+			fprintf(f, "  %-6s %-13s %-13s %8s %8s %8s %9s %7s  %s\n",
+				"case", "metric", "mechanism", "median", "p99",
+				"p99.9", "kipc/peer", "sys/op", "notes");
+			last = r->scen;
+		}
+		if (r->status != RES_OK) {
+			fprintf(f, "  %-6s %-13s %-13s %s\n", r->cas,
+				r->metric, r->mech,
+				status_note(note, sizeof(note), r));
+			continue;
+		}
+		fairness(fair, sizeof(fair), r);
+		fprintf(f, "  %-6s %-13s %-13s %8s %8s %8s %9s %7s  %s%s%s\n",
+			r->cas, r->metric, r->mech,
+			num(m, sizeof(m), r->median), num(p, sizeof(p), r->p99),
+			num(q, sizeof(q), r->p999),
+			ratio_str(ra, sizeof(ra), result_ratio(rs, r)),
+			num(sc, sizeof(sc), r->syscalls), fair,
+			fair[0] && r->note[0] ? "; " : "",
+			r->note);
+	}
+	fprintf(f, "\n");
+}
+
+void report_markdown(FILE *f, const struct results *rs)
+{
+	char m[16], p[16], q[16], ra[16], sc[16], note[256], fair[64];
+	size_t i;
+
+	header(f, rs, true);
+	fprintf(f, "\n| | case | metric | mechanism | median | p99 | p99.9 | kipc/peer | syscalls/op | notes |\n"
+		"|---|---|---|---|--:|--:|--:|--:|--:|---|\n");
+	for (i = 0; i < rs->n; i++) {
+		const struct result *r = &rs->r[i];
+		bool ok = r->status == RES_OK;
+
+		fair[0] = 0;
+		if (ok)
+			fairness(fair, sizeof(fair), r);
+		fprintf(f, "| %s | %s | %s (%s) | %s%s%s | %s | %s | %s | %s | %s | %s%s%s |\n",
+			r->scen, r->cas, r->metric, r->unit,
+			r->kipc ? "**" : "", r->mech, r->kipc ? "**" : "",
+			ok ? num(m, sizeof(m), r->median) : "",
+			ok ? num(p, sizeof(p), r->p99) : "",
+			ok ? num(q, sizeof(q), r->p999) : "",
+			ratio_str(ra, sizeof(ra), result_ratio(rs, r)),
+			ok ? num(sc, sizeof(sc), r->syscalls) : "",
+			fair, fair[0] && r->note[0] ? "; " : "",
+			status_note(note, sizeof(note), r));
+	}
+	fprintf(f, "\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* Goals (issue 6): same-run ratios                                   */
+/* ------------------------------------------------------------------ */
+
+enum goal_kind { G_AT_MOST, G_AT_LEAST, G_FAIR, G_NO_SYSCALLS };
+
+static const struct goal {
+	const char *scen, *cas, *metric, *peer;
+	enum goal_kind kind;
+	double limit;
+} goals[] = {
+	{ "S1", "64B", "round trip", "shm spin", G_AT_MOST, 1.2 },
+	{ "S1", "64B", "round trip", "pipe", G_AT_MOST, 0.1 },
+	{ "S2", "64B", "round trip", "futex", G_AT_MOST, 1.0 },
+	{ "S2", "64B", "round trip", "POSIX mq", G_AT_MOST, 0.7 },
+	{ "S3", "64B", "msgs/s", "POSIX mq", G_AT_LEAST, 10 },
+	{ "S3", "64B", "msgs/s", "SysV msg", G_AT_LEAST, 10 },
+	{ "S3", "64B", "msgs/s", "pipe", G_AT_LEAST, 5 },
+	{ "S3", "4KiB", "msgs/s", "POSIX mq", G_AT_LEAST, 10 },
+	{ "S3", "4KiB", "msgs/s", "SysV msg", G_AT_LEAST, 10 },
+	{ "S3", "4KiB", "msgs/s", "pipe", G_AT_LEAST, 5 },
+	{ "S4", "4x64B", "msgs/s", "POSIX mq", G_AT_LEAST, 3 },
+	{ "S5", "-", "wake latency", "glibc sem_t", G_AT_MOST, 1.0 },
+	{ "S5", "-", "wake latency", "SysV sem", G_AT_MOST, 0.7 },
+	{ "S6", "N=2", "acq/s", NULL, G_FAIR, 1.05 },
+	{ "S6", "N=2", "acq/s", "SysV sem", G_AT_LEAST, 1.0 },
+	{ "S6", "N=4", "acq/s", NULL, G_FAIR, 1.05 },
+	{ "S6", "N=4", "acq/s", "SysV sem", G_AT_LEAST, 1.0 },
+	{ "S6", "N=8", "acq/s", NULL, G_FAIR, 1.05 },
+	{ "S6", "N=8", "acq/s", "SysV sem", G_AT_LEAST, 1.0 },
+	{ "S7", "-", "P+V", "glibc sem_t", G_AT_MOST, 1.5 },
+	{ "S7", "-", "P+V", NULL, G_NO_SYSCALLS, 0 },
+};
+
+int report_goals(FILE *f, const struct results *rs, bool md)
+{
+	const struct result *k, *p;
+	char what[128], val[32], verdict[256];
+	unsigned int i, met = 0, missed = 0, unknown = 0;
+	double v;
+
+	fprintf(f, md ? "\n### Goals\n\n| goal | same-run value | verdict |\n|---|--:|---|\n"
+		      : "Goals (issue 6), from the ratios of this run:\n");
+	for (i = 0; i < sizeof(goals) / sizeof(goals[0]); i++) {
+		const struct goal *g = &goals[i];
+		bool ok = false, known = true;
+
+		k = NULL;
+		for (size_t j = 0; j < rs->n; j++)
+			if (rs->r[j].kipc && !strcmp(rs->r[j].scen, g->scen) &&
+			    !strcmp(rs->r[j].cas, g->cas) &&
+			    !strcmp(rs->r[j].metric, g->metric)) {
+				k = kipc_row(rs, &rs->r[j]);
+				break;
+			}
+		if (!k)
+			continue;	/* scenario not run */
+		p = g->peer ? find_row(rs, g->scen, g->cas, g->metric, g->peer)
+			    : NULL;
+		switch (g->kind) {
+		case G_AT_MOST:
+		case G_AT_LEAST:
+			snprintf(what, sizeof(what), "%s %s %s: %s/%s %s %.2f",
+				 g->scen, g->cas, g->metric, k->mech, g->peer,
+				 g->kind == G_AT_MOST ? "<=" : ">=", g->limit);
+			v = p ? result_ratio(rs, p) : NAN;
+			ok = g->kind == G_AT_MOST ? v <= g->limit : v >= g->limit;
+			break;
+		case G_FAIR:
+			snprintf(what, sizeof(what),
+				 "%s %s: kipc max/min acquisitions per process <= %.2f",
+				 g->scen, g->cas, g->limit);
+			v = k->status == RES_OK ? k->maxmin : NAN;
+			ok = v <= g->limit;
+			break;
+		default:
+			snprintf(what, sizeof(what),
+				 "%s: kipc P+V with 0 system calls", g->scen);
+			v = k->status == RES_OK ? k->syscalls : NAN;
+			ok = v == 0;
+			break;
+		}
+		if (k->status != RES_OK) {
+			known = false;
+			snprintf(verdict, sizeof(verdict),
+				 "not measurable: kipc %s (%s)",
+				 k->status == RES_NA ? "n/a" : "failed", k->note);
+		} else if (g->peer && (!p || p->status != RES_OK)) {
+			known = false;
+			snprintf(verdict, sizeof(verdict),
+				 "not measurable: %s did not run", g->peer);
+		} else if (isnan(v)) {
+			known = false;
+			snprintf(verdict, sizeof(verdict), "not measurable");
+		} else {
+			snprintf(verdict, sizeof(verdict), "%s",
+				 ok ? "met" : "NOT met");
+		}
+		if (!known)
+			unknown++;
+		else if (ok)
+			met++;
+		else
+			missed++;
+		if (!known)
+			snprintf(val, sizeof(val), "-");
+		else if (g->kind == G_NO_SYSCALLS)
+			snprintf(val, sizeof(val), "%.2f syscalls", v);
+		else if (g->kind == G_FAIR)
+			snprintf(val, sizeof(val), "%.3f", v);
+		else
+			snprintf(val, sizeof(val), "%.3fx", v);
+		if (md)
+			fprintf(f, "| %s | %s | %s |\n", what, val, verdict);
+		else
+			fprintf(f, "  %-58s %14s  %s\n", what, val, verdict);
+	}
+	fprintf(f, md ? "\n%u goals met, %u not met, %u not measurable in this build.\n"
+		      : "  %u met, %u not met, %u not measurable in this build\n",
+		met, missed, unknown);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* CSV                                                                */
+/* ------------------------------------------------------------------ */
+
+static const char *const status_names[] = { "ok", "n/a", "error" };
+
+static void csv_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == ',' ? ';' : *s == '\n' ? ' ' : *s, f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs(",", f);
+	else if (isinf(v))
+		fputs(",inf", f);
+	else
+		fprintf(f, ",%.6g", v);
+}
+
+int report_csv(const char *path, const struct results *rs)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	size_t i;
+
+	if (!f) {
+		fprintf(stderr, "kipc-bench: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# kernel: %s\n# date: %s\n# clocksource: %s\n# virt: %s\n"
+		"# kipc: %s\n# syscalls: %s\n# mode: %s\n# cpus: %d\n# trials: %u\n",
+		rs->kernel, rs->date, rs->clocksource, rs->virt, rs->kipc,
+		rs->syscount, rs->mode, rs->ncpus, rs->trials);
+	fprintf(f, "scenario,case,metric,mechanism,role,unit,status,samples,checked,violations,median,p99,p999,ratio,syscalls_per_op,maxmin,jain,note\n");
+	for (i = 0; i < rs->n; i++) {
+		const struct result *r = &rs->r[i];
+
+		fprintf(f, "%s,%s,%s,%s,%s,%s,%s,%lu,%lu,%lu", r->scen, r->cas,
+			r->metric, r->mech,
+			r->kipc ? "kipc" : r->ref ? "ref" : "peer", r->unit,
+			status_names[r->status], r->samples, r->checked,
+			r->violations);
+		csv_num(f, r->median);
+		csv_num(f, r->p99);
+		csv_num(f, r->p999);
+		csv_num(f, result_ratio(rs, r));
+		csv_num(f, r->syscalls);
+		csv_num(f, r->maxmin);
+		csv_num(f, r->jain);
+		fputc(',', f);
+		csv_text(f, r->note);
+		fputc('\n', f);
+	}
+	if (f != stdout)
+		fclose(f);
+	else
+		fflush(f);
+	return 0;
+}
+
+static double field_num(const char *s)
+{
+	char *end;
+	double v;
+
+	if (!*s)
+		return NAN;
+	if (!strcmp(s, "inf"))
+		return INFINITY;
+	v = strtod(s, &end);
+	return *end ? NAN : v;
+}
+
+static void meta(struct results *rs, const char *line)
+{
+	static const struct {
+		const char *key;
+		size_t off, len;
+	} keys[] = {
+#define K(k, m) { k, offsetof(struct results, m), sizeof(((struct results *)0)->m) }
+		K("kernel", kernel), K("date", date),
+		K("clocksource", clocksource), K("virt", virt),
+		K("kipc", kipc), K("syscalls", syscount), K("mode", mode),
+#undef K
+	};
+	const char *v = strchr(line, ':');
+	size_t i, n;
+
+	if (!v)
+		return;
+	n = (size_t)(v - line);
+	for (v++; *v == ' '; v++)
+		;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (n == strlen(keys[i].key) && !strncmp(line, keys[i].key, n))
+			snprintf((char *)rs + keys[i].off, keys[i].len, "%s", v);
+	if (!strncmp(line, "cpus", n))
+		rs->ncpus = atoi(v);
+	if (!strncmp(line, "trials", n))
+		rs->trials = (unsigned int)atoi(v);
+}
+
+int report_read_csv(const char *path, struct results *rs)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char line[1024], *fld[18], *p;
+	struct result *r;
+	unsigned int n, s;
+
+	if (!f) {
+		fprintf(stderr, "kipc-bench: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (line[0] == '#') {
+			meta(rs, line + 2);
+			continue;
+		}
+		if (!strncmp(line, "scenario,", 9) || !line[0])
+			continue;
+		for (n = 0, p = line; n < 18; n++) {
+			fld[n] = p;
+			p = strchr(p, ',');
+			if (!p)
+				break;
+			*p++ = 0;
+		}
+		if (n != 17) {
+			fprintf(stderr, "kipc-bench: %s: not a kipc-bench CSV line: %s\n",
+				path, fld[0]);
+			if (f != stdin)
+				fclose(f);
+			return -1;
+		}
+		r = results_add(rs);
+		snprintf(r->scen, sizeof(r->scen), "%s", fld[0]);
+		snprintf(r->cas, sizeof(r->cas), "%s", fld[1]);
+		snprintf(r->metric, sizeof(r->metric), "%s", fld[2]);
+		snprintf(r->mech, sizeof(r->mech), "%s", fld[3]);
+		r->kipc = !strcmp(fld[4], "kipc");
+		r->ref = !strcmp(fld[4], "ref");
+		snprintf(r->unit, sizeof(r->unit), "%s", fld[5]);
+		r->lower_better = !strcmp(r->unit, "us");
+		for (s = 0; s < 3; s++)
+			if (!strcmp(fld[6], status_names[s]))
+				r->status = (enum res_status)s;
+		r->samples = strtoul(fld[7], NULL, 10);
+		r->checked = strtoul(fld[8], NULL, 10);
+		r->violations = strtoul(fld[9], NULL, 10);
+		r->median = field_num(fld[10]);
+		r->p99 = field_num(fld[11]);
+		r->p999 = field_num(fld[12]);
+		r->syscalls = field_num(fld[14]);
+		r->maxmin = field_num(fld[15]);
+		r->jain = field_num(fld[16]);
+		snprintf(r->note, sizeof(r->note), "%s", fld[17]);
+	}
+	if (f != stdin)
+		fclose(f);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* gnuplot                                                            */
+/* ------------------------------------------------------------------ */
+
+static int plot_with(const char *png, const struct results *rs,
+		     const char *term)
+{
+	size_t i, j, groups = 0, g;
+	unsigned int cols = 3, rows;
+	char cmd[64];
+	FILE *f;
+	int status;
+
+	for (i = 0; i < rs->n; i++)
+		if (!i || !same_case(&rs->r[i], &rs->r[i - 1]))
+			groups++;
+	if (!groups)
+		return 0;
+	rows = (unsigned int)((groups + cols - 1) / cols);
+	snprintf(cmd, sizeof(cmd), "gnuplot 2>&1");
+	f = popen(cmd, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "set terminal %s size 1500,%u font 'sans,9'\n", term,
+		rows * 330 + 60);
+	fprintf(f, "set output '%s'\n", png);
+	fprintf(f, "set multiplot layout %u,%u title \"kipc-bench %s, %s, %s: medians, log scale (green: kipc; grey: reference)\\nunder emulation only same-run ratios mean anything\"\n",
+		rows, cols, rs->mode, rs->kernel, rs->date);
+	fprintf(f, "set termoption noenhanced\n");
+	fprintf(f, "set style fill solid 0.85 border -1\nset boxwidth 0.6\n"
+		"set logscale y\nset grid ytics\nset xtics rotate by -25 font ',8' nomirror\n"
+		"set key off\nset offsets 0.5,0.5,0,0\nset bmargin 5\n"
+		"set linetype 1 lc rgb '#2e8b57'\nset linetype 2 lc rgb '#4682b4'\n"
+		"set linetype 3 lc rgb '#a0a0a0'\n");
+	for (i = 0, g = 0; g < groups; g++) {
+		const struct result *first = &rs->r[i];
+		char na[256] = "";
+		size_t start = i, ok = 0;
+		double lo = INFINITY, hi = 0;
+
+		for (j = i; j < rs->n && same_case(&rs->r[j], first); j++) {
+			if (rs->r[j].status == RES_OK && rs->r[j].median > 0) {
+				ok++;
+				lo = fmin(lo, rs->r[j].median);
+				hi = fmax(hi, rs->r[j].median);
+			}
+			else if (strlen(na) < 150)
+				snprintf(na + strlen(na), sizeof(na) - strlen(na),
+					 "%s%s: %s", na[0] ? "\\n" : "",
+					 rs->r[j].mech,
+					 rs->r[j].status == RES_NA ? "n/a" : "failed");
+		}
+		fprintf(f, "unset label\n");
+		if (na[0])
+			fprintf(f, "set label 1 \"%s\" at graph 0.02,0.95 font ',8' tc rgb '#b22222'\n",
+				na);
+		fprintf(f, "set title \"%s %s%s%s (%s, %s is better)\"\n",
+			first->scen, strcmp(first->cas, "-") ? first->cas : "",
+			strcmp(first->cas, "-") ? " " : "", first->metric,
+			first->unit,
+			first->lower_better ? "lower" : "higher");
+		if (!ok) {
+			fprintf(f, "set yrange [1:10]\nplot 1/0 notitle\n");
+			i = j;
+			continue;
+		}
+		/* Room below the smallest bar and above the largest label. */
+		fprintf(f, "set yrange [%g:%g]\n", lo / 3, hi * 4);
+		fprintf(f, "plot '-' using 0:2:3:xtic(1) with boxes lc variable, '-' using 0:2:3 with labels offset 0,0.7 font ',8'\n");
+		for (int pass = 0; pass < 2; pass++) {
+			size_t x = 0;
+
+			for (j = start; j < rs->n && same_case(&rs->r[j], first); j++) {
+				const struct result *r = &rs->r[j];
+				char m[16];
+
+				if (r->status != RES_OK || !(r->median > 0))
+					continue;
+				if (pass == 0)
+					fprintf(f, "\"%s\" %.6g %d\n", r->mech,
+						r->median,
+						r->kipc ? 1 : r->ref ? 3 : 2);
+				else
+					fprintf(f, "\"%s\" %.6g \"%s\"\n",
+						r->mech, r->median,
+						num(m, sizeof(m), r->median));
+				x++;
+			}
+			fprintf(f, "e\n");
+		}
+		i = j;
+	}
+	fprintf(f, "unset multiplot\n");
+	status = pclose(f);
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+int report_plot(const char *png, const struct results *rs)
+{
+	if (!plot_with(png, rs, "pngcairo"))
+		return 0;
+	if (!plot_with(png, rs, "png"))
+		return 0;
+	fprintf(stderr, "kipc-bench: gnuplot could not draw %s (is gnuplot installed?)\n",
+		png);
+	return -1;
+}

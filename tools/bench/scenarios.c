@@ -1,0 +1,832 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What one trial of each kind does.  The bench process sets the mechanism
+ * up, forks the participants, starts them together (they block reading a
+ * pipe until it closes: the "start gun"), and collects what they left in a
+ * shared control block.  A participant that fails writes why there and
+ * exits non-zero; one that hangs is killed by its alarm.
+ *
+ * In TRIAL_MEASURE mode participants take timestamps; in TRIAL_COUNT mode
+ * they do a fixed amount of work with no timestamps inside a system-call
+ * counting window (syscount.c), so that the count is the mechanism's alone.
+ *
+ * Every message carries its producer and sequence number at its start and
+ * the sequence number (scrambled) in its last 8 bytes; receivers check
+ * length, both ends and the order, per producer.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define TAIL_MAGIC	0x6b6970632d62656eULL
+
+struct ctl {
+	uint32_t ready;
+	uint32_t stop;
+	uint32_t failed;
+	uint32_t holder;		/* S6: who is in the critical section */
+	uint64_t t_go, t_stop, t_last;
+	uint64_t ops, checked, violations;
+	uint64_t acq[BENCH_MAX_PROCS];
+	double sc[BENCH_MAX_PROCS + 1];	/* system calls per participant */
+	uint64_t armed, woken, t_woke;	/* S5 */
+	uint64_t nsamples;
+	char err[160];
+	uint64_t samples[];
+};
+
+struct part {
+	struct contender *c;
+	enum trial_mode mode;
+	struct ctl *ctl;
+	void *obj;			/* message channel or semaphore */
+	int idx;
+	int gun;
+	struct syscount sc;
+	pid_t partner;			/* S5: the waiter */
+};
+
+struct run {
+	struct part proto;
+	size_t ctl_size;
+	int gun[2];
+	pid_t pid[BENCH_MAX_PROCS + 1];
+	int n;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+part_fail(struct part *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_exchange_n(&p->ctl->failed, 1, __ATOMIC_SEQ_CST))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->ctl->err, sizeof(p->ctl->err), fmt, ap);
+	va_end(ap);
+}
+
+static int run_begin(struct run *r, struct contender *c, enum trial_mode mode,
+		     void *obj, size_t nsamples)
+{
+	memset(r, 0, sizeof(*r));
+	r->ctl_size = sizeof(struct ctl) + nsamples * sizeof(uint64_t);
+	r->proto.ctl = bench_shared(r->ctl_size);
+	r->proto.c = c;
+	r->proto.mode = mode;
+	r->proto.obj = obj;
+	if (pipe2(r->gun, O_CLOEXEC)) {
+		bench_unshare(r->proto.ctl, r->ctl_size);
+		return -errno;
+	}
+	return 0;
+}
+
+/* In the participant: pin, open the counter, attach, check in, wait. */
+static int part_start(struct part *p, int cpu)
+{
+	char c;
+	int ret;
+
+	alarm(bp.timeout_s);
+	if (cpu >= 0)
+		bench_pin(cpu);
+	if (p->mode == TRIAL_COUNT) {
+		ret = syscount_open(&p->sc);
+		if (ret) {
+			part_fail(p, "perf_event_open: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	if (p->c->msg && p->c->msg->attach) {
+		ret = p->c->msg->attach(p->obj, p->idx ? 1 : 0);
+		if (ret) {
+			part_fail(p, "attach: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	__atomic_add_fetch(&p->ctl->ready, 1, __ATOMIC_SEQ_CST);
+	while (read(p->gun, &c, 1) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+static void part_count_done(struct part *p)
+{
+	if (p->mode == TRIAL_COUNT) {
+		p->ctl->sc[p->idx] = syscount_read(&p->sc);
+		syscount_close(&p->sc);
+	}
+}
+
+static pid_t run_spawn(struct run *r, int idx, int cpu,
+		       int (*fn)(struct part *p), pid_t partner)
+{
+	struct part p = r->proto;
+	pid_t pid;
+
+	p.idx = idx;
+	p.gun = r->gun[0];
+	p.partner = partner;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(r->gun[1]);
+		if (part_start(&p, cpu))
+			_exit(1);
+		_exit(fn(&p) ? 1 : 0);
+	}
+	r->pid[r->n++] = pid;
+	return pid;
+}
+
+/* Every participant has checked in: fire. */
+static void run_go(struct run *r)
+{
+	while (__atomic_load_n(&r->proto.ctl->ready, __ATOMIC_SEQ_CST) <
+	       (uint32_t)r->n)
+		usleep(200);
+	r->proto.ctl->t_go = now_ns();
+	close(r->gun[1]);
+	r->gun[1] = -1;
+}
+
+static void run_stop_after(struct run *r, unsigned int ms)
+{
+	usleep(ms * 1000);
+	r->proto.ctl->t_stop = now_ns();
+	__atomic_store_n(&r->proto.ctl->stop, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Reap the participants and hand over what they left. */
+static int run_end(struct run *r, struct trial_out *o)
+{
+	struct ctl *ctl = r->proto.ctl;
+	int i, status, bad = 0;
+	size_t n;
+
+	if (r->gun[1] >= 0)
+		close(r->gun[1]);
+	close(r->gun[0]);
+	for (i = 0; i < r->n; i++) {
+		if (waitpid(r->pid[i], &status, 0) < 0)
+			continue;
+		if (WIFSIGNALED(status) && !bad && !ctl->failed) {
+			snprintf(o->err, sizeof(o->err), "participant %d %s", i,
+				 WTERMSIG(status) == SIGALRM ?
+				 "hung (killed by its alarm)" :
+				 strsignal(WTERMSIG(status)));
+			bad = 1;
+		} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			bad = 1;
+		}
+		/* One participant failing may leave the others blocked. */
+		if (bad)
+			for (int j = i + 1; j < r->n; j++)
+				kill(r->pid[j], SIGKILL);
+	}
+	if (ctl->failed)
+		snprintf(o->err, sizeof(o->err), "%s", ctl->err);
+	else if (bad && !o->err[0])
+		snprintf(o->err, sizeof(o->err), "a participant failed");
+	n = ctl->nsamples < o->cap ? ctl->nsamples : o->cap;
+	if (o->samples)
+		memcpy(o->samples, ctl->samples, n * sizeof(uint64_t));
+	o->nsamples = n;
+	o->checked = ctl->checked;
+	o->violations = ctl->violations;
+	o->sc_calls = 0;
+	for (i = 0; i < r->n; i++)
+		o->sc_calls += ctl->sc[i];
+	memcpy(o->acq, ctl->acq, sizeof(o->acq));
+	o->ops = (double)ctl->ops;
+	if (ctl->t_last > ctl->t_go)
+		o->secs = (double)(ctl->t_last - ctl->t_go) / 1e9;
+	else if (ctl->t_stop > ctl->t_go)
+		o->secs = (double)(ctl->t_stop - ctl->t_go) / 1e9;
+	bench_unshare(ctl, r->ctl_size);
+	return o->err[0] ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                           */
+/* ------------------------------------------------------------------ */
+
+struct msg_head {
+	uint64_t seq;
+	uint32_t producer;
+	uint32_t size;
+};
+
+static void msg_fill(unsigned char *buf, size_t size, unsigned int producer,
+		     uint64_t seq)
+{
+	struct msg_head h = { .seq = seq, .producer = producer,
+			      .size = (uint32_t)size };
+	uint64_t tail = seq ^ TAIL_MAGIC;
+
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + size - sizeof(tail), &tail, sizeof(tail));
+}
+
+/* Check a received message; its sequence number, or -1 if it is garbled. */
+static int msg_check(const unsigned char *buf, int len, size_t size,
+		     struct msg_head *h)
+{
+	uint64_t tail;
+
+	if (len != (int)size)
+		return -1;
+	memcpy(h, buf, sizeof(*h));
+	memcpy(&tail, buf + size - sizeof(tail), sizeof(tail));
+	if (h->size != size || tail != (h->seq ^ TAIL_MAGIC))
+		return -1;
+	return 0;
+}
+
+static int pp_pinger(struct part *p)
+{
+	const struct msg_mech *m = p->c->msg;
+	size_t size = p->c->cfg.msgsize;
+	unsigned char buf[BENCH_MSG_MAX], back[BENCH_MSG_MAX];
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint64_t i, n, t0 = 0, t1, start = now_ns();
+	uint64_t limit = (uint64_t)bp.lat_ms * 1000000;
+	struct msg_head h;
+	int ret;
+
+	memset(buf, 0xa5, sizeof(buf));
+	n = measure ? bp.lat_samples : bp.count_ops;
+	if (!measure)
+		syscount_begin(&p->sc);
+	for (i = 0; i < n; i++) {
+		if (measure && i && now_ns() - start > limit)
+			break;
+		msg_fill(buf, size, 0, i);
+		if (measure)
+			t0 = now_ns();
+		ret = m->send(p->obj, 0, buf);
+		if (ret >= 0)
+			ret = m->recv(p->obj, 1, back);
+		if (measure) {
+			t1 = now_ns();
+			p->ctl->samples[p->ctl->nsamples++] = t1 - t0;
+		}
+		if (ret < 0) {
+			part_fail(p, "round trip %llu: %s",
+				  (unsigned long long)i, strerror(-ret));
+			return 1;
+		}
+		if (msg_check(back, ret, size, &h) || h.seq != i) {
+			part_fail(p, "reply %llu garbled or out of order",
+				  (unsigned long long)i);
+			return 1;
+		}
+		p->ctl->checked++;
+	}
+	if (!measure)
+		syscount_end(&p->sc);
+	part_count_done(p);
+	p->ctl->ops = i;
+	msg_fill(buf, size, 0, BENCH_END);
+	ret = m->send(p->obj, 0, buf);
+	if (ret < 0) {
+		part_fail(p, "end message: %s", strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+static int pp_ponger(struct part *p)
+{
+	const struct msg_mech *m = p->c->msg;
+	size_t size = p->c->cfg.msgsize;
+	unsigned char buf[BENCH_MSG_MAX];
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint64_t i;
+	struct msg_head h;
+	int ret;
+
+	/* Counting: exactly count_ops round trips in the window. */
+	if (!measure)
+		syscount_begin(&p->sc);
+	for (i = 0;; i++) {
+		if (!measure && i == bp.count_ops) {
+			syscount_end(&p->sc);
+			part_count_done(p);
+		}
+		ret = m->recv(p->obj, 0, buf);
+		if (ret < 0) {
+			part_fail(p, "receive %llu: %s", (unsigned long long)i,
+				  strerror(-ret));
+			return 1;
+		}
+		if (msg_check(buf, ret, size, &h) ||
+		    (h.seq != i && h.seq != BENCH_END)) {
+			part_fail(p, "ping %llu garbled or out of order",
+				  (unsigned long long)i);
+			return 1;
+		}
+		if (h.seq == BENCH_END)
+			return 0;
+		ret = m->send(p->obj, 1, buf);
+		if (ret < 0) {
+			part_fail(p, "reply %llu: %s", (unsigned long long)i,
+				  strerror(-ret));
+			return 1;
+		}
+	}
+}
+
+static void *msg_setup(struct contender *c, struct trial_out *o)
+{
+	void *ch = c->msg->setup(&c->cfg, o->err, sizeof(o->err));
+
+	if (!ch && !o->err[0])
+		snprintf(o->err, sizeof(o->err), "setup failed");
+	return ch;
+}
+
+int trial_pingpong(struct contender *c, enum trial_mode mode,
+		   struct trial_out *o)
+{
+	struct run r;
+	void *ch;
+	int ret;
+
+	ch = msg_setup(c, o);
+	if (!ch)
+		return -1;
+	ret = run_begin(&r, c, mode, ch, bp.lat_samples);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
+		c->msg->teardown(ch);
+		return -1;
+	}
+	run_spawn(&r, 1, 1, pp_ponger, 0);
+	run_spawn(&r, 0, 0, pp_pinger, 0);
+	run_go(&r);
+	ret = run_end(&r, o);
+	c->msg->teardown(ch);
+	o->sc_ops = (double)bp.count_ops;
+	return ret;
+}
+
+static int st_producer(struct part *p)
+{
+	const struct msg_mech *m = p->c->msg;
+	size_t size = p->c->cfg.msgsize;
+	unsigned char buf[BENCH_MSG_MAX];
+	bool measure = p->mode == TRIAL_MEASURE;
+	unsigned int me = (unsigned int)p->idx - 1;
+	uint64_t seq;
+	int ret;
+
+	memset(buf, 0x5a, sizeof(buf));
+	if (!measure)
+		syscount_begin(&p->sc);
+	for (seq = 0;; seq++) {
+		if (measure ? __atomic_load_n(&p->ctl->stop, __ATOMIC_RELAXED)
+			    : seq == bp.count_ops)
+			break;
+		msg_fill(buf, size, me, seq);
+		ret = m->send(p->obj, 0, buf);
+		if (ret < 0) {
+			part_fail(p, "producer %u send %llu: %s", me,
+				  (unsigned long long)seq, strerror(-ret));
+			return 1;
+		}
+	}
+	if (!measure)
+		syscount_end(&p->sc);
+	part_count_done(p);
+	msg_fill(buf, size, me, BENCH_END);
+	ret = m->send(p->obj, 0, buf);
+	if (ret < 0) {
+		part_fail(p, "producer %u end message: %s", me, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+static int st_consumer(struct part *p)
+{
+	const struct msg_mech *m = p->c->msg;
+	size_t size = p->c->cfg.msgsize;
+	unsigned int producers = p->c->cfg.producers, ended = 0;
+	uint64_t expect[BENCH_MAX_PROCS] = { 0 }, got = 0;
+	uint64_t total = (uint64_t)bp.count_ops * producers;
+	bool measure = p->mode == TRIAL_MEASURE, open = !measure;
+	unsigned char buf[BENCH_MSG_MAX];
+	struct msg_head h;
+	int ret;
+
+	if (!measure)
+		syscount_begin(&p->sc);
+	while (ended < producers) {
+		if (open && got == total) {
+			/* Counting: the ends are outside the window. */
+			syscount_end(&p->sc);
+			part_count_done(p);
+			open = false;
+		}
+		ret = m->recv(p->obj, 0, buf);
+		if (ret < 0) {
+			part_fail(p, "receive %llu: %s",
+				  (unsigned long long)got, strerror(-ret));
+			return 1;
+		}
+		if (msg_check(buf, ret, size, &h) || h.producer >= producers) {
+			part_fail(p, "message %llu garbled",
+				  (unsigned long long)got);
+			return 1;
+		}
+		if (h.seq == BENCH_END) {
+			ended++;
+			continue;
+		}
+		if (h.seq != expect[h.producer]) {
+			p->ctl->violations++;
+			part_fail(p, "producer %u: message %llu arrived when %llu was due",
+				  h.producer, (unsigned long long)h.seq,
+				  (unsigned long long)expect[h.producer]);
+			return 1;
+		}
+		expect[h.producer]++;
+		got++;
+	}
+	/*
+	 * The last end message arrives after every message sent: the rate is
+	 * over the time from the start to then (no clock per message).
+	 */
+	if (measure)
+		p->ctl->t_last = now_ns();
+	p->ctl->checked = got;
+	p->ctl->ops = got;
+	return 0;
+}
+
+int trial_stream(struct contender *c, enum trial_mode mode,
+		 struct trial_out *o)
+{
+	unsigned int i;
+	struct run r;
+	void *ch;
+	int ret;
+
+	ch = msg_setup(c, o);
+	if (!ch)
+		return -1;
+	ret = run_begin(&r, c, mode, ch, 0);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
+		c->msg->teardown(ch);
+		return -1;
+	}
+	/* One to one: each on its own CPU; many to one: the scheduler's. */
+	run_spawn(&r, 0, c->cfg.producers == 1 ? 1 : -1, st_consumer, 0);
+	for (i = 1; i <= c->cfg.producers; i++)
+		run_spawn(&r, (int)i, c->cfg.producers == 1 ? 0 : -1,
+			  st_producer, 0);
+	run_go(&r);
+	if (mode == TRIAL_MEASURE)
+		run_stop_after(&r, bp.rate_ms);
+	ret = run_end(&r, o);
+	c->msg->teardown(ch);
+	o->bytes = o->ops * (double)c->cfg.msgsize;
+	o->sc_ops = (double)bp.count_ops * c->cfg.producers;
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Semaphores                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Is the process asleep (state S), as a blocked waiter is? */
+static bool proc_sleeping(pid_t pid)
+{
+	char path[64], buf[512], *q;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	q = strrchr(buf, ')');
+	return q && q[1] == ' ' && q[2] == 'S';
+}
+
+static int nt_waiter(struct part *p)
+{
+	const struct sem_mech *s = p->c->sem;
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint64_t i, n = measure ? bp.lat_samples : bp.count_ops;
+	bool window;
+	int ret;
+
+	for (i = 0;; i++) {
+		window = !measure && i < n;
+		if (window)
+			syscount_begin(&p->sc);
+		__atomic_store_n(&p->ctl->armed, i + 1, __ATOMIC_SEQ_CST);
+		ret = s->wait(p->obj);
+		if (window)
+			syscount_end(&p->sc);
+		if (ret < 0) {
+			part_fail(p, "wait %llu: %s", (unsigned long long)i,
+				  strerror(-ret));
+			return 1;
+		}
+		if (__atomic_load_n(&p->ctl->stop, __ATOMIC_SEQ_CST))
+			break;
+		if (measure)
+			p->ctl->t_woke = now_ns();
+		__atomic_store_n(&p->ctl->woken, i + 1, __ATOMIC_SEQ_CST);
+	}
+	part_count_done(p);
+	return 0;
+}
+
+/*
+ * The poster posts only once the waiter is asleep in its wait (armed, and
+ * its /proc state is S): a sample is the time from just before the post to
+ * the waiter running again, the wake-up latency.
+ */
+static int nt_poster(struct part *p)
+{
+	const struct sem_mech *s = p->c->sem;
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint64_t i, n = measure ? bp.lat_samples : bp.count_ops;
+	uint64_t t0 = 0, start = now_ns();
+	uint64_t limit = (uint64_t)bp.lat_ms * 1000000;
+	unsigned long spins = 0;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (measure && i && now_ns() - start > limit)
+			break;
+		while (__atomic_load_n(&p->ctl->armed, __ATOMIC_SEQ_CST) < i + 1)
+			bench_relax(&spins);
+		while (!proc_sleeping(p->partner))
+			;
+		if (measure)
+			t0 = now_ns();
+		else
+			syscount_begin(&p->sc);
+		ret = s->post(p->obj);
+		if (!measure)
+			syscount_end(&p->sc);
+		if (ret < 0) {
+			part_fail(p, "post %llu: %s", (unsigned long long)i,
+				  strerror(-ret));
+			return 1;
+		}
+		while (__atomic_load_n(&p->ctl->woken, __ATOMIC_SEQ_CST) < i + 1)
+			bench_relax(&spins);
+		if (measure)
+			p->ctl->samples[p->ctl->nsamples++] = p->ctl->t_woke - t0;
+	}
+	part_count_done(p);
+	p->ctl->ops = i;
+	__atomic_store_n(&p->ctl->stop, 1, __ATOMIC_SEQ_CST);
+	ret = s->post(p->obj);
+	if (ret < 0) {
+		part_fail(p, "final post: %s", strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+static void *sem_setup(struct contender *c, unsigned int value,
+		       struct trial_out *o)
+{
+	void *s = c->sem->setup(value, o->err, sizeof(o->err));
+
+	if (!s && !o->err[0])
+		snprintf(o->err, sizeof(o->err), "setup failed");
+	return s;
+}
+
+int trial_notify(struct contender *c, enum trial_mode mode,
+		 struct trial_out *o)
+{
+	struct run r;
+	pid_t waiter;
+	void *s;
+	int ret;
+
+	s = sem_setup(c, 0, o);
+	if (!s)
+		return -1;
+	ret = run_begin(&r, c, mode, s, bp.lat_samples);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
+		c->sem->teardown(s);
+		return -1;
+	}
+	waiter = run_spawn(&r, 1, 1, nt_waiter, 0);
+	run_spawn(&r, 0, 0, nt_poster, waiter);
+	run_go(&r);
+	ret = run_end(&r, o);
+	c->sem->teardown(s);
+	o->sc_ops = (double)bp.count_ops;
+	return ret;
+}
+
+/*
+ * A semaphore of value 1 as a lock: each worker takes it, checks it is
+ * alone in the critical section, leaves and gives it back, until told to
+ * stop.  An acquisition that finds the stop flag is not counted as work
+ * (but is counted as an operation in a syscall-counting run, which counts
+ * them all).
+ */
+static int lk_worker(struct part *p)
+{
+	const struct sem_mech *s = p->c->sem;
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint32_t me = (uint32_t)p->idx + 1, prev;
+	uint64_t acq = 0;
+	int ret;
+
+	if (!measure)
+		syscount_begin(&p->sc);
+	for (;;) {
+		ret = s->wait(p->obj);
+		if (ret < 0) {
+			part_fail(p, "worker %u wait: %s", me, strerror(-ret));
+			return 1;
+		}
+		if (__atomic_load_n(&p->ctl->stop, __ATOMIC_SEQ_CST)) {
+			ret = s->post(p->obj);
+			if (!measure)
+				acq++;
+			break;
+		}
+		prev = __atomic_exchange_n(&p->ctl->holder, me,
+					   __ATOMIC_SEQ_CST);
+		p->ctl->ops++;
+		if (__atomic_exchange_n(&p->ctl->holder, 0, __ATOMIC_SEQ_CST) !=
+		    me || prev)
+			__atomic_add_fetch(&p->ctl->violations, 1,
+					   __ATOMIC_SEQ_CST);
+		ret = s->post(p->obj);
+		if (ret < 0)
+			break;
+		acq++;
+	}
+	if (!measure)
+		syscount_end(&p->sc);
+	part_count_done(p);
+	p->ctl->acq[p->idx] = acq;
+	if (ret < 0) {
+		part_fail(p, "worker %u post: %s", me, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+int trial_lock(struct contender *c, enum trial_mode mode, struct trial_out *o)
+{
+	unsigned int i;
+	struct run r;
+	void *s;
+	int ret;
+
+	s = sem_setup(c, 1, o);
+	if (!s)
+		return -1;
+	ret = run_begin(&r, c, mode, s, 0);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
+		c->sem->teardown(s);
+		return -1;
+	}
+	for (i = 0; i < c->nprocs; i++)
+		run_spawn(&r, (int)i, -1, lk_worker, 0);
+	run_go(&r);
+	run_stop_after(&r, mode == TRIAL_MEASURE ? bp.rate_ms : bp.count_ms);
+	ret = run_end(&r, o);
+	c->sem->teardown(s);
+	o->nprocs = c->nprocs;
+	o->ops = 0;
+	for (i = 0; i < c->nprocs; i++)
+		o->ops += (double)o->acq[i];
+	o->sc_ops = o->ops;
+	if (!ret && o->violations) {
+		snprintf(o->err, sizeof(o->err),
+			 "%llu times two workers in the critical section",
+			 (unsigned long long)o->violations);
+		ret = -1;
+	}
+	return ret;
+}
+
+static int un_worker(struct part *p)
+{
+	const struct sem_mech *s = p->c->sem;
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint64_t i, n = measure ? bp.uncontended : bp.count_ops, t0 = 0;
+	int ret = 0;
+
+	if (!measure)
+		syscount_begin(&p->sc);
+	for (i = 0; i < n; i++) {
+		if (measure)
+			t0 = now_ns();
+		ret = s->wait(p->obj);
+		if (ret >= 0)
+			ret = s->post(p->obj);
+		if (measure)
+			p->ctl->samples[p->ctl->nsamples++] = now_ns() - t0;
+		if (ret < 0)
+			break;
+	}
+	if (!measure)
+		syscount_end(&p->sc);
+	part_count_done(p);
+	if (ret < 0) {
+		part_fail(p, "P+V %llu: %s", (unsigned long long)i,
+			  strerror(-ret));
+		return 1;
+	}
+	p->ctl->ops = i;
+	return 0;
+}
+
+int trial_uncontended(struct contender *c, enum trial_mode mode,
+		      struct trial_out *o)
+{
+	struct run r;
+	void *s;
+	int ret;
+
+	s = sem_setup(c, 1, o);
+	if (!s)
+		return -1;
+	ret = run_begin(&r, c, mode, s, bp.uncontended);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
+		c->sem->teardown(s);
+		return -1;
+	}
+	run_spawn(&r, 0, 0, un_worker, 0);
+	run_go(&r);
+	ret = run_end(&r, o);
+	c->sem->teardown(s);
+	o->sc_ops = (double)bp.count_ops;
+	return ret;
+}
+
+/* The timer alone: what every S7 sample pays for its two timestamps. */
+static int clk_worker(struct part *p)
+{
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint64_t i, n = measure ? bp.uncontended : bp.count_ops, t0;
+
+	if (!measure)
+		syscount_begin(&p->sc);
+	for (i = 0; i < n; i++) {
+		t0 = now_ns();
+		if (measure)
+			p->ctl->samples[p->ctl->nsamples++] = now_ns() - t0;
+	}
+	if (!measure)
+		syscount_end(&p->sc);
+	part_count_done(p);
+	p->ctl->ops = i;
+	return 0;
+}
+
+int trial_clock(struct contender *c, enum trial_mode mode,
+		struct trial_out *o)
+{
+	struct run r;
+	int ret;
+
+	ret = run_begin(&r, c, mode, NULL, bp.uncontended);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
+		return -1;
+	}
+	run_spawn(&r, 0, 0, clk_worker, 0);
+	run_go(&r);
+	ret = run_end(&r, o);
+	o->sc_ops = (double)bp.count_ops;
+	return ret;
+}
