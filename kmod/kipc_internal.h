@@ -65,6 +65,10 @@ union kipc_ioctl_buffer {
 	struct kipc_sem_wait sem_wait;
 	struct kipc_sem_post sem_post;
 	struct kipc_sem_stat sem_stat;
+	struct kipc_send send;
+	struct kipc_recv recv;
+	struct kipc_batch batch;
+	struct kipc_queue_stat queue_stat;
 };
 
 long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
@@ -96,6 +100,12 @@ struct kipc_object_type {
 	/* Type fields of KIPC_IOC_OPEN for an existing object: 0 or -errno. */
 	int (*check_open)(const struct kipc_open *op, bool create,
 			  const struct kipc_limits *lim);
+	/*
+	 * Optional: a new handle "file" of the object was made by
+	 * KIPC_IOC_OPEN; release_handle() undoes it.
+	 */
+	void (*open_handle)(struct kipc_object *obj, struct kipc_handle *h,
+			    struct file *file, const struct kipc_open *op);
 	/* KIPC_IOC_DESTROY: fail every waiter and later operation. */
 	void (*kill)(struct kipc_object *obj);
 	/* The last handle on this open file description goes away. */
@@ -130,6 +140,8 @@ struct kipc_handle {
 	struct kipc_object *obj;
 	/* KIPC_SEM_UNDO record: under the semaphore's lock. */
 	u64 sem_undo;
+	/* Queues: KIPC_QUEUE_NOSIGPIPE and the pipe-mode role; set at open. */
+	u32 q_flags;
 };
 
 int kipc_registry_init(void);
@@ -143,5 +155,8 @@ int kipc_cmd_destroy(struct kipc_ucmd *ucmd);
 
 /* Semaphores (kipc_sem.c). */
 extern const struct kipc_object_type kipc_sem_type;
+
+/* Message queues (kipc_queue.c). */
+extern const struct kipc_object_type kipc_queue_type;
 
 #endif /* _KIPC_INTERNAL_H */

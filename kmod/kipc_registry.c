@@ -46,8 +46,9 @@
 #define KIPC_NAME_CHARGE	(KIPC_NAME_MAX + 1)
 /* Entries KIPC_IOC_LIST collects per round under the lock. */
 #define KIPC_LIST_BATCH		16
-/* The size of struct kipc_obj_info in its first version. */
+/* The size of struct kipc_obj_info in its first and second versions. */
 #define KIPC_OBJ_INFO_SIZE_VER0	328
+#define KIPC_OBJ_INFO_SIZE_VER1	392
 
 static DEFINE_MUTEX(kipc_registry_lock);
 static DEFINE_XARRAY(kipc_objects);
@@ -65,6 +66,7 @@ struct kipc_user {
 
 static const struct kipc_object_type *const kipc_types[] = {
 	&kipc_sem_type,
+	&kipc_queue_type,
 };
 
 static const struct kipc_object_type *kipc_type_find(u32 type)
@@ -292,6 +294,17 @@ int kipc_object_release(struct inode *inode, struct file *file)
 
 /* ---- KIPC_IOC_OPEN -------------------------------------------------- */
 
+/* The type fields of KIPC_IOC_OPEN that belong to another type must be 0. */
+static bool kipc_open_foreign_fields(const struct kipc_open *op)
+{
+	bool sem = op->sem_value || op->sem_max;
+	bool queue = op->queue_msgs || op->queue_msgsize || op->queue_bytes ||
+		     op->queue_flags;
+
+	return (op->type != KIPC_OBJ_SEM && sem) ||
+	       (op->type != KIPC_OBJ_QUEUE && queue);
+}
+
 /* The common fields of a new object from KIPC_IOC_OPEN. */
 static void kipc_object_setup(struct kipc_object *obj,
 			      const struct kipc_object_type *type,
@@ -382,10 +395,10 @@ int kipc_cmd_open(struct kipc_ucmd *ucmd)
 	int fd, ret;
 
 	if ((op->flags & ~KIPC_OPEN_FLAGS) || op->__reserved ||
-	    (op->mode & ~0777))
+	    op->__reserved2 || (op->mode & ~0777))
 		return -EINVAL;
 	type = kipc_type_find(op->type);
-	if (!type)
+	if (!type || kipc_open_foreign_fields(op))
 		return -EINVAL;
 	if (op->flags & KIPC_OPEN_READ)
 		may |= MAY_READ;
@@ -450,6 +463,8 @@ int kipc_cmd_open(struct kipc_ucmd *ucmd)
 		ret = PTR_ERR(file);
 		goto err_obj;
 	}
+	if (type->open_handle)
+		type->open_handle(obj, h, file, op);
 	op->id = obj->id;
 	ret = kipc_ucmd_respond(ucmd, sizeof(*op));
 	if (ret)
@@ -601,8 +616,10 @@ int kipc_cmd_list(struct kipc_ucmd *ucmd)
 	unsigned int n;
 	int ret = 0;
 
-	if (cmd->flags || cmd->entry_size < KIPC_OBJ_INFO_SIZE_VER0 ||
-	    cmd->entry_size % 8)
+	/* At least the first version; entries are cut or zero-padded. */
+	BUILD_BUG_ON(sizeof(*batch) != KIPC_OBJ_INFO_SIZE_VER1);
+	if (cmd->flags || cmd->entry_size % 8 ||
+	    cmd->entry_size < KIPC_OBJ_INFO_SIZE_VER0)
 		return -EINVAL;
 	batch = kmalloc_array(KIPC_LIST_BATCH, sizeof(*batch), GFP_KERNEL);
 	if (!batch)

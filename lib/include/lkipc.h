@@ -8,6 +8,8 @@
 #ifndef LKIPC_H
 #define LKIPC_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <linux/kipc.h>
@@ -86,6 +88,79 @@ int lkipc_sem_value(int fd);
  */
 int lkipc_sem_stat(int fd, struct kipc_sem_stat *st,
 		   struct kipc_sem_waiter *waiters, unsigned int capacity);
+
+/*
+ * Message queues.
+ *
+ * lkipc_queue_open: open the queue "name", or a new anonymous one if name is
+ * NULL; flags and mode as for lkipc_sem_open.  attr (may be NULL: all
+ * defaults) gives a new queue's capacity in messages and bytes, its largest
+ * message (0 for each: the module's defaults, see <linux/kipc.h>) and
+ * KIPC_QUEUE_PIPE; KIPC_QUEUE_NOSIGPIPE in attr->flags applies to the
+ * handle whether or not it creates the queue.  Returns the new fd.
+ */
+struct lkipc_queue_attr {
+	unsigned int msgs;
+	unsigned int msgsize;
+	unsigned long long bytes;
+	unsigned int flags;
+};
+
+int lkipc_queue_open(struct lkipc *k, const char *name, unsigned int flags,
+		     unsigned int mode, const struct lkipc_queue_attr *attr);
+int lkipc_queue_unlink(struct lkipc *k, const char *name);
+int lkipc_queue_destroy(int fd);
+/* Geometry, occupancy, waiters, counters and owner (KIPC_IOC_QUEUE_STAT). */
+int lkipc_queue_info(int fd, struct kipc_queue_stat *st);
+
+/*
+ * Send one message of "type" (1..INT64_MAX): flags KIPC_MSG_NONBLOCK,
+ * KIPC_MSG_NOSIGNAL; with a deadline (absolute, CLOCK_MONOTONIC, or
+ * CLOCK_REALTIME with KIPC_MSG_REALTIME) -ETIMEDOUT when it passes.
+ */
+int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
+	       unsigned int flags, const struct timespec *deadline);
+/*
+ * Receive the first message the selector (KIPC_SEL_ANY with type 0,
+ * KIPC_SEL_EXACT, KIPC_SEL_LE, KIPC_SEL_NOT) matches: returns its full
+ * length and stores its type in *out_type (if not NULL; 0 at pipe-mode
+ * end-of-file).  Flags: KIPC_MSG_NONBLOCK, KIPC_MSG_PEEK,
+ * KIPC_MSG_TRUNCATE, KIPC_MSG_REALTIME; -EMSGSIZE (message kept) if len is
+ * too small without KIPC_MSG_TRUNCATE.
+ */
+int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
+	       int64_t type, int64_t *out_type, unsigned int flags,
+	       const struct timespec *deadline);
+/*
+ * Up to count (1..KIPC_BATCH_MAX) messages in one call, waiting only for
+ * the first; returns how many were done.
+ */
+int lkipc_send_batch(int fd, struct kipc_mmsg *msgs, unsigned int count,
+		     unsigned int flags, const struct timespec *deadline);
+int lkipc_recv_batch(int fd, struct kipc_mmsg *msgs, unsigned int count,
+		     unsigned int select, int64_t type, unsigned int flags,
+		     const struct timespec *deadline);
+
+/*
+ * io_uring (include <liburing.h> before <lkipc.h>): a queue handle works
+ * with IORING_OP_READ / IORING_OP_WRITE / IORING_OP_POLL_ADD without a
+ * worker thread; these prepare a receive of one message of any type and a
+ * send of one message of type 1.  The completion's res is the message's
+ * length or -errno, as for read(2) and write(2).
+ */
+#ifdef LIB_URING_H
+static inline void lkipc_prep_send(struct io_uring_sqe *sqe, int fd,
+				   const void *buf, unsigned int len)
+{
+	io_uring_prep_write(sqe, fd, buf, len, 0);
+}
+
+static inline void lkipc_prep_recv(struct io_uring_sqe *sqe, int fd,
+				   void *buf, unsigned int len)
+{
+	io_uring_prep_read(sqe, fd, buf, len, 0);
+}
+#endif
 
 /* A short English text for a negative errno from liblkipc, like strerror. */
 const char *lkipc_strerror(int err);

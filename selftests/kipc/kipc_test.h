@@ -19,13 +19,20 @@
 	(offsetof(TYPE, MEMBER) + sizeof(((TYPE *)0)->MEMBER))
 #endif
 
-/* KIPC_IOC_OPEN returns a new file descriptor, the others 0. */
+/*
+ * KIPC_IOC_OPEN returns a new file descriptor, KIPC_IOC_RECV a length and
+ * the batch ioctls a count, the others 0.
+ */
 #define KIPC_EXPECT_SUCCESS(_ioctl, _ret)                                      \
 	do {                                                                   \
 		if ((_ioctl) == KIPC_IOC_OPEN) {                               \
 			EXPECT_LE(0, _ret);                                    \
 			if ((_ret) >= 0)                                       \
 				close(_ret);                                   \
+		} else if ((_ioctl) == KIPC_IOC_RECV ||                        \
+			   (_ioctl) == KIPC_IOC_SEND_BATCH ||                  \
+			   (_ioctl) == KIPC_IOC_RECV_BATCH) {                  \
+			EXPECT_LE(0, _ret);                                    \
 		} else {                                                       \
 			EXPECT_EQ(0, _ret);                                    \
 		}                                                              \

@@ -42,6 +42,11 @@ enum {
 	KIPC_CMD_SEM_WAIT = 0x05,
 	KIPC_CMD_SEM_POST = 0x06,
 	KIPC_CMD_SEM_STAT = 0x07,
+	KIPC_CMD_SEND = 0x08,
+	KIPC_CMD_RECV = 0x09,
+	KIPC_CMD_SEND_BATCH = 0x0a,
+	KIPC_CMD_RECV_BATCH = 0x0b,
+	KIPC_CMD_QUEUE_STAT = 0x0c,
 };
 
 /*
@@ -95,7 +100,7 @@ struct kipc_info {
  * Objects
  * =======
  *
- * Semaphores (and, later, message queues) are objects.  Every object has a
+ * Semaphores and message queues are objects.  Every object has a
  * type, a unique 64-bit id, an owner uid/gid and a creator uid/gid (the
  * fsuid/fsgid of the task that created it), permission bits (like a file's
  * 0777 bits, without umask), a creation time and an optional name.
@@ -120,10 +125,12 @@ struct kipc_info {
 
 /* Object types. */
 #define KIPC_OBJ_SEM		1
+#define KIPC_OBJ_QUEUE		2
 
 /**
  * struct kipc_open - KIPC_IOC_OPEN: open or create an object, get a handle
- * @size: sizeof(struct kipc_open) as known to userspace (minimum 48)
+ * @size: sizeof(struct kipc_open) as known to userspace (minimum 48; 72
+ *	with the queue fields)
  * @flags: KIPC_OPEN_* bits; at least one of KIPC_OPEN_READ and
  *	KIPC_OPEN_WRITE
  * @type: KIPC_OBJ_*
@@ -137,6 +144,16 @@ struct kipc_info {
  * @id: out: the object's id
  * @out_flags: out: KIPC_OPEN_CREATED if this call created the object
  * @__reserved: must be 0
+ * @queue_msgs: KIPC_OBJ_QUEUE: the capacity of a new queue in messages,
+ *	1..queue_msgs_max, or 0 for min(64, queue_msgs_max)
+ * @queue_msgsize: KIPC_OBJ_QUEUE: the largest message of a new queue in
+ *	bytes, 1..msgsize_max, or 0 for msgsize_max
+ * @queue_bytes: KIPC_OBJ_QUEUE: the capacity of a new queue in bytes,
+ *	queue_msgsize..queue_bytes_max, or 0 for
+ *	min(queue_msgs * queue_msgsize, queue_bytes_max)
+ * @queue_flags: KIPC_OBJ_QUEUE: KIPC_QUEUE_PIPE (used at creation) and
+ *	KIPC_QUEUE_NOSIGPIPE (for this handle)
+ * @__reserved2: must be 0
  *
  * Opens the object of type @type called @name, creating it if
  * KIPC_OPEN_CREATE is given and it does not exist.  The creator of an object
@@ -149,7 +166,8 @@ struct kipc_info {
  *
  * Errors: EINVAL (unknown flags or type, no access mode, mode above 0777,
  * reserved or other type's fields non-zero, a bad name, sem_value above the
- * maximum, sem_max above sem_value_max), ENAMETOOLONG (name longer than
+ * maximum, sem_max above sem_value_max, a queue capacity or message size out
+ * of range, unknown queue_flags), ENAMETOOLONG (name longer than
  * KIPC_NAME_MAX), EFAULT, ENOENT (no such object and no KIPC_OPEN_CREATE),
  * EEXIST (KIPC_OPEN_CREATE | KIPC_OPEN_EXCL and the object exists), EACCES
  * (permission denied), ENOSPC (max_objects objects exist), EDQUOT (the
@@ -166,6 +184,11 @@ struct kipc_open {
 	__u64 id;
 	__u32 out_flags;
 	__u32 __reserved;
+	__u32 queue_msgs;
+	__u32 queue_msgsize;
+	__u64 queue_bytes;
+	__u32 queue_flags;
+	__u32 __reserved2;
 };
 
 #define KIPC_OPEN_READ		(1U << 0)	/* may observe */
@@ -179,6 +202,11 @@ struct kipc_open {
 
 /* out_flags of struct kipc_open */
 #define KIPC_OPEN_CREATED	(1U << 0)
+
+/* queue_flags of struct kipc_open */
+#define KIPC_QUEUE_PIPE		(1U << 0)	/* create in pipe mode */
+#define KIPC_QUEUE_NOSIGPIPE	(1U << 1)	/* this handle: no SIGPIPE */
+#define KIPC_QUEUE_FLAGS	(KIPC_QUEUE_PIPE | KIPC_QUEUE_NOSIGPIPE)
 
 #define KIPC_IOC_OPEN \
 	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_OPEN, struct kipc_open)
@@ -228,6 +256,20 @@ struct kipc_unlink {
  * @__reserved2: 0
  * @name: the name, NUL-terminated; empty if the object has none (anonymous,
  *	unlinked or destroyed)
+ * @q_msgs: KIPC_OBJ_QUEUE: messages queued now
+ * @q_msgsize: KIPC_OBJ_QUEUE: the largest message
+ * @q_bytes: KIPC_OBJ_QUEUE: bytes queued now
+ * @q_cap_msgs: KIPC_OBJ_QUEUE: capacity in messages
+ * @q_nreceivers: KIPC_OBJ_QUEUE: blocked receivers
+ * @q_cap_bytes: KIPC_OBJ_QUEUE: capacity in bytes
+ * @q_nsenders: KIPC_OBJ_QUEUE: blocked senders
+ * @q_flags: KIPC_OBJ_QUEUE: KIPC_QUEUE_PIPE if in pipe mode
+ * @q_sent: KIPC_OBJ_QUEUE: messages sent in all
+ * @q_received: KIPC_OBJ_QUEUE: messages received in all
+ * @q_dropped: KIPC_OBJ_QUEUE: messages dropped by destroy
+ *
+ * The queue fields were added in the second version of the entry (392
+ * bytes); an entry_size of 328 does not see them.
  */
 struct kipc_obj_info {
 	__u64 id;
@@ -246,6 +288,17 @@ struct kipc_obj_info {
 	__u32 sem_nwaiters;
 	__u32 __reserved2;
 	__u8 name[KIPC_NAME_MAX + 1];
+	__u32 q_msgs;
+	__u32 q_msgsize;
+	__u64 q_bytes;
+	__u32 q_cap_msgs;
+	__u32 q_nreceivers;
+	__u64 q_cap_bytes;
+	__u32 q_nsenders;
+	__u32 q_flags;
+	__u64 q_sent;
+	__u64 q_received;
+	__u64 q_dropped;
 };
 
 #define KIPC_OBJ_F_NAMED	(1U << 0)	/* it has a name now */
@@ -256,8 +309,9 @@ struct kipc_obj_info {
  * @size: sizeof(struct kipc_list) as known to userspace (minimum 32)
  * @flags: must be 0
  * @entry_size: sizeof(struct kipc_obj_info) as known to userspace: at least
- *	the size of the first version (328) and a multiple of 8.  Each entry
- *	is written up to that size, the part the kernel does not know zeroed.
+ *	the first version's 328 bytes, and a multiple of 8.  Each entry is
+ *	written up to that size: fields past it are left out, and the part
+ *	the kernel does not know is zeroed.
  * @capacity: the number of entries @entries has room for (may be 0)
  * @entries: pointer to an array of @capacity entries of @entry_size bytes
  * @count: out: the number of objects in all, even if more than @capacity
@@ -440,5 +494,279 @@ struct kipc_sem_stat {
 
 #define KIPC_IOC_SEM_STAT \
 	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_SEM_STAT, struct kipc_sem_stat)
+
+/*
+ * Message queues
+ * ==============
+ *
+ * A queue holds up to its capacity of messages and bytes, set at creation.
+ * A message is 0..msgsize bytes (the queue's largest message) and a type,
+ * a positive 64-bit integer (1..INT64_MAX).  Messages are kept in send
+ * order.  A send enqueues the whole message or nothing; when the queue is
+ * full the sender waits, and waiting senders are admitted strictly in
+ * arrival order: a large message at the head is not overtaken by a smaller
+ * one.  A receive takes the first message, in send order, that its
+ * selector matches:
+ *
+ *  - KIPC_SEL_ANY: any type (@type must be 0);
+ *  - KIPC_SEL_EXACT: type == @type;
+ *  - KIPC_SEL_LE: the lowest type <= @type, the first of that type;
+ *  - KIPC_SEL_NOT: any type but @type.
+ *
+ * Waiting receivers are served in arrival order: a new message goes to the
+ * earliest waiting receiver whose selector matches, handed over directly,
+ * so a receiver that comes later cannot take it.  A receiver whose buffer
+ * is too small for the message it was handed fails with EMSGSIZE and the
+ * message goes on to the next matching receiver or stays queued.
+ *
+ * Handles: write(2) sends one message of type 1; read(2) receives one
+ * message with KIPC_SEL_ANY, failing with EMSGSIZE (message kept) if the
+ * buffer is too small.  Both honour O_NONBLOCK, and io_uring's
+ * non-blocking attempts (IOCB_NOWAIT): they never wait for a message or for
+ * room.  poll: EPOLLIN when a KIPC_SEL_ANY receive would succeed now (or
+ * would return end-of-file), EPOLLOUT when a message of the queue's largest
+ * size would be accepted now, EPOLLHUP | EPOLLERR after destroy, EPOLLERR
+ * with EPOLLOUT in pipe mode when no reader is left.  F_SETFL O_ASYNC with
+ * F_SETOWN gives SIGIO (POLL_IN on a new message, POLL_OUT when room
+ * appears).
+ *
+ * Pipe mode (KIPC_QUEUE_PIPE at creation): handles opened read-only count
+ * as readers, write-only ones as writers (read-write ones as neither).
+ * Once the queue has had a writer and the last one is closed, a receive on
+ * the empty queue returns end-of-file: read(2) returns 0, KIPC_IOC_RECV
+ * returns 0 with @type 0 (no message has type 0).  Once it has had a reader
+ * and the last one is closed, sends fail with EPIPE and raise SIGPIPE
+ * unless the handle was opened with KIPC_QUEUE_NOSIGPIPE or the send has
+ * KIPC_MSG_NOSIGNAL.  A new reader or writer ends that state.
+ *
+ * Sending needs a handle open for writing (EBADF), receiving and
+ * observing one open for reading.
+ */
+
+/* Selectors of struct kipc_recv and struct kipc_batch. */
+#define KIPC_SEL_ANY		0
+#define KIPC_SEL_EXACT		1
+#define KIPC_SEL_LE		2
+#define KIPC_SEL_NOT		3
+
+/* Flags of the queue ioctls. */
+#define KIPC_MSG_NONBLOCK	(1U << 0)	/* fail with EAGAIN */
+#define KIPC_MSG_TIMED		(1U << 1)	/* absolute deadline */
+#define KIPC_MSG_REALTIME	(1U << 2)	/* deadline on CLOCK_REALTIME */
+#define KIPC_MSG_NOSIGNAL	(1U << 3)	/* send: no SIGPIPE */
+#define KIPC_MSG_PEEK		(1U << 4)	/* recv: copy, do not remove */
+#define KIPC_MSG_TRUNCATE	(1U << 5)	/* recv: truncate, consume */
+#define KIPC_MSG_WAIT_FLAGS	(KIPC_MSG_NONBLOCK | KIPC_MSG_TIMED | \
+				 KIPC_MSG_REALTIME)
+#define KIPC_SEND_FLAGS		(KIPC_MSG_WAIT_FLAGS | KIPC_MSG_NOSIGNAL)
+#define KIPC_RECV_FLAGS		(KIPC_MSG_WAIT_FLAGS | KIPC_MSG_PEEK | \
+				 KIPC_MSG_TRUNCATE)
+
+/**
+ * struct kipc_send - KIPC_IOC_SEND: send one message on a queue handle
+ * @size: sizeof(struct kipc_send) as known to userspace (minimum 48)
+ * @flags: KIPC_MSG_NONBLOCK, KIPC_MSG_TIMED, KIPC_MSG_REALTIME,
+ *	KIPC_MSG_NOSIGNAL
+ * @len: the message's length in bytes
+ * @__reserved: must be 0
+ * @type: the message's type, 1..INT64_MAX
+ * @buf: pointer to the message
+ * @tv_sec: with KIPC_MSG_TIMED: the absolute deadline, seconds; else 0
+ * @tv_nsec: with KIPC_MSG_TIMED: nanoseconds, 0..999999999; else 0
+ *
+ * The deadline is on CLOCK_MONOTONIC, or CLOCK_REALTIME with
+ * KIPC_MSG_REALTIME.  Returns 0.
+ *
+ * Errors: EINVAL (flags, reserved, type, deadline fields as for
+ * KIPC_IOC_SEM_WAIT), EMSGSIZE (@len above the queue's largest message),
+ * EFAULT, EBADF (not open for writing), ENOTTY (not a queue), EAGAIN
+ * (NONBLOCK and no room now), ETIMEDOUT, EINTR (never restarted), EIDRM
+ * (destroyed), EPIPE (pipe mode, no reader left), ENOMEM.
+ */
+struct kipc_send {
+	__u32 size;
+	__u32 flags;
+	__u32 len;
+	__u32 __reserved;
+	__s64 type;
+	__u64 buf;
+	__s64 tv_sec;
+	__s64 tv_nsec;
+};
+
+#define KIPC_IOC_SEND \
+	_IOW(KIPC_IOC_TYPE, KIPC_CMD_SEND, struct kipc_send)
+
+/**
+ * struct kipc_recv - KIPC_IOC_RECV: receive one message from a queue handle
+ * @size: sizeof(struct kipc_recv) as known to userspace (minimum 56)
+ * @flags: KIPC_MSG_NONBLOCK, KIPC_MSG_TIMED, KIPC_MSG_REALTIME,
+ *	KIPC_MSG_PEEK, KIPC_MSG_TRUNCATE
+ * @select: KIPC_SEL_*
+ * @type: in: the type the selector compares with (0 for KIPC_SEL_ANY, else
+ *	1..INT64_MAX); out: the type of the message received, 0 at
+ *	end-of-file
+ * @buf: pointer to the buffer
+ * @len: the buffer's size in bytes
+ * @msg_len: out: the message's full length
+ * @tv_sec: with KIPC_MSG_TIMED: the absolute deadline, seconds; else 0
+ * @tv_nsec: with KIPC_MSG_TIMED: nanoseconds, 0..999999999; else 0
+ *
+ * Returns the message's full length, which is more than @len only with
+ * KIPC_MSG_TRUNCATE (the first @len bytes were copied, the message is
+ * consumed).  A message longer than @len without KIPC_MSG_TRUNCATE fails
+ * with EMSGSIZE and stays queued; @msg_len then tells its length.
+ * KIPC_MSG_PEEK copies the message and leaves it queued (it may wait).
+ *
+ * Errors: EINVAL (flags, select, type, deadline fields), EFAULT (the
+ * message stays queued), EBADF (not open for reading), ENOTTY, EAGAIN,
+ * ETIMEDOUT, EINTR, EIDRM, EMSGSIZE.
+ */
+struct kipc_recv {
+	__u32 size;
+	__u32 flags;
+	__u32 select;
+	__u32 len;
+	__s64 type;
+	__u64 buf;
+	__u64 msg_len;
+	__s64 tv_sec;
+	__s64 tv_nsec;
+};
+
+#define KIPC_IOC_RECV \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_RECV, struct kipc_recv)
+
+/**
+ * struct kipc_mmsg - one message of KIPC_IOC_SEND_BATCH / KIPC_IOC_RECV_BATCH
+ * @type: send: the type; recv: out: the type received
+ * @buf: pointer to the message or buffer
+ * @len: send: the length; recv: the buffer's size
+ * @msg_len: send: must be 0; recv: out: the message's full length
+ */
+struct kipc_mmsg {
+	__s64 type;
+	__u64 buf;
+	__u32 len;
+	__u32 msg_len;
+};
+
+/**
+ * struct kipc_batch - KIPC_IOC_SEND_BATCH, KIPC_IOC_RECV_BATCH
+ * @size: sizeof(struct kipc_batch) as known to userspace (minimum 56)
+ * @flags: as for KIPC_IOC_SEND or KIPC_IOC_RECV (no KIPC_MSG_PEEK)
+ * @select: recv: KIPC_SEL_*, for every message; send: must be 0
+ * @count: the number of entries in @msgs, 1..1024
+ * @entry_size: sizeof(struct kipc_mmsg) as known to userspace: at least
+ *	24 and a multiple of 8.  Entries are read with the size rules of the
+ *	ioctl structs and written back up to that size.
+ * @type: recv: the type the selector compares with; send: must be 0
+ * @msgs: pointer to @count entries of @entry_size bytes
+ * @tv_sec: with KIPC_MSG_TIMED: the absolute deadline, seconds; else 0
+ * @tv_nsec: with KIPC_MSG_TIMED: nanoseconds, 0..999999999; else 0
+ *
+ * Sends (receives) the entries in order, as if by KIPC_IOC_SEND
+ * (KIPC_IOC_RECV) one after the other, waiting (unless NONBLOCK) only for
+ * the first; it stops at the first entry that would have to wait or fails,
+ * and returns the number done.  If none was done, the ioctl fails with the
+ * first entry's error.
+ *
+ * Errors: those of KIPC_IOC_SEND / KIPC_IOC_RECV; EINVAL (count,
+ * entry_size, select or type given to a send), E2BIG (an entry with a
+ * non-zero unknown tail).
+ */
+struct kipc_batch {
+	__u32 size;
+	__u32 flags;
+	__u32 select;
+	__u32 count;
+	__u32 entry_size;
+	__u32 __reserved;
+	__s64 type;
+	__u64 msgs;
+	__s64 tv_sec;
+	__s64 tv_nsec;
+};
+
+#define KIPC_BATCH_MAX		1024
+
+#define KIPC_IOC_SEND_BATCH \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_SEND_BATCH, struct kipc_batch)
+#define KIPC_IOC_RECV_BATCH \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_RECV_BATCH, struct kipc_batch)
+
+/**
+ * struct kipc_queue_stat - KIPC_IOC_QUEUE_STAT: observe a queue
+ * @size: sizeof(struct kipc_queue_stat) as known to userspace (minimum 160)
+ * @flags: must be 0
+ * @id: out: the object's id
+ * @msgs: out: messages queued now
+ * @cap_msgs: out: capacity in messages
+ * @bytes: out: bytes queued now
+ * @cap_bytes: out: capacity in bytes
+ * @msgsize: out: the largest message
+ * @queue_flags: out: KIPC_QUEUE_PIPE if in pipe mode
+ * @nreceivers: out: blocked receivers
+ * @nsenders: out: blocked senders
+ * @readers: out: pipe mode: handles open read-only
+ * @writers: out: pipe mode: handles open write-only
+ * @sent: out: messages sent in all
+ * @received: out: messages received in all (peeks not counted)
+ * @dropped: out: messages dropped by destroy
+ * @bytes_sent: out: bytes sent in all
+ * @bytes_received: out: bytes received in all
+ * @hwm_msgs: out: the most messages queued at once
+ * @hwm_bytes: out: the most bytes queued at once
+ * @uid: out: owner uid in the caller's user namespace
+ * @gid: out: owner gid
+ * @cuid: out: creator uid
+ * @cgid: out: creator gid
+ * @mode: out: permission bits
+ * @__reserved: must be 0
+ * @ctime: out: creation time, seconds since the epoch
+ * @ring_bytes: out: the size of the queue's storage (see
+ *	Documentation/queues-storage.md)
+ *
+ * The handle must be open for reading.  Works after destroy too (the
+ * counters stay readable): @queue_flags then has KIPC_QUEUE_DESTROYED.
+ *
+ * Errors: EINVAL (flags, reserved), EFAULT, EBADF, ENOTTY.
+ */
+struct kipc_queue_stat {
+	__u32 size;
+	__u32 flags;
+	__u64 id;
+	__u32 msgs;
+	__u32 cap_msgs;
+	__u64 bytes;
+	__u64 cap_bytes;
+	__u32 msgsize;
+	__u32 queue_flags;
+	__u32 nreceivers;
+	__u32 nsenders;
+	__u32 readers;
+	__u32 writers;
+	__u64 sent;
+	__u64 received;
+	__u64 dropped;
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	__u64 hwm_msgs;
+	__u64 hwm_bytes;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 mode;
+	__u32 __reserved;
+	__s64 ctime;
+	__u64 ring_bytes;
+};
+
+/* queue_flags of struct kipc_queue_stat only */
+#define KIPC_QUEUE_DESTROYED	(1U << 31)
+
+#define KIPC_IOC_QUEUE_STAT \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_QUEUE_STAT, struct kipc_queue_stat)
 
 #endif /* _UAPI_LINUX_KIPC_H */

@@ -1,0 +1,1487 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kipc: FIFO message queues with typed, selective receive.
+ *
+ * Storage (Documentation/queues-storage.md has the whole design): one
+ * region from vmalloc_user(), a header page of control words each on its
+ * own cache line, then 2^k fixed-size slots {seq, type, len, flags, data},
+ * at least twice as many as the capacity in messages.  Positions are 64-bit
+ * counters; position p lives in slot p & (nslots - 1).  [head, tail) are
+ * the occupied positions, each LIVE (queued), RESERVED (handed to a waiting
+ * receiver, not yet copied out) or TOMB (taken out of order).  head only
+ * stops at a non-TOMB position; when tail - head reaches nslots the live
+ * slots are compacted towards head, which the spare half makes amortised
+ * O(1) per message.
+ *
+ * The kernel's truth about each slot (state, type, length, its place in the
+ * indices) is kept in a kernel-private array, struct kipc_qmsg; the shared
+ * slot headers are written for a later mapped fast path and never read
+ * back, so whatever is written there only garbles that queue's data.
+ *
+ * Indices, for selective receive without a scan: q->live, every LIVE
+ * message in send (position) order; per type an entry of an rbtree holding
+ * that type's LIVE messages in order.  KIPC_SEL_ANY is the first of
+ * q->live, KIPC_SEL_EXACT an rbtree lookup, KIPC_SEL_LE the leftmost type,
+ * KIPC_SEL_NOT walks q->live past the leading messages of the excluded
+ * type only.
+ *
+ * Waiting: q->receivers and q->senders are FIFO lists of waiters living on
+ * their tasks' stacks.  A message made visible goes to the earliest waiting
+ * receiver whose selector matches (its slot becomes RESERVED for it), so a
+ * LIVE message never matches a waiting receiver.  A sender that must wait
+ * first copies its message into a kernel buffer; whoever frees room admits
+ * the senders from the head while the head fits and enqueues their messages
+ * for them, so admission order is arrival order and nobody barges.
+ *
+ * Locking: q->lock, a mutex, protects everything that changes in a queue:
+ * the ring and its positions, the kipc_qmsg array, the indices, the waiter
+ * lists and every queued waiter's state, the counters, the pipe-mode
+ * reader/writer counts and "dead".  Copies to and from userspace happen
+ * under it (it is a mutex for that reason): they are what orders a message
+ * in the queue, and a fault only delays the queue's other users, who share
+ * the queue with the faulting process anyway.  Nothing that can fault on a
+ * kipc mapping takes it.  It nests inside kipc_registry_lock (/proc/kipc,
+ * KIPC_IOC_LIST).  Under it are called only wake_up_process(), the poll
+ * wait queue's wake-up and kill_fasync().  A waiter reads its state only
+ * under the lock and returns only after it is off its list.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/cred.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rbtree.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/user_namespace.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+
+#include "kipc_internal.h"
+
+/* ---- The shared layout (see Documentation/queues-storage.md) ---------- */
+
+#define KIPC_RING_MAGIC		0x6b697071	/* "kipq" */
+#define KIPC_RING_VERSION	1
+/* Flag bits in the position words; positions use the low 62 bits. */
+#define KIPC_RING_WAITERS	BIT_ULL(63)	/* prod: senders, cons: receivers */
+#define KIPC_RING_KERNEL	BIT_ULL(62)	/* the kernel is rearranging */
+/* Slot flags. */
+#define KIPC_SLOT_TAKEN		BIT(0)		/* tombstone */
+#define KIPC_SLOT_RESERVED	BIT(1)		/* handed to a kernel receiver */
+
+struct kipc_ring_hdr {
+	/* Geometry: written at creation, never changed. */
+	u32 magic;
+	u32 version;
+	u32 nslots;
+	u32 slot_size;
+	u32 msgsize;
+	u32 cap_msgs;
+	u64 cap_bytes;
+	u64 slots_offset;
+	/* Producer position | KIPC_RING_WAITERS (senders blocked). */
+	u64 prod ____cacheline_aligned;
+	/* Consumer position | KIPC_RING_WAITERS (receivers blocked). */
+	u64 cons ____cacheline_aligned;
+	/* Occupancy: messages and bytes admitted and not yet taken. */
+	u64 nmsgs ____cacheline_aligned;
+	u64 nbytes;
+	/* Counters, mirrored for observers; the kernel's copy is the truth. */
+	u64 sent ____cacheline_aligned;
+	u64 received;
+	u64 dropped;
+	u64 lost;
+};
+
+struct kipc_ring_slot {
+	u64 seq;
+	u64 type;
+	u32 len;
+	u32 flags;
+	u8 data[];
+};
+
+/* ---- Kernel-private state ------------------------------------------- */
+
+enum kipc_qmsg_state {
+	KIPC_QM_FREE,
+	KIPC_QM_LIVE,
+	KIPC_QM_RESERVED,
+	KIPC_QM_TOMB,
+};
+
+struct kipc_qtype;
+struct kipc_qwaiter;
+
+/* What the kernel knows of one slot. */
+struct kipc_qmsg {
+	struct list_head all;		/* LIVE: on q->live */
+	struct list_head by_type;	/* LIVE: on qt->msgs */
+	struct kipc_qtype *qt;		/* LIVE: its type's entry */
+	struct kipc_qwaiter *w;		/* RESERVED: for this receiver */
+	u64 pos;
+	s64 type;
+	u32 len;
+	u32 state;			/* enum kipc_qmsg_state */
+};
+
+/* The LIVE messages of one type, in send order. */
+struct kipc_qtype {
+	struct rb_node node;		/* on q->types, or unused */
+	struct list_head msgs;		/* in use: kipc_qmsg.by_type */
+	struct list_head free;		/* unused: on q->types_free */
+	s64 type;
+};
+
+struct kipc_queue {
+	struct kipc_object obj;
+	struct mutex lock;		/* see "Locking" above */
+	bool dead;			/* destroyed */
+	bool pipe;			/* pipe mode: set at creation */
+	u32 msgsize;			/* geometry: set at creation */
+	u32 cap_msgs;
+	u32 nslots;
+	u32 slot_size;
+	u64 cap_bytes;
+	size_t ring_bytes;
+	void *ring;			/* vmalloc_user(ring_bytes) */
+	struct kipc_ring_hdr *hdr;
+	struct kipc_qmsg *meta;		/* nslots entries */
+	struct kipc_qtype *type_pool;	/* cap_msgs entries */
+	struct list_head types_free;
+	struct rb_root_cached types;	/* struct kipc_qtype by type */
+	struct list_head live;		/* LIVE kipc_qmsg, send order */
+	u64 head, tail;
+	u32 nmsgs;			/* LIVE + RESERVED */
+	u64 nbytes;
+	struct list_head receivers;	/* struct kipc_qwaiter, FIFO */
+	struct list_head senders;	/* struct kipc_qwaiter, FIFO */
+	u32 nreceivers, nsenders;
+	u32 readers, writers;		/* pipe mode */
+	bool had_reader, had_writer;
+	u64 sent, received, dropped, bytes_sent, bytes_received;
+	u64 hwm_msgs, hwm_bytes;
+	wait_queue_head_t poll_wq;
+	struct fasync_struct *fasync;
+};
+
+enum kipc_qwaiter_state {
+	KIPC_QW_WAITING,
+	KIPC_QW_DONE,		/* sender: enqueued; receiver: handed a msg */
+	KIPC_QW_TOOBIG,		/* receiver: handed a message too long */
+	KIPC_QW_REMOVED,	/* destroyed */
+};
+
+struct kipc_qwaiter {
+	struct list_head node;
+	struct task_struct *task;
+	u32 state;		/* enum kipc_qwaiter_state */
+	/* Receivers. */
+	u32 select;
+	s64 type;
+	u32 bufsize;
+	bool truncate;
+	bool peek;
+	struct kipc_qmsg *msg;	/* DONE: the RESERVED message */
+	u32 msg_len;		/* TOOBIG: its length */
+	/* Senders: the message in a kernel buffer. */
+	const void *data;
+	u32 len;
+	s64 mtype;
+};
+
+/* Where a message comes from or goes to: user memory or an iov_iter. */
+struct kipc_qbuf {
+	void __user *ubuf;
+	struct iov_iter *iter;
+	const void *kbuf;
+};
+
+/* Flags internal to the operations, above the ABI's KIPC_MSG_*. */
+#define KIPC_QOP_TRYLOCK	BIT(31)	/* IOCB_NOWAIT: do not wait for q->lock */
+
+#define KIPC_QUEUE_DEFAULT_MSGS	64
+#define KIPC_QSLOT_HDR		sizeof(struct kipc_ring_slot)
+
+static struct kipc_queue *to_queue(struct kipc_object *obj)
+{
+	return container_of(obj, struct kipc_queue, obj);
+}
+
+static struct kipc_queue *kipc_file_queue(struct file *file)
+{
+	struct kipc_handle *h = file->private_data;
+
+	return to_queue(h->obj);
+}
+
+static struct kipc_qmsg *kipc_qmeta(struct kipc_queue *q, u64 pos)
+{
+	return &q->meta[pos & (q->nslots - 1)];
+}
+
+static struct kipc_ring_slot *kipc_qslot(struct kipc_queue *q, u64 pos)
+{
+	size_t off = PAGE_SIZE + (size_t)(pos & (q->nslots - 1)) * q->slot_size;
+
+	return q->ring + off;
+}
+
+static bool kipc_sel_match(u32 select, s64 want, s64 type)
+{
+	switch (select) {
+	case KIPC_SEL_EXACT:
+		return type == want;
+	case KIPC_SEL_LE:
+		return type <= want;
+	case KIPC_SEL_NOT:
+		return type != want;
+	default:
+		return true;
+	}
+}
+
+/* ---- Copies --------------------------------------------------------- */
+
+static int kipc_qcopy_in(void *dst, struct kipc_qbuf *src, u32 len)
+{
+	if (src->kbuf) {
+		memcpy(dst, src->kbuf, len);
+		return 0;
+	}
+	if (src->iter)
+		return copy_from_iter(dst, len, src->iter) == len ? 0 : -EFAULT;
+	return copy_from_user(dst, src->ubuf, len) ? -EFAULT : 0;
+}
+
+static int kipc_qcopy_out(struct kipc_qbuf *dst, const void *src, u32 len)
+{
+	if (dst->iter)
+		return copy_to_iter(src, len, dst->iter) == len ? 0 : -EFAULT;
+	return copy_to_user(dst->ubuf, src, len) ? -EFAULT : 0;
+}
+
+/* ---- Indices -------------------------------------------------------- */
+
+static struct kipc_qtype *kipc_qtype_find(struct kipc_queue *q, s64 type)
+{
+	struct rb_node *n = q->types.rb_root.rb_node;
+
+	while (n) {
+		struct kipc_qtype *qt = rb_entry(n, struct kipc_qtype, node);
+
+		if (type < qt->type)
+			n = n->rb_left;
+		else if (type > qt->type)
+			n = n->rb_right;
+		else
+			return qt;
+	}
+	return NULL;
+}
+
+/* The type's entry, made from the pool if new; never fails (see create). */
+static struct kipc_qtype *kipc_qtype_get(struct kipc_queue *q, s64 type)
+{
+	struct rb_node **link = &q->types.rb_root.rb_node, *parent = NULL;
+	struct kipc_qtype *qt;
+	bool leftmost = true;
+
+	while (*link) {
+		parent = *link;
+		qt = rb_entry(parent, struct kipc_qtype, node);
+		if (type < qt->type) {
+			link = &parent->rb_left;
+		} else if (type > qt->type) {
+			link = &parent->rb_right;
+			leftmost = false;
+		} else {
+			return qt;
+		}
+	}
+	qt = list_first_entry_or_null(&q->types_free, struct kipc_qtype, free);
+	if (WARN_ON_ONCE(!qt))
+		return NULL;
+	list_del(&qt->free);
+	qt->type = type;
+	INIT_LIST_HEAD(&qt->msgs);
+	rb_link_node(&qt->node, parent, link);
+	rb_insert_color_cached(&qt->node, &q->types, leftmost);
+	return qt;
+}
+
+/*
+ * Make m LIVE: put it in both indices at its place in position order.  A
+ * new message goes at the tails at once; only a message put back (its
+ * receiver faulted) walks back.
+ */
+static void kipc_qindex(struct kipc_queue *q, struct kipc_qmsg *m)
+{
+	struct kipc_qtype *qt = kipc_qtype_get(q, m->type);
+	struct list_head *prev;
+
+	m->state = KIPC_QM_LIVE;
+	m->w = NULL;
+	m->qt = qt;
+	prev = q->live.prev;
+	while (prev != &q->live &&
+	       list_entry(prev, struct kipc_qmsg, all)->pos > m->pos)
+		prev = prev->prev;
+	list_add(&m->all, prev);
+	if (!qt)
+		return;
+	prev = qt->msgs.prev;
+	while (prev != &qt->msgs &&
+	       list_entry(prev, struct kipc_qmsg, by_type)->pos > m->pos)
+		prev = prev->prev;
+	list_add(&m->by_type, prev);
+}
+
+static void kipc_qunindex(struct kipc_queue *q, struct kipc_qmsg *m)
+{
+	struct kipc_qtype *qt = m->qt;
+
+	list_del(&m->all);
+	m->qt = NULL;
+	if (!qt)
+		return;
+	list_del(&m->by_type);
+	if (list_empty(&qt->msgs)) {
+		rb_erase_cached(&qt->node, &q->types);
+		list_add(&qt->free, &q->types_free);
+	}
+}
+
+/* The first LIVE message the selector matches, in send order. */
+static struct kipc_qmsg *kipc_qfind(struct kipc_queue *q, u32 select,
+				    s64 type)
+{
+	struct kipc_qtype *qt;
+	struct kipc_qmsg *m;
+	struct rb_node *n;
+
+	switch (select) {
+	case KIPC_SEL_EXACT:
+		qt = kipc_qtype_find(q, type);
+		break;
+	case KIPC_SEL_LE:
+		n = rb_first_cached(&q->types);
+		qt = n ? rb_entry(n, struct kipc_qtype, node) : NULL;
+		if (qt && qt->type > type)
+			qt = NULL;
+		break;
+	case KIPC_SEL_NOT:
+		/* Only the leading run of the excluded type is passed. */
+		list_for_each_entry(m, &q->live, all)
+			if (m->type != type)
+				return m;
+		return NULL;
+	default:
+		return list_first_entry_or_null(&q->live, struct kipc_qmsg,
+						all);
+	}
+	if (!qt)
+		return NULL;
+	return list_first_entry_or_null(&qt->msgs, struct kipc_qmsg, by_type);
+}
+
+/* ---- The ring ------------------------------------------------------- */
+
+static void kipc_qhdr_sync(struct kipc_queue *q)
+{
+	struct kipc_ring_hdr *hdr = q->hdr;
+	u64 rw = q->nreceivers ? KIPC_RING_WAITERS : 0;
+	u64 sw = q->nsenders ? KIPC_RING_WAITERS : 0;
+
+	WRITE_ONCE(hdr->prod, q->tail | sw);
+	WRITE_ONCE(hdr->cons, q->head | rw);
+	WRITE_ONCE(hdr->nmsgs, q->nmsgs);
+	WRITE_ONCE(hdr->nbytes, q->nbytes);
+	WRITE_ONCE(hdr->sent, q->sent);
+	WRITE_ONCE(hdr->received, q->received);
+	WRITE_ONCE(hdr->dropped, q->dropped);
+}
+
+/*
+ * Close the gaps tombstones left in [head, tail), keeping order: every
+ * occupied position moves down to the next free one.  Runs when the ring
+ * is full of positions; since nmsgs < cap_msgs <= nslots / 2 then, it frees
+ * at least half the ring, so it costs O(1) amortised per message.
+ */
+static void kipc_qcompact(struct kipc_queue *q)
+{
+	u64 src, dst = q->head;
+
+	WRITE_ONCE(q->hdr->prod, q->tail | KIPC_RING_KERNEL);
+	for (src = q->head; src != q->tail; src++) {
+		struct kipc_qmsg *ms = kipc_qmeta(q, src), *md;
+		struct kipc_ring_slot *ss, *sd;
+
+		if (ms->state == KIPC_QM_TOMB)
+			continue;
+		if (src != dst) {
+			md = kipc_qmeta(q, dst);
+			ss = kipc_qslot(q, src);
+			sd = kipc_qslot(q, dst);
+			memcpy(sd, ss, KIPC_QSLOT_HDR + ms->len);
+			WRITE_ONCE(sd->seq, dst + 1);
+			*md = *ms;
+			md->pos = dst;
+			if (ms->state == KIPC_QM_LIVE) {
+				list_replace(&ms->all, &md->all);
+				if (ms->qt)
+					list_replace(&ms->by_type,
+						     &md->by_type);
+			} else if (ms->w) {
+				ms->w->msg = md;
+			}
+			ms->state = KIPC_QM_FREE;
+		}
+		dst++;
+	}
+	for (src = dst; src != q->tail; src++) {
+		struct kipc_ring_slot *s = kipc_qslot(q, src);
+
+		kipc_qmeta(q, src)->state = KIPC_QM_FREE;
+		s->flags = 0;
+		WRITE_ONCE(s->seq, src);
+	}
+	q->tail = dst;
+	kipc_qhdr_sync(q);
+}
+
+static bool kipc_qfits(struct kipc_queue *q, u32 len)
+{
+	return q->nmsgs < q->cap_msgs && q->nbytes + len <= q->cap_bytes;
+}
+
+static void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
+{
+	if (wq_has_sleeper(&q->poll_wq))
+		wake_up_interruptible_poll(&q->poll_wq, mask);
+	kill_fasync(&q->fasync, SIGIO, band);
+}
+
+/*
+ * A message became visible (new, or put back): hand it to the earliest
+ * waiting receiver it matches, else make it LIVE.  Peeking receivers it
+ * matches are woken and stay queued.
+ */
+static void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
+{
+	struct kipc_qwaiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, &q->receivers, node) {
+		if (!kipc_sel_match(w->select, w->type, m->type))
+			continue;
+		if (w->peek) {
+			wake_up_process(w->task);
+			continue;
+		}
+		list_del(&w->node);
+		q->nreceivers--;
+		if (m->len > w->bufsize && !w->truncate) {
+			w->state = KIPC_QW_TOOBIG;
+			w->msg_len = m->len;
+			wake_up_process(w->task);
+			continue;
+		}
+		m->state = KIPC_QM_RESERVED;
+		m->w = w;
+		kipc_qslot(q, m->pos)->flags |= KIPC_SLOT_RESERVED;
+		w->msg = m;
+		w->state = KIPC_QW_DONE;
+		wake_up_process(w->task);
+		return;
+	}
+	kipc_qindex(q, m);
+}
+
+/* Append a message at tail; nothing is visible if the copy fails. */
+static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
+			 s64 type)
+{
+	struct kipc_ring_slot *s;
+	struct kipc_qmsg *m;
+	u64 pos;
+	int ret;
+
+	lockdep_assert_held(&q->lock);
+	if (q->tail - q->head == q->nslots)
+		kipc_qcompact(q);
+	if (WARN_ON_ONCE(q->tail - q->head >= q->nslots))
+		return -ENOSPC;
+	pos = q->tail;
+	s = kipc_qslot(q, pos);
+	ret = kipc_qcopy_in(s->data, src, len);
+	if (ret)
+		return ret;
+	s->type = type;
+	s->len = len;
+	s->flags = 0;
+	/* Publish the slot: a mapped reader sees data before seq. */
+	smp_store_release(&s->seq, pos + 1);
+	m = kipc_qmeta(q, pos);
+	m->pos = pos;
+	m->type = type;
+	m->len = len;
+	q->tail = pos + 1;
+	q->nmsgs++;
+	q->nbytes += len;
+	q->sent++;
+	q->bytes_sent += len;
+	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
+	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
+	kipc_qpublish(q, m);
+	kipc_qhdr_sync(q);
+	kipc_qnotify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
+	return 0;
+}
+
+/*
+ * Admit waiting senders from the head while the head fits, enqueueing their
+ * messages for them.  Under q->lock, after room appeared.
+ */
+static void kipc_qadmit(struct kipc_queue *q)
+{
+	struct kipc_qwaiter *w;
+
+	while (!q->dead && !list_empty(&q->senders)) {
+		struct kipc_qbuf src;
+
+		w = list_first_entry(&q->senders, struct kipc_qwaiter, node);
+		if (!kipc_qfits(q, w->len))
+			break;
+		list_del(&w->node);
+		q->nsenders--;
+		src = (struct kipc_qbuf){ .kbuf = w->data };
+		/* A kernel copy cannot fail. */
+		WARN_ON_ONCE(kipc_qenqueue(q, &src, w->len, w->mtype));
+		w->state = KIPC_QW_DONE;
+		wake_up_process(w->task);
+	}
+}
+
+/*
+ * m (LIVE, already out of the indices, or RESERVED) leaves the queue:
+ * received, or dropped by destroy.  head moves over the tombstones.
+ */
+static void kipc_qtake(struct kipc_queue *q, struct kipc_qmsg *m, bool drop)
+{
+	struct kipc_ring_slot *s = kipc_qslot(q, m->pos);
+
+	m->state = KIPC_QM_TOMB;
+	m->w = NULL;
+	s->flags |= KIPC_SLOT_TAKEN;
+	q->nmsgs--;
+	q->nbytes -= m->len;
+	if (drop) {
+		q->dropped++;
+	} else {
+		q->received++;
+		q->bytes_received += m->len;
+	}
+	while (q->head != q->tail &&
+	       kipc_qmeta(q, q->head)->state == KIPC_QM_TOMB) {
+		s = kipc_qslot(q, q->head);
+		kipc_qmeta(q, q->head)->state = KIPC_QM_FREE;
+		s->flags = 0;
+		/* Free for the lap after: flags cleared before seq says so. */
+		smp_store_release(&s->seq, q->head + q->nslots);
+		q->head++;
+	}
+	kipc_qadmit(q);
+	kipc_qhdr_sync(q);
+	kipc_qnotify(q, EPOLLOUT | EPOLLWRNORM, POLL_OUT);
+}
+
+/* ---- Sleeping ------------------------------------------------------- */
+
+/*
+ * Sleep with q->lock dropped until woken or the deadline; true if the
+ * deadline passed.  The caller set TASK_INTERRUPTIBLE under the lock.
+ */
+static bool kipc_qsleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
+{
+	clockid_t clock = flags & KIPC_MSG_REALTIME ? CLOCK_REALTIME :
+						      CLOCK_MONOTONIC;
+	u64 slack = current->timer_slack_ns;
+	bool timed_out = false;
+
+	mutex_unlock(&q->lock);
+	if (flags & KIPC_MSG_TIMED)
+		timed_out = !schedule_hrtimeout_range_clock(&deadline, slack,
+							    HRTIMER_MODE_ABS,
+							    clock);
+	else
+		schedule();
+	mutex_lock(&q->lock);
+	return timed_out;
+}
+
+static int kipc_qlock(struct kipc_queue *q, u32 flags)
+{
+	if (!(flags & KIPC_QOP_TRYLOCK)) {
+		mutex_lock(&q->lock);
+		return 0;
+	}
+	return mutex_trylock(&q->lock) ? 0 : -EAGAIN;
+}
+
+static bool kipc_qbroken(struct kipc_queue *q)
+{
+	return q->pipe && q->had_reader && !q->readers;
+}
+
+/* Pipe mode: no writer left, so a receive finding nothing is at EOF. */
+static bool kipc_qeof(struct kipc_queue *q)
+{
+	return q->pipe && q->had_writer && !q->writers;
+}
+
+/* ---- Send ----------------------------------------------------------- */
+
+static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
+			   u32 len, s64 type, u32 flags, ktime_t deadline)
+{
+	struct kipc_qwaiter w = {
+		.task = current,
+		.state = KIPC_QW_WAITING,
+		.len = len,
+		.mtype = type,
+	};
+	bool timed_out = false, head;
+	void *data = NULL;
+	int ret;
+
+	/* Into a kernel buffer first, so that it can be admitted for us. */
+	if (len) {
+		data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!data)
+			return -ENOMEM;
+		ret = kipc_qcopy_in(data, src, len);
+		if (ret)
+			goto out_free;
+	}
+	w.data = data;
+
+	mutex_lock(&q->lock);
+	if (q->dead) {
+		ret = -EIDRM;
+		goto out_unlock;
+	}
+	if (kipc_qbroken(q)) {
+		ret = -EPIPE;
+		goto out_unlock;
+	}
+	if (list_empty(&q->senders) && kipc_qfits(q, len)) {
+		struct kipc_qbuf k = { .kbuf = data };
+
+		ret = kipc_qenqueue(q, &k, len, type);
+		goto out_unlock;
+	}
+	list_add_tail(&w.node, &q->senders);
+	q->nsenders++;
+	kipc_qhdr_sync(q);
+	for (;;) {
+		/* Admission wins over a signal or deadline arriving with it. */
+		if (w.state != KIPC_QW_WAITING)
+			break;
+		if (kipc_qbroken(q)) {
+			ret = -EPIPE;
+			goto leave;
+		}
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			goto leave;
+		}
+		if (timed_out) {
+			ret = -ETIMEDOUT;
+			goto leave;
+		}
+		set_current_state(TASK_INTERRUPTIBLE);
+		timed_out = kipc_qsleep(q, flags, deadline);
+		__set_current_state(TASK_RUNNING);
+	}
+	ret = w.state == KIPC_QW_DONE ? 0 : -EIDRM;
+	goto out_unlock;
+leave:
+	head = q->senders.next == &w.node;
+	list_del(&w.node);
+	q->nsenders--;
+	if (head)
+		kipc_qadmit(q);
+	kipc_qhdr_sync(q);
+out_unlock:
+	mutex_unlock(&q->lock);
+out_free:
+	kvfree(data);
+	return ret;
+}
+
+static int kipc_qsend(struct kipc_queue *q, struct kipc_handle *h,
+		      struct kipc_qbuf *src, u32 len, s64 type, u32 flags,
+		      ktime_t deadline)
+{
+	int ret;
+
+	if (len > q->msgsize)
+		return -EMSGSIZE;
+	ret = kipc_qlock(q, flags);
+	if (ret)
+		return ret;
+	if (q->dead) {
+		ret = -EIDRM;
+	} else if (kipc_qbroken(q)) {
+		ret = -EPIPE;
+	} else if (list_empty(&q->senders) && kipc_qfits(q, len)) {
+		ret = kipc_qenqueue(q, src, len, type);
+	} else if (flags & KIPC_MSG_NONBLOCK) {
+		ret = -EAGAIN;
+	} else {
+		mutex_unlock(&q->lock);
+		ret = kipc_qsend_wait(q, src, len, type, flags, deadline);
+		goto out;
+	}
+	mutex_unlock(&q->lock);
+out:
+	if (ret == -EPIPE && !(flags & KIPC_MSG_NOSIGNAL) &&
+	    !(h->q_flags & KIPC_QUEUE_NOSIGPIPE))
+		send_sig(SIGPIPE, current, 0);
+	return ret;
+}
+
+/* ---- Receive -------------------------------------------------------- */
+
+struct kipc_qrecv {
+	u32 select;
+	s64 type;		/* in: selector's; out: the message's */
+	u32 bufsize;
+	u32 flags;
+	ktime_t deadline;
+	u32 msg_len;		/* out: the full length */
+};
+
+/*
+ * Copy m out; unless peeking, take it.  m is LIVE (in the indices) or
+ * RESERVED for us.  On a fault a RESERVED message is put back in order.
+ */
+static int kipc_qdeliver(struct kipc_queue *q, struct kipc_qmsg *m,
+			 struct kipc_qbuf *dst, struct kipc_qrecv *r)
+{
+	u32 n = min(m->len, r->bufsize), len = m->len;
+	int ret;
+
+	r->type = m->type;
+	r->msg_len = m->len;
+	ret = kipc_qcopy_out(dst, kipc_qslot(q, m->pos)->data, n);
+	if (ret) {
+		if (m->state == KIPC_QM_RESERVED) {
+			kipc_qslot(q, m->pos)->flags &= ~KIPC_SLOT_RESERVED;
+			if (q->dead)
+				kipc_qtake(q, m, true);
+			else
+				kipc_qpublish(q, m);
+		}
+		return ret;
+	}
+	if (r->flags & KIPC_MSG_PEEK)
+		return len;
+	if (m->state == KIPC_QM_LIVE)
+		kipc_qunindex(q, m);
+	/* Admitting senders may compact the ring and move m's entry. */
+	kipc_qtake(q, m, false);
+	return len;
+}
+
+/* Under q->lock: a message now, EOF (0 with type 0), or -errno. */
+static int kipc_qrecv_now(struct kipc_queue *q, struct kipc_qbuf *dst,
+			  struct kipc_qrecv *r, bool *found)
+{
+	struct kipc_qmsg *m = kipc_qfind(q, r->select, r->type);
+
+	*found = true;
+	if (m) {
+		if (m->len > r->bufsize && !(r->flags & KIPC_MSG_TRUNCATE)) {
+			r->msg_len = m->len;
+			return -EMSGSIZE;
+		}
+		return kipc_qdeliver(q, m, dst, r);
+	}
+	if (kipc_qeof(q)) {
+		r->type = 0;
+		r->msg_len = 0;
+		return 0;
+	}
+	*found = false;
+	return -EAGAIN;
+}
+
+static int kipc_qrecv(struct kipc_queue *q, struct kipc_qbuf *dst,
+		      struct kipc_qrecv *r)
+{
+	struct kipc_qwaiter w = {
+		.task = current,
+		.state = KIPC_QW_WAITING,
+		.select = r->select,
+		.type = r->type,
+		.bufsize = r->bufsize,
+		.truncate = r->flags & KIPC_MSG_TRUNCATE,
+		.peek = r->flags & KIPC_MSG_PEEK,
+	};
+	bool timed_out = false, found;
+	int ret;
+
+	ret = kipc_qlock(q, r->flags);
+	if (ret)
+		return ret;
+	if (q->dead) {
+		ret = -EIDRM;
+		goto out_unlock;
+	}
+	ret = kipc_qrecv_now(q, dst, r, &found);
+	if (found || (r->flags & KIPC_MSG_NONBLOCK))
+		goto out_unlock;
+
+	list_add_tail(&w.node, &q->receivers);
+	q->nreceivers++;
+	kipc_qhdr_sync(q);
+	for (;;) {
+		/* A handed message wins over a signal or deadline. */
+		if (w.state != KIPC_QW_WAITING)
+			break;
+		if (w.peek || kipc_qeof(q)) {
+			ret = kipc_qrecv_now(q, dst, r, &found);
+			if (found)
+				goto leave;
+		}
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			goto leave;
+		}
+		if (timed_out) {
+			ret = -ETIMEDOUT;
+			goto leave;
+		}
+		set_current_state(TASK_INTERRUPTIBLE);
+		timed_out = kipc_qsleep(q, r->flags, r->deadline);
+		__set_current_state(TASK_RUNNING);
+	}
+	switch (w.state) {
+	case KIPC_QW_DONE:
+		ret = kipc_qdeliver(q, w.msg, dst, r);
+		break;
+	case KIPC_QW_TOOBIG:
+		r->msg_len = w.msg_len;
+		ret = -EMSGSIZE;
+		break;
+	default:
+		ret = -EIDRM;
+		break;
+	}
+	goto out_unlock;
+leave:
+	list_del(&w.node);
+	q->nreceivers--;
+	kipc_qhdr_sync(q);
+out_unlock:
+	mutex_unlock(&q->lock);
+	return ret;
+}
+
+/* ---- ioctls --------------------------------------------------------- */
+
+static int kipc_qdeadline(u32 flags, s64 sec, s64 nsec, ktime_t *deadline)
+{
+	struct timespec64 ts = { .tv_sec = sec, .tv_nsec = nsec };
+
+	*deadline = 0;
+	if ((flags & KIPC_MSG_REALTIME) && !(flags & KIPC_MSG_TIMED))
+		return -EINVAL;
+	if ((flags & KIPC_MSG_NONBLOCK) && (flags & KIPC_MSG_TIMED))
+		return -EINVAL;
+	if (!(flags & KIPC_MSG_TIMED))
+		return sec || nsec ? -EINVAL : 0;
+	if (sec < 0 || nsec < 0 || nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	*deadline = timespec64_to_ktime(ts);
+	return 0;
+}
+
+static int kipc_qcheck_select(u32 select, s64 type)
+{
+	if (select > KIPC_SEL_NOT)
+		return -EINVAL;
+	if (select == KIPC_SEL_ANY)
+		return type ? -EINVAL : 0;
+	return type > 0 ? 0 : -EINVAL;
+}
+
+static int kipc_queue_cmd_send(struct kipc_ucmd *ucmd)
+{
+	struct kipc_send *cmd = ucmd->cmd;
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+	struct kipc_qbuf src = { .ubuf = u64_to_user_ptr(cmd->buf) };
+	ktime_t deadline;
+	int ret;
+
+	if ((cmd->flags & ~KIPC_SEND_FLAGS) || cmd->__reserved ||
+	    cmd->type <= 0)
+		return -EINVAL;
+	ret = kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, &deadline);
+	if (ret)
+		return ret;
+	if (!(ucmd->file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return kipc_qsend(q, ucmd->file->private_data, &src, cmd->len,
+			  cmd->type, cmd->flags, deadline);
+}
+
+static int kipc_queue_cmd_recv(struct kipc_ucmd *ucmd)
+{
+	struct kipc_recv *cmd = ucmd->cmd;
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+	struct kipc_qbuf dst = { .ubuf = u64_to_user_ptr(cmd->buf) };
+	struct kipc_qrecv r = {
+		.select = cmd->select,
+		.type = cmd->type,
+		.bufsize = cmd->len,
+		.flags = cmd->flags,
+	};
+	int ret, ret2;
+
+	if (cmd->flags & ~KIPC_RECV_FLAGS)
+		return -EINVAL;
+	ret = kipc_qcheck_select(cmd->select, cmd->type);
+	if (ret)
+		return ret;
+	ret = kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec,
+			     &r.deadline);
+	if (ret)
+		return ret;
+	if (!(ucmd->file->f_mode & FMODE_READ))
+		return -EBADF;
+	ret = kipc_qrecv(q, &dst, &r);
+	if (ret < 0 && ret != -EMSGSIZE)
+		return ret;
+	cmd->type = ret < 0 ? 0 : r.type;
+	cmd->msg_len = r.msg_len;
+	ret2 = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+	return ret2 ? ret2 : ret;
+}
+
+/* Read one entry of a batch with the size rules of the ioctl structs. */
+static int kipc_qbatch_get(const struct kipc_batch *cmd, u32 i,
+			   struct kipc_mmsg *mm)
+{
+	void __user *p = u64_to_user_ptr(cmd->msgs + (u64)i * cmd->entry_size);
+
+	return copy_struct_from_user(mm, sizeof(*mm), p, cmd->entry_size);
+}
+
+static int kipc_qbatch_put(const struct kipc_batch *cmd, u32 i,
+			   const struct kipc_mmsg *mm)
+{
+	void __user *p = u64_to_user_ptr(cmd->msgs + (u64)i * cmd->entry_size);
+
+	return copy_to_user(p, mm, min_t(size_t, cmd->entry_size,
+					 sizeof(*mm))) ? -EFAULT : 0;
+}
+
+static int kipc_qbatch_check(const struct kipc_batch *cmd, u32 allowed,
+			     ktime_t *deadline)
+{
+	if ((cmd->flags & ~allowed) || cmd->__reserved ||
+	    !cmd->count || cmd->count > KIPC_BATCH_MAX ||
+	    cmd->entry_size < sizeof(struct kipc_mmsg) ||
+	    cmd->entry_size % 8)
+		return -EINVAL;
+	return kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, deadline);
+}
+
+static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
+{
+	struct kipc_batch *cmd = ucmd->cmd;
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+	u32 flags = cmd->flags;
+	ktime_t deadline;
+	u32 done;
+	int ret;
+
+	ret = kipc_qbatch_check(cmd, KIPC_SEND_FLAGS, &deadline);
+	if (ret)
+		return ret;
+	if (cmd->select || cmd->type)
+		return -EINVAL;
+	if (!(ucmd->file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	for (done = 0; done < cmd->count; done++) {
+		struct kipc_mmsg mm;
+		struct kipc_qbuf src;
+
+		ret = kipc_qbatch_get(cmd, done, &mm);
+		if (!ret && (mm.type <= 0 || mm.msg_len))
+			ret = -EINVAL;
+		if (ret)
+			break;
+		src = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(mm.buf) };
+		ret = kipc_qsend(q, ucmd->file->private_data, &src, mm.len,
+				 mm.type, flags, deadline);
+		if (ret)
+			break;
+		/* Only the first may wait. */
+		flags = (flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
+			KIPC_MSG_NONBLOCK;
+		deadline = 0;
+	}
+	return done ? (int)done : ret;
+}
+
+static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
+{
+	struct kipc_batch *cmd = ucmd->cmd;
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+	struct kipc_qrecv r = { .flags = cmd->flags };
+	u32 done;
+	int ret;
+
+	ret = kipc_qbatch_check(cmd, KIPC_RECV_FLAGS & ~KIPC_MSG_PEEK,
+				&r.deadline);
+	if (ret)
+		return ret;
+	ret = kipc_qcheck_select(cmd->select, cmd->type);
+	if (ret)
+		return ret;
+	if (!(ucmd->file->f_mode & FMODE_READ))
+		return -EBADF;
+	for (done = 0; done < cmd->count; done++) {
+		struct kipc_mmsg mm;
+		struct kipc_qbuf dst;
+
+		ret = kipc_qbatch_get(cmd, done, &mm);
+		if (ret)
+			break;
+		dst = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(mm.buf) };
+		r.select = cmd->select;
+		r.type = cmd->type;
+		r.bufsize = mm.len;
+		ret = kipc_qrecv(q, &dst, &r);
+		if (ret < 0)
+			break;
+		mm.type = r.type;
+		mm.msg_len = r.msg_len;
+		ret = kipc_qbatch_put(cmd, done, &mm);
+		if (ret) {
+			/* The message was taken: count it as done. */
+			done++;
+			break;
+		}
+		if (!mm.type)
+			break;		/* end-of-file */
+		r.flags = (r.flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
+			  KIPC_MSG_NONBLOCK;
+		r.deadline = 0;
+	}
+	return done ? (int)done : ret;
+}
+
+static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
+{
+	struct kipc_queue_stat *cmd = ucmd->cmd;
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+	struct user_namespace *ns = current_user_ns();
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	if (!(ucmd->file->f_mode & FMODE_READ))
+		return -EBADF;
+	mutex_lock(&q->lock);
+	cmd->msgs = q->nmsgs;
+	cmd->cap_msgs = q->cap_msgs;
+	cmd->bytes = q->nbytes;
+	cmd->cap_bytes = q->cap_bytes;
+	cmd->msgsize = q->msgsize;
+	cmd->queue_flags = (q->pipe ? KIPC_QUEUE_PIPE : 0) |
+			   (q->dead ? KIPC_QUEUE_DESTROYED : 0);
+	cmd->nreceivers = q->nreceivers;
+	cmd->nsenders = q->nsenders;
+	cmd->readers = q->readers;
+	cmd->writers = q->writers;
+	cmd->sent = q->sent;
+	cmd->received = q->received;
+	cmd->dropped = q->dropped;
+	cmd->bytes_sent = q->bytes_sent;
+	cmd->bytes_received = q->bytes_received;
+	cmd->hwm_msgs = q->hwm_msgs;
+	cmd->hwm_bytes = q->hwm_bytes;
+	mutex_unlock(&q->lock);
+	cmd->id = q->obj.id;
+	cmd->uid = from_kuid_munged(ns, q->obj.uid);
+	cmd->gid = from_kgid_munged(ns, q->obj.gid);
+	cmd->cuid = from_kuid_munged(ns, q->obj.cuid);
+	cmd->cgid = from_kgid_munged(ns, q->obj.cgid);
+	cmd->mode = q->obj.mode;
+	cmd->ctime = q->obj.ctime;
+	cmd->ring_bytes = q->ring_bytes;
+	return kipc_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static const struct kipc_ioctl_op kipc_queue_ioctl_ops[] = {
+	KIPC_IOCTL_OP(KIPC_IOC_DESTROY, kipc_cmd_destroy, struct kipc_destroy,
+		      flags),
+	KIPC_IOCTL_OP(KIPC_IOC_SEND, kipc_queue_cmd_send, struct kipc_send,
+		      tv_nsec),
+	KIPC_IOCTL_OP(KIPC_IOC_RECV, kipc_queue_cmd_recv, struct kipc_recv,
+		      tv_nsec),
+	KIPC_IOCTL_OP(KIPC_IOC_SEND_BATCH, kipc_queue_cmd_send_batch,
+		      struct kipc_batch, tv_nsec),
+	KIPC_IOCTL_OP(KIPC_IOC_RECV_BATCH, kipc_queue_cmd_recv_batch,
+		      struct kipc_batch, tv_nsec),
+	KIPC_IOCTL_OP(KIPC_IOC_QUEUE_STAT, kipc_queue_cmd_stat,
+		      struct kipc_queue_stat, ring_bytes),
+};
+
+static long kipc_queue_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	return kipc_dispatch(kipc_queue_ioctl_ops,
+			     ARRAY_SIZE(kipc_queue_ioctl_ops), file, cmd, arg);
+}
+
+/* ---- The file interface --------------------------------------------- */
+
+static u32 kipc_iocb_flags(struct kiocb *iocb)
+{
+	if (iocb->ki_flags & IOCB_NOWAIT)
+		return KIPC_MSG_NONBLOCK | KIPC_QOP_TRYLOCK;
+	if (iocb->ki_filp->f_flags & O_NONBLOCK)
+		return KIPC_MSG_NONBLOCK;
+	return 0;
+}
+
+/* read(2): one whole message of any type; EMSGSIZE keeps it. */
+static ssize_t kipc_queue_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct kipc_queue *q = kipc_file_queue(iocb->ki_filp);
+	struct kipc_qbuf dst = { .iter = to };
+	size_t count = iov_iter_count(to);
+	struct kipc_qrecv r = {
+		.select = KIPC_SEL_ANY,
+		.bufsize = min_t(size_t, count, U32_MAX),
+		.flags = kipc_iocb_flags(iocb),
+	};
+
+	return kipc_qrecv(q, &dst, &r);
+}
+
+/* write(2): one whole message of type 1. */
+static ssize_t kipc_queue_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct kipc_queue *q = kipc_file_queue(file);
+	struct kipc_qbuf src = { .iter = from };
+	size_t len = iov_iter_count(from);
+	int ret;
+
+	if (len > q->msgsize)
+		return -EMSGSIZE;
+	ret = kipc_qsend(q, file->private_data, &src, len, 1,
+			 kipc_iocb_flags(iocb), 0);
+	return ret ? ret : len;
+}
+
+static __poll_t kipc_queue_poll(struct file *file, poll_table *wait)
+{
+	struct kipc_queue *q = kipc_file_queue(file);
+	__poll_t mask = 0;
+
+	poll_wait(file, &q->poll_wq, wait);
+	mutex_lock(&q->lock);
+	if (q->dead) {
+		mask = EPOLLHUP | EPOLLERR;
+	} else {
+		if (!list_empty(&q->live) || kipc_qeof(q))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (kipc_qbroken(q))
+			mask |= EPOLLOUT | EPOLLERR;
+		else if (list_empty(&q->senders) &&
+			 kipc_qfits(q, q->msgsize))
+			mask |= EPOLLOUT | EPOLLWRNORM;
+	}
+	mutex_unlock(&q->lock);
+	return mask;
+}
+
+static int kipc_queue_fasync(int fd, struct file *file, int on)
+{
+	struct kipc_queue *q = kipc_file_queue(file);
+
+	return fasync_helper(fd, file, on, &q->fasync);
+}
+
+static const struct file_operations kipc_queue_fops = {
+	.owner = THIS_MODULE,
+	.release = kipc_object_release,
+	.unlocked_ioctl = kipc_queue_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.read_iter = kipc_queue_read_iter,
+	.write_iter = kipc_queue_write_iter,
+	.poll = kipc_queue_poll,
+	.fasync = kipc_queue_fasync,
+	.llseek = noop_llseek,
+};
+
+/* ---- The object ----------------------------------------------------- */
+
+#define KIPC_QH_READER	BIT(30)		/* pipe mode: counted as reader */
+#define KIPC_QH_WRITER	BIT(29)		/* pipe mode: counted as writer */
+
+static void kipc_queue_open_handle(struct kipc_object *obj,
+				   struct kipc_handle *h, struct file *file,
+				   const struct kipc_open *op)
+{
+	struct kipc_queue *q = to_queue(obj);
+	fmode_t rw = file->f_mode & (FMODE_READ | FMODE_WRITE);
+
+	/* io_uring may try read and write with IOCB_NOWAIT first. */
+	file->f_mode |= FMODE_NOWAIT;
+	h->q_flags = op->queue_flags & KIPC_QUEUE_NOSIGPIPE;
+	if (!q->pipe)
+		return;
+	mutex_lock(&q->lock);
+	if (rw == FMODE_READ) {
+		h->q_flags |= KIPC_QH_READER;
+		q->readers++;
+		q->had_reader = true;
+	} else if (rw == FMODE_WRITE) {
+		h->q_flags |= KIPC_QH_WRITER;
+		q->writers++;
+		q->had_writer = true;
+	}
+	mutex_unlock(&q->lock);
+}
+
+static void kipc_queue_release_handle(struct kipc_object *obj,
+				      struct kipc_handle *h)
+{
+	struct kipc_queue *q = to_queue(obj);
+	struct kipc_qwaiter *w;
+	__poll_t mask = 0;
+
+	if (!(h->q_flags & (KIPC_QH_READER | KIPC_QH_WRITER)))
+		return;
+	mutex_lock(&q->lock);
+	if ((h->q_flags & KIPC_QH_READER) && !--q->readers) {
+		/* Senders see EPIPE. */
+		list_for_each_entry(w, &q->senders, node)
+			wake_up_process(w->task);
+		mask |= EPOLLOUT | EPOLLERR;
+	}
+	if ((h->q_flags & KIPC_QH_WRITER) && !--q->writers) {
+		/* Receivers see end-of-file once the queue is empty. */
+		list_for_each_entry(w, &q->receivers, node)
+			wake_up_process(w->task);
+		mask |= EPOLLIN | EPOLLRDNORM;
+	}
+	if (mask)
+		kipc_qnotify(q, mask, mask & EPOLLIN ? POLL_IN : POLL_OUT);
+	mutex_unlock(&q->lock);
+}
+
+/* KIPC_IOC_DESTROY: waiters leave with EIDRM, queued messages are dropped. */
+static void kipc_queue_kill(struct kipc_object *obj)
+{
+	struct kipc_queue *q = to_queue(obj);
+	struct kipc_qwaiter *w, *tmp;
+	struct kipc_qmsg *m, *mtmp;
+
+	mutex_lock(&q->lock);
+	q->dead = true;
+	list_for_each_entry_safe(w, tmp, &q->senders, node) {
+		list_del(&w->node);
+		w->state = KIPC_QW_REMOVED;
+		wake_up_process(w->task);
+	}
+	q->nsenders = 0;
+	list_for_each_entry_safe(w, tmp, &q->receivers, node) {
+		list_del(&w->node);
+		w->state = KIPC_QW_REMOVED;
+		wake_up_process(w->task);
+	}
+	q->nreceivers = 0;
+	/* RESERVED messages are their receivers': they still get them. */
+	list_for_each_entry_safe(m, mtmp, &q->live, all) {
+		kipc_qunindex(q, m);
+		kipc_qtake(q, m, true);
+	}
+	kipc_qhdr_sync(q);
+	kipc_qnotify(q, EPOLLHUP | EPOLLERR, POLL_HUP);
+	mutex_unlock(&q->lock);
+}
+
+static int kipc_queue_geometry(const struct kipc_open *op,
+			       const struct kipc_limits *lim, u32 *msgs,
+			       u32 *msgsize, u64 *bytes)
+{
+	*msgs = op->queue_msgs ? op->queue_msgs :
+		min_t(u32, KIPC_QUEUE_DEFAULT_MSGS, lim->queue_msgs_max);
+	*msgsize = op->queue_msgsize ? op->queue_msgsize : lim->msgsize_max;
+	*bytes = op->queue_bytes ? op->queue_bytes :
+		 min_t(u64, (u64)*msgs * *msgsize, lim->queue_bytes_max);
+	if (*msgs > lim->queue_msgs_max || *msgsize > lim->msgsize_max ||
+	    *bytes > lim->queue_bytes_max || *bytes < *msgsize)
+		return -EINVAL;
+	return 0;
+}
+
+static int kipc_queue_check_open(const struct kipc_open *op, bool create,
+				 const struct kipc_limits *lim)
+{
+	u32 msgs, msgsize;
+	u64 bytes;
+
+	if (op->queue_flags & ~KIPC_QUEUE_FLAGS)
+		return -EINVAL;
+	if (!create)
+		return 0;
+	return kipc_queue_geometry(op, lim, &msgs, &msgsize, &bytes);
+}
+
+static struct kipc_object *kipc_queue_create(const struct kipc_open *op,
+					     const struct kipc_limits *lim)
+{
+	struct kipc_queue *q;
+	u32 msgs, msgsize, i;
+	u64 bytes, ring, charge;
+	int ret;
+
+	ret = kipc_queue_geometry(op, lim, &msgs, &msgsize, &bytes);
+	if (ret)
+		return ERR_PTR(ret);
+	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+	if (!q)
+		return ERR_PTR(-ENOMEM);
+	q->cap_msgs = msgs;
+	q->msgsize = msgsize;
+	q->cap_bytes = bytes;
+	q->pipe = op->queue_flags & KIPC_QUEUE_PIPE;
+	/* At least twice the capacity: the spare half absorbs tombstones. */
+	q->nslots = roundup_pow_of_two(2 * msgs);
+	q->slot_size = ALIGN(KIPC_QSLOT_HDR + msgsize, SMP_CACHE_BYTES);
+	ring = PAGE_SIZE + (u64)q->nslots * q->slot_size;
+	charge = sizeof(*q) + ring + (u64)q->nslots * sizeof(*q->meta) +
+		 (u64)msgs * sizeof(*q->type_pool);
+	/* Do not even try what the registry would refuse. */
+	if (charge > lim->user_bytes_max) {
+		ret = -EDQUOT;
+		goto err;
+	}
+	q->ring_bytes = PAGE_ALIGN(ring);
+	q->obj.charge = charge;
+	ret = -ENOMEM;
+	/* Mappable later (remap_vmalloc_range); see queues-storage.md. */
+	q->ring = vmalloc_user(q->ring_bytes);
+	if (!q->ring)
+		goto err;
+	q->meta = kvcalloc(q->nslots, sizeof(*q->meta), GFP_KERNEL_ACCOUNT);
+	q->type_pool = kvcalloc(msgs, sizeof(*q->type_pool),
+				GFP_KERNEL_ACCOUNT);
+	if (!q->meta || !q->type_pool)
+		goto err;
+
+	mutex_init(&q->lock);
+	INIT_LIST_HEAD(&q->types_free);
+	for (i = 0; i < msgs; i++)
+		list_add_tail(&q->type_pool[i].free, &q->types_free);
+	q->types = RB_ROOT_CACHED;
+	INIT_LIST_HEAD(&q->live);
+	INIT_LIST_HEAD(&q->receivers);
+	INIT_LIST_HEAD(&q->senders);
+	init_waitqueue_head(&q->poll_wq);
+
+	q->hdr = q->ring;
+	q->hdr->magic = KIPC_RING_MAGIC;
+	q->hdr->version = KIPC_RING_VERSION;
+	q->hdr->nslots = q->nslots;
+	q->hdr->slot_size = q->slot_size;
+	q->hdr->msgsize = msgsize;
+	q->hdr->cap_msgs = msgs;
+	q->hdr->cap_bytes = bytes;
+	q->hdr->slots_offset = PAGE_SIZE;
+	for (i = 0; i < q->nslots; i++)
+		kipc_qslot(q, i)->seq = i;
+	return &q->obj;
+err:
+	kvfree(q->type_pool);
+	kvfree(q->meta);
+	vfree(q->ring);
+	kfree(q);
+	return ERR_PTR(ret);
+}
+
+static void kipc_queue_show(struct seq_file *m, struct kipc_object *obj)
+{
+	struct kipc_queue *q = to_queue(obj);
+
+	mutex_lock(&q->lock);
+	seq_printf(m, "%10u %10u %7u", q->nmsgs, q->cap_msgs,
+		   q->nreceivers + q->nsenders);
+	mutex_unlock(&q->lock);
+}
+
+static void kipc_queue_fill_info(struct kipc_object *obj,
+				 struct kipc_obj_info *info)
+{
+	struct kipc_queue *q = to_queue(obj);
+
+	mutex_lock(&q->lock);
+	info->q_msgs = q->nmsgs;
+	info->q_msgsize = q->msgsize;
+	info->q_bytes = q->nbytes;
+	info->q_cap_msgs = q->cap_msgs;
+	info->q_nreceivers = q->nreceivers;
+	info->q_cap_bytes = q->cap_bytes;
+	info->q_nsenders = q->nsenders;
+	info->q_flags = q->pipe ? KIPC_QUEUE_PIPE : 0;
+	info->q_sent = q->sent;
+	info->q_received = q->received;
+	info->q_dropped = q->dropped;
+	mutex_unlock(&q->lock);
+}
+
+static void kipc_queue_free(struct kipc_object *obj)
+{
+	struct kipc_queue *q = to_queue(obj);
+
+	WARN_ON_ONCE(!list_empty(&q->receivers) || !list_empty(&q->senders));
+	mutex_destroy(&q->lock);
+	kvfree(q->type_pool);
+	kvfree(q->meta);
+	vfree(q->ring);
+	kfree(q);
+}
+
+const struct kipc_object_type kipc_queue_type = {
+	.type = KIPC_OBJ_QUEUE,
+	.name = "msgq",
+	.anon_name = "[kipc-queue]",
+	.fops = &kipc_queue_fops,
+	.create = kipc_queue_create,
+	.check_open = kipc_queue_check_open,
+	.open_handle = kipc_queue_open_handle,
+	.kill = kipc_queue_kill,
+	.release_handle = kipc_queue_release_handle,
+	.show = kipc_queue_show,
+	.fill_info = kipc_queue_fill_info,
+	.free = kipc_queue_free,
+};
