@@ -6,8 +6,13 @@
  * back (V).
  *
  * kipc hands a posted unit straight to the head waiter, and a process that
- * comes back for more queues behind the others, so the service order is the
- * arrival order, round after round: 0 1 ... 7 0 1 ... 7 0 1 ... 7.
+ * comes back for more queues behind the others: the service order is the
+ * order of arrival at P.  The first round is therefore exactly 0 1 ... 7
+ * (all eight were seen queued before the first post); later rounds follow
+ * the order in which the processes came back, which the scheduler decides
+ * (one preempted between its V and its next P by the waiter it woke comes
+ * back later), but a process that posts never takes the unit straight back
+ * while others are queued.
  * glibc's process-shared sem_t only wakes a waiter and lets everyone race
  * for the unit, so a process that has just posted usually takes the unit
  * straight back from the waiter it woke ("barging"), and the order is
@@ -64,20 +69,25 @@ static int weak_waiter(void *arg)
 	return 0;
 }
 
-/* Print the service order; 1 if it is the arrival order, round by round. */
+/*
+ * Print the service order, round by round; 1 if the first round is the
+ * arrival order.
+ */
 static int print_order(const char *what)
 {
-	unsigned int i, fifo = 1, repeats = 0;
+	unsigned int i, first = 1, repeats = 0;
 
 	printf("%-20s", what);
 	for (i = 0; i < PROCS * ROUNDS; i++) {
-		printf(" %u", sh->order[i]);
-		fifo &= sh->order[i] == i % PROCS;
+		printf("%s %u", i && i % PROCS == 0 ? " |" : "", sh->order[i]);
+		if (i < PROCS)
+			first &= sh->order[i] == i;
 		repeats += i && sh->order[i] == sh->order[i - 1];
 	}
-	printf("  (%s, %u times the same process twice in a row)\n",
-	       fifo ? "arrival order" : "not arrival order", repeats);
-	return fifo;
+	printf("\n%20s first round %s; the same process twice in a row %u "
+	       "times\n", "", first ? "in arrival order" : "NOT in arrival order",
+	       repeats);
+	return first;
 }
 
 int main(void)
@@ -93,9 +103,10 @@ int main(void)
 			 "create a semaphore");
 
 	printf("arrival order:      ");
-	for (p = 0; p < PROCS * ROUNDS; p++)
-		printf(" %ld", p % PROCS);
-	printf("\n");
+	for (p = 0; p < PROCS; p++)
+		printf(" %ld", p);
+	printf("  (then each comes back for more, %d rounds in all)\n",
+	       ROUNDS);
 
 	/* kipc: each waiter is seen queued before the next one starts. */
 	for (p = 0; p < PROCS; p++) {
