@@ -49,6 +49,7 @@
 /* The size of struct kipc_obj_info in its first and second versions. */
 #define KIPC_OBJ_INFO_SIZE_VER0	328
 #define KIPC_OBJ_INFO_SIZE_VER1	392
+static_assert(sizeof(struct kipc_obj_info) == KIPC_OBJ_INFO_SIZE_VER1);
 
 static DEFINE_MUTEX(kipc_registry_lock);
 static DEFINE_XARRAY(kipc_objects);
@@ -617,7 +618,6 @@ int kipc_cmd_list(struct kipc_ucmd *ucmd)
 	int ret = 0;
 
 	/* At least the first version; entries are cut or zero-padded. */
-	BUILD_BUG_ON(sizeof(*batch) != KIPC_OBJ_INFO_SIZE_VER1);
 	if (cmd->flags || cmd->entry_size % 8 ||
 	    cmd->entry_size < KIPC_OBJ_INFO_SIZE_VER0)
 		return -EINVAL;

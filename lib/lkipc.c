@@ -8,9 +8,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "lkipc.h"
-
-#define LKIPC_API __attribute__((visibility("default")))
 
 LKIPC_API int lkipc_open_path(struct lkipc *k, const char *path,
 			      unsigned int flags)
@@ -49,9 +48,7 @@ LKIPC_API int lkipc_get_info(struct lkipc *k, struct kipc_info *info)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	if (ioctl(k->fd, KIPC_IOC_GET_INFO, info) < 0)
-		return -errno;
-	return 0;
+	return lkipc_ioctl(k->fd, KIPC_IOC_GET_INFO, info);
 }
 
 LKIPC_API const char *lkipc_strerror(int err)

@@ -8,21 +8,9 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "internal.h"
 #include "lkipc.h"
 
-#define LKIPC_API __attribute__((visibility("default")))
-
-/* An ioctl that returns 0 or a count: the result or -errno; errno kept. */
-static int lkipc_qioctl(int fd, unsigned long cmd, void *arg)
-{
-	int saved = errno;
-	int ret = ioctl(fd, cmd, arg);
-
-	if (ret < 0)
-		ret = -errno;
-	errno = saved;
-	return ret;
-}
 
 /* Flags and deadline of a queue operation into the ioctl's fields. */
 static int lkipc_qwait(unsigned int *flags, unsigned int allowed,
@@ -61,7 +49,7 @@ LKIPC_API int lkipc_queue_open(struct lkipc *k, const char *name,
 		op.queue_bytes = attr->bytes;
 		op.queue_flags = attr->flags;
 	}
-	return lkipc_qioctl(k->fd, KIPC_IOC_OPEN, &op);
+	return lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
 }
 
 LKIPC_API int lkipc_queue_unlink(struct lkipc *k, const char *name)
@@ -74,14 +62,14 @@ LKIPC_API int lkipc_queue_unlink(struct lkipc *k, const char *name)
 	cmd.size = sizeof(cmd);
 	cmd.type = KIPC_OBJ_QUEUE;
 	cmd.name = (uintptr_t)name;
-	return lkipc_qioctl(k->fd, KIPC_IOC_UNLINK, &cmd);
+	return lkipc_ioctl(k->fd, KIPC_IOC_UNLINK, &cmd);
 }
 
 LKIPC_API int lkipc_queue_destroy(int fd)
 {
 	struct kipc_destroy cmd = { .size = sizeof(cmd) };
 
-	return lkipc_qioctl(fd, KIPC_IOC_DESTROY, &cmd);
+	return lkipc_ioctl(fd, KIPC_IOC_DESTROY, &cmd);
 }
 
 LKIPC_API int lkipc_queue_info(int fd, struct kipc_queue_stat *st)
@@ -90,7 +78,7 @@ LKIPC_API int lkipc_queue_info(int fd, struct kipc_queue_stat *st)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
-	return lkipc_qioctl(fd, KIPC_IOC_QUEUE_STAT, st);
+	return lkipc_ioctl(fd, KIPC_IOC_QUEUE_STAT, st);
 }
 
 LKIPC_API int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
@@ -112,7 +100,7 @@ LKIPC_API int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
 	cmd.len = len;
 	cmd.type = type;
 	cmd.buf = (uintptr_t)buf;
-	return lkipc_qioctl(fd, KIPC_IOC_SEND, &cmd);
+	return lkipc_ioctl(fd, KIPC_IOC_SEND, &cmd);
 }
 
 LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
@@ -134,7 +122,7 @@ LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
 	cmd.type = type;
 	cmd.buf = (uintptr_t)buf;
 	cmd.len = len > UINT32_MAX ? UINT32_MAX : len;
-	ret = lkipc_qioctl(fd, KIPC_IOC_RECV, &cmd);
+	ret = lkipc_ioctl(fd, KIPC_IOC_RECV, &cmd);
 	if (out_type)
 		*out_type = ret >= 0 ? cmd.type : 0;
 	return ret;
@@ -162,7 +150,7 @@ static int lkipc_batch(int fd, unsigned long ioc, struct kipc_mmsg *msgs,
 	cmd.count = count;
 	cmd.entry_size = sizeof(*msgs);
 	cmd.msgs = (uintptr_t)msgs;
-	return lkipc_qioctl(fd, ioc, &cmd);
+	return lkipc_ioctl(fd, ioc, &cmd);
 }
 
 LKIPC_API int lkipc_send_batch(int fd, struct kipc_mmsg *msgs,

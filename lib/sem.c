@@ -8,21 +8,9 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "internal.h"
 #include "lkipc.h"
 
-#define LKIPC_API __attribute__((visibility("default")))
-
-/* An ioctl that returns 0 or a count: the result or -errno; errno kept. */
-static int lkipc_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	int saved = errno;
-	int ret = ioctl(fd, cmd, arg);
-
-	if (ret < 0)
-		ret = -errno;
-	errno = saved;
-	return ret;
-}
 
 LKIPC_API int lkipc_sem_open(struct lkipc *k, const char *name,
 			     unsigned int flags, unsigned int mode,
