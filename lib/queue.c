@@ -33,16 +33,8 @@ LKIPC_API int lkipc_queue_open(struct lkipc *k, const char *name,
 {
 	struct kipc_open op;
 
-	if (!k || (flags & ~KIPC_OPEN_FLAGS))
+	if (!k || lkipc_open_request(&op, flags, KIPC_OBJ_QUEUE, mode, name))
 		return -EINVAL;
-	if (!(flags & (KIPC_OPEN_READ | KIPC_OPEN_WRITE)))
-		flags |= KIPC_OPEN_READ | KIPC_OPEN_WRITE;
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = KIPC_OBJ_QUEUE;
-	op.mode = mode;
-	op.name = (uintptr_t)name;
 	if (attr) {
 		op.queue_msgs = attr->msgs;
 		op.queue_msgsize = attr->msgsize;

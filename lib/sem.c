@@ -18,16 +18,8 @@ LKIPC_API int lkipc_sem_open(struct lkipc *k, const char *name,
 {
 	struct kipc_open op;
 
-	if (!k || (flags & ~KIPC_OPEN_FLAGS))
+	if (!k || lkipc_open_request(&op, flags, KIPC_OBJ_SEM, mode, name))
 		return -EINVAL;
-	if (!(flags & (KIPC_OPEN_READ | KIPC_OPEN_WRITE)))
-		flags |= KIPC_OPEN_READ | KIPC_OPEN_WRITE;
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = KIPC_OBJ_SEM;
-	op.mode = mode;
-	op.name = (uintptr_t)name;
 	op.sem_value = value;
 	return lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
 }

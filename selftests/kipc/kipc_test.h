@@ -5,6 +5,8 @@
 #ifndef KIPC_TEST_H
 #define KIPC_TEST_H
 
+#include <sys/wait.h>
+#include <sys/mman.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,5 +89,35 @@
 /* On the fixture's fd, with nothing to fill in. */
 #define TEST_LENGTH(_struct, _ioctl, _last) \
 	TEST_LENGTH_FD(self->fd, _struct, _ioctl, _last, )
+
+/* Exit status, or 1000 + the signal that killed it. */
+static inline int reap(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 1000 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* Still running (not exited) after a short while? */
+static inline int still_running(pid_t pid)
+{
+	int status;
+
+	usleep(20000);
+	return waitpid(pid, &status, WNOHANG) == 0;
+}
+
+/* Memory shared with the test's children. */
+static inline void *shared_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
 
 #endif /* KIPC_TEST_H */

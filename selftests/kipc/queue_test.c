@@ -239,34 +239,6 @@ static pid_t fork_child(void)
 	return pid;
 }
 
-/* Exit status, or 1000 + the signal that killed it. */
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-static int still_running(pid_t pid)
-{
-	int status;
-
-	usleep(20000);
-	return waitpid(pid, &status, WNOHANG) == 0;
-}
-
-static void *shared_map(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static void make_name(char *buf, size_t len, const char *tag)
 {
 	snprintf(buf, len, "queue_test-%s-%d", tag, getpid());

@@ -280,35 +280,6 @@ static pid_t spawn_p_until(int fd, unsigned int n, const struct timespec *ts,
 	return pid;
 }
 
-/* Exit status, or 1000 + the signal that killed it. */
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFSIGNALED(status))
-		return 1000 + WTERMSIG(status);
-	return WEXITSTATUS(status);
-}
-
-/* Still running (not exited) after a short while? */
-static int still_waiting(pid_t pid)
-{
-	int status;
-
-	usleep(20000);
-	return waitpid(pid, &status, WNOHANG) == 0;
-}
-
-static void *shared_map(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
 static void make_name(char *buf, size_t len, const char *tag)
 {
 	snprintf(buf, len, "sem_test-%s-%d", tag, getpid());
@@ -546,14 +517,14 @@ TEST_F(sem, head_of_line)
 
 	ASSERT_EQ(0, sem_v(fd, 1, 0));
 	EXPECT_EQ(1, sem_value(fd));
-	EXPECT_TRUE(still_waiting(a));
-	EXPECT_TRUE(still_waiting(b));
+	EXPECT_TRUE(still_running(a));
+	EXPECT_TRUE(still_running(b));
 	EXPECT_EQ(2, sem_nwaiters(fd));
 
 	ASSERT_EQ(0, sem_v(fd, 2, 0));
 	EXPECT_EQ(0, reap(a));
 	EXPECT_EQ(0, sem_value(fd));
-	EXPECT_TRUE(still_waiting(b));
+	EXPECT_TRUE(still_running(b));
 	ASSERT_EQ(0, sem_stat(fd, &st, w, 2));
 	EXPECT_EQ(1, st.nwaiters);
 	EXPECT_EQ(b, w[0].pid);
@@ -735,7 +706,7 @@ TEST_F(sem, death_of_waiter)
 	ASSERT_EQ(0, wait_nwaiters(fd, 1));
 	b = spawn_p(fd, 1, 0);
 	ASSERT_EQ(0, wait_nwaiters(fd, 2));
-	EXPECT_TRUE(still_waiting(b));
+	EXPECT_TRUE(still_running(b));
 	kill(a, SIGKILL);
 	EXPECT_EQ(1000 + SIGKILL, reap(a));
 	EXPECT_EQ(0, reap(b));
@@ -989,7 +960,7 @@ TEST_F(sem, destroy_anonymous_and_poll_wakes)
 			_exit(20);
 		_exit(pfd.revents == (POLLHUP | POLLERR) ? 0 : 21);
 	}
-	EXPECT_TRUE(still_waiting(pid));
+	EXPECT_TRUE(still_running(pid));
 	EXPECT_EQ(0, destroy(fd));
 	EXPECT_EQ(0, reap(pid));
 	close(fd);
@@ -1604,7 +1575,7 @@ TEST_F(sem, poll_hint)
 			_exit(20);
 		_exit(pfd.revents == POLLIN ? 0 : 21);
 	}
-	EXPECT_TRUE(still_waiting(pid));
+	EXPECT_TRUE(still_running(pid));
 	ASSERT_EQ(0, sem_v(fd, 1, 0));
 	EXPECT_EQ(0, reap(pid));
 
