@@ -70,46 +70,9 @@
 
 /* ---- The shared layout (see Documentation/queues-storage.md) ---------- */
 
-#define KIPC_RING_MAGIC		0x6b697071	/* "kipq" */
-#define KIPC_RING_VERSION	1
-/* Flag bits in the position words; positions use the low 62 bits. */
-#define KIPC_RING_WAITERS	BIT_ULL(63)	/* prod: senders, cons: receivers */
-#define KIPC_RING_KERNEL	BIT_ULL(62)	/* the kernel is rearranging */
-/* Slot flags. */
+/* Slot flags, for observers only: nothing reads them back. */
 #define KIPC_SLOT_TAKEN		BIT(0)		/* tombstone */
 #define KIPC_SLOT_RESERVED	BIT(1)		/* handed to a kernel receiver */
-
-struct kipc_ring_hdr {
-	/* Geometry: written at creation, never changed. */
-	u32 magic;
-	u32 version;
-	u32 nslots;
-	u32 slot_size;
-	u32 msgsize;
-	u32 cap_msgs;
-	u64 cap_bytes;
-	u64 slots_offset;
-	/* Producer position | KIPC_RING_WAITERS (senders blocked). */
-	u64 prod ____cacheline_aligned;
-	/* Consumer position | KIPC_RING_WAITERS (receivers blocked). */
-	u64 cons ____cacheline_aligned;
-	/* Occupancy: messages and bytes admitted and not yet taken. */
-	u64 nmsgs ____cacheline_aligned;
-	u64 nbytes;
-	/* Counters, mirrored for observers; the kernel's copy is the truth. */
-	u64 sent ____cacheline_aligned;
-	u64 received;
-	u64 dropped;
-	u64 lost;
-};
-
-struct kipc_ring_slot {
-	u64 seq;
-	u64 type;
-	u32 len;
-	u32 flags;
-	u8 data[];
-};
 
 /* ---- Kernel-private state ------------------------------------------- */
 
@@ -235,6 +198,11 @@ static struct kipc_ring_slot *kipc_qslot(struct kipc_queue *q, u64 pos)
 	size_t off = PAGE_SIZE + (size_t)(pos & (q->nslots - 1)) * q->slot_size;
 
 	return q->ring + off;
+}
+
+static void *kipc_qdata(struct kipc_queue *q, u64 pos)
+{
+	return (void *)kipc_qslot(q, pos) + KIPC_QSLOT_HDR;
 }
 
 static bool kipc_sel_match(u32 select, s64 want, s64 type)
@@ -400,13 +368,11 @@ static struct kipc_qmsg *kipc_qfind(struct kipc_queue *q, u32 select,
 static void kipc_qhdr_sync(struct kipc_queue *q)
 {
 	struct kipc_ring_hdr *hdr = q->hdr;
-	u64 rw = q->nreceivers ? KIPC_RING_WAITERS : 0;
-	u64 sw = q->nsenders ? KIPC_RING_WAITERS : 0;
+	u64 rw = q->nreceivers ? KIPC_RING_SLOW : 0;
+	u64 sw = q->nsenders ? KIPC_RING_SLOW : 0;
 
 	WRITE_ONCE(hdr->prod, q->tail | sw);
 	WRITE_ONCE(hdr->cons, q->head | rw);
-	WRITE_ONCE(hdr->nmsgs, q->nmsgs);
-	WRITE_ONCE(hdr->nbytes, q->nbytes);
 	WRITE_ONCE(hdr->sent, q->sent);
 	WRITE_ONCE(hdr->received, q->received);
 	WRITE_ONCE(hdr->dropped, q->dropped);
@@ -422,7 +388,7 @@ static void kipc_qcompact(struct kipc_queue *q)
 {
 	u64 src, dst = q->head;
 
-	WRITE_ONCE(q->hdr->prod, q->tail | KIPC_RING_KERNEL);
+	WRITE_ONCE(q->hdr->prod, q->tail | KIPC_RING_SLOW);
 	for (src = q->head; src != q->tail; src++) {
 		struct kipc_qmsg *ms = kipc_qmeta(q, src), *md;
 		struct kipc_ring_slot *ss, *sd;
@@ -523,7 +489,7 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
 		return -ENOSPC;
 	pos = q->tail;
 	s = kipc_qslot(q, pos);
-	ret = kipc_qcopy_in(s->data, src, len);
+	ret = kipc_qcopy_in(kipc_qdata(q, pos), src, len);
 	if (ret)
 		return ret;
 	s->type = type;
@@ -784,7 +750,7 @@ static int kipc_qdeliver(struct kipc_queue *q, struct kipc_qmsg *m,
 
 	r->type = m->type;
 	r->msg_len = m->len;
-	ret = kipc_qcopy_out(dst, kipc_qslot(q, m->pos)->data, n);
+	ret = kipc_qcopy_out(dst, kipc_qdata(q, m->pos), n);
 	if (ret) {
 		if (m->state == KIPC_QM_RESERVED) {
 			kipc_qslot(q, m->pos)->flags &= ~KIPC_SLOT_RESERVED;

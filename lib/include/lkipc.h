@@ -52,6 +52,21 @@ int lkipc_get_info(struct lkipc *k, struct kipc_info *info);
 int lkipc_list(struct lkipc *k, struct kipc_obj_info *entries,
 	       unsigned int capacity);
 
+/*
+ * The shared pages (Documentation/ring.md): lkipc_sem_open() and
+ * lkipc_queue_open() map the object's shared pages, when the handle may
+ * use them, so that an operation that need not wait makes no system call;
+ * LKIPC_OPEN_NOMAP in their flags opts out (every operation is then a
+ * system call).  Close a mapped handle with lkipc_handle_close(), which
+ * unmaps it: a descriptor closed with close(2) keeps its mapping, and
+ * would lead the library astray if its number were reused for another
+ * object.  The mapping and the handle are shared with a fork's child.
+ */
+#define LKIPC_OPEN_NOMAP	(1U << 31)
+
+/* Unmap (if mapped) and close a handle: 0 or -errno. */
+int lkipc_handle_close(int fd);
+
 /* End the object of a handle now, of any type (KIPC_IOC_DESTROY). */
 int lkipc_destroy(int fd);
 

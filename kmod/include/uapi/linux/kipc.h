@@ -47,6 +47,8 @@ enum {
 	KIPC_CMD_SEND_BATCH = 0x0a,
 	KIPC_CMD_RECV_BATCH = 0x0b,
 	KIPC_CMD_QUEUE_STAT = 0x0c,
+	KIPC_CMD_RING_LANE = 0x0d,
+	KIPC_CMD_RING_KICK = 0x0e,
 };
 
 /*
@@ -725,7 +727,12 @@ struct kipc_batch {
  * @__reserved: must be 0
  * @ctime: out: creation time, seconds since the epoch
  * @ring_bytes: out: the size of the queue's storage (see
- *	Documentation/queues-storage.md)
+ *	Documentation/queues-storage.md), the most a handle can mmap
+ * @lost: out: messages lost because a process died in the middle of a
+ *	fast-path send or receive (Documentation/ring.md §6), or because the
+ *	shared ring was scribbled on
+ * @lanes: out: threads registered for the fast path (KIPC_IOC_RING_LANE)
+ * @ring_mode: out: KIPC_RING_MODE_FAST or KIPC_RING_MODE_KERNEL
  *
  * The handle must be open for reading.  Works after destroy too (the
  * counters stay readable): @queue_flags then has KIPC_QUEUE_DESTROYED.
@@ -761,6 +768,9 @@ struct kipc_queue_stat {
 	__u32 __reserved;
 	__s64 ctime;
 	__u64 ring_bytes;
+	__u64 lost;
+	__u32 lanes;
+	__u32 ring_mode;
 };
 
 /* queue_flags of struct kipc_queue_stat only */
@@ -768,5 +778,124 @@ struct kipc_queue_stat {
 
 #define KIPC_IOC_QUEUE_STAT \
 	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_QUEUE_STAT, struct kipc_queue_stat)
+
+/* ring_mode of struct kipc_queue_stat */
+#define KIPC_RING_MODE_FAST	0	/* processes operate through the map */
+#define KIPC_RING_MODE_KERNEL	1	/* every operation goes to the kernel */
+
+/*
+ * The shared ring
+ * ===============
+ *
+ * The protocol, every shared word and who writes it are in
+ * Documentation/ring.md; liblkipc implements the process side.
+ *
+ * mmap(2) of a queue handle, MAP_SHARED, offset 0, at most the queue's
+ * ring_bytes (KIPC_IOC_QUEUE_STAT) maps the queue's storage: the header
+ * page, the lane page and the slots.  A handle opened for reading only maps
+ * it read-only (PROT_WRITE fails with EACCES); a handle opened for writing
+ * only cannot map it (EACCES).  The mapping cannot grow (mremap: EFAULT
+ * beyond it) and is shared with fork's children.  A semaphore handle maps
+ * one page, struct kipc_sem_page, with the same rules.
+ *
+ * The kernel trusts nothing in these pages: what a process writes there
+ * can garble that queue's or semaphore's data for its users, nothing else.
+ */
+#define KIPC_RING_MAGIC		0x6b697071	/* "kipq" */
+#define KIPC_RING_VERSION	2
+#define KIPC_RING_SLOW		(1ULL << 63)	/* in prod and cons */
+#define KIPC_RING_POS_MASK	((1ULL << 62) - 1)
+#define KIPC_RING_FASTSEND	(1U << 0)	/* flags: senders may go fast */
+#define KIPC_RING_LANES		128
+#define KIPC_LANE_SEND		(1ULL << 63)	/* intent: claiming to send */
+#define KIPC_LANE_RECV		(1ULL << 62)	/* intent: claiming to receive */
+
+struct kipc_ring_hdr {
+	__u32 magic;
+	__u32 version;
+	__u32 nslots;
+	__u32 slot_size;
+	__u32 msgsize;
+	__u32 cap_msgs;
+	__u64 cap_bytes;
+	__u64 slots_offset;
+	__u64 lanes_offset;
+	__u32 nlanes;
+	__u32 flags;
+	__u64 __pad0;
+	__u64 prod;		/* offset 64 */
+	__u64 __pad1[7];
+	__u64 cons;		/* offset 128 */
+	__u64 __pad2[15];
+	__u64 sent;		/* offset 256: as of the kernel's last entry */
+	__u64 received;
+	__u64 dropped;
+	__u64 lost;
+};
+
+struct kipc_ring_slot {
+	__u64 seq;
+	__u64 type;
+	__u32 len;
+	__u32 flags;
+	/* __u8 data[msgsize]; */
+};
+
+struct kipc_ring_lane {
+	__u64 intent;
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	__u64 hwm;
+};
+
+/* The page of a semaphore handle. */
+#define KIPC_SEM_SLOW		(1ULL << 63)
+#define KIPC_SEM_VALUE_MASK	0xffffffffULL
+
+struct kipc_sem_page {
+	__u64 state;		/* value | KIPC_SEM_SLOW */
+	__u32 max;
+	__u32 __reserved;
+};
+
+/**
+ * struct kipc_ring_lane_req - KIPC_IOC_RING_LANE: register the calling
+ * thread as a fast-path participant of a queue
+ * @size: sizeof(struct kipc_ring_lane_req) (minimum 16)
+ * @flags: 0
+ * @lane: out: the index of the thread's lane record (0..KIPC_RING_LANES-1)
+ * @__reserved: 0
+ *
+ * The handle must be open for reading and writing.  The kernel remembers
+ * the thread; when it dies in the middle of a fast operation, the kernel
+ * recovers the position its lane record names.  Lanes are released with
+ * the handle's open file description, or reused once their thread is gone.
+ * Errors: EBADF (handle not read-write), ENOSPC (every lane is taken by a
+ * living thread), EIDRM (destroyed).
+ */
+struct kipc_ring_lane_req {
+	__u32 size;
+	__u32 flags;
+	__u32 lane;
+	__u32 __reserved;
+};
+
+#define KIPC_IOC_RING_LANE \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_RING_LANE, struct kipc_ring_lane_req)
+
+/**
+ * struct kipc_ring_kick - KIPC_IOC_RING_KICK: a fast operation found
+ * KIPC_RING_SLOW set after its claim; the kernel catches up with the ring
+ * (hands the message to a waiting receiver, admits a waiting sender)
+ * @size: sizeof(struct kipc_ring_kick) (minimum 8)
+ * @flags: 0
+ */
+struct kipc_ring_kick {
+	__u32 size;
+	__u32 flags;
+};
+
+#define KIPC_IOC_RING_KICK \
+	_IOW(KIPC_IOC_TYPE, KIPC_CMD_RING_KICK, struct kipc_ring_kick)
 
 #endif /* _UAPI_LINUX_KIPC_H */
