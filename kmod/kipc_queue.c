@@ -54,6 +54,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
@@ -81,10 +82,17 @@ enum kipc_qmsg_state {
 	KIPC_QM_LIVE,
 	KIPC_QM_RESERVED,
 	KIPC_QM_TOMB,
+	KIPC_QM_PENDING,	/* claimed by a fast sender, not published yet */
 };
 
 struct kipc_qtype;
 struct kipc_qwaiter;
+
+/* Who holds a lane record: kernel-private. */
+struct kipc_qlane {
+	struct pid *owner;		/* the thread, or NULL: free */
+	struct kipc_handle *h;		/* the handle that registered it */
+};
 
 /* What the kernel knows of one slot. */
 struct kipc_qmsg {
@@ -136,6 +144,17 @@ struct kipc_queue {
 	u64 hwm_msgs, hwm_bytes;
 	wait_queue_head_t poll_wq;
 	struct fasync_struct *fasync;
+	/* The shared ring's protocol (Documentation/ring.md). */
+	struct kipc_ring_lane *lane_rec;	/* the lane page: shared */
+	struct kipc_qlane lanes[KIPC_RING_LANES];
+	u32 nlanes;
+	u32 npending;			/* PENDING positions in [head, tail) */
+	u32 nreserved;			/* RESERVED positions */
+	bool fast;			/* left in fast mode: SLOW clear */
+	bool stuck;			/* waits on another process: recheck */
+	u64 lost;
+	/* Counters of released lanes. */
+	u64 lane_bytes_sent, lane_bytes_received;
 };
 
 enum kipc_qwaiter_state {
@@ -174,6 +193,14 @@ struct kipc_qbuf {
 #define KIPC_QOP_TRYLOCK	BIT(31)	/* IOCB_NOWAIT: do not wait for q->lock */
 
 #define KIPC_QUEUE_DEFAULT_MSGS	64
+#define KIPC_RING_LANES_OFF	PAGE_SIZE
+#define KIPC_RING_SLOTS_OFF	(2 * PAGE_SIZE)
+static_assert(KIPC_RING_LANES * sizeof(struct kipc_ring_lane) <= PAGE_SIZE);
+static_assert(offsetof(struct kipc_ring_hdr, prod) == 64);
+static_assert(offsetof(struct kipc_ring_hdr, cons) == 128);
+static_assert(offsetof(struct kipc_ring_hdr, sent) == 256);
+/* A busy slot or a pending position: blocked waiters re-check this often. */
+#define KIPC_RING_RECHECK_MS	10
 #define KIPC_QSLOT_HDR		sizeof(struct kipc_ring_slot)
 
 static struct kipc_queue *to_queue(struct kipc_object *obj)
@@ -195,7 +222,8 @@ static struct kipc_qmsg *kipc_qmeta(struct kipc_queue *q, u64 pos)
 
 static struct kipc_ring_slot *kipc_qslot(struct kipc_queue *q, u64 pos)
 {
-	size_t off = PAGE_SIZE + (size_t)(pos & (q->nslots - 1)) * q->slot_size;
+	size_t off = KIPC_RING_SLOTS_OFF +
+		     (size_t)(pos & (q->nslots - 1)) * q->slot_size;
 
 	return q->ring + off;
 }
@@ -365,70 +393,393 @@ static struct kipc_qmsg *kipc_qfind(struct kipc_queue *q, u32 select,
 
 /* ---- The ring ------------------------------------------------------- */
 
-static void kipc_qhdr_sync(struct kipc_queue *q)
-{
-	struct kipc_ring_hdr *hdr = q->hdr;
-	u64 rw = q->nreceivers ? KIPC_RING_SLOW : 0;
-	u64 sw = q->nsenders ? KIPC_RING_SLOW : 0;
+static void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m);
+static void kipc_qadmit(struct kipc_queue *q);
+static void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band);
 
-	WRITE_ONCE(hdr->prod, q->tail | sw);
-	WRITE_ONCE(hdr->cons, q->head | rw);
-	WRITE_ONCE(hdr->sent, q->sent);
-	WRITE_ONCE(hdr->received, q->received);
-	WRITE_ONCE(hdr->dropped, q->dropped);
+/*
+ * head moves over the tombstones at the front, freeing their slots for the
+ * next lap; room may have appeared for waiting senders.
+ */
+static void kipc_qadvance(struct kipc_queue *q)
+{
+	while (q->head != q->tail &&
+	       kipc_qmeta(q, q->head)->state == KIPC_QM_TOMB) {
+		struct kipc_ring_slot *s = kipc_qslot(q, q->head);
+
+		kipc_qmeta(q, q->head)->state = KIPC_QM_FREE;
+		s->flags = 0;
+		/* Free for the lap after: flags cleared before seq says so. */
+		smp_store_release(&s->seq, q->head + q->nslots);
+		q->head++;
+	}
 }
 
 /*
  * Close the gaps tombstones left in [head, tail), keeping order: every
- * occupied position moves down to the next free one.  Runs when the ring
- * is full of positions; since nmsgs < cap_msgs <= nslots / 2 then, it frees
- * at least half the ring, so it costs O(1) amortised per message.
+ * message moves up to the next free position below the one above it, and
+ * head moves over the tombstones that gathered at the front.  Positions
+ * only grow, so a fast operation that read a position word before the
+ * kernel set SLOW can never find it again with another meaning.  A PENDING
+ * position (a fast sender is filling it) stays where it is.  Runs when the
+ * ring is full of positions; since nmsgs < cap_msgs <= nslots / 2 then, it
+ * frees at least half the ring unless fast senders pin it: O(1) amortised
+ * per message.
  */
 static void kipc_qcompact(struct kipc_queue *q)
 {
-	u64 src, dst = q->head;
+	u64 src = q->tail, dst = q->tail;
 
-	WRITE_ONCE(q->hdr->prod, q->tail | KIPC_RING_SLOW);
-	for (src = q->head; src != q->tail; src++) {
-		struct kipc_qmsg *ms = kipc_qmeta(q, src), *md;
+	while (src != q->head) {
+		struct kipc_qmsg *ms = kipc_qmeta(q, --src), *md;
 		struct kipc_ring_slot *ss, *sd;
 
 		if (ms->state == KIPC_QM_TOMB)
 			continue;
-		if (src != dst) {
-			md = kipc_qmeta(q, dst);
-			ss = kipc_qslot(q, src);
-			sd = kipc_qslot(q, dst);
-			memcpy(sd, ss, KIPC_QSLOT_HDR + ms->len);
-			WRITE_ONCE(sd->seq, dst + 1);
-			*md = *ms;
-			md->pos = dst;
-			if (ms->state == KIPC_QM_LIVE) {
-				list_replace(&ms->all, &md->all);
-				if (ms->qt)
-					list_replace(&ms->by_type,
-						     &md->by_type);
-			} else if (ms->w) {
-				ms->w->msg = md;
-			}
-			ms->state = KIPC_QM_FREE;
+		if (ms->state == KIPC_QM_PENDING) {
+			dst = src;
+			continue;
 		}
-		dst++;
+		if (--dst == src)
+			continue;
+		md = kipc_qmeta(q, dst);
+		ss = kipc_qslot(q, src);
+		sd = kipc_qslot(q, dst);
+		memcpy(sd, ss, KIPC_QSLOT_HDR + ms->len);
+		WRITE_ONCE(sd->seq, dst + 1);
+		*md = *ms;
+		md->pos = dst;
+		if (ms->state == KIPC_QM_LIVE) {
+			list_replace(&ms->all, &md->all);
+			if (ms->qt)
+				list_replace(&ms->by_type, &md->by_type);
+		} else if (ms->w) {
+			ms->w->msg = md;
+		}
+		ms->state = KIPC_QM_TOMB;
 	}
-	for (src = dst; src != q->tail; src++) {
-		struct kipc_ring_slot *s = kipc_qslot(q, src);
+	kipc_qadvance(q);
+}
 
-		kipc_qmeta(q, src)->state = KIPC_QM_FREE;
-		s->flags = 0;
-		WRITE_ONCE(s->seq, src);
+/* ---- The shared ring's protocol (Documentation/ring.md) -------------- */
+
+static bool kipc_lane_alive(const struct kipc_qlane *l)
+{
+	struct task_struct *t;
+	bool alive;
+
+	if (!l->owner)
+		return false;
+	rcu_read_lock();
+	t = pid_task(l->owner, PIDTYPE_PID);
+	alive = t && !(READ_ONCE(t->flags) & PF_EXITING);
+	rcu_read_unlock();
+	return alive;
+}
+
+/* Does a living thread's lane record name this intent? */
+static bool kipc_ring_claimed(struct kipc_queue *q, u64 intent)
+{
+	u32 i;
+
+	for (i = 0; i < KIPC_RING_LANES; i++)
+		if (READ_ONCE(q->lane_rec[i].intent) == intent &&
+		    kipc_lane_alive(&q->lanes[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A position sent through the ring that will never be a message: its
+ * sender died (or the slot's header is impossible).  Counted in "lost".
+ */
+static void kipc_ring_lose(struct kipc_queue *q, struct kipc_qmsg *m)
+{
+	m->state = KIPC_QM_TOMB;
+	q->nmsgs--;
+	if (q->dead)
+		q->dropped++;
+	else
+		q->lost++;
+	kipc_qadvance(q);
+	kipc_qadmit(q);
+}
+
+/*
+ * A PENDING position: if its sender published it, validate the slot's
+ * header and make it a message (handed to the earliest matching waiting
+ * receiver, as any new message).  False if it is still being filled.
+ */
+static bool kipc_ring_ingest(struct kipc_queue *q, u64 pos)
+{
+	struct kipc_ring_slot *s = kipc_qslot(q, pos);
+	struct kipc_qmsg *m = kipc_qmeta(q, pos);
+	s64 type;
+	u32 len;
+
+	/* Pairs with the sender's release of seq (ring.md S7). */
+	if (smp_load_acquire(&s->seq) != pos + 1)
+		return false;
+	type = (s64)READ_ONCE(s->type);
+	len = READ_ONCE(s->len);
+	q->npending--;
+	if (type <= 0 || len > q->msgsize || q->dead) {
+		kipc_ring_lose(q, m);
+		return true;
 	}
-	q->tail = dst;
-	kipc_qhdr_sync(q);
+	m->pos = pos;
+	m->type = type;
+	m->len = len;
+	q->nbytes += len;
+	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
+	kipc_qpublish(q, m);
+	kipc_qnotify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
+	return true;
+}
+
+/* Publish what fast senders finished; recover what dead ones left. */
+static void kipc_ring_pending(struct kipc_queue *q)
+{
+	u64 pos;
+
+	for (pos = q->head; q->npending && pos != q->tail; pos++) {
+		struct kipc_qmsg *m = kipc_qmeta(q, pos);
+
+		if (m->state != KIPC_QM_PENDING || kipc_ring_ingest(q, pos))
+			continue;
+		if (!kipc_ring_claimed(q, KIPC_LANE_SEND | pos)) {
+			q->npending--;
+			kipc_ring_lose(q, m);
+		}
+	}
+}
+
+/*
+ * A fast receiver claimed pos and died before freeing its slot: free it,
+ * the message is lost (it was counted received when cons passed it).
+ */
+static void kipc_ring_recover_recv(struct kipc_queue *q, u64 pos)
+{
+	struct kipc_ring_slot *s = kipc_qslot(q, pos);
+
+	if (pos >= q->head || q->head - pos > q->nslots)
+		return;
+	/* Acquire: pairs with the receiver's release of seq (R6). */
+	if (smp_load_acquire(&s->seq) != pos + 1 ||
+	    kipc_ring_claimed(q, KIPC_LANE_RECV | pos))
+		return;
+	/* Free for the next lap; pairs with a sender's acquire (S3). */
+	smp_store_release(&s->seq, pos + q->nslots);
+	q->lost++;
+	if (q->received)
+		q->received--;
+}
+
+/* Lane i's thread will not act again: resolve its intent, free the lane. */
+static void kipc_lane_reap(struct kipc_queue *q, u32 i)
+{
+	struct kipc_ring_lane *rec = &q->lane_rec[i];
+	u64 intent = READ_ONCE(rec->intent);
+
+	put_pid(q->lanes[i].owner);
+	q->lanes[i].owner = NULL;
+	q->lanes[i].h = NULL;
+	q->nlanes--;
+	/* A SEND intent is resolved by kipc_ring_pending(), run next. */
+	if ((intent & (KIPC_LANE_SEND | KIPC_LANE_RECV)) == KIPC_LANE_RECV)
+		kipc_ring_recover_recv(q, intent & KIPC_RING_POS_MASK);
+	q->lane_bytes_sent += READ_ONCE(rec->bytes_sent);
+	q->lane_bytes_received += READ_ONCE(rec->bytes_received);
+	q->hwm_msgs = max_t(u64, q->hwm_msgs,
+			    min_t(u64, READ_ONCE(rec->hwm), q->cap_msgs));
+	memset(rec, 0, sizeof(*rec));
+}
+
+/* Free the lanes of threads that are gone, or of handle h (if not NULL). */
+static void kipc_lanes_reap(struct kipc_queue *q, struct kipc_handle *h)
+{
+	u32 i;
+
+	for (i = 0; i < KIPC_RING_LANES; i++)
+		if (q->lanes[i].owner &&
+		    (h ? q->lanes[i].h == h : !kipc_lane_alive(&q->lanes[i])))
+			kipc_lane_reap(q, i);
+	kipc_ring_pending(q);
+}
+
+/* Set SLOW in a position word (E1); returns the position. */
+static u64 kipc_ring_set_slow(u64 *word)
+{
+	u64 old = READ_ONCE(*word), prev;
+
+	while (!(old & KIPC_RING_SLOW)) {
+		prev = cmpxchg64(word, old, old | KIPC_RING_SLOW);
+		if (prev == old)
+			break;
+		old = prev;
+	}
+	return old & KIPC_RING_POS_MASK;
+}
+
+/*
+ * The position words are impossible (written by a process, not by the
+ * protocol): keep the kernel's view of the queue and rewrite every slot's
+ * seq to match it.  Only that queue's users, who could write the words,
+ * see garbled data.
+ */
+static void kipc_ring_scribbled(struct kipc_queue *q)
+{
+	u64 pos;
+
+	for (pos = q->head; pos != q->head + q->nslots; pos++) {
+		u32 st = kipc_qmeta(q, pos)->state;
+		bool held = pos < q->tail && st != KIPC_QM_PENDING;
+
+		WRITE_ONCE(kipc_qslot(q, pos)->seq, held ? pos + 1 : pos);
+	}
+}
+
+/*
+ * E3-E5: bring the private indices up to the ring after fast operations:
+ * [head, c) was received by fast receivers, [tail, p) sent by fast senders.
+ */
+static void kipc_ring_catch_up(struct kipc_queue *q, u64 c, u64 p)
+{
+	u64 pos, start = max(c, q->tail);
+
+	for (pos = q->head; pos < min(c, q->tail); pos++) {
+		struct kipc_qmsg *m = kipc_qmeta(q, pos);
+
+		if (m->state == KIPC_QM_LIVE) {
+			kipc_qunindex(q, m);
+			q->nmsgs--;
+			q->nbytes -= m->len;
+		}
+		m->state = KIPC_QM_FREE;
+		q->received++;
+	}
+	if (c > q->tail) {
+		q->sent += c - q->tail;
+		q->received += c - q->tail;
+	}
+	for (pos = start; pos < p; pos++) {
+		kipc_qmeta(q, pos)->state = KIPC_QM_PENDING;
+		kipc_qmeta(q, pos)->pos = pos;
+	}
+	q->npending += p - start;
+	q->nmsgs += p - start;
+	q->sent += p - start;
+	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
+	q->head = c;
+	q->tail = p;
+}
+
+/*
+ * Enter (under q->lock, before anything else): SLOW keeps processes out of
+ * the ring; what they did before is taken in.  Never waits.
+ */
+static void kipc_ring_enter(struct kipc_queue *q)
+{
+	struct kipc_ring_hdr *hdr = q->hdr;
+	u64 p, c;
+
+	lockdep_assert_held(&q->lock);
+	p = kipc_ring_set_slow(&hdr->prod);
+	c = kipc_ring_set_slow(&hdr->cons);
+	/* Pairs with the fence after a fast operation's claim (ring.md §6). */
+	smp_mb();
+	if (c != q->head || p != q->tail) {
+		if (!q->fast || c < q->head || c > p || p < q->tail ||
+		    p - c > q->nslots)
+			kipc_ring_scribbled(q);
+		else
+			kipc_ring_catch_up(q, c, p);
+	}
+	q->fast = false;
+	kipc_ring_pending(q);
+	q->stuck = q->npending;
+}
+
+/*
+ * Leave (L1, before q->lock is dropped): back to fast mode if nothing needs
+ * the kernel, else stay in kernel mode.  The kernel's positions are written
+ * either way: they are the truth.
+ */
+static void kipc_ring_leave(struct kipc_queue *q)
+{
+	struct kipc_ring_hdr *hdr = q->hdr;
+	bool fast;
+
+	lockdep_assert_held(&q->lock);
+	fast = !q->dead && !q->pipe && !q->nreceivers && !q->nsenders &&
+	       !q->npending && !q->nreserved &&
+	       q->nmsgs == q->tail - q->head && !q->fasync &&
+	       /* A poller (poll_wait ran before q->lock) keeps it slow. */
+	       !waitqueue_active(&q->poll_wq);
+	WRITE_ONCE(hdr->sent, q->sent);
+	WRITE_ONCE(hdr->received, q->received);
+	WRITE_ONCE(hdr->dropped, q->dropped);
+	WRITE_ONCE(hdr->lost, q->lost);
+	if (fast) {
+		/* Everything written above is seen by whoever reads these. */
+		smp_store_release(&hdr->cons, q->head);
+		/* Likewise. */
+		smp_store_release(&hdr->prod, q->tail);
+	} else {
+		WRITE_ONCE(hdr->cons, q->head | KIPC_RING_SLOW);
+		WRITE_ONCE(hdr->prod, q->tail | KIPC_RING_SLOW);
+	}
+	q->fast = fast;
+}
+
+static void kipc_qenter(struct kipc_queue *q)
+{
+	mutex_lock(&q->lock);
+	kipc_ring_enter(q);
+}
+
+static void kipc_qexit(struct kipc_queue *q)
+{
+	kipc_ring_leave(q);
+	mutex_unlock(&q->lock);
+}
+
+/*
+ * Can the kernel write the slot at tail now?  Compacts a ring full of
+ * positions; a fast receiver of the slot's previous lap may still be
+ * copying out of it: spin briefly, then recover it if its thread is dead.
+ */
+static bool kipc_qroom(struct kipc_queue *q)
+{
+	struct kipc_ring_slot *s;
+	int spins;
+
+	if (q->tail - q->head >= q->nslots) {
+		kipc_qcompact(q);
+		if (q->tail - q->head >= q->nslots)
+			return false;
+	}
+	s = kipc_qslot(q, q->tail);
+	for (spins = 0; spins < 1000; spins++) {
+		/* Pairs with the previous lap's receiver's release (R6). */
+		if (smp_load_acquire(&s->seq) == q->tail)
+			return true;
+		cpu_relax();
+	}
+	if (kipc_ring_claimed(q, KIPC_LANE_RECV | (q->tail - q->nslots))) {
+		q->stuck = true;
+		return false;
+	}
+	/* Nobody living holds it: dead receiver, or a scribble. */
+	kipc_ring_recover_recv(q, q->tail - q->nslots);
+	WRITE_ONCE(s->seq, q->tail);
+	return true;
 }
 
 static bool kipc_qfits(struct kipc_queue *q, u32 len)
 {
-	return q->nmsgs < q->cap_msgs && q->nbytes + len <= q->cap_bytes;
+	return q->nmsgs < q->cap_msgs && q->nbytes + len <= q->cap_bytes &&
+	       kipc_qroom(q);
 }
 
 static void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
@@ -463,6 +814,7 @@ static void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 			continue;
 		}
 		m->state = KIPC_QM_RESERVED;
+		q->nreserved++;
 		m->w = w;
 		kipc_qslot(q, m->pos)->flags |= KIPC_SLOT_RESERVED;
 		w->msg = m;
@@ -483,9 +835,8 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
 	int ret;
 
 	lockdep_assert_held(&q->lock);
-	if (q->tail - q->head == q->nslots)
-		kipc_qcompact(q);
-	if (WARN_ON_ONCE(q->tail - q->head >= q->nslots))
+	/* Callers checked kipc_qfits(): this finds the slot free at once. */
+	if (WARN_ON_ONCE(!kipc_qroom(q)))
 		return -ENOSPC;
 	pos = q->tail;
 	s = kipc_qslot(q, pos);
@@ -509,7 +860,6 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
 	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
 	kipc_qpublish(q, m);
-	kipc_qhdr_sync(q);
 	kipc_qnotify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
 	return 0;
 }
@@ -546,6 +896,8 @@ static void kipc_qtake(struct kipc_queue *q, struct kipc_qmsg *m, bool drop)
 {
 	struct kipc_ring_slot *s = kipc_qslot(q, m->pos);
 
+	if (m->state == KIPC_QM_RESERVED)
+		q->nreserved--;
 	m->state = KIPC_QM_TOMB;
 	m->w = NULL;
 	s->flags |= KIPC_SLOT_TAKEN;
@@ -557,17 +909,8 @@ static void kipc_qtake(struct kipc_queue *q, struct kipc_qmsg *m, bool drop)
 		q->received++;
 		q->bytes_received += m->len;
 	}
-	while (q->head != q->tail &&
-	       kipc_qmeta(q, q->head)->state == KIPC_QM_TOMB) {
-		s = kipc_qslot(q, q->head);
-		kipc_qmeta(q, q->head)->state = KIPC_QM_FREE;
-		s->flags = 0;
-		/* Free for the lap after: flags cleared before seq says so. */
-		smp_store_release(&s->seq, q->head + q->nslots);
-		q->head++;
-	}
+	kipc_qadvance(q);
 	kipc_qadmit(q);
-	kipc_qhdr_sync(q);
 	kipc_qnotify(q, EPOLLOUT | EPOLLWRNORM, POLL_OUT);
 }
 
@@ -576,32 +919,46 @@ static void kipc_qtake(struct kipc_queue *q, struct kipc_qmsg *m, bool drop)
 /*
  * Sleep with q->lock dropped until woken or the deadline; true if the
  * deadline passed.  The caller set TASK_INTERRUPTIBLE under the lock.
+ * While the queue waits on another process (a fast sender filling a
+ * position, a fast receiver copying out of the slot at tail), wake up every
+ * KIPC_RING_RECHECK_MS to see whether that process died.
  */
 static bool kipc_qsleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
 {
 	clockid_t clock = flags & KIPC_MSG_REALTIME ? CLOCK_REALTIME :
 						      CLOCK_MONOTONIC;
 	u64 slack = current->timer_slack_ns;
-	bool timed_out = false;
+	bool stuck = q->stuck, timed_out = false;
 
+	kipc_ring_leave(q);
 	mutex_unlock(&q->lock);
-	if (flags & KIPC_MSG_TIMED)
+	if (stuck) {
+		schedule_timeout(msecs_to_jiffies(KIPC_RING_RECHECK_MS) + 1);
+		if (flags & KIPC_MSG_TIMED)
+			timed_out = ktime_after(clock == CLOCK_REALTIME ?
+						ktime_get_real() : ktime_get(),
+						deadline);
+	} else if (flags & KIPC_MSG_TIMED) {
 		timed_out = !schedule_hrtimeout_range_clock(&deadline, slack,
 							    HRTIMER_MODE_ABS,
 							    clock);
-	else
+	} else {
 		schedule();
-	mutex_lock(&q->lock);
+	}
+	kipc_qenter(q);
 	return timed_out;
 }
 
 static int kipc_qlock(struct kipc_queue *q, u32 flags)
 {
 	if (!(flags & KIPC_QOP_TRYLOCK)) {
-		mutex_lock(&q->lock);
+		kipc_qenter(q);
 		return 0;
 	}
-	return mutex_trylock(&q->lock) ? 0 : -EAGAIN;
+	if (!mutex_trylock(&q->lock))
+		return -EAGAIN;
+	kipc_ring_enter(q);
+	return 0;
 }
 
 static bool kipc_qbroken(struct kipc_queue *q)
@@ -641,7 +998,7 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 	}
 	w.data = data;
 
-	mutex_lock(&q->lock);
+	kipc_qenter(q);
 	if (q->dead) {
 		ret = -EIDRM;
 		goto out_unlock;
@@ -658,7 +1015,6 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 	}
 	list_add_tail(&w.node, &q->senders);
 	q->nsenders++;
-	kipc_qhdr_sync(q);
 	for (;;) {
 		/* Admission wins over a signal or deadline arriving with it. */
 		if (w.state != KIPC_QW_WAITING)
@@ -687,9 +1043,8 @@ leave:
 	q->nsenders--;
 	if (head)
 		kipc_qadmit(q);
-	kipc_qhdr_sync(q);
 out_unlock:
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 out_free:
 	kvfree(data);
 	return ret;
@@ -715,11 +1070,11 @@ static int kipc_qsend(struct kipc_queue *q, struct kipc_handle *h,
 	} else if (flags & KIPC_MSG_NONBLOCK) {
 		ret = -EAGAIN;
 	} else {
-		mutex_unlock(&q->lock);
+		kipc_qexit(q);
 		ret = kipc_qsend_wait(q, src, len, type, flags, deadline);
 		goto out;
 	}
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 out:
 	if (ret == -EPIPE && !(flags & KIPC_MSG_NOSIGNAL) &&
 	    !(h->q_flags & KIPC_QUEUE_NOSIGPIPE))
@@ -754,10 +1109,12 @@ static int kipc_qdeliver(struct kipc_queue *q, struct kipc_qmsg *m,
 	if (ret) {
 		if (m->state == KIPC_QM_RESERVED) {
 			kipc_qslot(q, m->pos)->flags &= ~KIPC_SLOT_RESERVED;
-			if (q->dead)
+			if (q->dead) {
 				kipc_qtake(q, m, true);
-			else
+			} else {
+				q->nreserved--;
 				kipc_qpublish(q, m);
+			}
 		}
 		return ret;
 	}
@@ -821,7 +1178,6 @@ static int kipc_qrecv(struct kipc_queue *q, struct kipc_qbuf *dst,
 
 	list_add_tail(&w.node, &q->receivers);
 	q->nreceivers++;
-	kipc_qhdr_sync(q);
 	for (;;) {
 		/* A handed message wins over a signal or deadline. */
 		if (w.state != KIPC_QW_WAITING)
@@ -859,9 +1215,8 @@ static int kipc_qrecv(struct kipc_queue *q, struct kipc_qbuf *dst,
 leave:
 	list_del(&w.node);
 	q->nreceivers--;
-	kipc_qhdr_sync(q);
 out_unlock:
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 	return ret;
 }
 
@@ -1061,6 +1416,32 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 	return done ? (int)done : ret;
 }
 
+/*
+ * Byte counters and the high-water mark: the kernel's own plus the fast
+ * path's, which each lane keeps (hints: a process can write them; they are
+ * clamped where a bound exists).
+ */
+static void kipc_qstat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st)
+{
+	u32 i;
+
+	st->bytes_sent = q->bytes_sent + q->lane_bytes_sent;
+	st->bytes_received = q->bytes_received + q->lane_bytes_received;
+	st->hwm_msgs = q->hwm_msgs;
+	st->lanes = q->nlanes;
+	for (i = 0; i < KIPC_RING_LANES; i++) {
+		struct kipc_ring_lane *rec = &q->lane_rec[i];
+
+		if (!q->lanes[i].owner)
+			continue;
+		st->bytes_sent += READ_ONCE(rec->bytes_sent);
+		st->bytes_received += READ_ONCE(rec->bytes_received);
+		st->hwm_msgs = max_t(u64, st->hwm_msgs,
+				     min_t(u64, READ_ONCE(rec->hwm),
+					   q->cap_msgs));
+	}
+}
+
 static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 {
 	struct kipc_queue_stat *cmd = ucmd->cmd;
@@ -1071,7 +1452,7 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	mutex_lock(&q->lock);
+	kipc_qenter(q);
 	cmd->msgs = q->nmsgs;
 	cmd->cap_msgs = q->cap_msgs;
 	cmd->bytes = q->nbytes;
@@ -1086,10 +1467,13 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->sent = q->sent;
 	cmd->received = q->received;
 	cmd->dropped = q->dropped;
-	cmd->bytes_sent = q->bytes_sent;
-	cmd->bytes_received = q->bytes_received;
-	cmd->hwm_msgs = q->hwm_msgs;
+	cmd->lost = q->lost;
 	cmd->hwm_bytes = q->hwm_bytes;
+	kipc_qstat_lanes(q, cmd);
+	cmd->ring_mode = KIPC_RING_MODE_KERNEL;
+	kipc_ring_leave(q);
+	if (q->fast)
+		cmd->ring_mode = KIPC_RING_MODE_FAST;
 	mutex_unlock(&q->lock);
 	cmd->id = q->obj.id;
 	cmd->uid = from_kuid_munged(ns, q->obj.uid);
@@ -1100,6 +1484,57 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->ctime = q->obj.ctime;
 	cmd->ring_bytes = q->ring_bytes;
 	return kipc_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* KIPC_IOC_RING_LANE: a lane record for the calling thread. */
+static int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd)
+{
+	struct kipc_ring_lane_req *cmd = ucmd->cmd;
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+	fmode_t rw = FMODE_READ | FMODE_WRITE;
+	int ret = -ENOSPC;
+	u32 i;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	if ((ucmd->file->f_mode & rw) != rw)
+		return -EBADF;
+	kipc_qenter(q);
+	if (q->dead) {
+		ret = -EIDRM;
+		goto out;
+	}
+	if (q->nlanes == KIPC_RING_LANES)
+		kipc_lanes_reap(q, NULL);
+	for (i = 0; i < KIPC_RING_LANES; i++) {
+		struct kipc_ring_lane *rec = &q->lane_rec[i];
+
+		if (q->lanes[i].owner)
+			continue;
+		q->lanes[i].owner = get_pid(task_pid(current));
+		q->lanes[i].h = ucmd->file->private_data;
+		q->nlanes++;
+		memset(rec, 0, sizeof(*rec));
+		cmd->lane = i;
+		ret = 0;
+		break;
+	}
+out:
+	kipc_qexit(q);
+	return ret ? ret : kipc_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* KIPC_IOC_RING_KICK: enter and leave, which does all (ring.md §6). */
+static int kipc_queue_cmd_kick(struct kipc_ucmd *ucmd)
+{
+	struct kipc_ring_kick *cmd = ucmd->cmd;
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+
+	if (cmd->flags)
+		return -EINVAL;
+	kipc_qenter(q);
+	kipc_qexit(q);
+	return 0;
 }
 
 static const struct kipc_ioctl_op kipc_queue_ioctl_ops[] = {
@@ -1115,6 +1550,10 @@ static const struct kipc_ioctl_op kipc_queue_ioctl_ops[] = {
 		      struct kipc_batch, tv_nsec),
 	KIPC_IOCTL_OP(KIPC_IOC_QUEUE_STAT, kipc_queue_cmd_stat,
 		      struct kipc_queue_stat, ring_bytes),
+	KIPC_IOCTL_OP(KIPC_IOC_RING_LANE, kipc_queue_cmd_lane,
+		      struct kipc_ring_lane_req, __reserved),
+	KIPC_IOCTL_OP(KIPC_IOC_RING_KICK, kipc_queue_cmd_kick,
+		      struct kipc_ring_kick, flags),
 };
 
 static long kipc_queue_ioctl(struct file *file, unsigned int cmd,
@@ -1172,7 +1611,7 @@ static __poll_t kipc_queue_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &q->poll_wq, wait);
-	mutex_lock(&q->lock);
+	kipc_qenter(q);
 	if (q->dead) {
 		mask = EPOLLHUP | EPOLLERR;
 	} else {
@@ -1184,15 +1623,38 @@ static __poll_t kipc_queue_poll(struct file *file, poll_table *wait)
 			 kipc_qfits(q, q->msgsize))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 	}
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 	return mask;
 }
 
 static int kipc_queue_fasync(int fd, struct file *file, int on)
 {
 	struct kipc_queue *q = kipc_file_queue(file);
+	int ret;
 
-	return fasync_helper(fd, file, on, &q->fasync);
+	/* Under q->lock: SIGIO listeners keep the queue in kernel mode. */
+	kipc_qenter(q);
+	ret = fasync_helper(fd, file, on, &q->fasync);
+	kipc_qexit(q);
+	return ret;
+}
+
+/*
+ * mmap: the queue's storage (Documentation/ring.md).  The VFS refuses a
+ * writable shared mapping of a handle not open for writing, and any mapping
+ * of a handle not open for reading.
+ */
+static int kipc_queue_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kipc_queue *q = kipc_file_queue(file);
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff ||
+	    vma->vm_end - vma->vm_start > q->ring_bytes)
+		return -EINVAL;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	return remap_vmalloc_range(vma, q->ring, 0);
 }
 
 static const struct file_operations kipc_queue_fops = {
@@ -1204,6 +1666,7 @@ static const struct file_operations kipc_queue_fops = {
 	.write_iter = kipc_queue_write_iter,
 	.poll = kipc_queue_poll,
 	.fasync = kipc_queue_fasync,
+	.mmap = kipc_queue_mmap,
 	.llseek = noop_llseek,
 };
 
@@ -1224,7 +1687,7 @@ static void kipc_queue_open_handle(struct kipc_object *obj,
 	h->q_flags = op->queue_flags & KIPC_QUEUE_NOSIGPIPE;
 	if (!q->pipe)
 		return;
-	mutex_lock(&q->lock);
+	kipc_qenter(q);
 	if (rw == FMODE_READ) {
 		h->q_flags |= KIPC_QH_READER;
 		q->readers++;
@@ -1234,7 +1697,7 @@ static void kipc_queue_open_handle(struct kipc_object *obj,
 		q->writers++;
 		q->had_writer = true;
 	}
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 }
 
 static void kipc_queue_release_handle(struct kipc_object *obj,
@@ -1244,9 +1707,9 @@ static void kipc_queue_release_handle(struct kipc_object *obj,
 	struct kipc_qwaiter *w;
 	__poll_t mask = 0;
 
-	if (!(h->q_flags & (KIPC_QH_READER | KIPC_QH_WRITER)))
-		return;
-	mutex_lock(&q->lock);
+	kipc_qenter(q);
+	/* Its mappings are gone too: its lanes' threads cannot act again. */
+	kipc_lanes_reap(q, h);
 	if ((h->q_flags & KIPC_QH_READER) && !--q->readers) {
 		/* Senders see EPIPE. */
 		list_for_each_entry(w, &q->senders, node)
@@ -1261,7 +1724,7 @@ static void kipc_queue_release_handle(struct kipc_object *obj,
 	}
 	if (mask)
 		kipc_qnotify(q, mask, mask & EPOLLIN ? POLL_IN : POLL_OUT);
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 }
 
 /* KIPC_IOC_DESTROY: waiters leave with EIDRM, queued messages are dropped. */
@@ -1271,7 +1734,7 @@ static void kipc_queue_kill(struct kipc_object *obj)
 	struct kipc_qwaiter *w, *tmp;
 	struct kipc_qmsg *m, *mtmp;
 
-	mutex_lock(&q->lock);
+	kipc_qenter(q);
 	q->dead = true;
 	list_for_each_entry_safe(w, tmp, &q->senders, node) {
 		list_del(&w->node);
@@ -1290,9 +1753,8 @@ static void kipc_queue_kill(struct kipc_object *obj)
 		kipc_qunindex(q, m);
 		kipc_qtake(q, m, true);
 	}
-	kipc_qhdr_sync(q);
 	kipc_qnotify(q, EPOLLHUP | EPOLLERR, POLL_HUP);
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 }
 
 static int kipc_queue_geometry(const struct kipc_open *op,
@@ -1344,7 +1806,7 @@ static struct kipc_object *kipc_queue_create(const struct kipc_open *op,
 	/* At least twice the capacity: the spare half absorbs tombstones. */
 	q->nslots = roundup_pow_of_two(2 * msgs);
 	q->slot_size = ALIGN(KIPC_QSLOT_HDR + msgsize, SMP_CACHE_BYTES);
-	ring = PAGE_SIZE + (u64)q->nslots * q->slot_size;
+	ring = KIPC_RING_SLOTS_OFF + (u64)q->nslots * q->slot_size;
 	charge = sizeof(*q) + ring + (u64)q->nslots * sizeof(*q->meta) +
 		 (u64)msgs * sizeof(*q->type_pool);
 	/* Do not even try what the registry would refuse. */
@@ -1383,9 +1845,21 @@ static struct kipc_object *kipc_queue_create(const struct kipc_open *op,
 	q->hdr->msgsize = msgsize;
 	q->hdr->cap_msgs = msgs;
 	q->hdr->cap_bytes = bytes;
-	q->hdr->slots_offset = PAGE_SIZE;
+	q->hdr->slots_offset = KIPC_RING_SLOTS_OFF;
+	q->hdr->lanes_offset = KIPC_RING_LANES_OFF;
+	q->hdr->nlanes = KIPC_RING_LANES;
+	/* A fast sender checks the message capacity only (ring.md §2). */
+	if (bytes >= (u64)msgs * msgsize)
+		q->hdr->flags = KIPC_RING_FASTSEND;
+	q->lane_rec = q->ring + KIPC_RING_LANES_OFF;
 	for (i = 0; i < q->nslots; i++)
 		kipc_qslot(q, i)->seq = i;
+	/* A new queue is in fast mode, but for pipe mode (ring.md §1). */
+	q->fast = !q->pipe;
+	if (q->pipe) {
+		q->hdr->prod = KIPC_RING_SLOW;
+		q->hdr->cons = KIPC_RING_SLOW;
+	}
 	return &q->obj;
 err:
 	kvfree(q->type_pool);
@@ -1399,10 +1873,10 @@ static void kipc_queue_show(struct seq_file *m, struct kipc_object *obj)
 {
 	struct kipc_queue *q = to_queue(obj);
 
-	mutex_lock(&q->lock);
+	kipc_qenter(q);
 	seq_printf(m, "%10u %10u %7u", q->nmsgs, q->cap_msgs,
 		   q->nreceivers + q->nsenders);
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 }
 
 static void kipc_queue_fill_info(struct kipc_object *obj,
@@ -1410,7 +1884,7 @@ static void kipc_queue_fill_info(struct kipc_object *obj,
 {
 	struct kipc_queue *q = to_queue(obj);
 
-	mutex_lock(&q->lock);
+	kipc_qenter(q);
 	info->q_msgs = q->nmsgs;
 	info->q_msgsize = q->msgsize;
 	info->q_bytes = q->nbytes;
@@ -1422,7 +1896,7 @@ static void kipc_queue_fill_info(struct kipc_object *obj,
 	info->q_sent = q->sent;
 	info->q_received = q->received;
 	info->q_dropped = q->dropped;
-	mutex_unlock(&q->lock);
+	kipc_qexit(q);
 }
 
 static void kipc_queue_free(struct kipc_object *obj)
@@ -1430,6 +1904,8 @@ static void kipc_queue_free(struct kipc_object *obj)
 	struct kipc_queue *q = to_queue(obj);
 
 	WARN_ON_ONCE(!list_empty(&q->receivers) || !list_empty(&q->senders));
+	/* Every lane went with the handle that registered it. */
+	WARN_ON_ONCE(q->nlanes);
 	mutex_destroy(&q->lock);
 	kvfree(q->type_pool);
 	kvfree(q->meta);

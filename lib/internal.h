@@ -57,13 +57,31 @@ static inline int lkipc_open_request(struct kipc_open *op, unsigned int flags,
 /* The mapping of a handle (lib/map.c). */
 enum { LKIPC_MAP_SEM = 1, LKIPC_MAP_QUEUE = 2 };
 
+/* A queue ring's geometry, read once and checked (lib/ring.c). */
+struct lkipc_ring {
+	char *slots;
+	struct kipc_ring_lane *lanes;
+	uint32_t nslots, slot_size, msgsize, cap_msgs, flags, nlanes;
+};
+
 struct lkipc_map {
 	int kind;		/* LKIPC_MAP_* */
 	int writable;		/* mapped read-write: the fast path may run */
 	void *addr;
 	size_t len;
 	uint32_t gen;		/* unique per mapping in this process */
+	struct lkipc_ring ring;	/* LKIPC_MAP_QUEUE */
 };
+
+/* The fast path cannot do it: make the system call (lib/ring.c). */
+#define LKIPC_RING_KERNEL	INT32_MIN
+int lkipc_ring_setup(struct lkipc_map *m);
+/* 0, or LKIPC_RING_KERNEL. */
+int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
+		    const void *buf, size_t len);
+/* The message's length, -EAGAIN (empty, nonblock) or LKIPC_RING_KERNEL. */
+int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
+		    int64_t *out_type, int truncate, int nonblock);
 
 /* fd's mapping or NULL; no lock, no system call. */
 struct lkipc_map *lkipc_map_find(int fd);

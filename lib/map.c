@@ -79,6 +79,14 @@ int lkipc_map_attach(int fd, int kind, size_t len, int writable)
 	m->addr = addr;
 	m->len = len;
 	m->writable = writable;
+	if (kind == LKIPC_MAP_QUEUE) {
+		int err = lkipc_ring_setup(m);
+
+		if (err) {
+			lkipc_map_free(m);
+			return err;
+		}
+	}
 	pthread_mutex_lock(&lkipc_maps_lock);
 	m->gen = ++lkipc_map_gen;
 	chunk = lkipc_maps[fd / LKIPC_MAP_CHUNK];

@@ -27,11 +27,14 @@ static int lkipc_qwait(unsigned int *flags, unsigned int allowed,
 	return 0;
 }
 
+static void lkipc_queue_map(int fd, unsigned int flags);
+
 LKIPC_API int lkipc_queue_open(struct lkipc *k, const char *name,
 			       unsigned int flags, unsigned int mode,
 			       const struct lkipc_queue_attr *attr)
 {
 	struct kipc_open op;
+	int fd;
 
 	if (!k || lkipc_open_request(&op, flags, KIPC_OBJ_QUEUE, mode, name))
 		return -EINVAL;
@@ -41,7 +44,34 @@ LKIPC_API int lkipc_queue_open(struct lkipc *k, const char *name,
 		op.queue_bytes = attr->bytes;
 		op.queue_flags = attr->flags;
 	}
-	return lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
+	fd = lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
+	if (fd >= 0 && !(flags & LKIPC_OPEN_NOMAP))
+		lkipc_queue_map(fd, op.flags);
+	return fd;
+}
+
+/*
+ * Map a read-write handle's ring for the fast path.  Failing is not an
+ * error: without a mapping (an older module, a read-only or write-only
+ * handle, no address space left) every operation is a system call.
+ */
+static void lkipc_queue_map(int fd, unsigned int flags)
+{
+	unsigned int rw = KIPC_OPEN_READ | KIPC_OPEN_WRITE;
+	struct kipc_queue_stat st;
+
+	if ((flags & rw) != rw || lkipc_queue_info(fd, &st) ||
+	    !st.ring_bytes)
+		return;
+	lkipc_map_attach(fd, LKIPC_MAP_QUEUE, st.ring_bytes, 1);
+}
+
+/* fd's ring if the fast path may use it. */
+static struct lkipc_map *lkipc_queue_ring(int fd)
+{
+	struct lkipc_map *m = lkipc_map_find(fd);
+
+	return m && m->kind == LKIPC_MAP_QUEUE && m->writable ? m : NULL;
 }
 
 LKIPC_API int lkipc_queue_unlink(struct lkipc *k, const char *name)
@@ -77,6 +107,7 @@ LKIPC_API int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
 			 unsigned int flags, const struct timespec *deadline)
 {
 	struct kipc_send cmd;
+	struct lkipc_map *m;
 	int ret;
 
 	if (len > UINT32_MAX)
@@ -87,6 +118,9 @@ LKIPC_API int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
 			  &cmd.tv_nsec);
 	if (ret)
 		return ret;
+	m = lkipc_queue_ring(fd);
+	if (m && lkipc_ring_send(fd, m, type, buf, len) == 0)
+		return 0;
 	cmd.size = sizeof(cmd);
 	cmd.flags = flags;
 	cmd.len = len;
@@ -100,6 +134,7 @@ LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
 			 const struct timespec *deadline)
 {
 	struct kipc_recv cmd;
+	struct lkipc_map *m;
 	int ret;
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -108,6 +143,14 @@ LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
 			  &cmd.tv_sec, &cmd.tv_nsec);
 	if (ret)
 		return ret;
+	m = lkipc_queue_ring(fd);
+	if (m && select == KIPC_SEL_ANY && !type && !(flags & KIPC_MSG_PEEK)) {
+		ret = lkipc_ring_recv(fd, m, buf, len, out_type,
+				      flags & KIPC_MSG_TRUNCATE,
+				      flags & KIPC_MSG_NONBLOCK);
+		if (ret != LKIPC_RING_KERNEL)
+			return ret;
+	}
 	cmd.size = sizeof(cmd);
 	cmd.flags = flags;
 	cmd.select = select;

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * liblkipc: the process side of a queue's shared ring.
+ *
+ * Documentation/ring.md is the protocol; the step names below (S1..S9,
+ * R1..R8) are its.  A fast operation either completes without a system
+ * call or returns LKIPC_RING_KERNEL, and the caller makes the system call
+ * that does the same operation: the kernel decides everything the fast path
+ * cannot (waiting, selective receive, errors), exactly.
+ *
+ * Everything read from the mapping may have been written by another
+ * process: the geometry is read once, checked against the mapping's size
+ * and kept in struct lkipc_ring; lengths are checked before use; retry
+ * loops are bounded, so a scribbled ring costs a system call, never a hang
+ * or an access outside the mapping.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "internal.h"
+
+#define LKIPC_RING_TRIES	64	/* CAS attempts before the kernel path */
+#define LKIPC_RING_SPINS	256	/* waiting for a send in flight */
+
+/* One thread's lanes, by descriptor: registered once per mapping. */
+struct lkipc_lane_slot {
+	uint32_t gen;		/* struct lkipc_map.gen it was registered for */
+	uint32_t fork_gen;	/* lkipc_fork_gen then */
+	int lane;
+};
+
+static __thread struct lkipc_lane_slot *lkipc_lanes;
+static __thread int lkipc_nlanes;
+static pthread_key_t lkipc_lanes_key;
+static pthread_once_t lkipc_lanes_once = PTHREAD_ONCE_INIT;
+
+static void lkipc_lanes_init(void)
+{
+	pthread_key_create(&lkipc_lanes_key, free);
+}
+
+static inline void lkipc_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Check a freshly mapped ring's header; fill in the geometry. */
+int lkipc_ring_setup(struct lkipc_map *m)
+{
+	const struct kipc_ring_hdr *h = m->addr;
+	struct lkipc_ring *r = &m->ring;
+	uint64_t slots_end;
+
+	if (m->len < sizeof(*h) || h->magic != KIPC_RING_MAGIC ||
+	    h->version != KIPC_RING_VERSION)
+		return -EPROTO;
+	r->nslots = h->nslots;
+	r->slot_size = h->slot_size;
+	r->msgsize = h->msgsize;
+	r->cap_msgs = h->cap_msgs;
+	r->flags = h->flags;
+	r->nlanes = h->nlanes;
+	r->slots = (char *)m->addr + h->slots_offset;
+	r->lanes = (struct kipc_ring_lane *)((char *)m->addr +
+					      h->lanes_offset);
+	slots_end = h->slots_offset + (uint64_t)r->nslots * r->slot_size;
+	if (!r->nslots || (r->nslots & (r->nslots - 1)) ||
+	    r->slot_size < sizeof(struct kipc_ring_slot) + r->msgsize ||
+	    slots_end > m->len || !r->cap_msgs || r->cap_msgs > r->nslots ||
+	    h->lanes_offset + (uint64_t)r->nlanes *
+	    sizeof(struct kipc_ring_lane) > m->len ||
+	    r->nlanes > KIPC_RING_LANES)
+		return -EPROTO;
+	return 0;
+}
+
+static struct kipc_ring_slot *lkipc_slot(const struct lkipc_ring *r,
+					 uint64_t pos)
+{
+	return (struct kipc_ring_slot *)(r->slots + (size_t)(pos &
+				(r->nslots - 1)) * r->slot_size);
+}
+
+/* The calling thread's lane record for fd's mapping, or NULL. */
+static struct kipc_ring_lane *lkipc_lane(int fd, struct lkipc_map *m)
+{
+	uint32_t fork_gen = __atomic_load_n(&lkipc_fork_gen, __ATOMIC_RELAXED);
+	struct kipc_ring_lane_req req;
+	struct lkipc_lane_slot *t;
+
+	if (fd < lkipc_nlanes) {
+		t = &lkipc_lanes[fd];
+		if (t->gen == m->gen && t->fork_gen == fork_gen)
+			return t->lane < 0 ? NULL : &m->ring.lanes[t->lane];
+	} else {
+		int n = fd + 16;
+
+		pthread_once(&lkipc_lanes_once, lkipc_lanes_init);
+		t = realloc(lkipc_lanes, n * sizeof(*t));
+		if (!t)
+			return NULL;
+		memset(t + lkipc_nlanes, 0, (n - lkipc_nlanes) * sizeof(*t));
+		lkipc_lanes = t;
+		lkipc_nlanes = n;
+		pthread_setspecific(lkipc_lanes_key, t);
+	}
+	t = &lkipc_lanes[fd];
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	t->gen = m->gen;
+	t->fork_gen = fork_gen;
+	/* No lane (all taken by living threads): this thread uses ioctls. */
+	t->lane = -1;
+	if (!lkipc_ioctl(fd, KIPC_IOC_RING_LANE, &req) &&
+	    req.lane < m->ring.nlanes)
+		t->lane = req.lane;
+	return t->lane < 0 ? NULL : &m->ring.lanes[t->lane];
+}
+
+/* S8 / R7: the kernel entered while we were in flight (ring.md §6). */
+static void lkipc_ring_after(int fd, struct kipc_ring_hdr *h)
+{
+	struct kipc_ring_kick kick = { .size = sizeof(kick) };
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if ((__atomic_load_n(&h->prod, __ATOMIC_RELAXED) |
+	     __atomic_load_n(&h->cons, __ATOMIC_RELAXED)) & KIPC_RING_SLOW)
+		lkipc_ioctl(fd, KIPC_IOC_RING_KICK, &kick);
+}
+
+int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
+		    const void *buf, size_t len)
+{
+	struct kipc_ring_hdr *h = m->addr;
+	const struct lkipc_ring *r = &m->ring;
+	struct kipc_ring_lane *lane;
+	int tries;
+
+	if (!(r->flags & KIPC_RING_FASTSEND) || len > r->msgsize || type <= 0)
+		return LKIPC_RING_KERNEL;
+	/* S1 once before registering a lane: a queue in kernel mode. */
+	if (__atomic_load_n(&h->prod, __ATOMIC_ACQUIRE) & KIPC_RING_SLOW)
+		return LKIPC_RING_KERNEL;
+	lane = lkipc_lane(fd, m);
+	if (!lane)
+		return LKIPC_RING_KERNEL;
+	for (tries = 0; tries < LKIPC_RING_TRIES; tries++) {
+		uint64_t w, p, c, s, hwm;
+		struct kipc_ring_slot *slot;
+
+		w = __atomic_load_n(&h->prod, __ATOMIC_ACQUIRE);	/* S1 */
+		if (w & KIPC_RING_SLOW)
+			return LKIPC_RING_KERNEL;
+		p = w & KIPC_RING_POS_MASK;
+		c = __atomic_load_n(&h->cons, __ATOMIC_ACQUIRE) &	/* S2 */
+		    KIPC_RING_POS_MASK;
+		if (p - c >= r->cap_msgs)
+			return LKIPC_RING_KERNEL;
+		slot = lkipc_slot(r, p);
+		s = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);	/* S3 */
+		if (s != p) {
+			if ((int64_t)(s - p) < 0)
+				return LKIPC_RING_KERNEL;
+			continue;
+		}
+		__atomic_store_n(&lane->intent, KIPC_LANE_SEND | p,	/* S4 */
+				 __ATOMIC_RELAXED);
+		if (!__atomic_compare_exchange_n(&h->prod, &w, w + 1, 0,	/* S5 */
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			continue;
+		slot->type = (uint64_t)type;				/* S6 */
+		slot->len = (uint32_t)len;
+		slot->flags = 0;
+		if (len)
+			memcpy(slot + 1, buf, len);
+		__atomic_store_n(&slot->seq, p + 1, __ATOMIC_RELEASE);	/* S7 */
+		lkipc_ring_after(fd, h);				/* S8 */
+		lane->bytes_sent += len;
+		hwm = p + 1 - c;
+		if (hwm > lane->hwm)
+			lane->hwm = hwm;
+		__atomic_store_n(&lane->intent, 0, __ATOMIC_RELEASE);	/* S9 */
+		return 0;
+	}
+	__atomic_store_n(&lane->intent, 0, __ATOMIC_RELEASE);
+	return LKIPC_RING_KERNEL;
+}
+
+int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
+		    int64_t *out_type, int truncate, int nonblock)
+{
+	struct kipc_ring_hdr *h = m->addr;
+	const struct lkipc_ring *r = &m->ring;
+	struct kipc_ring_lane *lane = NULL;
+	int tries, spins = 0;
+
+	for (tries = 0; tries < LKIPC_RING_TRIES; tries++) {
+		struct kipc_ring_slot *slot;
+		uint64_t w, c, s, p, type;
+		uint32_t len;
+
+		w = __atomic_load_n(&h->cons, __ATOMIC_ACQUIRE);	/* R1 */
+		if (w & KIPC_RING_SLOW)
+			break;
+		c = w & KIPC_RING_POS_MASK;
+		slot = lkipc_slot(r, c);
+		s = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);	/* R2 */
+		if (s == c) {
+			p = __atomic_load_n(&h->prod, __ATOMIC_ACQUIRE);
+			if ((p & KIPC_RING_POS_MASK) == c &&
+			    !(p & KIPC_RING_SLOW) &&
+			    __atomic_load_n(&h->cons, __ATOMIC_ACQUIRE) == w)
+				/* Empty: only a wait needs the kernel. */
+				return nonblock ? -EAGAIN : LKIPC_RING_KERNEL;
+			/* A send in flight at c: it takes microseconds. */
+			if (++spins > LKIPC_RING_SPINS)
+				break;
+			lkipc_pause();
+			tries--;
+			continue;
+		}
+		if (s != c + 1)
+			continue;		/* cons moved on */
+		type = __atomic_load_n(&slot->type, __ATOMIC_RELAXED);
+		len = __atomic_load_n(&slot->len, __ATOMIC_RELAXED);
+		if ((int64_t)type <= 0 || len > r->msgsize ||
+		    (len > size && !truncate))
+			break;			/* the kernel says what it is */
+		if (!lane) {
+			lane = lkipc_lane(fd, m);
+			if (!lane)
+				break;
+		}
+		__atomic_store_n(&lane->intent, KIPC_LANE_RECV | c,	/* R3 */
+				 __ATOMIC_RELAXED);
+		if (!__atomic_compare_exchange_n(&h->cons, &w, w + 1, 0,	/* R4 */
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			continue;
+		if (len && size)					/* R5 */
+			memcpy(buf, slot + 1, len < size ? len : size);
+		__atomic_store_n(&slot->seq, c + r->nslots,		/* R6 */
+				 __ATOMIC_RELEASE);
+		lkipc_ring_after(fd, h);				/* R7 */
+		lane->bytes_received += len;
+		__atomic_store_n(&lane->intent, 0, __ATOMIC_RELEASE);	/* R8 */
+		if (out_type)
+			*out_type = (int64_t)type;
+		return (int)len;
+	}
+	if (lane)
+		__atomic_store_n(&lane->intent, 0, __ATOMIC_RELEASE);
+	return LKIPC_RING_KERNEL;
+}
