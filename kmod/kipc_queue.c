@@ -1648,7 +1648,8 @@ static int kipc_queue_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kipc_queue *q = kipc_file_queue(file);
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/* MAP_SHARED (the VFS turns VM_SHARED off for a read-only handle) */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff ||
 	    vma->vm_end - vma->vm_start > q->ring_bytes)

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shared ring (Documentation/ring.md): zero system calls when nobody
+ * waits, one total order with the kernel paths, waiters never overtaken,
+ * kill -9 at random points, a hostile writer, and the mmap rules.
+ */
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include <lkipc.h>
+
+#include "kselftest_harness.h"
+#include "kipc_test.h"
+
+#define CAP	16
+#define MSGSZ	64
+
+static int open_queue(struct lkipc *k, const char *name, unsigned int flags)
+{
+	struct lkipc_queue_attr attr = { .msgs = CAP, .msgsize = MSGSZ };
+
+	return lkipc_queue_open(k, name, flags | KIPC_OPEN_CREATE, 0600,
+				&attr);
+}
+
+static int stat_of(int fd, struct kipc_queue_stat *st)
+{
+	return lkipc_queue_info(fd, st);
+}
+
+/* A message: its id and a check word. */
+struct rmsg {
+	uint64_t id;
+	uint64_t check;
+};
+
+static int send_id(int fd, uint64_t id, unsigned int flags)
+{
+	struct rmsg m = { id, ~id * 0x9e3779b97f4a7c15ULL };
+
+	return lkipc_send(fd, 1, &m, sizeof(m), flags, NULL);
+}
+
+/* The id received, or -errno; -EBADMSG if the check word is wrong. */
+static int64_t recv_id(int fd, unsigned int flags)
+{
+	struct rmsg m;
+	int ret = lkipc_recv(fd, &m, sizeof(m), KIPC_SEL_ANY, 0, NULL, flags,
+			     NULL);
+
+	if (ret < 0)
+		return ret;
+	if (ret != sizeof(m) || m.check != ~m.id * 0x9e3779b97f4a7c15ULL)
+		return -EBADMSG;
+	return (int64_t)m.id;
+}
+
+FIXTURE(ring) {
+	struct lkipc k;
+	int fd;
+};
+
+FIXTURE_SETUP(ring)
+{
+	ASSERT_EQ(0, lkipc_open(&self->k, 0));
+	self->fd = open_queue(&self->k, NULL, 0);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(ring)
+{
+	lkipc_handle_close(self->fd);
+	lkipc_close(&self->k);
+}
+
+TEST_F(ring, mapped_and_fast)
+{
+	struct kipc_queue_stat st;
+	struct kipc_info info;
+
+	ASSERT_EQ(0, lkipc_get_info(&self->k, &info));
+	EXPECT_TRUE(info.features & KIPC_FEAT_RING);
+	ASSERT_EQ(0, send_id(self->fd, 7, 0));
+	ASSERT_EQ(7, recv_id(self->fd, 0));
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
+	EXPECT_EQ(1, st.lanes);
+	EXPECT_EQ(1, st.sent);
+	EXPECT_EQ(1, st.received);
+	EXPECT_EQ(sizeof(struct rmsg), st.bytes_sent);
+	EXPECT_EQ(sizeof(struct rmsg), st.bytes_received);
+	EXPECT_EQ(0, st.lost);
+}
+
+/*
+ * After warm-up, sends and receives that need not wait run under a seccomp
+ * filter that fails every system call but exit_group: they must all work.
+ */
+TEST_F_TIMEOUT(ring, zero_syscalls, 120)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = filter };
+	struct kipc_queue_stat st;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fail = 0;
+
+		/* Warm-up: this thread's lane (one ioctl), the pages. */
+		if (send_id(self->fd, 1, 0) || recv_id(self->fd, 0) != 1)
+			_exit(10);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+			_exit(11);
+		/* A system call now fails. */
+		errno = 0;
+		if (syscall(SYS_getppid) != -1)
+			_exit(12);
+		if (errno != ENOSYS)
+			_exit(14);
+		for (uint64_t i = 0; i < 10000 && !fail; i++) {
+			uint64_t j, n = 1 + i % CAP;
+
+			for (j = 0; j < n; j++)
+				fail |= send_id(self->fd, i * CAP + j,
+						KIPC_MSG_NONBLOCK) != 0;
+			for (j = 0; j < n; j++)
+				fail |= recv_id(self->fd, KIPC_MSG_NONBLOCK) !=
+					(int64_t)(i * CAP + j);
+			fail |= recv_id(self->fd, KIPC_MSG_NONBLOCK) !=
+				-EAGAIN;
+		}
+		syscall(SYS_exit_group, fail ? 13 : 0);
+	}
+	EXPECT_EQ(0, reap(pid));
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	/* 10000 rounds of 1..16 messages: all went through the ring. */
+	EXPECT_EQ(1 + 10000 / CAP * (CAP * (CAP + 1) / 2), st.sent);
+	EXPECT_EQ(st.sent, st.received);
+	EXPECT_EQ(0, st.lost);
+}
+
+/*
+ * A receiver blocked in the kernel puts the queue in kernel mode: a message
+ * sent next, fast path or not, is handed to it; a receiver that comes later
+ * finds nothing.  Then the queue goes back to fast mode.
+ */
+TEST_F(ring, waiter_not_overtaken)
+{
+	struct kipc_queue_stat st;
+	pid_t pid;
+	int i;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(recv_id(self->fd, 0) == 42 ? 0 : 1);
+	for (i = 0; i < 500; i++) {
+		ASSERT_EQ(0, stat_of(self->fd, &st));
+		if (st.nreceivers == 1)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(1, st.nreceivers);
+	EXPECT_EQ(KIPC_RING_MODE_KERNEL, st.ring_mode);
+	ASSERT_EQ(0, send_id(self->fd, 42, 0));
+	/* The handoff happened in the send: nothing is left for us. */
+	EXPECT_EQ(-EAGAIN, recv_id(self->fd, KIPC_MSG_NONBLOCK));
+	EXPECT_EQ(0, reap(pid));
+	ASSERT_EQ(0, send_id(self->fd, 43, 0));
+	ASSERT_EQ(43, recv_id(self->fd, 0));
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
+}
+
+/* Producers and consumers on every path at once: one total order. */
+#define MIX_PRODUCERS	5
+#define MIX_MSGS	1500
+#define MIX_TOTAL	(MIX_PRODUCERS * MIX_MSGS)
+
+struct mix {
+	uint64_t seen[MIX_TOTAL];
+	uint32_t count;
+	uint32_t bad;
+};
+
+/* Path of producer or consumer i: ring, ioctl, read/write. */
+static int path_handle(struct lkipc *k, int fd, int i)
+{
+	if (i % 3 == 0)
+		return fd;
+	/* A second handle without the mapping: every call is a syscall. */
+	return open_queue(k, "ring-mix", LKIPC_OPEN_NOMAP);
+}
+
+TEST_F_TIMEOUT(ring, mixed_paths, 600)
+{
+	struct mix *mx = shared_map(sizeof(*mx));
+	uint32_t last[MIX_PRODUCERS];
+	pid_t pids[MIX_PRODUCERS + 4];
+	int fd, i, n = 0;
+
+	ASSERT_NE(NULL, mx);
+	fd = open_queue(&self->k, "ring-mix", 0);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < MIX_PRODUCERS; i++) {
+		pids[n] = fork();
+		ASSERT_LE(0, pids[n]);
+		if (!pids[n]) {
+			int h = path_handle(&self->k, fd, i);
+
+			for (uint64_t s = 0; s < MIX_MSGS; s++) {
+				uint64_t id = (uint64_t)i << 32 | s;
+				struct rmsg m = { id,
+					~id * 0x9e3779b97f4a7c15ULL };
+
+				if (i % 3 == 2 ?
+				    write(h, &m, sizeof(m)) != sizeof(m) :
+				    send_id(h, id, 0))
+					_exit(1);
+			}
+			_exit(0);
+		}
+		n++;
+	}
+	for (i = 0; i < 4; i++) {
+		pids[n] = fork();
+		ASSERT_LE(0, pids[n]);
+		if (!pids[n]) {
+			int h = path_handle(&self->k, fd, i);
+			uint32_t prev[MIX_PRODUCERS];
+
+			/* read(2) must not wait: the others may take all. */
+			if (i % 3 == 2 && fcntl(h, F_SETFL, O_NONBLOCK))
+				_exit(3);
+			memset(prev, 0xff, sizeof(prev));
+			for (;;) {
+				uint32_t slot, p, s;
+				struct rmsg m;
+				int64_t id;
+
+				if (__atomic_load_n(&mx->count,
+						    __ATOMIC_RELAXED) >=
+				    MIX_TOTAL)
+					_exit(0);
+				if (i % 3 == 2) {
+					ssize_t r = read(h, &m, sizeof(m));
+
+					id = r == sizeof(m) && m.check ==
+					     ~m.id * 0x9e3779b97f4a7c15ULL ?
+					     (int64_t)m.id : -EBADMSG;
+					if (r < 0 && errno == EAGAIN)
+						id = -EAGAIN;
+				} else {
+					id = recv_id(h, KIPC_MSG_NONBLOCK);
+				}
+				if (id == -EAGAIN) {
+					usleep(100);
+					continue;
+				}
+				if (id < 0) {
+					mx->bad++;
+					_exit(2);
+				}
+				p = id >> 32;
+				s = (uint32_t)id;
+				/* Per-producer order at this consumer. */
+				if (p >= MIX_PRODUCERS ||
+				    (prev[p] != UINT32_MAX && s <= prev[p]))
+					__atomic_add_fetch(&mx->bad, 1,
+							   __ATOMIC_RELAXED);
+				if (p < MIX_PRODUCERS)
+					prev[p] = s;
+				slot = __atomic_fetch_add(&mx->count, 1,
+							  __ATOMIC_RELAXED);
+				if (slot < MIX_TOTAL)
+					mx->seen[slot] = id;
+			}
+		}
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, reap(pids[i]));
+	EXPECT_EQ(0, mx->bad);
+	ASSERT_EQ(MIX_TOTAL, mx->count);
+	/* Every message exactly once. */
+	memset(last, 0, sizeof(last));
+	{
+		uint8_t *once = calloc(MIX_TOTAL, 1);
+
+		ASSERT_NE(NULL, once);
+		for (i = 0; i < MIX_TOTAL; i++) {
+			uint64_t id = mx->seen[i];
+			uint32_t p = id >> 32, s = (uint32_t)id;
+
+			ASSERT_LT(p, MIX_PRODUCERS);
+			ASSERT_LT(s, MIX_MSGS);
+			EXPECT_EQ(0, once[p * MIX_MSGS + s]);
+			once[p * MIX_MSGS + s] = 1;
+		}
+		free(once);
+	}
+	lkipc_handle_close(fd);
+	lkipc_queue_unlink(&self->k, "ring-mix");
+	munmap(mx, sizeof(*mx));
+}
+
+/*
+ * kill -9 at random points of fast-path sends and receives, beside a
+ * producer and a consumer that are never killed.  Nothing is duplicated or
+ * reordered; what is missing is at most one message per kill and at least
+ * what the kernel counted lost; the queue works afterwards.
+ */
+#define K9_VICTIM_RECS	64
+#define K9_SEEN		(1 << 20)
+
+struct k9 {
+	int stop_producer, stop_consumer;
+	uint64_t p0_done;
+	uint32_t c0_count, bad;
+	uint64_t c0_seen[K9_SEEN];
+};
+
+struct k9_victim {
+	uint64_t attempt, done;			/* senders */
+	uint32_t count;				/* receivers */
+	uint64_t recs[K9_VICTIM_RECS];
+};
+
+static int id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+TEST_F_TIMEOUT(ring, kill9, 3000)
+{
+	const char *env = getenv("KIPC_RING_KILLS");
+	int kills = env ? atoi(env) : 1000, i;
+	struct k9 *st = shared_map(sizeof(*st));
+	struct k9_victim *v;
+	uint64_t *all, nall = 0, missing = 0, maybe = 0, expect_sent = 0;
+	struct kipc_queue_stat qs;
+	struct timespec ts;
+	pid_t p0, c0;
+	int fd = self->fd;
+
+	ASSERT_LT(0, kills);
+	v = shared_map(sizeof(*v) * kills);
+	ASSERT_NE(NULL, st);
+	ASSERT_NE(NULL, v);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	srand(ts.tv_nsec);
+
+	p0 = fork();
+	ASSERT_LE(0, p0);
+	if (!p0) {
+		uint64_t s = 0;
+
+		while (!__atomic_load_n(&st->stop_producer, __ATOMIC_RELAXED)) {
+			int r = send_id(fd, s, KIPC_MSG_NONBLOCK);
+
+			if (r == -EAGAIN) {
+				usleep(50);
+				continue;
+			}
+			if (r)
+				_exit(1);
+			st->p0_done = ++s;
+		}
+		_exit(0);
+	}
+	c0 = fork();
+	ASSERT_LE(0, c0);
+	if (!c0) {
+		for (;;) {
+			int64_t id = recv_id(fd, KIPC_MSG_NONBLOCK);
+
+			if (id == -EAGAIN) {
+				if (__atomic_load_n(&st->stop_consumer,
+						    __ATOMIC_ACQUIRE))
+					_exit(0);
+				usleep(50);
+				continue;
+			}
+			if (id < 0 || st->c0_count >= K9_SEEN)
+				_exit(2);
+			st->c0_seen[st->c0_count++] = id;
+		}
+	}
+	for (i = 0; i < kills; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			struct k9_victim *me = &v[i];
+
+			/*
+			 * Non-blocking and retrying: a victim is nearly always
+			 * inside a fast-path operation when the kill comes.
+			 */
+			if (i % 2 == 0) {
+				for (uint64_t s = 0;; s++) {
+					int r;
+
+					me->attempt = s + 1;
+					do {
+						r = send_id(fd, (uint64_t)(i + 1)
+							    << 32 | s,
+							    KIPC_MSG_NONBLOCK);
+					} while (r == -EAGAIN);
+					if (r)
+						_exit(1);
+					me->done = s + 1;
+				}
+			}
+			for (;;) {
+				int64_t id = recv_id(fd, KIPC_MSG_NONBLOCK);
+
+				if (id == -EAGAIN)
+					continue;
+				if (id < 0)
+					_exit(1);
+				if (me->count == K9_VICTIM_RECS)
+					pause();
+				/* The entry first: a kill may come between. */
+				me->recs[me->count] = id;
+				__atomic_store_n(&me->count, me->count + 1,
+						 __ATOMIC_RELEASE);
+			}
+		}
+		usleep(rand() % 1500);
+		kill(pid, SIGKILL);
+		EXPECT_EQ(1000 + SIGKILL, reap(pid));
+	}
+	__atomic_store_n(&st->stop_producer, 1, __ATOMIC_RELEASE);
+	EXPECT_EQ(0, reap(p0));
+	__atomic_store_n(&st->stop_consumer, 1, __ATOMIC_RELEASE);
+	EXPECT_EQ(0, reap(c0));
+
+	/* Everything anyone received, and the per-producer order at each. */
+	all = malloc(sizeof(*all) * (st->c0_count + (uint64_t)kills *
+				     K9_VICTIM_RECS));
+	ASSERT_NE(NULL, all);
+	for (uint32_t j = 0; j < st->c0_count; j++) {
+		uint64_t id = st->c0_seen[j];
+
+		all[nall++] = id;
+		for (uint32_t k = j; k-- > 0 && j - k < 64;)
+			if (st->c0_seen[k] >> 32 == id >> 32) {
+				EXPECT_LT(st->c0_seen[k], id);
+				break;
+			}
+	}
+	for (i = 1; i < kills; i += 2)
+		for (uint32_t j = 0; j < v[i].count; j++) {
+			all[nall++] = v[i].recs[j];
+			if (j)
+				EXPECT_TRUE(v[i].recs[j - 1] >> 32 !=
+					    v[i].recs[j] >> 32 ||
+					    v[i].recs[j - 1] < v[i].recs[j]);
+		}
+	qsort(all, nall, sizeof(*all), id_cmp);
+	for (uint64_t j = 1; j < nall; j++)
+		EXPECT_NE(all[j - 1], all[j]);	/* no duplicate */
+
+	/* What was sent and is not found anywhere. */
+#define FOUND(id) (bsearch(&(uint64_t){ id }, all, nall, sizeof(*all), \
+			   id_cmp) != NULL)
+	for (uint64_t s = 0; s < st->p0_done; s++)
+		missing += !FOUND(s);
+	expect_sent += st->p0_done;
+	for (i = 0; i < kills; i += 2) {
+		uint64_t base = (uint64_t)(i + 1) << 32;
+
+		for (uint64_t s = 0; s < v[i].done; s++)
+			missing += !FOUND(base | s);
+		if (v[i].attempt > v[i].done && !FOUND(base | v[i].done))
+			maybe++;
+		expect_sent += v[i].done;
+	}
+	ASSERT_EQ(0, stat_of(fd, &qs));
+	TH_LOG("%d kills: %llu messages received, %llu missing, %llu maybe never sent, %llu lost (counted)",
+	       kills, (unsigned long long)nall, (unsigned long long)missing,
+	       (unsigned long long)maybe, (unsigned long long)qs.lost);
+	EXPECT_EQ(0, qs.msgs);
+	/* Every loss is counted, and costs a kill. */
+	EXPECT_LE(qs.lost, (uint64_t)kills);
+	EXPECT_LE(missing, (uint64_t)kills);
+	EXPECT_LE(qs.lost, missing + maybe);
+	/* The counters add up: each position sent is received or lost. */
+	EXPECT_EQ(qs.sent, qs.received + qs.lost + qs.dropped + qs.msgs);
+	EXPECT_LE(expect_sent, qs.sent);
+	/* It still works, and goes back to fast mode. */
+	ASSERT_EQ(0, send_id(fd, 99, 0));
+	ASSERT_EQ(99, recv_id(fd, 0));
+	ASSERT_EQ(0, stat_of(fd, &qs));
+	EXPECT_EQ(KIPC_RING_MODE_FAST, qs.ring_mode);
+	free(all);
+	munmap(v, sizeof(*v) * kills);
+	munmap(st, sizeof(*st));
+}
+
+/*
+ * A process with write access scribbles over the whole mapping while others
+ * use the queue on every path: no kernel splat (the VM checks), nothing
+ * hangs, and the kernel's own view stays consistent.
+ */
+TEST_F_TIMEOUT(ring, hostile_writer, 300)
+{
+	int *stop = shared_map(sizeof(int));
+	struct kipc_queue_stat st;
+	pid_t pids[4];
+	int i;
+
+	ASSERT_NE(NULL, stop);
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	for (i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i])
+			continue;
+		srand(getpid());
+		if (i == 0) {
+			uint64_t *w = mmap(NULL, st.ring_bytes,
+					   PROT_READ | PROT_WRITE, MAP_SHARED,
+					   self->fd, 0);
+			size_t n = st.ring_bytes / 8;
+
+			if (w == MAP_FAILED)
+				_exit(1);
+			while (!*stop) {
+				uint64_t val = (uint64_t)rand() << 33 ^ rand();
+				size_t at = rand() % n;
+
+				/* Aim at the control words half the time. */
+				if (rand() & 1)
+					at = (rand() % 6) * 8 + 64 * (rand() % 3);
+				if (rand() & 1)
+					val &= 0xff;
+				if (rand() % 4 == 0)
+					val |= KIPC_RING_SLOW;
+				w[at] = val;
+			}
+			_exit(0);
+		}
+		while (!*stop) {
+			struct timespec dl;
+			char buf[MSGSZ];
+			int64_t t;
+
+			clock_gettime(CLOCK_MONOTONIC, &dl);
+			dl.tv_nsec += 2000000;
+			if (dl.tv_nsec >= 1000000000) {
+				dl.tv_sec++;
+				dl.tv_nsec -= 1000000000;
+			}
+			switch (i) {
+			case 1:
+				lkipc_send(self->fd, 1 + rand() % 3, buf,
+					   rand() % MSGSZ, 0, &dl);
+				break;
+			case 2:
+				lkipc_recv(self->fd, buf, sizeof(buf),
+					   KIPC_SEL_ANY, 0, &t, 0, &dl);
+				break;
+			default:
+				lkipc_recv(self->fd, buf, sizeof(buf),
+					   KIPC_SEL_EXACT, 2, &t, 0, &dl);
+				lkipc_send(self->fd, 2, buf, 8, 0, &dl);
+				break;
+			}
+		}
+		_exit(0);
+	}
+	sleep(3);
+	*stop = 1;
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, reap(pids[i]));
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	EXPECT_LE(st.msgs, st.cap_msgs);
+	EXPECT_EQ(0, st.nreceivers);
+	EXPECT_EQ(0, st.nsenders);
+	EXPECT_EQ(st.sent, st.received + st.lost + st.dropped + st.msgs);
+	TH_LOG("after the scribbler: sent %llu received %llu lost %llu queued %u",
+	       (unsigned long long)st.sent, (unsigned long long)st.received,
+	       (unsigned long long)st.lost, st.msgs);
+	EXPECT_EQ(0, lkipc_queue_destroy(self->fd));
+	munmap(stop, sizeof(int));
+}
+
+/* Who may map what. */
+TEST_F(ring, mmap_rules)
+{
+	struct kipc_queue_stat st;
+	size_t len;
+	void *p;
+	int ro, wo;
+
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	len = st.ring_bytes;
+	ASSERT_LT(0, len);
+	ro = open_queue(&self->k, "ring-rules", KIPC_OPEN_READ);
+	ASSERT_LE(0, ro);
+	wo = open_queue(&self->k, "ring-rules", KIPC_OPEN_WRITE);
+	ASSERT_LE(0, wo);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(KIPC_RING_MAGIC, ((struct kipc_ring_hdr *)p)->magic);
+	munmap(p, len);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, ro, 0));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, wo, 0));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd,
+				   getpagesize()));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len + getpagesize(), PROT_READ,
+				   MAP_SHARED, self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	/* A part of it is fine; it cannot grow. */
+	p = mmap(NULL, getpagesize(), PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(MAP_FAILED, mremap(p, getpagesize(), 2 * getpagesize(),
+				     MREMAP_MAYMOVE));
+	munmap(p, getpagesize());
+	/* The lane ioctl wants a read-write handle. */
+	{
+		struct kipc_ring_lane_req req = { .size = sizeof(req) };
+
+		EXPECT_EQ(-1, ioctl(ro, KIPC_IOC_RING_LANE, &req));
+		EXPECT_EQ(EBADF, errno);
+		req.flags = 1;
+		EXPECT_EQ(-1, ioctl(self->fd, KIPC_IOC_RING_LANE, &req));
+		EXPECT_EQ(EINVAL, errno);
+		req.flags = 0;
+		req.__reserved = 1;
+		EXPECT_EQ(-1, ioctl(self->fd, KIPC_IOC_RING_LANE, &req));
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(-1, ioctl(self->fd, KIPC_IOC_RING_LANE, NULL));
+		EXPECT_EQ(EFAULT, errno);
+	}
+	{
+		struct kipc_ring_kick kick = { .size = sizeof(kick), .flags = 1 };
+
+		EXPECT_EQ(-1, ioctl(self->fd, KIPC_IOC_RING_KICK, &kick));
+		EXPECT_EQ(EINVAL, errno);
+		kick.flags = 0;
+		EXPECT_EQ(0, ioctl(self->fd, KIPC_IOC_RING_KICK, &kick));
+	}
+	close(ro);
+	close(wo);
+	lkipc_queue_unlink(&self->k, "ring-rules");
+}
+
+TEST_F(ring, ioctl_sizes)
+{
+	TEST_LENGTH(kipc_ring_lane_req, KIPC_IOC_RING_LANE, __reserved);
+	TEST_LENGTH(kipc_ring_kick, KIPC_IOC_RING_KICK, flags);
+}
+
+/* A fork's child sends through the inherited mapping; the parent gets it. */
+TEST_F(ring, fork_shares_mapping)
+{
+	struct kipc_queue_stat st;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(send_id(self->fd, 5, 0) || send_id(self->fd, 6, 0));
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(5, recv_id(self->fd, 0));
+	EXPECT_EQ(6, recv_id(self->fd, 0));
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	/* The child's thread got its own lane, the parent's another. */
+	EXPECT_LE(2, st.lanes);
+	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
+}
+
+TEST_HARNESS_MAIN
