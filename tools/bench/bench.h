@@ -29,6 +29,17 @@
 #define BENCH_MSG_MAX		4096	/* the largest message */
 #define BENCH_END		UINT64_MAX /* "no more messages" sequence */
 
+/*
+ * The two ways liblkipc moves messages and units: the mapped fast path
+ * that its default open sets up (a send, receive, P or V that need not
+ * wait makes no system call), and the system-call path, an ioctl per
+ * operation, that an object opened with LKIPC_OPEN_NOMAP takes.  Until
+ * liblkipc has the fast path (no LKIPC_OPEN_NOMAP) both open the same
+ * way, and the fast-path rows say "n/a" rather than measure the system
+ * calls twice.  See kipc.c.
+ */
+enum kipc_path { KIPC_FAST, KIPC_IOCTL };
+
 /* ------------------------------------------------------------------ */
 /* Messages                                                           */
 /* ------------------------------------------------------------------ */
@@ -62,9 +73,9 @@ struct msg_cfg {
  * one go (a batch); a streaming producer calls it at the end of its work
  * and after its end message.  Mechanisms without it never hold a message.
  *
- * unavailable() says why the mechanism cannot run here (NULL: it can);
- * the trial engine then reports "n/a (reason)" and runs nothing.  note is
- * shown beside the mechanism's results (which path it takes).
+ * A kipc mechanism (kipc true) takes the path "path"; where that cannot
+ * run here (kipc_unavailable()), the trial engine reports "n/a (reason)"
+ * and runs nothing.  note is shown beside the mechanism's results.
  */
 struct msg_mech {
 	const char *name;
@@ -72,7 +83,7 @@ struct msg_mech {
 	const char *note;
 	unsigned int caps;
 	bool kipc;
-	const char *(*unavailable)(const struct msg_cfg *cfg);
+	enum kipc_path path;
 	void *(*setup)(const struct msg_cfg *cfg, char *err, size_t errlen);
 	int (*attach)(void *ch, int side);	/* side 0: A, 1: B */
 	int (*send)(void *ch, int dir, const void *msg);
@@ -95,7 +106,7 @@ struct sem_mech {
 	const char *what;
 	const char *note;		/* what path it takes, or NULL */
 	bool kipc;
-	const char *(*unavailable)(void);
+	enum kipc_path path;		/* kipc: as for struct msg_mech */
 	/* A semaphore of value "value" shared with the processes forked next. */
 	void *(*setup)(unsigned int value, char *err, size_t errlen);
 	int (*wait)(void *s);		/* P(1), -errno */
@@ -119,17 +130,6 @@ struct kipc_probe {
 };
 extern struct kipc_probe kipc_probe;
 void kipc_probe_module(void);
-
-/*
- * The two ways liblkipc moves messages and units: the mapped fast path
- * that its default open sets up (a send, receive, P or V that need not
- * wait makes no system call), and the system-call path, an ioctl per
- * operation, that an object opened with LKIPC_OPEN_NOMAP takes.  Until
- * liblkipc has the fast path (no LKIPC_OPEN_NOMAP) both open the same
- * way, and the fast-path rows say "n/a" rather than measure the system
- * calls twice.
- */
-enum kipc_path { KIPC_FAST, KIPC_IOCTL };
 
 /*
  * Why kipc objects of the module feature "feature" (KIPC_FEAT_QUEUE,

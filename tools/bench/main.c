@@ -301,8 +301,8 @@ static void msg_contenders(struct contender *cs, const struct msg_mech **m,
 		cs[i].msg = m[i];
 		cs[i].cfg = *cfg;
 		cs[i].trial = trial;
-		if (m[i]->unavailable)
-			cs[i].na = m[i]->unavailable(cfg);
+		if (m[i]->kipc)
+			cs[i].na = kipc_unavailable(KIPC_FEAT_QUEUE, m[i]->path);
 		if (!cs[i].na && !m[i]->setup)
 			cs[i].na = "no implementation";
 		cs[i].note = m[i]->note;
@@ -323,8 +323,8 @@ static void sem_contenders(struct contender *cs, const struct sem_mech **m,
 		cs[i].sem = m[i];
 		cs[i].nprocs = nprocs;
 		cs[i].trial = trial;
-		if (m[i]->unavailable)
-			cs[i].na = m[i]->unavailable();
+		if (m[i]->kipc)
+			cs[i].na = kipc_unavailable(KIPC_FEAT_SEM, m[i]->path);
 		cs[i].note = m[i]->note;
 	}
 }

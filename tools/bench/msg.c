@@ -213,16 +213,6 @@ static int kq_batch_recv(void *ch, int dir, void *msg)
 	return (int)e->msg_len;
 }
 
-static const char *kq_fast_unavailable(const struct msg_cfg *cfg)
-{
-	return kipc_unavailable(KIPC_FEAT_QUEUE, KIPC_FAST);
-}
-
-static const char *kq_ioctl_unavailable(const struct msg_cfg *cfg)
-{
-	return kipc_unavailable(KIPC_FEAT_QUEUE, KIPC_IOCTL);
-}
-
 static void *kq_fast_setup(const struct msg_cfg *cfg, char *err, size_t len)
 {
 	return kq_setup(cfg, KIPC_FAST, false, err, len);
@@ -244,7 +234,7 @@ const struct msg_mech msg_kipc_ring = {
 	.note = "fast path",
 	.caps = MSG_PINGPONG | MSG_STREAM | MSG_MPSC | MSG_POLL | MSG_SLEEP,
 	.kipc = true,
-	.unavailable = kq_fast_unavailable,
+	.path = KIPC_FAST,
 	.setup = kq_fast_setup,
 	.send = kq_send,
 	.recv = kq_recv,
@@ -257,7 +247,7 @@ const struct msg_mech msg_kipc_ioctl = {
 	.note = "an ioctl per message",
 	.caps = MSG_PINGPONG | MSG_STREAM | MSG_MPSC | MSG_POLL | MSG_SLEEP,
 	.kipc = true,
-	.unavailable = kq_ioctl_unavailable,
+	.path = KIPC_IOCTL,
 	.setup = kq_ioctl_setup,
 	.send = kq_send,
 	.recv = kq_recv,
@@ -270,7 +260,7 @@ const struct msg_mech msg_kipc_batch = {
 	.note = "batch ioctls of up to 32",
 	.caps = MSG_STREAM | MSG_MPSC | MSG_POLL | MSG_SLEEP,
 	.kipc = true,
-	.unavailable = kq_ioctl_unavailable,
+	.path = KIPC_IOCTL,
 	.setup = kq_batch_setup,
 	.send = kq_batch_send,
 	.recv = kq_batch_recv,

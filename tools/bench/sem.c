@@ -78,11 +78,6 @@ static void kipc_sem_teardown(void *p)
 	free(s);
 }
 
-static const char *kipc_sem_fast_unavailable(void)
-{
-	return kipc_unavailable(KIPC_FEAT_SEM, KIPC_FAST);
-}
-
 static void *kipc_sem_fast_setup(unsigned int value, char *err, size_t len)
 {
 	return kipc_sem_setup(value, KIPC_FAST, err, len);
@@ -93,17 +88,12 @@ const struct sem_mech sem_kipc = {
 	.what = "a kipc semaphore (strong: FIFO hand-off), mapped fast path",
 	.note = "fast path",
 	.kipc = true,
-	.unavailable = kipc_sem_fast_unavailable,
+	.path = KIPC_FAST,
 	.setup = kipc_sem_fast_setup,
 	.wait = kipc_sem_wait,
 	.post = kipc_sem_post,
 	.teardown = kipc_sem_teardown,
 };
-
-static const char *kipc_sem_ioctl_unavailable(void)
-{
-	return kipc_unavailable(KIPC_FEAT_SEM, KIPC_IOCTL);
-}
 
 static void *kipc_sem_ioctl_setup(unsigned int value, char *err, size_t len)
 {
@@ -115,7 +105,7 @@ const struct sem_mech sem_kipc_ioctl = {
 	.what = "a kipc semaphore, system-call path (LKIPC_OPEN_NOMAP)",
 	.note = "an ioctl per P and per V",
 	.kipc = true,
-	.unavailable = kipc_sem_ioctl_unavailable,
+	.path = KIPC_IOCTL,
 	.setup = kipc_sem_ioctl_setup,
 	.wait = kipc_sem_wait,
 	.post = kipc_sem_post,
