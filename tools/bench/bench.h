@@ -63,7 +63,8 @@ struct msg_cfg {
  * (pinger, producers) to the "B" side (ponger, consumer), direction 1 back.
  * setup() runs in the bench process before the participants are forked and
  * returns the channel, which lives in memory shared with them (see
- * bench_shared()) unless it is only file descriptors; every participant
+ * bench_shared()) unless it is only file descriptors (and what each
+ * participant keeps for itself in its copy after the fork); every participant
  * calls attach() once after the fork; send() and recv() move one message of
  * cfg.msgsize bytes; recv() returns the length received.  All return
  * -errno on failure.  teardown() runs in the bench process after every
@@ -93,9 +94,8 @@ struct msg_mech {
 };
 
 extern const struct msg_mech msg_kipc_ring, msg_kipc_ioctl, msg_kipc_batch,
-	msg_spin,
-	msg_futex, msg_pipe, msg_eventfd, msg_seqpacket, msg_posix_mq,
-	msg_sysv_msg, msg_shm_ring;
+	msg_spin, msg_futex, msg_pipe, msg_eventfd, msg_seqpacket,
+	msg_posix_mq, msg_sysv_msg, msg_shm_ring;
 
 /* ------------------------------------------------------------------ */
 /* Semaphores                                                         */
