@@ -94,9 +94,21 @@ the low tail (the rate 99% of the trials reached).  kipc/peer is the ratio
 of the medians: below 1 is better for kipc on latencies, above 1 on rates.
 System calls per operation are counted by the kernel (a perf counter on the
 \`raw_syscalls:sys_enter\` tracepoint in each participant) in a separate run
-without timestamps.  kipc rows marked n/a are features the module of this
-build does not have yet (it reports them in KIPC_IOC_GET_INFO); their goals
-are listed as not measurable, never estimated.
+without timestamps.
+
+kipc is measured two ways in every case: **kipc**, the fast path (objects
+opened liblkipc's default way, whose sends, receives, P and V use the mapped
+ring or semaphore page when they need not wait), and **kipc-ioctl**, the
+system-call path (objects opened with \`LKIPC_OPEN_NOMAP\`: an ioctl per
+operation); in S3 also **kipc-batch**, the batch ioctls, 32 messages per
+send and up to 32 per receive.  The ratios, and the goals, use the case's
+*base* kipc row: the fast path where it ran, else the system-call path; the
+goals are judged again on kipc-ioctl in S2 and on kipc-batch in S3.  kipc
+rows marked n/a are features that this build's module (as it reports in
+KIPC_IOC_GET_INFO) or liblkipc (the fast path comes with
+\`LKIPC_OPEN_NOMAP\`) does not have yet; the goals say which row they were
+judged on and why, and are listed as not measurable where no kipc row ran,
+never estimated.
 
 ## Results
 
@@ -138,7 +150,8 @@ HEAD
   untimed run: for ping-pong, both processes per round trip; for streams,
   producers and consumer per message; for S5, the post and the wait per
   notification; for S6 and S7, every process per P+V pair.  Polling
-  mechanisms count their retries.
+  mechanisms count their retries; kipc-batch's few are its batch ioctls
+  shared among the messages each one moved.
 NOTES
 	cat <<REF
 

@@ -8,7 +8,9 @@
  *   main.c       options, the scenario table, the trial engine (warm-up,
  *                interleaved trials, syscall-counting runs), the goals
  *   scenarios.c  what one trial of each kind of scenario does
- *   msg.c        message mechanisms (struct msg_mech): pipe, POSIX mq, ...
+ *   kipc.c       what kipc's mechanisms share: the module probe, the two
+ *                paths (mapped fast path, system calls), opening objects
+ *   msg.c        message mechanisms (struct msg_mech): kipc, pipe, POSIX mq, ...
  *   sem.c        semaphore mechanisms (struct sem_mech): kipc, sem_t, ...
  *   syscount.c   counting system calls with perf's raw_syscalls tracepoint
  *   util.c       percentiles, Jain's index, clock, shared memory
@@ -26,6 +28,17 @@
 #define BENCH_MAX_PROCS		8	/* the most processes in one trial */
 #define BENCH_MSG_MAX		4096	/* the largest message */
 #define BENCH_END		UINT64_MAX /* "no more messages" sequence */
+
+/*
+ * The two ways liblkipc moves messages and units: the mapped fast path
+ * that its default open sets up (a send, receive, P or V that need not
+ * wait makes no system call), and the system-call path, an ioctl per
+ * operation, that an object opened with LKIPC_OPEN_NOMAP takes.  Until
+ * liblkipc has the fast path (no LKIPC_OPEN_NOMAP) both open the same
+ * way, and the fast-path rows say "n/a" rather than measure the system
+ * calls twice.  See kipc.c.
+ */
+enum kipc_path { KIPC_FAST, KIPC_IOCTL };
 
 /* ------------------------------------------------------------------ */
 /* Messages                                                           */
@@ -50,32 +63,39 @@ struct msg_cfg {
  * (pinger, producers) to the "B" side (ponger, consumer), direction 1 back.
  * setup() runs in the bench process before the participants are forked and
  * returns the channel, which lives in memory shared with them (see
- * bench_shared()) unless it is only file descriptors; every participant
+ * bench_shared()) unless it is only file descriptors (and what each
+ * participant keeps for itself in its copy after the fork); every participant
  * calls attach() once after the fork; send() and recv() move one message of
  * cfg.msgsize bytes; recv() returns the length received.  All return
  * -errno on failure.  teardown() runs in the bench process after every
  * participant has exited.
  *
- * unavailable() says why the mechanism cannot run here (NULL: it can);
- * the trial engine then reports "n/a (reason)" and runs nothing.  The kipc
- * queue mechanism is the one to fill in when kipc has queues: see msg.c.
+ * flush(), where there is one, sends what send() has kept back to send in
+ * one go (a batch); a streaming producer calls it at the end of its work
+ * and after its end message.  Mechanisms without it never hold a message.
+ *
+ * A kipc mechanism (kipc true) takes the path "path"; where that cannot
+ * run here (kipc_unavailable()), the trial engine reports "n/a (reason)"
+ * and runs nothing.  note is shown beside the mechanism's results.
  */
 struct msg_mech {
 	const char *name;
 	const char *what;
+	const char *note;
 	unsigned int caps;
 	bool kipc;
-	const char *(*unavailable)(const struct msg_cfg *cfg);
+	enum kipc_path path;
 	void *(*setup)(const struct msg_cfg *cfg, char *err, size_t errlen);
 	int (*attach)(void *ch, int side);	/* side 0: A, 1: B */
 	int (*send)(void *ch, int dir, const void *msg);
 	int (*recv)(void *ch, int dir, void *msg);
+	int (*flush)(void *ch, int dir);
 	void (*teardown)(void *ch);
 };
 
-extern const struct msg_mech msg_kipc_ring, msg_kipc_ioctl, msg_spin,
-	msg_futex, msg_pipe, msg_eventfd, msg_seqpacket, msg_posix_mq,
-	msg_sysv_msg, msg_shm_ring;
+extern const struct msg_mech msg_kipc_ring, msg_kipc_ioctl, msg_kipc_batch,
+	msg_spin, msg_futex, msg_pipe, msg_eventfd, msg_seqpacket,
+	msg_posix_mq, msg_sysv_msg, msg_shm_ring;
 
 /* ------------------------------------------------------------------ */
 /* Semaphores                                                         */
@@ -84,17 +104,22 @@ extern const struct msg_mech msg_kipc_ring, msg_kipc_ioctl, msg_spin,
 struct sem_mech {
 	const char *name;
 	const char *what;
+	const char *note;		/* what path it takes, or NULL */
 	bool kipc;
-	const char *(*unavailable)(void);
+	enum kipc_path path;		/* kipc: as for struct msg_mech */
 	/* A semaphore of value "value" shared with the processes forked next. */
 	void *(*setup)(unsigned int value, char *err, size_t errlen);
 	int (*wait)(void *s);		/* P(1), -errno */
 	int (*post)(void *s);		/* V(1), -errno */
 	void (*teardown)(void *s);
-	const char *(*note)(void);	/* what path it takes, or NULL */
 };
 
-extern const struct sem_mech sem_kipc, sem_glibc, sem_sysv, sem_eventfd;
+extern const struct sem_mech sem_kipc, sem_kipc_ioctl, sem_glibc, sem_sysv,
+	sem_eventfd;
+
+/* ------------------------------------------------------------------ */
+/* kipc (kipc.c)                                                      */
+/* ------------------------------------------------------------------ */
 
 /* kipc's module information, read once at start (features == 0: none). */
 struct kipc_probe {
@@ -104,6 +129,18 @@ struct kipc_probe {
 	uint64_t features;
 };
 extern struct kipc_probe kipc_probe;
+void kipc_probe_module(void);
+
+/*
+ * Why kipc objects of the module feature "feature" (KIPC_FEAT_QUEUE,
+ * KIPC_FEAT_SEM) cannot be used on "path" here, or NULL.
+ */
+const char *kipc_unavailable(uint64_t feature, enum kipc_path path);
+/* lkipc_*_open's flags for a new anonymous object on "path". */
+unsigned int kipc_open_flags(enum kipc_path path);
+/* Open the device to create objects through; false (and why) if not. */
+struct lkipc;
+bool kipc_device(struct lkipc *k, char *err, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Trials                                                             */
@@ -138,6 +175,7 @@ struct trial_out {
 	double ops, bytes, secs;
 	uint64_t acq[BENCH_MAX_PROCS];	/* S6: acquisitions per process */
 	unsigned int nprocs;
+	uint64_t sent;			/* messages sent (streams) */
 	uint64_t checked;		/* messages whose content was checked */
 	uint64_t violations;		/* order or exclusion violations */
 	double sc_calls, sc_ops;	/* counting run */

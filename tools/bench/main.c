@@ -28,7 +28,6 @@
 
 #include "bench.h"
 
-struct kipc_probe kipc_probe;
 struct bench_params bp;
 
 static const struct bench_params quick_params = {
@@ -302,10 +301,11 @@ static void msg_contenders(struct contender *cs, const struct msg_mech **m,
 		cs[i].msg = m[i];
 		cs[i].cfg = *cfg;
 		cs[i].trial = trial;
-		if (m[i]->unavailable)
-			cs[i].na = m[i]->unavailable(cfg);
+		if (m[i]->kipc)
+			cs[i].na = kipc_unavailable(KIPC_FEAT_QUEUE, m[i]->path);
 		if (!cs[i].na && !m[i]->setup)
 			cs[i].na = "no implementation";
+		cs[i].note = m[i]->note;
 	}
 }
 
@@ -323,10 +323,9 @@ static void sem_contenders(struct contender *cs, const struct sem_mech **m,
 		cs[i].sem = m[i];
 		cs[i].nprocs = nprocs;
 		cs[i].trial = trial;
-		if (m[i]->unavailable)
-			cs[i].na = m[i]->unavailable();
-		if (!cs[i].na && m[i]->note)
-			cs[i].note = m[i]->note();
+		if (m[i]->kipc)
+			cs[i].na = kipc_unavailable(KIPC_FEAT_SEM, m[i]->path);
+		cs[i].note = m[i]->note;
 	}
 }
 
@@ -335,7 +334,8 @@ static void sem_contenders(struct contender *cs, const struct sem_mech **m,
 static void s1(void)
 {
 	static const struct msg_mech *m[] = {
-		&msg_kipc_ring, &msg_spin, &msg_pipe, &msg_posix_mq,
+		&msg_kipc_ring, &msg_kipc_ioctl, &msg_spin, &msg_pipe,
+		&msg_posix_mq,
 	};
 	static const struct bcase bc = { .scen = "S1", .cas = "64B", .metric = "round trip", .kind = K_LAT };
 	struct msg_cfg cfg = { .msgsize = 64, .depth = 8, .producers = 1,
@@ -363,8 +363,8 @@ static void s2(void)
 static void s3(void)
 {
 	static const struct msg_mech *m[] = {
-		&msg_kipc_ring, &msg_posix_mq, &msg_sysv_msg, &msg_pipe,
-		&msg_shm_ring,
+		&msg_kipc_ring, &msg_kipc_ioctl, &msg_kipc_batch,
+		&msg_posix_mq, &msg_sysv_msg, &msg_pipe, &msg_shm_ring,
 	};
 	static const struct bcase bc64 = { .scen = "S3", .cas = "64B", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
 	static const struct bcase bc4k = { .scen = "S3", .cas = "4KiB",
@@ -382,7 +382,7 @@ static void s3(void)
 static void s4(void)
 {
 	static const struct msg_mech *m[] = {
-		&msg_kipc_ring, &msg_posix_mq, &msg_sysv_msg,
+		&msg_kipc_ring, &msg_kipc_ioctl, &msg_posix_mq, &msg_sysv_msg,
 	};
 	static const struct bcase bc = { .scen = "S4", .cas = "4x64B", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
 	struct msg_cfg cfg = { .msgsize = 64, .depth = 64, .producers = 4 };
@@ -395,7 +395,8 @@ static void s4(void)
 static void s5(void)
 {
 	static const struct sem_mech *m[] = {
-		&sem_kipc, &sem_glibc, &sem_sysv, &sem_eventfd,
+		&sem_kipc, &sem_kipc_ioctl, &sem_glibc, &sem_sysv,
+		&sem_eventfd,
 	};
 	static const struct bcase bc = { .scen = "S5", .cas = "-", .metric = "wake latency", .kind = K_LAT };
 	struct contender cs[N(m)];
@@ -406,7 +407,9 @@ static void s5(void)
 
 static void s6(void)
 {
-	static const struct sem_mech *m[] = { &sem_kipc, &sem_glibc, &sem_sysv };
+	static const struct sem_mech *m[] = {
+		&sem_kipc, &sem_kipc_ioctl, &sem_glibc, &sem_sysv,
+	};
 	static const struct bcase bc[] = {
 		{ .scen = "S6", .cas = "N=2", .metric = "acq/s", .kind = K_LOCK },
 		{ .scen = "S6", .cas = "N=4", .metric = "acq/s", .kind = K_LOCK },
@@ -424,7 +427,9 @@ static void s6(void)
 
 static void s7(void)
 {
-	static const struct sem_mech *m[] = { &sem_kipc, &sem_glibc };
+	static const struct sem_mech *m[] = {
+		&sem_kipc, &sem_kipc_ioctl, &sem_glibc,
+	};
 	static const struct bcase bc = { .scen = "S7", .cas = "-", .metric = "P+V", .kind = K_LAT };
 	struct contender cs[N(m) + 1];
 
@@ -444,20 +449,21 @@ static const struct scenario {
 	void (*run)(void);
 } scenarios[] = {
 	{ "S1", "ping-pong round trip, 64 B, both sides polling",
-	  "kipc (fast path), shm spin, pipe, POSIX mq", s1 },
+	  "kipc (fast path), kipc-ioctl, shm spin, pipe, POSIX mq", s1 },
 	{ "S2", "ping-pong round trip, 64 B, receiver sleeps",
-	  "kipc (fast path), kipc syscall, futex, pipe, eventfd, seqpacket, POSIX mq, SysV msg",
+	  "kipc (fast path), kipc-ioctl, futex, pipe, eventfd, seqpacket, POSIX mq, SysV msg",
 	  s2 },
 	{ "S3", "one producer -> one consumer, 64 B and 4 KiB, queues of 64 messages",
-	  "kipc, POSIX mq, SysV msg, pipe, shm ring", s3 },
+	  "kipc (fast path), kipc-ioctl, kipc-batch, POSIX mq, SysV msg, pipe, shm ring",
+	  s3 },
 	{ "S4", "four producers -> one consumer, 64 B, per-producer order checked",
-	  "kipc, POSIX mq, SysV msg", s4 },
+	  "kipc (fast path), kipc-ioctl, POSIX mq, SysV msg", s4 },
 	{ "S5", "semaphore as a notifier: wake latency of a sleeping waiter",
-	  "kipc, glibc sem_t, SysV sem, eventfd sem", s5 },
+	  "kipc (fast path), kipc-ioctl, glibc sem_t, SysV sem, eventfd sem", s5 },
 	{ "S6", "semaphore of value 1 as a lock, N = 2, 4, 8 processes",
-	  "kipc, glibc sem_t, SysV sem", s6 },
+	  "kipc (fast path), kipc-ioctl, glibc sem_t, SysV sem", s6 },
 	{ "S7", "uncontended P+V pair in one process",
-	  "kipc, glibc sem_t (and the timer alone)", s7 },
+	  "kipc (fast path), kipc-ioctl, glibc sem_t (and the timer alone)", s7 },
 };
 
 const char *scenario_title(const char *id)
@@ -484,31 +490,6 @@ static void read_line(const char *path, char *buf, size_t len)
 	if (fgets(buf, (int)len, f))
 		buf[strcspn(buf, "\n")] = 0;
 	fclose(f);
-}
-
-static void probe_kipc(void)
-{
-	struct kipc_info info;
-	struct lkipc k;
-	int ret;
-
-	ret = lkipc_open(&k, 0);
-	if (ret < 0) {
-		snprintf(kipc_probe.why, sizeof(kipc_probe.why),
-			 "no kipc: %s: %s", LKIPC_DEFAULT_DEVICE,
-			 lkipc_strerror(ret));
-		return;
-	}
-	ret = lkipc_get_info(&k, &info);
-	lkipc_close(&k);
-	if (ret < 0) {
-		snprintf(kipc_probe.why, sizeof(kipc_probe.why),
-			 "no kipc: GET_INFO: %s", lkipc_strerror(ret));
-		return;
-	}
-	kipc_probe.present = true;
-	kipc_probe.abi_version = info.abi_version;
-	kipc_probe.features = info.features;
 }
 
 static void describe_run(struct results *rs)
@@ -718,7 +699,7 @@ int main(int argc, char **argv)
 		if (trials)
 			bp.trials = (unsigned int)trials;
 		bp.ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-		probe_kipc();
+		kipc_probe_module();
 		syscount_init(results.syscount, sizeof(results.syscount));
 		describe_run(&results);
 		setvbuf(stdout, NULL, _IOLBF, 0);

@@ -33,49 +33,239 @@
 /* ------------------------------------------------------------------ */
 
 /*
- * kipc's message queues are not in this build of the module or of liblkipc.
- * When they are, this is the one place to change: give msg_kipc_ring (the
- * mapped fast path) and msg_kipc_ioctl (the system-call path) setup, attach,
- * send, recv and teardown on liblkipc's queue calls, and make
- * kipc_queue_unavailable() (kipc_ring_unavailable() for the fast path)
- * return NULL when the module reports KIPC_FEAT_QUEUE (and KIPC_FEAT_RING).  The scenario
- * table and the trial engine already run them as the "kipc" rows.
+ * A kipc queue each way, anonymous, created before the fork: "kipc" opens
+ * them the default way (liblkipc's mapped fast path), "kipc-ioctl" and
+ * "kipc-batch" with LKIPC_OPEN_NOMAP (an ioctl per call; see kipc.c).
+ * Polling receivers (and full senders) retry KIPC_MSG_NONBLOCK calls;
+ * sleeping ones make blocking calls.
+ *
+ * "kipc-batch" streams with the batch ioctls: the producer keeps up to
+ * KQ_BATCH messages and sends them in one lkipc_send_batch (flush() sends
+ * the rest), the consumer takes up to KQ_BATCH in one lkipc_recv_batch
+ * (which waits only for the first) and hands them out one by one.  The
+ * batch lives in each participant's own copy of the channel.
  */
-static const char *kipc_queue_unavailable(const struct msg_cfg *cfg)
+#define KQ_BATCH	32
+
+struct kq {
+	struct msg_cfg cfg;
+	int fd[2];
+	unsigned int n, next;		/* batch: kept (send), taken (recv) */
+	struct kipc_mmsg mm[KQ_BATCH];
+	unsigned char *buf;		/* batch: KQ_BATCH messages */
+};
+
+static void kq_teardown(void *ch)
 {
-	if (!kipc_probe.present)
-		return kipc_probe.why;
-	if (!(kipc_probe.features & KIPC_FEAT_QUEUE))
-		return "this kipc has no queues yet";
-	return "this kipc-bench has no kipc queue mechanism built in";
+	struct kq *q = ch;
+
+	if (q->fd[0] >= 0)
+		close(q->fd[0]);
+	if (q->fd[1] >= 0)
+		close(q->fd[1]);
+	free(q->buf);
+	free(q);
 }
 
-static const char *kipc_ring_unavailable(const struct msg_cfg *cfg)
+static void *kq_setup(const struct msg_cfg *cfg, enum kipc_path path,
+		      bool batch, char *err, size_t len)
 {
-	const char *why = kipc_queue_unavailable(cfg);
+	struct lkipc_queue_attr attr = {
+		.msgs = cfg->depth,
+		.msgsize = (unsigned int)cfg->msgsize,
+		.bytes = (unsigned long long)cfg->depth * cfg->msgsize,
+	};
+	struct kq *q = calloc(1, sizeof(*q));
+	struct lkipc k;
+	unsigned int i;
+	int d;
 
-	if (why == kipc_probe.why ||
-	    !(kipc_probe.features & KIPC_FEAT_QUEUE))
-		return why;
-	if (!(kipc_probe.features & KIPC_FEAT_RING))
-		return "this kipc has no mapped queue ring yet";
-	return why;
+	if (!q || (batch && !(q->buf = malloc(KQ_BATCH * cfg->msgsize)))) {
+		snprintf(err, len, "out of memory");
+		free(q);
+		return NULL;
+	}
+	q->cfg = *cfg;
+	q->fd[0] = q->fd[1] = -1;
+	for (i = 0; batch && i < KQ_BATCH; i++)
+		q->mm[i].buf = (uintptr_t)(q->buf + i * cfg->msgsize);
+	if (!kipc_device(&k, err, len)) {
+		kq_teardown(q);
+		return NULL;
+	}
+	for (d = 0; d < 2; d++) {
+		q->fd[d] = lkipc_queue_open(&k, NULL, kipc_open_flags(path),
+					    0600, &attr);
+		if (q->fd[d] < 0) {
+			snprintf(err, len, "lkipc_queue_open (%u messages of %zu bytes): %s",
+				 cfg->depth, cfg->msgsize,
+				 lkipc_strerror(q->fd[d]));
+			break;
+		}
+	}
+	lkipc_close(&k);
+	if (d < 2) {
+		kq_teardown(q);
+		return NULL;
+	}
+	return q;
+}
+
+/*
+ * Retry a queue call that returned "ret" until it does not fail with
+ * EINTR, or with EAGAIN when polling: true to call again.
+ */
+static bool kq_again(const struct kq *q, int ret, unsigned long *spins)
+{
+	if (ret == -EAGAIN && q->cfg.poll) {
+		bench_relax(spins);
+		return true;
+	}
+	return ret == -EINTR;
+}
+
+static unsigned int kq_flags(const struct kq *q)
+{
+	return q->cfg.poll ? KIPC_MSG_NONBLOCK : 0;
+}
+
+static int kq_send(void *ch, int dir, const void *msg)
+{
+	struct kq *q = ch;
+	unsigned long spins = 0;
+	int ret;
+
+	do
+		ret = lkipc_send(q->fd[dir], 1, msg, q->cfg.msgsize,
+				 kq_flags(q), NULL);
+	while (kq_again(q, ret, &spins));
+	return ret;
+}
+
+static int kq_recv(void *ch, int dir, void *msg)
+{
+	struct kq *q = ch;
+	unsigned long spins = 0;
+	int ret;
+
+	do
+		ret = lkipc_recv(q->fd[dir], msg, q->cfg.msgsize, KIPC_SEL_ANY,
+				 0, NULL, kq_flags(q), NULL);
+	while (kq_again(q, ret, &spins));
+	return ret;
+}
+
+static int kq_flush(void *ch, int dir)
+{
+	struct kq *q = ch;
+	unsigned long spins = 0;
+	unsigned int done = 0;
+	int ret;
+
+	while (done < q->n) {
+		ret = lkipc_send_batch(q->fd[dir], q->mm + done, q->n - done,
+				       kq_flags(q), NULL);
+		if (ret > 0)
+			done += (unsigned int)ret;
+		else if (!kq_again(q, ret, &spins))
+			return ret < 0 ? ret : -EPROTO;
+	}
+	q->n = 0;
+	return 0;
+}
+
+static int kq_batch_send(void *ch, int dir, const void *msg)
+{
+	struct kq *q = ch;
+	struct kipc_mmsg *e = &q->mm[q->n++];
+
+	memcpy(q->buf + (q->n - 1) * q->cfg.msgsize, msg, q->cfg.msgsize);
+	e->type = 1;
+	e->len = (uint32_t)q->cfg.msgsize;
+	e->msg_len = 0;
+	return q->n == KQ_BATCH ? kq_flush(ch, dir) : 0;
+}
+
+static int kq_batch_recv(void *ch, int dir, void *msg)
+{
+	struct kq *q = ch;
+	unsigned long spins = 0;
+	struct kipc_mmsg *e;
+	int ret;
+
+	if (q->next == q->n) {
+		q->next = q->n = 0;
+		do {
+			for (unsigned int i = 0; i < KQ_BATCH; i++)
+				q->mm[i].len = (uint32_t)q->cfg.msgsize;
+			ret = lkipc_recv_batch(q->fd[dir], q->mm, KQ_BATCH,
+					       KIPC_SEL_ANY, 0, kq_flags(q),
+					       NULL);
+		} while (kq_again(q, ret, &spins));
+		if (ret <= 0)
+			return ret < 0 ? ret : -EPROTO;
+		q->n = (unsigned int)ret;
+	}
+	e = &q->mm[q->next];
+	if (e->msg_len > q->cfg.msgsize)
+		return -EMSGSIZE;
+	memcpy(msg, q->buf + q->next++ * q->cfg.msgsize, e->msg_len);
+	return (int)e->msg_len;
+}
+
+static void *kq_fast_setup(const struct msg_cfg *cfg, char *err, size_t len)
+{
+	return kq_setup(cfg, KIPC_FAST, false, err, len);
+}
+
+static void *kq_ioctl_setup(const struct msg_cfg *cfg, char *err, size_t len)
+{
+	return kq_setup(cfg, KIPC_IOCTL, false, err, len);
+}
+
+static void *kq_batch_setup(const struct msg_cfg *cfg, char *err, size_t len)
+{
+	return kq_setup(cfg, KIPC_IOCTL, true, err, len);
 }
 
 const struct msg_mech msg_kipc_ring = {
 	.name = "kipc",
-	.what = "kipc queue, mapped-ring fast path",
+	.what = "a kipc queue each way, mapped-ring fast path (liblkipc's default)",
+	.note = "fast path",
 	.caps = MSG_PINGPONG | MSG_STREAM | MSG_MPSC | MSG_POLL | MSG_SLEEP,
 	.kipc = true,
-	.unavailable = kipc_ring_unavailable,
+	.path = KIPC_FAST,
+	.setup = kq_fast_setup,
+	.send = kq_send,
+	.recv = kq_recv,
+	.teardown = kq_teardown,
 };
 
 const struct msg_mech msg_kipc_ioctl = {
-	.name = "kipc syscall",
-	.what = "kipc queue, system-call path",
-	.caps = MSG_PINGPONG | MSG_SLEEP,
+	.name = "kipc-ioctl",
+	.what = "a kipc queue each way, system-call path (LKIPC_OPEN_NOMAP)",
+	.note = "an ioctl per message",
+	.caps = MSG_PINGPONG | MSG_STREAM | MSG_MPSC | MSG_POLL | MSG_SLEEP,
 	.kipc = true,
-	.unavailable = kipc_queue_unavailable,
+	.path = KIPC_IOCTL,
+	.setup = kq_ioctl_setup,
+	.send = kq_send,
+	.recv = kq_recv,
+	.teardown = kq_teardown,
+};
+
+const struct msg_mech msg_kipc_batch = {
+	.name = "kipc-batch",
+	.what = "a kipc queue, batch ioctls of up to 32 messages (LKIPC_OPEN_NOMAP)",
+	.note = "batch ioctls of up to 32",
+	.caps = MSG_STREAM | MSG_MPSC | MSG_POLL | MSG_SLEEP,
+	.kipc = true,
+	.path = KIPC_IOCTL,
+	.setup = kq_batch_setup,
+	.send = kq_batch_send,
+	.recv = kq_batch_recv,
+	.flush = kq_flush,
+	.teardown = kq_teardown,
 };
 
 /* ------------------------------------------------------------------ */

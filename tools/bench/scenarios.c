@@ -12,7 +12,8 @@
  *
  * Every message carries its producer and sequence number at its start and
  * the sequence number (scrambled) in its last 8 bytes; receivers check
- * length, both ends and the order, per producer.
+ * length, both ends and the order, per producer, and a stream's consumer
+ * must have received every message its producers say they sent.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,7 +36,7 @@ struct ctl {
 	uint32_t failed;
 	uint32_t holder;		/* S6: who is in the critical section */
 	uint64_t t_go, t_stop, t_last;
-	uint64_t ops, checked, violations;
+	uint64_t ops, sent, checked, violations;
 	uint64_t acq[BENCH_MAX_PROCS];
 	double sc[BENCH_MAX_PROCS + 1];	/* system calls per participant */
 	uint64_t armed, woken, t_woke;	/* S5 */
@@ -203,6 +204,7 @@ static int run_end(struct run *r, struct trial_out *o)
 	if (o->samples)
 		memcpy(o->samples, ctl->samples, n * sizeof(uint64_t));
 	o->nsamples = n;
+	o->sent = ctl->sent;
 	o->checked = ctl->checked;
 	o->violations = ctl->violations;
 	o->sc_calls = 0;
@@ -382,6 +384,14 @@ int trial_pingpong(struct contender *c, enum trial_mode mode,
 	return ret;
 }
 
+/* Send what the mechanism kept back, if it keeps any (a batch). */
+static int st_flush(struct part *p)
+{
+	const struct msg_mech *m = p->c->msg;
+
+	return m->flush ? m->flush(p->obj, 0) : 0;
+}
+
 static int st_producer(struct part *p)
 {
 	const struct msg_mech *m = p->c->msg;
@@ -390,7 +400,7 @@ static int st_producer(struct part *p)
 	bool measure = p->mode == TRIAL_MEASURE;
 	unsigned int me = (unsigned int)p->idx - 1;
 	uint64_t seq;
-	int ret;
+	int ret = 0;
 
 	memset(buf, 0x5a, sizeof(buf));
 	if (!measure)
@@ -407,13 +417,19 @@ static int st_producer(struct part *p)
 			return 1;
 		}
 	}
+	ret = st_flush(p);
 	if (!measure)
 		syscount_end(&p->sc);
 	part_count_done(p);
-	msg_fill(buf, size, me, BENCH_END);
-	ret = m->send(p->obj, 0, buf);
+	__atomic_add_fetch(&p->ctl->sent, seq, __ATOMIC_SEQ_CST);
+	if (!ret) {
+		msg_fill(buf, size, me, BENCH_END);
+		ret = m->send(p->obj, 0, buf);
+	}
+	if (!ret)
+		ret = st_flush(p);
 	if (ret < 0) {
-		part_fail(p, "producer %u end message: %s", me, strerror(-ret));
+		part_fail(p, "producer %u at the end: %s", me, strerror(-ret));
 		return 1;
 	}
 	return 0;
@@ -505,6 +521,13 @@ int trial_stream(struct contender *c, enum trial_mode mode,
 	c->msg->teardown(ch);
 	o->bytes = o->ops * (double)c->cfg.msgsize;
 	o->sc_ops = (double)bp.count_ops * c->cfg.producers;
+	if (!ret && o->checked != o->sent) {
+		snprintf(o->err, sizeof(o->err),
+			 "%llu messages sent, %llu received",
+			 (unsigned long long)o->sent,
+			 (unsigned long long)o->checked);
+		ret = -1;
+	}
 	return ret;
 }
 

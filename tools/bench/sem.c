@@ -20,41 +20,29 @@
 #include "bench.h"
 
 /* ------------------------------------------------------------------ */
-/* kipc                                                               */
+/* kipc: the fast path (liblkipc's default) and the system-call path   */
 /* ------------------------------------------------------------------ */
 
 struct ksem {
 	int fd;
 };
 
-static const char *kipc_sem_unavailable(void)
-{
-	if (!kipc_probe.present)
-		return kipc_probe.why;
-	if (!(kipc_probe.features & KIPC_FEAT_SEM))
-		return "this kipc has no semaphores";
-	return NULL;
-}
-
-static void *kipc_sem_setup(unsigned int value, char *err, size_t len)
+/* An anonymous semaphore (it ends with the last handle) for "path". */
+static void *kipc_sem_setup(unsigned int value, enum kipc_path path,
+			    char *err, size_t len)
 {
 	struct ksem *s = calloc(1, sizeof(*s));
 	struct lkipc k;
-	int ret;
 
 	if (!s) {
 		snprintf(err, len, "out of memory");
 		return NULL;
 	}
-	ret = lkipc_open(&k, 0);
-	if (ret < 0) {
-		snprintf(err, len, "open %s: %s", LKIPC_DEFAULT_DEVICE,
-			 lkipc_strerror(ret));
+	if (!kipc_device(&k, err, len)) {
 		free(s);
 		return NULL;
 	}
-	/* An anonymous semaphore: it ends with the last handle. */
-	s->fd = lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE, 0600, value);
+	s->fd = lkipc_sem_open(&k, NULL, kipc_open_flags(path), 0600, value);
 	lkipc_close(&k);
 	if (s->fd < 0) {
 		snprintf(err, len, "lkipc_sem_open: %s", lkipc_strerror(s->fd));
@@ -90,23 +78,38 @@ static void kipc_sem_teardown(void *p)
 	free(s);
 }
 
-static const char *kipc_sem_note(void)
+static void *kipc_sem_fast_setup(unsigned int value, char *err, size_t len)
 {
-	if (kipc_probe.features & KIPC_FEAT_SEM_FAST)
-		return "module has the mapped fast path";
-	return "system-call path: this kipc has no mapped fast path yet";
+	return kipc_sem_setup(value, KIPC_FAST, err, len);
 }
 
 const struct sem_mech sem_kipc = {
 	.name = "kipc",
-	.what = "a kipc semaphore (strong: FIFO hand-off)",
+	.what = "a kipc semaphore (strong: FIFO hand-off), mapped fast path",
+	.note = "fast path",
 	.kipc = true,
-	.unavailable = kipc_sem_unavailable,
-	.setup = kipc_sem_setup,
+	.path = KIPC_FAST,
+	.setup = kipc_sem_fast_setup,
 	.wait = kipc_sem_wait,
 	.post = kipc_sem_post,
 	.teardown = kipc_sem_teardown,
-	.note = kipc_sem_note,
+};
+
+static void *kipc_sem_ioctl_setup(unsigned int value, char *err, size_t len)
+{
+	return kipc_sem_setup(value, KIPC_IOCTL, err, len);
+}
+
+const struct sem_mech sem_kipc_ioctl = {
+	.name = "kipc-ioctl",
+	.what = "a kipc semaphore, system-call path (LKIPC_OPEN_NOMAP)",
+	.note = "an ioctl per P and per V",
+	.kipc = true,
+	.path = KIPC_IOCTL,
+	.setup = kipc_sem_ioctl_setup,
+	.wait = kipc_sem_wait,
+	.post = kipc_sem_post,
+	.teardown = kipc_sem_teardown,
 };
 
 /* ------------------------------------------------------------------ */
