@@ -45,8 +45,8 @@ LKIPC_API int lkipc_queue_open(struct lkipc *k, const char *name,
 		op.queue_flags = attr->flags;
 	}
 	fd = lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
-	if (fd >= 0 && !(flags & LKIPC_OPEN_NOMAP))
-		lkipc_queue_map(fd, op.flags);
+	if (fd >= 0)
+		lkipc_queue_map(fd, flags & LKIPC_OPEN_NOMAP ? 0 : op.flags);
 	return fd;
 }
 
@@ -60,10 +60,11 @@ static void lkipc_queue_map(int fd, unsigned int flags)
 	unsigned int rw = KIPC_OPEN_READ | KIPC_OPEN_WRITE;
 	struct kipc_queue_stat st;
 
+	/* An entry left by a descriptor closed with close(2) goes first. */
 	if ((flags & rw) != rw || lkipc_queue_info(fd, &st) ||
-	    !st.ring_bytes)
-		return;
-	lkipc_map_attach(fd, LKIPC_MAP_QUEUE, st.ring_bytes, 1);
+	    !st.ring_bytes ||
+	    lkipc_map_attach(fd, LKIPC_MAP_QUEUE, st.ring_bytes, 1))
+		lkipc_map_drop(fd);
 }
 
 /* fd's ring if the fast path may use it. */

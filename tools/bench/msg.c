@@ -59,10 +59,11 @@ static void kq_teardown(void *ch)
 {
 	struct kq *q = ch;
 
+	/* Unmaps too: the descriptor numbers come back for the next queue. */
 	if (q->fd[0] >= 0)
-		close(q->fd[0]);
+		lkipc_handle_close(q->fd[0]);
 	if (q->fd[1] >= 0)
-		close(q->fd[1]);
+		lkipc_handle_close(q->fd[1]);
 	free(q->buf);
 	free(q);
 }

@@ -74,7 +74,7 @@ static void kipc_sem_teardown(void *p)
 {
 	struct ksem *s = p;
 
-	close(s->fd);
+	lkipc_handle_close(s->fd);
 	free(s);
 }
 
