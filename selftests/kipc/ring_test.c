@@ -40,25 +40,39 @@ struct rmsg {
 	uint64_t check;
 };
 
+/*
+ * Messages of rmsg_len bytes (16 unless a test says otherwise): the id in
+ * the first word, the check word in the last, as struct rmsg when 16.
+ */
+#define RMSG_MAX	8192
+static size_t rmsg_len = sizeof(struct rmsg);
+
+static uint64_t check_of(uint64_t id)
+{
+	return ~id * 0x9e3779b97f4a7c15ULL;
+}
+
 static int send_id(int fd, uint64_t id, unsigned int flags)
 {
-	struct rmsg m = { id, ~id * 0x9e3779b97f4a7c15ULL };
+	uint64_t m[RMSG_MAX / 8];
 
-	return lkipc_send(fd, 1, &m, sizeof(m), flags, NULL);
+	m[0] = id;
+	m[rmsg_len / 8 - 1] = check_of(id);
+	return lkipc_send(fd, 1, m, rmsg_len, flags, NULL);
 }
 
 /* The id received, or -errno; -EBADMSG if the check word is wrong. */
 static int64_t recv_id(int fd, unsigned int flags)
 {
-	struct rmsg m;
-	int ret = lkipc_recv(fd, &m, sizeof(m), KIPC_SEL_ANY, 0, NULL, flags,
+	uint64_t m[RMSG_MAX / 8];
+	int ret = lkipc_recv(fd, m, rmsg_len, KIPC_SEL_ANY, 0, NULL, flags,
 			     NULL);
 
 	if (ret < 0)
 		return ret;
-	if (ret != sizeof(m) || m.check != ~m.id * 0x9e3779b97f4a7c15ULL)
+	if (ret != (int)rmsg_len || m[rmsg_len / 8 - 1] != check_of(m[0]))
 		return -EBADMSG;
-	return (int64_t)m.id;
+	return (int64_t)m[0];
 }
 
 FIXTURE(ring) {
@@ -226,7 +240,7 @@ TEST_F_TIMEOUT(ring, mixed_paths, 600)
 			for (uint64_t s = 0; s < MIX_MSGS; s++) {
 				uint64_t id = (uint64_t)i << 32 | s;
 				struct rmsg m = { id,
-					~id * 0x9e3779b97f4a7c15ULL };
+					check_of(id) };
 
 				if (i % 3 == 2 ?
 				    write(h, &m, sizeof(m)) != sizeof(m) :
@@ -261,7 +275,7 @@ TEST_F_TIMEOUT(ring, mixed_paths, 600)
 					ssize_t r = read(h, &m, sizeof(m));
 
 					id = r == sizeof(m) && m.check ==
-					     ~m.id * 0x9e3779b97f4a7c15ULL ?
+					     check_of(m.id) ?
 					     (int64_t)m.id : -EBADMSG;
 					if (r < 0 && errno == EAGAIN)
 						id = -EAGAIN;
@@ -355,11 +369,19 @@ TEST_F_TIMEOUT(ring, kill9, 3000)
 	struct k9 *st = shared_map(sizeof(*st));
 	struct k9_victim *v;
 	uint64_t *all, nall = 0, missing = 0, maybe = 0, expect_sent = 0;
+	struct lkipc_queue_attr attr = { .msgs = CAP, .msgsize = RMSG_MAX };
 	struct kipc_queue_stat qs;
 	struct timespec ts;
 	pid_t p0, c0;
-	int fd = self->fd;
+	int fd;
 
+	/*
+	 * Large messages: the copies between claim and publish (and between
+	 * claim and free) take long enough for kills to land in them.
+	 */
+	fd = lkipc_queue_open(&self->k, NULL, 0, 0600, &attr);
+	ASSERT_LE(0, fd);
+	rmsg_len = RMSG_MAX;
 	ASSERT_LT(0, kills);
 	v = shared_map(sizeof(*v) * kills);
 	ASSERT_NE(NULL, st);
