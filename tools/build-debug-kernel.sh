@@ -38,7 +38,17 @@ fi
 # The configuration on top of x86_64 defconfig.  Changing it changes the key.
 fragment='
 -e PREEMPT
--d NET
+-e NET
+-e UNIX
+-d INET
+-d NETDEVICES
+-d NETFILTER
+-d BT
+-d CFG80211
+-d RFKILL
+-d ETHTOOL_NETLINK
+-e SECCOMP
+-e SECCOMP_FILTER
 -d DRM
 -d SOUND
 -d USB_SUPPORT
