@@ -43,6 +43,21 @@ static int open_dev(const struct opts *o, struct lkipc *k)
 	return ret;
 }
 
+/* The exit status that says what a -errno means. */
+static int exit_status(int err)
+{
+	switch (err) {
+	case -EAGAIN:
+	case -ETIMEDOUT:
+		return EXIT_AGAIN;
+	case -ENOENT:
+		return EXIT_NOENT;
+	case -EEXIST:
+		return EXIT_EXIST;
+	}
+	return EXIT_FAILURE;
+}
+
 /* Report a failed operation; the exit status that says what happened. */
 static int fail(const char *what, const char *name, int err)
 {
@@ -54,16 +69,7 @@ static int fail(const char *what, const char *name, int err)
 		why = "timed out";
 	fprintf(stderr, "kipcctl %s%s%s: %s\n", what, name ? " " : "",
 		name ? name : "", why);
-	switch (err) {
-	case -EAGAIN:
-	case -ETIMEDOUT:
-		return EXIT_AGAIN;
-	case -ENOENT:
-		return EXIT_NOENT;
-	case -EEXIST:
-		return EXIT_EXIST;
-	}
-	return EXIT_FAILURE;
+	return exit_status(err);
 }
 
 static int __attribute__((format(printf, 1, 2)))
@@ -93,10 +99,38 @@ static long long parse_num(const char *s, long long min, long long max,
 	return v;
 }
 
-static void print_json_string(const char *s)
+/* "--timeout S": seconds, a decimal number; -1 if it is not one. */
+static double parse_timeout(const char *s)
+{
+	double t;
+	char *end;
+
+	t = strtod(s, &end);
+	if (*end || end == s || t < 0 || t > 1e9)
+		return -1;
+	return t;
+}
+
+/* The absolute CLOCK_MONOTONIC deadline "timeout" seconds from now. */
+static struct timespec *deadline_after(double timeout, struct timespec *ts)
+{
+	if (timeout < 0)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += (time_t)timeout;
+	ts->tv_nsec += (long)((timeout - (time_t)timeout) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* n bytes as a JSON string. */
+static void print_json_bytes(const char *s, size_t n)
 {
 	putchar('"');
-	for (; *s; s++) {
+	for (; n; s++, n--) {
 		unsigned char c = *s;
 
 		if (c == '"' || c == '\\')
@@ -107,6 +141,11 @@ static void print_json_string(const char *s)
 			putchar(c);
 	}
 	putchar('"');
+}
+
+static void print_json_string(const char *s)
+{
+	print_json_bytes(s, strlen(s));
 }
 
 static const char *format_time(__s64 t, char *buf, size_t len)
@@ -188,24 +227,26 @@ static int cmd_info(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* Every object (KIPC_IOC_LIST), or those of one type (0: all). */
-static int list_objects(const struct opts *o, __u32 type)
+/*
+ * Every object (KIPC_IOC_LIST) into *entries (free it): their number, or
+ * -errno (-ENODEV when the device could not be opened: that was reported).
+ */
+static int fetch_objects(const struct opts *o, struct kipc_obj_info **entries)
 {
 	struct kipc_obj_info *v = NULL;
-	unsigned int cap = 64, i, n;
-	const char *sep = "";
+	unsigned int cap = 64;
 	struct lkipc k;
-	char when[32];
 	int ret;
 
+	*entries = NULL;
 	if (open_dev(o, &k) < 0)
-		return EXIT_FAILURE;
+		return -ENODEV;
 	for (;;) {
 		free(v);
 		v = calloc(cap, sizeof(*v));
 		if (!v) {
-			lkipc_close(&k);
-			return fail("ls", NULL, -ENOMEM);
+			ret = -ENOMEM;
+			break;
 		}
 		ret = lkipc_list(&k, v, cap);
 		if (ret < 0 || (unsigned int)ret <= cap)
@@ -215,8 +256,26 @@ static int list_objects(const struct opts *o, __u32 type)
 	lkipc_close(&k);
 	if (ret < 0) {
 		free(v);
-		return fail("ls", NULL, ret);
+		return ret;
 	}
+	*entries = v;
+	return ret;
+}
+
+/* Every object, or those of one type (0: all). */
+static int list_objects(const struct opts *o, __u32 type)
+{
+	struct kipc_obj_info *v;
+	const char *sep = "";
+	unsigned int i, n;
+	char when[32];
+	int ret;
+
+	ret = fetch_objects(o, &v);
+	if (ret == -ENODEV)
+		return EXIT_FAILURE;
+	if (ret < 0)
+		return fail("ls", NULL, ret);
 	n = ret;
 
 	if (o->json)
@@ -269,16 +328,22 @@ static int cmd_ls(const struct opts *o, int argc, char **argv)
 	return list_objects(o, 0);
 }
 
-/* Open the semaphore NAME with the access an operation needs. */
-static int sem_handle(const struct opts *o, const char *what, const char *name,
-		      unsigned int access)
+/*
+ * Open the object NAME of "type" with the access an operation needs, or
+ * the -errno, which has been reported.
+ */
+static int open_object(const struct opts *o, const char *what,
+		       const char *name, __u32 type, unsigned int access)
 {
 	struct lkipc k;
 	int fd;
 
 	if (open_dev(o, &k) < 0)
 		return -ENODEV;
-	fd = lkipc_sem_open(&k, name, access, 0, 0);
+	if (type == KIPC_OBJ_SEM)
+		fd = lkipc_sem_open(&k, name, access, 0, 0);
+	else
+		fd = lkipc_queue_open(&k, name, access, 0, NULL);
 	lkipc_close(&k);
 	if (fd < 0)
 		fail(what, name, fd);
@@ -354,9 +419,9 @@ static int sem_stat(const struct opts *o, int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("sem stat takes one NAME");
-	fd = sem_handle(o, "sem stat", argv[1], KIPC_OPEN_READ);
+	fd = open_object(o, "sem stat", argv[1], KIPC_OBJ_SEM, KIPC_OPEN_READ);
 	if (fd < 0)
-		return fd == -ENOENT ? EXIT_NOENT : EXIT_FAILURE;
+		return exit_status(fd);
 	for (;;) {
 		ret = lkipc_sem_stat(fd, &st, w, cap);
 		if (ret < 0 || st.nwaiters <= cap)
@@ -413,11 +478,10 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *what = is_p ? "sem P" : "sem V";
-	struct timespec deadline, *dl = NULL;
+	struct timespec deadline, *dl;
 	unsigned int n = 1, flags = 0;
 	double timeout = -1;
 	long long v;
-	char *end;
 	int c, fd, ret;
 
 	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
@@ -428,8 +492,8 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 			flags |= KIPC_SEM_NONBLOCK;
 			break;
 		case 't':
-			timeout = strtod(optarg, &end);
-			if (*end || end == optarg || timeout < 0 || timeout > 1e9)
+			timeout = parse_timeout(optarg);
+			if (timeout < 0)
 				return usage_error("bad --timeout '%s'", optarg);
 			break;
 		default:
@@ -444,19 +508,10 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 			return usage_error("bad count '%s'", argv[optind + 1]);
 		n = v;
 	}
-	if (timeout >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += (time_t)timeout;
-		deadline.tv_nsec += (long)((timeout - (time_t)timeout) * 1e9);
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-		dl = &deadline;
-	}
-	fd = sem_handle(o, what, argv[optind], KIPC_OPEN_WRITE);
+	dl = deadline_after(timeout, &deadline);
+	fd = open_object(o, what, argv[optind], KIPC_OBJ_SEM, KIPC_OPEN_WRITE);
 	if (fd < 0)
-		return fd == -ENOENT ? EXIT_NOENT : EXIT_FAILURE;
+		return exit_status(fd);
 	if (is_p)
 		ret = lkipc_sem_wait(fd, n, flags, dl);
 	else
@@ -469,25 +524,33 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 	return 0;
 }
 
-/* rm destroys (waiters get EIDRM) and unlinks; unlink only unlinks. */
-static int sem_rm(const struct opts *o, int argc, char **argv, int destroy)
+/*
+ * "sem rm", "queue rm": destroy (waiters get EIDRM) and unlink; "sem
+ * unlink", "queue unlink": only unlink.  access: what opening to destroy
+ * asks for.
+ */
+static int obj_rm(const struct opts *o, int argc, char **argv, __u32 type,
+		  unsigned int access, int destroy)
 {
-	const char *what = destroy ? "sem rm" : "sem unlink";
+	const char *what = type == KIPC_OBJ_SEM ?
+			   (destroy ? "sem rm" : "sem unlink") :
+			   (destroy ? "queue rm" : "queue unlink");
 	struct lkipc k;
 	int fd, ret;
 
 	if (argc != 2)
 		return usage_error("%s takes one NAME", what);
 	if (destroy) {
-		fd = sem_handle(o, what, argv[1], KIPC_OPEN_READ);
+		fd = open_object(o, what, argv[1], type, access);
 		if (fd < 0)
-			return fd == -ENOENT ? EXIT_NOENT : EXIT_FAILURE;
-		ret = lkipc_sem_destroy(fd);
+			return exit_status(fd);
+		ret = lkipc_destroy(fd);
 		close(fd);
 	} else {
 		if (open_dev(o, &k) < 0)
 			return EXIT_FAILURE;
-		ret = lkipc_sem_unlink(&k, argv[1]);
+		ret = type == KIPC_OBJ_SEM ? lkipc_sem_unlink(&k, argv[1]) :
+					     lkipc_queue_unlink(&k, argv[1]);
 		lkipc_close(&k);
 	}
 	if (ret < 0)
@@ -512,9 +575,9 @@ static int cmd_sem(const struct opts *o, int argc, char **argv)
 	if (!strcmp(sub, "V") || !strcmp(sub, "post"))
 		return sem_pv(o, argc, argv, 0);
 	if (!strcmp(sub, "rm"))
-		return sem_rm(o, argc, argv, 1);
+		return obj_rm(o, argc, argv, KIPC_OBJ_SEM, KIPC_OPEN_READ, 1);
 	if (!strcmp(sub, "unlink"))
-		return sem_rm(o, argc, argv, 0);
+		return obj_rm(o, argc, argv, KIPC_OBJ_SEM, 0, 0);
 	if (!strcmp(sub, "ls"))
 		return argc > 1 ? usage_error("sem ls takes no arguments") :
 				  list_objects(o, KIPC_OBJ_SEM);
