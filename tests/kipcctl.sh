@@ -43,6 +43,18 @@ is() { # DESCRIPTION EXPECTED: the last output is EXPECTED (trailing newlines as
 		failed=1
 	fi
 }
+got_eidrm() { # DESCRIPTION PID FILE: background command PID failed with EIDRM, said in FILE
+	wait "$2"
+	rc=$?
+	n=$((n + 1))
+	if [ $rc = 1 ] && grep -q 'Identifier removed' "$3"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1 (status $rc)"
+		sed 's/^/# /' "$3"
+		failed=1
+	fi
+}
 until_stat() { # QUEUE REGEX: wait until "queue stat QUEUE" has a line matching REGEX
 	i=0
 	while [ $i -lt 200 ]; do
@@ -100,16 +112,7 @@ while [ $i -lt 100 ] && ! kipcctl sem stat s2 | grep -q '^waiters *1$'; do
 	i=$((i + 1))
 done
 t "rm with a waiter" 0 kipcctl sem rm s2
-wait $pid
-rc=$?
-n=$((n + 1))
-if [ $rc = 1 ] && grep -q 'Identifier removed' /tmp/waiter.out; then
-	echo "ok $n - the waiter got EIDRM"
-else
-	echo "not ok $n - the waiter got EIDRM (status $rc)"
-	sed 's/^/# /' /tmp/waiter.out
-	failed=1
-fi
+got_eidrm "the waiter got EIDRM" $pid /tmp/waiter.out
 t "the name is gone after rm: status 4" 4 kipcctl sem V s2
 
 kipcctl sem create s3 --value 32767 >/dev/null
@@ -268,16 +271,7 @@ kipcctl queue send q1 1 2 3 4 >/tmp/send.out 2>&1 &
 pid=$!
 until_stat q1 '^blocked +0 receivers, 1 senders$'
 t "queue rm with a blocked sender" 0 kipcctl queue rm q1
-wait $pid
-rc=$?
-n=$((n + 1))
-if [ $rc = 1 ] && grep -q 'Identifier removed' /tmp/send.out; then
-	echo "ok $n - the sender got EIDRM"
-else
-	echo "not ok $n - the sender got EIDRM (status $rc)"
-	sed 's/^/# /' /tmp/send.out
-	failed=1
-fi
+got_eidrm "the sender got EIDRM" $pid /tmp/send.out
 t "the name is gone after rm: status 4" 4 kipcctl queue send q1 x
 t "stat of no such queue: status 4" 4 kipcctl queue stat q1
 t "rm of no such queue: status 4" 4 kipcctl queue rm q1

@@ -413,6 +413,25 @@ static int open_object(const struct opts *o, const char *what,
 	return fd;
 }
 
+/* --mode and --excl of the create commands: 0 if c was one of them. */
+static int create_option(int c, unsigned int *mode, unsigned int *flags)
+{
+	long long v;
+
+	switch (c) {
+	case 'm':
+		v = parse_num(optarg, 0, 0777, 8);
+		if (v < 0)
+			return usage_error("bad --mode '%s' (octal)", optarg);
+		*mode = v;
+		return 0;
+	case 'x':
+		*flags |= KIPC_OPEN_EXCL;
+		return 0;
+	}
+	return 1;
+}
+
 static int sem_create(const struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -436,17 +455,9 @@ static int sem_create(const struct opts *o, int argc, char **argv)
 				return usage_error("bad --value '%s'", optarg);
 			value = v;
 			break;
-		case 'm':
-			v = parse_num(optarg, 0, 0777, 8);
-			if (v < 0)
-				return usage_error("bad --mode '%s' (octal)", optarg);
-			mode = v;
-			break;
-		case 'x':
-			flags |= KIPC_OPEN_EXCL;
-			break;
 		default:
-			return EXIT_USAGE;
+			if (create_option(c, &mode, &flags))
+				return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
@@ -692,17 +703,9 @@ static int queue_create(const struct opts *o, int argc, char **argv)
 		case 'p':
 			attr.flags |= KIPC_QUEUE_PIPE;
 			break;
-		case 'm':
-			v = parse_num(optarg, 0, 0777, 8);
-			if (v < 0)
-				return usage_error("bad --mode '%s' (octal)", optarg);
-			mode = v;
-			break;
-		case 'x':
-			flags |= KIPC_OPEN_EXCL;
-			break;
 		default:
-			return EXIT_USAGE;
+			if (create_option(c, &mode, &flags))
+				return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
