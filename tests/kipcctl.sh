@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# kipcctl's semaphore commands and exit statuses, run inside the VM by
-# tests/kipcctl.test; prints TAP.
+# kipcctl's semaphore and queue commands and exit statuses, run inside the
+# VM by tests/kipcctl.test; prints TAP.
 n=0
 failed=0
 out=/tmp/kipcctl.out
@@ -29,6 +29,40 @@ has() { # DESCRIPTION REGEX: the last output has a line matching REGEX
 		sed 's/^/# /' $out
 		failed=1
 	fi
+}
+is() { # DESCRIPTION EXPECTED: the last output is EXPECTED (trailing newlines aside)
+	n=$((n + 1))
+	if [ "$(cat $out)" = "$2" ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		echo "# expected:"
+		echo "$2" | sed 's/^/#   /'
+		echo "# got:"
+		sed 's/^/#   /' $out
+		failed=1
+	fi
+}
+got_eidrm() { # DESCRIPTION PID FILE: background command PID failed with EIDRM, said in FILE
+	wait "$2"
+	rc=$?
+	n=$((n + 1))
+	if [ $rc = 1 ] && grep -q 'Identifier removed' "$3"; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1 (status $rc)"
+		sed 's/^/# /' "$3"
+		failed=1
+	fi
+}
+until_stat() { # QUEUE REGEX: wait until "queue stat QUEUE" has a line matching REGEX
+	i=0
+	while [ $i -lt 200 ]; do
+		kipcctl queue stat "$1" | grep -qE -- "$2" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
 }
 waiters_are() { # N: wait until the semaphore s1 has N waiters
 	i=0
@@ -78,16 +112,7 @@ while [ $i -lt 100 ] && ! kipcctl sem stat s2 | grep -q '^waiters *1$'; do
 	i=$((i + 1))
 done
 t "rm with a waiter" 0 kipcctl sem rm s2
-wait $pid
-rc=$?
-n=$((n + 1))
-if [ $rc = 1 ] && grep -q 'Identifier removed' /tmp/waiter.out; then
-	echo "ok $n - the waiter got EIDRM"
-else
-	echo "not ok $n - the waiter got EIDRM (status $rc)"
-	sed 's/^/# /' /tmp/waiter.out
-	failed=1
-fi
+got_eidrm "the waiter got EIDRM" $pid /tmp/waiter.out
 t "the name is gone after rm: status 4" 4 kipcctl sem V s2
 
 kipcctl sem create s3 --value 32767 >/dev/null
@@ -96,5 +121,225 @@ has "it says so" 'Value too large'
 t "an unknown command: status 2" 2 kipcctl sem frobnicate s3
 t "a bad count: status 2" 2 kipcctl sem V s3 0
 kipcctl sem unlink s3
+
+# ---- Message queues ---------------------------------------------------
+t "queue create prints the id" 0 \
+	kipcctl queue create q1 --msgs 4 --msgsize 16 --bytes 32 --mode 640
+has "the id is a number" '^[0-9]+$'
+t "queue create --excl of an existing name: status 5" 5 \
+	kipcctl queue create q1 --excl
+t "queue create without --excl opens it" 0 kipcctl queue create q1
+t "queue create with a bad --msgs: status 2" 2 kipcctl queue create q9 --msgs x
+t "queue create above msgsize_max: status 1" 1 \
+	kipcctl queue create q9 --msgsize 99999999
+has "it says why" 'Invalid argument'
+t "queue create with --bytes below --msgsize: status 1" 1 \
+	kipcctl queue create q9 --msgsize 64 --bytes 32
+t "queue create --json" 0 kipcctl --json queue create q2 --msgs 2 --msgsize 8
+has "the JSON has the geometry" \
+	'^\{"name": "q2", "id": [0-9]+, "cap_msgs": 2, "msgsize": 8, "cap_bytes": 16, "pipe": false\}$'
+
+t "send two messages from arguments" 0 kipcctl queue send q1 hello world
+t "send --type 7" 0 kipcctl queue send q1 --type 7 seven
+t "send a message above msgsize: status 1" 1 \
+	kipcctl queue send q1 01234567890123456
+has "it says the message is too long" 'Message too long'
+t "send --type 0: status 2" 2 kipcctl queue send q1 --type 0 x
+t "send --json" 0 kipcctl --json send q2 a b
+has "the JSON counts the messages" '^\{"sent": 2\}$'
+t "send --nowait to a full queue: status 3" 3 kipcctl queue send q2 --nowait c
+has "it says it would wait" 'would have to wait'
+t "send --timeout 0.2 to a full queue: status 3" 3 \
+	kipcctl queue send q2 --timeout 0.2 c
+has "it says it timed out" 'timed out'
+t "send --nowait with --timeout: status 2" 2 \
+	kipcctl queue send q2 --nowait --timeout 1 c
+
+t "queue stat" 0 kipcctl queue stat q1
+has "stat shows the occupancy and high-water mark" \
+	'^messages +3 of 4 \(at most 3 so far\)$'
+has "stat shows the bytes" '^bytes +15 of 32 \(at most 15 so far\)$'
+has "stat shows the largest message" '^msgsize +16$'
+has "stat shows the mode" '^mode +0640$'
+has "stat shows the owner" '^owner +uid 0 gid 0$'
+has "stat shows the counters" '^sent +3 \(15 bytes\)$'
+has "stat shows what destroy dropped" '^dropped +0$'
+has "stat says it is not a pipe" '^pipe +no$'
+t "queue stat --json" 0 kipcctl --json queue stat q1
+has "the JSON has geometry and occupancy" \
+	'"msgs": 3, "cap_msgs": 4, "bytes": 15, "cap_bytes": 32, "msgsize": 16, "pipe": false'
+has "the JSON has the counters" \
+	'"sent": 3, "received": 0, "dropped": 0, "bytes_sent": 15, "bytes_received": 0, "hwm_msgs": 3, "hwm_bytes": 15'
+has "the JSON has the owner" '"mode": "0640", "uid": 0, "gid": 0'
+t "queue ls" 0 kipcctl queue ls
+has "queue ls lists q1" '^[0-9]+ +q1 +3 +4 +15 +16 +0 +0 +no +0640 +0 +0 '
+t "queue ls --json" 0 kipcctl --json queue ls
+has "the JSON lists q1" \
+	'"type": "queue", "id": [0-9]+, "name": "q1", "msgs": 3, "cap_msgs": 4, "bytes": 15, "cap_bytes": 32, "msgsize": 16, "waiters": 0'
+t "ls lists queues too" 0 kipcctl ls
+has "with messages, capacity and waiters" '^queue +[0-9]+ +q1 +3 +4 +0 0640 '
+
+t "peek shows the first message" 0 kipcctl queue peek q1
+is "peek: hello" "hello"
+t "recv --type 7 takes the typed one" 0 kipcctl queue recv q1 --type 7
+is "recv --type 7: seven" "seven"
+t "recv --count 2" 0 kipcctl queue recv q1 --count 2
+is "recv --count 2: in send order" "hello
+world"
+t "recv --nowait on an empty queue: status 3" 3 kipcctl queue recv q1 --nowait
+has "it says it would wait" 'would have to wait'
+t "recv --timeout 0.2 on an empty queue: status 3" 3 \
+	kipcctl queue recv q1 --timeout 0.2
+has "it says it timed out" 'timed out'
+t "stat counts received and keeps the high-water mark" 0 kipcctl queue stat q1
+has "received 3" '^received +3 \(15 bytes\)$'
+has "high-water mark 3" '^messages +0 of 4 \(at most 3 so far\)$'
+
+kipcctl queue send q1 --type 3 a
+kipcctl queue send q1 --type 1 b
+kipcctl queue send q1 --type 2 c
+kipcctl queue send q1 --type 3 d
+t "recv --select le --type 2: the lowest type" 0 \
+	kipcctl queue recv q1 --select le --type 2
+is "le 2 takes type 1" "b"
+t "recv --select not --type 3" 0 kipcctl queue recv q1 --select not --type 3
+is "not 3 takes type 2" "c"
+t "recv --select exact --type 3" 0 kipcctl queue recv q1 --select exact --type 3
+is "exact 3 takes the first of type 3" "a"
+t "recv --select le --type 2 with only type 3 left: status 3" 3 \
+	kipcctl queue recv q1 --select le --type 2 --nowait
+t "recv --json" 0 kipcctl --json queue recv q1
+is "a JSON object per message" '{"type": 3, "length": 1, "data": "d"}'
+t "--select le without --type: status 2" 2 kipcctl queue recv q1 --select le
+t "--select any with --type: status 2" 2 \
+	kipcctl queue recv q1 --select any --type 3
+t "an unknown selector: status 2" 2 kipcctl queue recv q1 --select most
+t "--peek --count 2: status 2" 2 kipcctl queue recv q1 --peek --count 2
+
+printf 'l1\nl2\n\nl4' >/tmp/lines
+t "send from standard input, a message per line" 0 \
+	sh -c 'kipcctl queue send q1 </tmp/lines'
+t "recv them" 0 kipcctl queue recv q1 --count 4
+is "the lines come back, the empty one and the unterminated one too" "l1
+l2
+
+l4"
+printf '0123456789abcdefGHIJKLMNOPQRSTUVwxyz0123' >/tmp/raw
+kipcctl queue create q3 --msgsize 16 >/dev/null
+t "send --raw: standard input in chunks of msgsize" 0 \
+	sh -c 'kipcctl --json queue send q3 --raw </tmp/raw'
+has "40 bytes in 16-byte messages: 3" '^\{"sent": 3\}$'
+t "recv --raw --count 3" 0 \
+	sh -c 'kipcctl queue recv q3 --raw --count 3 >/tmp/raw.out'
+t "the bytes come back as they were" 0 cmp /tmp/raw /tmp/raw.out
+t "send --raw with MESSAGE arguments: status 2" 2 kipcctl queue send q3 --raw x
+kipcctl queue unlink q3
+printf '\377\001' | kipcctl queue send q1 --raw
+t "recv --json of a message that is not text" 0 kipcctl --json queue recv q1
+is "its data is an array of byte values" \
+	'{"type": 1, "length": 2, "data": [255, 1]}'
+t "recv --nowait --count 0 drains an empty queue: status 3" 3 \
+	kipcctl queue recv q1 --nowait --count 0
+kipcctl queue send q1 x y
+t "recv --nowait --count 0 drains the queue: status 0" 0 \
+	kipcctl queue recv q1 --nowait --count 0
+is "both" "x
+y"
+
+kipcctl queue recv q1 >/tmp/recv.out 2>&1 &
+pid=$!
+t "a blocked receiver shows in stat" 0 until_stat q1 '^blocked +1 receivers, 0 senders$'
+t "kipcctl send (the short form)" 0 kipcctl send q1 handed
+wait $pid
+t "the receiver got the message" 0 test $? = 0
+t "and printed it" 0 grep -qx handed /tmp/recv.out
+kipcctl queue send q1 1 2 3 4
+kipcctl queue send q1 5 >/dev/null 2>&1 &
+pid=$!
+t "a blocked sender shows in stat" 0 until_stat q1 '^blocked +0 receivers, 1 senders$'
+t "kipcctl recv (the short form)" 0 kipcctl recv q1 --count 5
+is "every message in order" "1
+2
+3
+4
+5"
+wait $pid
+t "the sender was admitted" 0 test $? = 0
+
+kipcctl queue send q1 queued
+kipcctl queue send q1 1 2 3 4 >/tmp/send.out 2>&1 &
+pid=$!
+until_stat q1 '^blocked +0 receivers, 1 senders$'
+t "queue rm with a blocked sender" 0 kipcctl queue rm q1
+got_eidrm "the sender got EIDRM" $pid /tmp/send.out
+t "the name is gone after rm: status 4" 4 kipcctl queue send q1 x
+t "stat of no such queue: status 4" 4 kipcctl queue stat q1
+t "rm of no such queue: status 4" 4 kipcctl queue rm q1
+t "queue unlink" 0 kipcctl queue unlink q2
+t "unlink again: status 4" 4 kipcctl queue unlink q2
+t "an unknown queue command: status 2" 2 kipcctl queue frobnicate q2
+t "recv without a name: status 2" 2 kipcctl queue recv
+
+# ---- Pipe mode: kipcctl send and recv in shell pipelines ---------------
+t "queue create --pipe" 0 kipcctl --json queue create p1 --pipe
+has "the JSON says pipe" '"pipe": true'
+t "a writer: the lines of a producer" 0 \
+	sh -c '(for i in 1 2 3; do echo $i; done) | kipcctl queue send p1'
+t "recv on a pipe-mode queue reads to end-of-file" 0 kipcctl queue recv p1
+is "1 2 3, then end-of-file" "1
+2
+3"
+t "recv at end-of-file again: nothing, status 0" 0 kipcctl queue recv p1
+is "nothing" ""
+
+kipcctl queue create p2 --pipe --msgs 4 >/dev/null
+kipcctl queue recv p2 >/tmp/p2.out 2>&1 &
+pid=$!
+t "a reader waits for a writer" 0 until_stat p2 '^blocked +1 receivers'
+t "stat: the reader counts, stat itself does not" 0 kipcctl queue stat p2
+has "1 reader, no writer" '^pipe +yes: 1 readers, 0 writers$'
+seq 1 100 >/tmp/p2.want
+t "100 lines through a queue of 4" 0 sh -c 'seq 1 100 | kipcctl queue send p2'
+wait $pid
+t "the reader ended at end-of-file with status 0" 0 test $? = 0
+t "it got every line, in order" 0 cmp /tmp/p2.want /tmp/p2.out
+
+kipcctl queue create p3 --pipe >/dev/null
+t "stat before any reader" 0 kipcctl queue stat p3
+t "peek before any reader, nothing queued: status 3" 3 \
+	kipcctl queue peek p3 --nowait
+t "a send after them works: looking is not reading" 0 kipcctl queue send p3 x
+t "a reader takes it" 0 kipcctl queue recv p3 --count 1
+is "x" "x"
+t "a send after the last reader left: killed by SIGPIPE" 141 \
+	kipcctl queue send p3 y
+t "with SIGPIPE ignored: EPIPE, status 1" 1 \
+	sh -c "trap '' PIPE; kipcctl queue send p3 y"
+has "it says so" 'Broken pipe'
+
+kipcctl queue create p4 --pipe --msgs 4 >/dev/null
+(yes | kipcctl queue send p4 2>/tmp/p4.send.err; echo $? >/tmp/p4.send.rc) &
+pid=$!
+kipcctl queue recv p4 2>/tmp/p4.recv.err | head -n 3 >$out
+is "recv | head -n 3: three lines" "y
+y
+y"
+wait $pid
+t "recv ended quietly when head left" 0 test ! -s /tmp/p4.recv.err
+t "then the writer got SIGPIPE, like yes | head" 0 \
+	test "$(cat /tmp/p4.send.rc)" = 141
+t "quietly" 0 test ! -s /tmp/p4.send.err
+kipcctl queue create p5 --pipe --msgs 4 >/dev/null
+(yes | kipcctl queue send p5 2>/dev/null) &
+pid=$!
+(trap '' PIPE; kipcctl queue recv p5 2>/tmp/p5.err; echo $? >/tmp/p5.rc) |
+	head -n 1 >$out
+is "recv with SIGPIPE ignored | head -n 1: one line" "y"
+wait $pid
+t "recv got EPIPE and ended with status 1" 0 test "$(cat /tmp/p5.rc)" = 1
+t "quietly" 0 test ! -s /tmp/p5.err
+for q in p1 p2 p3 p4 p5; do kipcctl queue unlink $q; done
+t "every queue is gone" 0 kipcctl queue ls
+is "only the header" "$(kipcctl queue ls | head -n 1)"
 echo "1..$n"
 exit $failed

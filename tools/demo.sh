@@ -7,3 +7,6 @@ kipcctl info
 echo
 echo "== a strong semaphore next to a glibc sem_t =="
 sem-strong-vs-weak
+echo
+echo "== a pipe-mode queue between shell pipelines, with kipcctl =="
+queue-pipe

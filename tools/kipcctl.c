@@ -3,8 +3,8 @@
  * kipcctl: administer kipc objects from the shell.
  *
  * Exit status: 0 success, 1 the operation failed, 2 usage error, 3 it would
- * have to wait (a non-blocking P) or timed out, 4 no such object, 5 the
- * object exists already (create --excl).
+ * have to wait (a non-blocking P, send or receive) or timed out, 4 no such
+ * object, 5 the object exists already (create --excl).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +43,21 @@ static int open_dev(const struct opts *o, struct lkipc *k)
 	return ret;
 }
 
+/* The exit status that says what a -errno means. */
+static int exit_status(int err)
+{
+	switch (err) {
+	case -EAGAIN:
+	case -ETIMEDOUT:
+		return EXIT_AGAIN;
+	case -ENOENT:
+		return EXIT_NOENT;
+	case -EEXIST:
+		return EXIT_EXIST;
+	}
+	return EXIT_FAILURE;
+}
+
 /* Report a failed operation; the exit status that says what happened. */
 static int fail(const char *what, const char *name, int err)
 {
@@ -54,16 +69,7 @@ static int fail(const char *what, const char *name, int err)
 		why = "timed out";
 	fprintf(stderr, "kipcctl %s%s%s: %s\n", what, name ? " " : "",
 		name ? name : "", why);
-	switch (err) {
-	case -EAGAIN:
-	case -ETIMEDOUT:
-		return EXIT_AGAIN;
-	case -ENOENT:
-		return EXIT_NOENT;
-	case -EEXIST:
-		return EXIT_EXIST;
-	}
-	return EXIT_FAILURE;
+	return exit_status(err);
 }
 
 static int __attribute__((format(printf, 1, 2)))
@@ -93,10 +99,38 @@ static long long parse_num(const char *s, long long min, long long max,
 	return v;
 }
 
-static void print_json_string(const char *s)
+/* "--timeout S": seconds, a decimal number; -1 if it is not one. */
+static double parse_timeout(const char *s)
+{
+	double t;
+	char *end;
+
+	t = strtod(s, &end);
+	if (*end || end == s || t < 0 || t > 1e9)
+		return -1;
+	return t;
+}
+
+/* The absolute CLOCK_MONOTONIC deadline "timeout" seconds from now. */
+static struct timespec *deadline_after(double timeout, struct timespec *ts)
+{
+	if (timeout < 0)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += (time_t)timeout;
+	ts->tv_nsec += (long)((timeout - (time_t)timeout) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* n bytes as a JSON string. */
+static void print_json_bytes(const char *s, size_t n)
 {
 	putchar('"');
-	for (; *s; s++) {
+	for (; n; s++, n--) {
 		unsigned char c = *s;
 
 		if (c == '"' || c == '\\')
@@ -107,6 +141,11 @@ static void print_json_string(const char *s)
 			putchar(c);
 	}
 	putchar('"');
+}
+
+static void print_json_string(const char *s)
+{
+	print_json_bytes(s, strlen(s));
 }
 
 static const char *format_time(__s64 t, char *buf, size_t len)
@@ -124,6 +163,8 @@ static const char *type_name(__u32 type)
 	switch (type) {
 	case KIPC_OBJ_SEM:
 		return "sem";
+	case KIPC_OBJ_QUEUE:
+		return "queue";
 	}
 	return "?";
 }
@@ -188,24 +229,26 @@ static int cmd_info(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* Every object (KIPC_IOC_LIST), or those of one type (0: all). */
-static int list_objects(const struct opts *o, __u32 type)
+/*
+ * Every object (KIPC_IOC_LIST) into *entries (free it): their number, or
+ * -errno (-ENODEV when the device could not be opened: that was reported).
+ */
+static int fetch_objects(const struct opts *o, struct kipc_obj_info **entries)
 {
 	struct kipc_obj_info *v = NULL;
-	unsigned int cap = 64, i, n;
-	const char *sep = "";
+	unsigned int cap = 64;
 	struct lkipc k;
-	char when[32];
 	int ret;
 
+	*entries = NULL;
 	if (open_dev(o, &k) < 0)
-		return EXIT_FAILURE;
+		return -ENODEV;
 	for (;;) {
 		free(v);
 		v = calloc(cap, sizeof(*v));
 		if (!v) {
-			lkipc_close(&k);
-			return fail("ls", NULL, -ENOMEM);
+			ret = -ENOMEM;
+			break;
 		}
 		ret = lkipc_list(&k, v, cap);
 		if (ret < 0 || (unsigned int)ret <= cap)
@@ -215,12 +258,94 @@ static int list_objects(const struct opts *o, __u32 type)
 	lkipc_close(&k);
 	if (ret < 0) {
 		free(v);
-		return fail("ls", NULL, ret);
+		return ret;
 	}
+	*entries = v;
+	return ret;
+}
+
+/* One KIPC_IOC_LIST entry as a JSON object: the same in ls and queue ls. */
+static void print_obj_json(const struct kipc_obj_info *e, const char *name)
+{
+	printf("{\"type\": \"%s\", \"id\": %llu, \"name\": ",
+	       type_name(e->type), (unsigned long long)e->id);
+	if (*name)
+		print_json_string(name);
+	else
+		printf("null");
+	if (e->type == KIPC_OBJ_QUEUE)
+		printf(", \"msgs\": %u, \"cap_msgs\": %u, \"bytes\": %llu, "
+		       "\"cap_bytes\": %llu, \"msgsize\": %u, \"waiters\": %u, "
+		       "\"receivers\": %u, \"senders\": %u, \"pipe\": %s, "
+		       "\"sent\": %llu, \"received\": %llu, \"dropped\": %llu",
+		       e->q_msgs, e->q_cap_msgs, (unsigned long long)e->q_bytes,
+		       (unsigned long long)e->q_cap_bytes, e->q_msgsize,
+		       e->q_nreceivers + e->q_nsenders, e->q_nreceivers,
+		       e->q_nsenders,
+		       (e->q_flags & KIPC_QUEUE_PIPE) ? "true" : "false",
+		       (unsigned long long)e->q_sent,
+		       (unsigned long long)e->q_received,
+		       (unsigned long long)e->q_dropped);
+	else
+		printf(", \"value\": %u, \"max\": %u, \"waiters\": %u",
+		       e->sem_value, e->sem_max, e->sem_nwaiters);
+	printf(", \"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
+	       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
+	       "\"destroyed\": %s}", e->mode, e->uid, e->gid, e->cuid, e->cgid,
+	       (long long)e->ctime,
+	       (e->flags & KIPC_OBJ_F_DESTROYED) ? "true" : "false");
+}
+
+/* A line of "ls": queues show messages, capacity and blocked tasks. */
+static void print_obj_line(const struct kipc_obj_info *e, const char *name,
+			   const char *when)
+{
+	int queue = e->type == KIPC_OBJ_QUEUE;
+
+	printf("%-5s %-8llu %-24s %5u %5u %7u %04o %6u %6u %s%s\n",
+	       type_name(e->type), (unsigned long long)e->id,
+	       *name ? name : "-", queue ? e->q_msgs : e->sem_value,
+	       queue ? e->q_cap_msgs : e->sem_max,
+	       queue ? e->q_nreceivers + e->q_nsenders : e->sem_nwaiters,
+	       e->mode, e->uid, e->gid, when,
+	       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
+}
+
+/* A line of "queue ls": occupancy, geometry and blocked tasks. */
+static void print_queue_line(const struct kipc_obj_info *e, const char *name,
+			     const char *when)
+{
+	printf("%-8llu %-24s %6u %6u %10llu %7u %5u %5u %-4s %04o %6u %6u %s%s\n",
+	       (unsigned long long)e->id, *name ? name : "-", e->q_msgs,
+	       e->q_cap_msgs, (unsigned long long)e->q_bytes, e->q_msgsize,
+	       e->q_nreceivers, e->q_nsenders,
+	       (e->q_flags & KIPC_QUEUE_PIPE) ? "yes" : "no", e->mode, e->uid,
+	       e->gid, when,
+	       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
+}
+
+/* Every object, or those of one type (0: all). */
+static int list_objects(const struct opts *o, __u32 type)
+{
+	struct kipc_obj_info *v;
+	const char *sep = "";
+	unsigned int i, n;
+	char when[32];
+	int ret;
+
+	ret = fetch_objects(o, &v);
+	if (ret == -ENODEV)
+		return EXIT_FAILURE;
+	if (ret < 0)
+		return fail("ls", NULL, ret);
 	n = ret;
 
 	if (o->json)
 		printf("[");
+	else if (type == KIPC_OBJ_QUEUE)
+		printf("%-8s %-24s %6s %6s %10s %7s %5s %5s %-4s %4s %6s %6s %s\n",
+		       "id", "name", "msgs", "cap", "bytes", "msgsize", "rwait",
+		       "swait", "pipe", "mode", "uid", "gid", "created");
 	else
 		printf("%-5s %-8s %-24s %5s %5s %7s %4s %6s %6s %s\n", "type",
 		       "id", "name", "value", "max", "waiters", "mode", "uid",
@@ -233,28 +358,16 @@ static int list_objects(const struct opts *o, __u32 type)
 		if (type && e->type != type)
 			continue;
 		if (o->json) {
-			printf("%s{\"type\": \"%s\", \"id\": %llu, \"name\": ", sep,
-			       type_name(e->type), (unsigned long long)e->id);
-			if (*name)
-				print_json_string(name);
-			else
-				printf("null");
-			printf(", \"value\": %u, \"max\": %u, \"waiters\": %u, "
-			       "\"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
-			       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
-			       "\"destroyed\": %s}", e->sem_value, e->sem_max,
-			       e->sem_nwaiters, e->mode, e->uid, e->gid, e->cuid,
-			       e->cgid, (long long)e->ctime,
-			       (e->flags & KIPC_OBJ_F_DESTROYED) ? "true" : "false");
+			printf("%s", sep);
+			print_obj_json(e, name);
 			sep = ", ";
 			continue;
 		}
-		printf("%-5s %-8llu %-24s %5u %5u %7u %04o %6u %6u %s%s\n",
-		       type_name(e->type), (unsigned long long)e->id,
-		       *name ? name : "-", e->sem_value, e->sem_max,
-		       e->sem_nwaiters, e->mode, e->uid, e->gid,
-		       format_time(e->ctime, when, sizeof(when)),
-		       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
+		format_time(e->ctime, when, sizeof(when));
+		if (type == KIPC_OBJ_QUEUE)
+			print_queue_line(e, name, when);
+		else
+			print_obj_line(e, name, when);
 	}
 	if (o->json)
 		printf("]\n");
@@ -269,20 +382,54 @@ static int cmd_ls(const struct opts *o, int argc, char **argv)
 	return list_objects(o, 0);
 }
 
-/* Open the semaphore NAME with the access an operation needs. */
-static int sem_handle(const struct opts *o, const char *what, const char *name,
-		      unsigned int access)
+/*
+ * Open the object NAME of "type" with the access an operation needs, or
+ * the -errno, which has been reported.  A queue opened to be looked at
+ * (access 0: stat, peek, rm) is opened read-write where allowed, read-only
+ * otherwise: in pipe mode a read-only handle counts as a reader, and its
+ * close would leave the writers with EPIPE.
+ */
+static int open_object(const struct opts *o, const char *what,
+		       const char *name, __u32 type, unsigned int access)
 {
+	unsigned int look = KIPC_OPEN_READ | KIPC_OPEN_WRITE;
 	struct lkipc k;
 	int fd;
 
 	if (open_dev(o, &k) < 0)
 		return -ENODEV;
-	fd = lkipc_sem_open(&k, name, access, 0, 0);
+	if (type == KIPC_OBJ_SEM) {
+		fd = lkipc_sem_open(&k, name, access, 0, 0);
+	} else {
+		fd = lkipc_queue_open(&k, name, access ? access : look, 0,
+				      NULL);
+		if (fd == -EACCES && !access)
+			fd = lkipc_queue_open(&k, name, KIPC_OPEN_READ, 0,
+					      NULL);
+	}
 	lkipc_close(&k);
 	if (fd < 0)
 		fail(what, name, fd);
 	return fd;
+}
+
+/* --mode and --excl of the create commands: 0 if c was one of them. */
+static int create_option(int c, unsigned int *mode, unsigned int *flags)
+{
+	long long v;
+
+	switch (c) {
+	case 'm':
+		v = parse_num(optarg, 0, 0777, 8);
+		if (v < 0)
+			return usage_error("bad --mode '%s' (octal)", optarg);
+		*mode = v;
+		return 0;
+	case 'x':
+		*flags |= KIPC_OPEN_EXCL;
+		return 0;
+	}
+	return 1;
 }
 
 static int sem_create(const struct opts *o, int argc, char **argv)
@@ -308,17 +455,9 @@ static int sem_create(const struct opts *o, int argc, char **argv)
 				return usage_error("bad --value '%s'", optarg);
 			value = v;
 			break;
-		case 'm':
-			v = parse_num(optarg, 0, 0777, 8);
-			if (v < 0)
-				return usage_error("bad --mode '%s' (octal)", optarg);
-			mode = v;
-			break;
-		case 'x':
-			flags |= KIPC_OPEN_EXCL;
-			break;
 		default:
-			return EXIT_USAGE;
+			if (create_option(c, &mode, &flags))
+				return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1)
@@ -354,9 +493,9 @@ static int sem_stat(const struct opts *o, int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("sem stat takes one NAME");
-	fd = sem_handle(o, "sem stat", argv[1], KIPC_OPEN_READ);
+	fd = open_object(o, "sem stat", argv[1], KIPC_OBJ_SEM, KIPC_OPEN_READ);
 	if (fd < 0)
-		return fd == -ENOENT ? EXIT_NOENT : EXIT_FAILURE;
+		return exit_status(fd);
 	for (;;) {
 		ret = lkipc_sem_stat(fd, &st, w, cap);
 		if (ret < 0 || st.nwaiters <= cap)
@@ -413,11 +552,10 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *what = is_p ? "sem P" : "sem V";
-	struct timespec deadline, *dl = NULL;
+	struct timespec deadline, *dl;
 	unsigned int n = 1, flags = 0;
 	double timeout = -1;
 	long long v;
-	char *end;
 	int c, fd, ret;
 
 	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
@@ -428,8 +566,8 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 			flags |= KIPC_SEM_NONBLOCK;
 			break;
 		case 't':
-			timeout = strtod(optarg, &end);
-			if (*end || end == optarg || timeout < 0 || timeout > 1e9)
+			timeout = parse_timeout(optarg);
+			if (timeout < 0)
 				return usage_error("bad --timeout '%s'", optarg);
 			break;
 		default:
@@ -444,19 +582,10 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 			return usage_error("bad count '%s'", argv[optind + 1]);
 		n = v;
 	}
-	if (timeout >= 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += (time_t)timeout;
-		deadline.tv_nsec += (long)((timeout - (time_t)timeout) * 1e9);
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-		dl = &deadline;
-	}
-	fd = sem_handle(o, what, argv[optind], KIPC_OPEN_WRITE);
+	dl = deadline_after(timeout, &deadline);
+	fd = open_object(o, what, argv[optind], KIPC_OBJ_SEM, KIPC_OPEN_WRITE);
 	if (fd < 0)
-		return fd == -ENOENT ? EXIT_NOENT : EXIT_FAILURE;
+		return exit_status(fd);
 	if (is_p)
 		ret = lkipc_sem_wait(fd, n, flags, dl);
 	else
@@ -469,25 +598,33 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 	return 0;
 }
 
-/* rm destroys (waiters get EIDRM) and unlinks; unlink only unlinks. */
-static int sem_rm(const struct opts *o, int argc, char **argv, int destroy)
+/*
+ * "sem rm", "queue rm": destroy (waiters get EIDRM) and unlink; "sem
+ * unlink", "queue unlink": only unlink.  access: what opening to destroy
+ * asks for.
+ */
+static int obj_rm(const struct opts *o, int argc, char **argv, __u32 type,
+		  unsigned int access, int destroy)
 {
-	const char *what = destroy ? "sem rm" : "sem unlink";
+	const char *what = type == KIPC_OBJ_SEM ?
+			   (destroy ? "sem rm" : "sem unlink") :
+			   (destroy ? "queue rm" : "queue unlink");
 	struct lkipc k;
 	int fd, ret;
 
 	if (argc != 2)
 		return usage_error("%s takes one NAME", what);
 	if (destroy) {
-		fd = sem_handle(o, what, argv[1], KIPC_OPEN_READ);
+		fd = open_object(o, what, argv[1], type, access);
 		if (fd < 0)
-			return fd == -ENOENT ? EXIT_NOENT : EXIT_FAILURE;
-		ret = lkipc_sem_destroy(fd);
+			return exit_status(fd);
+		ret = lkipc_destroy(fd);
 		close(fd);
 	} else {
 		if (open_dev(o, &k) < 0)
 			return EXIT_FAILURE;
-		ret = lkipc_sem_unlink(&k, argv[1]);
+		ret = type == KIPC_OBJ_SEM ? lkipc_sem_unlink(&k, argv[1]) :
+					     lkipc_queue_unlink(&k, argv[1]);
 		lkipc_close(&k);
 	}
 	if (ret < 0)
@@ -512,13 +649,572 @@ static int cmd_sem(const struct opts *o, int argc, char **argv)
 	if (!strcmp(sub, "V") || !strcmp(sub, "post"))
 		return sem_pv(o, argc, argv, 0);
 	if (!strcmp(sub, "rm"))
-		return sem_rm(o, argc, argv, 1);
+		return obj_rm(o, argc, argv, KIPC_OBJ_SEM, KIPC_OPEN_READ, 1);
 	if (!strcmp(sub, "unlink"))
-		return sem_rm(o, argc, argv, 0);
+		return obj_rm(o, argc, argv, KIPC_OBJ_SEM, 0, 0);
 	if (!strcmp(sub, "ls"))
 		return argc > 1 ? usage_error("sem ls takes no arguments") :
 				  list_objects(o, KIPC_OBJ_SEM);
 	return usage_error("unknown sem command '%s'", sub);
+}
+
+/* ---- Message queues ------------------------------------------------- */
+
+static int queue_create(const struct opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "msgs", required_argument, NULL, 'n' },
+		{ "msgsize", required_argument, NULL, 's' },
+		{ "bytes", required_argument, NULL, 'b' },
+		{ "pipe", no_argument, NULL, 'p' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "excl", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int flags = KIPC_OPEN_CREATE, mode = 0600;
+	struct lkipc_queue_attr attr = { 0 };
+	struct kipc_queue_stat st;
+	struct lkipc k;
+	long long v;
+	int c, fd, ret;
+
+	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
+	while ((c = getopt_long(argc, argv, "n:s:b:pm:x", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'n':
+		case 's':
+			v = parse_num(optarg, 1, UINT32_MAX, 10);
+			if (v < 0)
+				return usage_error("bad --%s '%s'",
+						   c == 'n' ? "msgs" : "msgsize",
+						   optarg);
+			if (c == 'n')
+				attr.msgs = v;
+			else
+				attr.msgsize = v;
+			break;
+		case 'b':
+			v = parse_num(optarg, 1, INT64_MAX, 10);
+			if (v < 0)
+				return usage_error("bad --bytes '%s'", optarg);
+			attr.bytes = v;
+			break;
+		case 'p':
+			attr.flags |= KIPC_QUEUE_PIPE;
+			break;
+		default:
+			if (create_option(c, &mode, &flags))
+				return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("queue create takes one NAME");
+	if (open_dev(o, &k) < 0)
+		return EXIT_FAILURE;
+	/* Read-write: in pipe mode this handle is neither reader nor writer. */
+	fd = lkipc_queue_open(&k, argv[optind], flags, mode, &attr);
+	lkipc_close(&k);
+	if (fd < 0)
+		return fail("queue create", argv[optind], fd);
+	ret = lkipc_queue_info(fd, &st);
+	close(fd);
+	if (ret < 0)
+		return fail("queue create", argv[optind], ret);
+	if (o->json) {
+		printf("{\"name\": ");
+		print_json_string(argv[optind]);
+		printf(", \"id\": %llu, \"cap_msgs\": %u, \"msgsize\": %u, "
+		       "\"cap_bytes\": %llu, \"pipe\": %s}\n",
+		       (unsigned long long)st.id, st.cap_msgs, st.msgsize,
+		       (unsigned long long)st.cap_bytes,
+		       (st.queue_flags & KIPC_QUEUE_PIPE) ? "true" : "false");
+	} else {
+		printf("%llu\n", (unsigned long long)st.id);
+	}
+	return 0;
+}
+
+static int queue_stat(const struct opts *o, int argc, char **argv)
+{
+	struct kipc_queue_stat st;
+	char when[32];
+	int fd, ret, pipe, dead;
+
+	if (argc != 2)
+		return usage_error("queue stat takes one NAME");
+	fd = open_object(o, "queue stat", argv[1], KIPC_OBJ_QUEUE, 0);
+	if (fd < 0)
+		return exit_status(fd);
+	ret = lkipc_queue_info(fd, &st);
+	close(fd);
+	if (ret < 0)
+		return fail("queue stat", argv[1], ret);
+	pipe = !!(st.queue_flags & KIPC_QUEUE_PIPE);
+	dead = !!(st.queue_flags & KIPC_QUEUE_DESTROYED);
+
+	if (o->json) {
+		printf("{\"name\": ");
+		print_json_string(argv[1]);
+		printf(", \"id\": %llu, \"msgs\": %u, \"cap_msgs\": %u, "
+		       "\"bytes\": %llu, \"cap_bytes\": %llu, \"msgsize\": %u, "
+		       "\"pipe\": %s, \"readers\": %u, \"writers\": %u, "
+		       "\"receivers\": %u, \"senders\": %u, ",
+		       (unsigned long long)st.id, st.msgs, st.cap_msgs,
+		       (unsigned long long)st.bytes,
+		       (unsigned long long)st.cap_bytes, st.msgsize,
+		       pipe ? "true" : "false", st.readers, st.writers,
+		       st.nreceivers, st.nsenders);
+		printf("\"sent\": %llu, \"received\": %llu, \"dropped\": %llu, "
+		       "\"bytes_sent\": %llu, \"bytes_received\": %llu, "
+		       "\"hwm_msgs\": %llu, \"hwm_bytes\": %llu, "
+		       "\"ring_bytes\": %llu, ",
+		       (unsigned long long)st.sent,
+		       (unsigned long long)st.received,
+		       (unsigned long long)st.dropped,
+		       (unsigned long long)st.bytes_sent,
+		       (unsigned long long)st.bytes_received,
+		       (unsigned long long)st.hwm_msgs,
+		       (unsigned long long)st.hwm_bytes,
+		       (unsigned long long)st.ring_bytes);
+		printf("\"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
+		       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
+		       "\"destroyed\": %s}\n", st.mode, st.uid, st.gid, st.cuid,
+		       st.cgid, (long long)st.ctime, dead ? "true" : "false");
+		return 0;
+	}
+	printf("name      %s\nid        %llu\nmode      %04o\n"
+	       "owner     uid %u gid %u\ncreator   uid %u gid %u\n"
+	       "created   %s\n", argv[1], (unsigned long long)st.id, st.mode,
+	       st.uid, st.gid, st.cuid, st.cgid,
+	       format_time(st.ctime, when, sizeof(when)));
+	if (pipe)
+		printf("pipe      yes: %u readers, %u writers\n", st.readers,
+		       st.writers);
+	else
+		printf("pipe      no\n");
+	printf("messages  %u of %u (at most %llu so far)\n"
+	       "bytes     %llu of %llu (at most %llu so far)\n"
+	       "msgsize   %u\nblocked   %u receivers, %u senders\n"
+	       "sent      %llu (%llu bytes)\nreceived  %llu (%llu bytes)\n"
+	       "dropped   %llu\nstorage   %llu bytes\n", st.msgs, st.cap_msgs,
+	       (unsigned long long)st.hwm_msgs, (unsigned long long)st.bytes,
+	       (unsigned long long)st.cap_bytes,
+	       (unsigned long long)st.hwm_bytes, st.msgsize, st.nreceivers,
+	       st.nsenders, (unsigned long long)st.sent,
+	       (unsigned long long)st.bytes_sent,
+	       (unsigned long long)st.received,
+	       (unsigned long long)st.bytes_received,
+	       (unsigned long long)st.dropped,
+	       (unsigned long long)st.ring_bytes);
+	if (dead)
+		printf("state     destroyed\n");
+	return 0;
+}
+
+/* What send and recv share: where, which messages, how long to wait. */
+struct queue_op {
+	const char *what;	/* "queue send", ... */
+	const char *name;
+	__s64 type;
+	unsigned int flags;	/* KIPC_MSG_* */
+	struct timespec deadline, *dl;
+	unsigned long long done;
+};
+
+/*
+ * The queue NAME's KIPC_IOC_LIST entry: a write-only handle may not ask
+ * KIPC_IOC_QUEUE_STAT, the list tells anyone.
+ */
+static int queue_lookup(const struct opts *o, const char *name,
+			struct kipc_obj_info *out)
+{
+	struct kipc_obj_info *v;
+	int i, n, ret = -ENOENT;
+
+	n = fetch_objects(o, &v);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++)
+		if (v[i].type == KIPC_OBJ_QUEUE &&
+		    (v[i].flags & KIPC_OBJ_F_NAMED) &&
+		    !strcmp((const char *)v[i].name, name)) {
+			*out = v[i];
+			ret = 0;
+			break;
+		}
+	free(v);
+	return ret;
+}
+
+/* send, no MESSAGE: each line of standard input, without its newline. */
+static int send_lines(int fd, struct queue_op *op)
+{
+	size_t cap = 0;
+	char *line = NULL;
+	ssize_t len;
+	int ret = 0;
+
+	while ((len = getline(&line, &cap, stdin)) >= 0) {
+		if (len && line[len - 1] == '\n')
+			len--;
+		ret = lkipc_send(fd, op->type, line, len, op->flags, op->dl);
+		if (ret < 0)
+			break;
+		op->done++;
+	}
+	if (!ret && ferror(stdin))
+		ret = errno ? -errno : -EIO;
+	free(line);
+	return ret;
+}
+
+/* send --raw: standard input in chunks of msgsize, the last one shorter. */
+static int send_chunks(int fd, struct queue_op *op, size_t msgsize)
+{
+	char *buf = malloc(msgsize);
+	size_t len = 0;
+	ssize_t r = 1;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (r > 0) {
+		for (len = 0; len < msgsize; len += r) {
+			r = read(STDIN_FILENO, buf + len, msgsize - len);
+			if (r < 0 && errno == EINTR)
+				r = 0;
+			else if (r <= 0)
+				break;
+		}
+		if (r < 0) {
+			ret = -errno;
+			break;
+		}
+		if (!len)
+			break;
+		ret = lkipc_send(fd, op->type, buf, len, op->flags, op->dl);
+		if (ret < 0)
+			break;
+		op->done++;
+	}
+	free(buf);
+	return ret;
+}
+
+/* --type, --nowait, --timeout: common to send and recv; 1 if not one. */
+static int queue_op_option(struct queue_op *op, int c, double *timeout)
+{
+	switch (c) {
+	case 'T':
+		op->type = parse_num(optarg, 1, INT64_MAX, 10);
+		if (op->type < 0)
+			return usage_error("bad --type '%s' (1..%lld)", optarg,
+					   (long long)INT64_MAX);
+		return 0;
+	case 'n':
+		op->flags |= KIPC_MSG_NONBLOCK;
+		return 0;
+	case 't':
+		*timeout = parse_timeout(optarg);
+		if (*timeout < 0)
+			return usage_error("bad --timeout '%s'", optarg);
+		return 0;
+	}
+	return 1;
+}
+
+/* After the options: NAME, and the deadline. */
+static int queue_op_start(struct queue_op *op, int argc, char **argv,
+			  double timeout)
+{
+	if (optind >= argc)
+		return usage_error("%s takes a queue NAME", op->what);
+	if ((op->flags & KIPC_MSG_NONBLOCK) && timeout >= 0)
+		return usage_error("%s: --nowait or --timeout, not both",
+				   op->what);
+	op->name = argv[optind];
+	op->dl = deadline_after(timeout, &op->deadline);
+	return 0;
+}
+
+static int queue_send(const struct opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "type", required_argument, NULL, 'T' },
+		{ "nowait", no_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct queue_op op = { .what = "queue send", .type = 1 };
+	struct kipc_obj_info e;
+	double timeout = -1;
+	int raw = 0, c, i, fd, ret;
+
+	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
+	while ((c = getopt_long(argc, argv, "T:nt:r", longopts, NULL)) != -1) {
+		if (c == 'r')
+			raw = 1;
+		else if (queue_op_option(&op, c, &timeout))
+			return EXIT_USAGE;
+	}
+	ret = queue_op_start(&op, argc, argv, timeout);
+	if (ret)
+		return ret;
+	if (raw && optind + 1 < argc)
+		return usage_error("queue send --raw reads standard input, "
+				   "not MESSAGE arguments");
+	/* In pipe mode a write-only handle counts as a writer. */
+	fd = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE, KIPC_OPEN_WRITE);
+	if (fd < 0)
+		return exit_status(fd);
+	if (optind + 1 < argc) {
+		for (i = optind + 1, ret = 0; i < argc && !ret; i++) {
+			ret = lkipc_send(fd, op.type, argv[i], strlen(argv[i]),
+					 op.flags, op.dl);
+			op.done += !ret;
+		}
+	} else if (raw) {
+		ret = queue_lookup(o, op.name, &e);
+		if (!ret)
+			ret = send_chunks(fd, &op, e.q_msgsize);
+	} else {
+		ret = send_lines(fd, &op);
+	}
+	close(fd);
+	if (ret < 0) {
+		c = fail(op.what, op.name, ret);
+		if (op.done)
+			fprintf(stderr, "kipcctl queue send %s: %llu sent before "
+				"that\n", op.name, op.done);
+		return c;
+	}
+	if (o->json)
+		printf("{\"sent\": %llu}\n", op.done);
+	return 0;
+}
+
+/*
+ * Whether the n bytes at s are valid UTF-8 (no overlong forms, no
+ * surrogates, nothing above U+10FFFF).
+ */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0, len, k;
+	unsigned int cp;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			len = 2, cp = s[i] & 0x1f;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			len = 3, cp = s[i] & 0x0f;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			len = 4, cp = s[i] & 0x07;
+		else
+			return 0;
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/*
+ * One received message on standard output: its bytes and a newline, the
+ * bytes alone (raw), or a JSON object per line whose "data" is a string if
+ * the message is UTF-8 text and an array of byte values otherwise.  Each
+ * is flushed at once: a reader that went away costs at most this message.
+ */
+static int print_message(const struct opts *o, const char *buf, size_t len,
+			 __s64 type, int raw)
+{
+	size_t i;
+
+	if (o->json) {
+		printf("{\"type\": %lld, \"length\": %zu, \"data\": ",
+		       (long long)type, len);
+		if (utf8_valid((const unsigned char *)buf, len)) {
+			print_json_bytes(buf, len);
+		} else {
+			for (i = 0; i < len; i++)
+				printf("%s%u", i ? ", " : "[",
+				       (unsigned char)buf[i]);
+			printf("]");
+		}
+		printf("}\n");
+	} else {
+		fwrite(buf, 1, len, stdout);
+		if (!raw)
+			putchar('\n');
+	}
+	return fflush(stdout) ? -errno : 0;
+}
+
+static const char *const selector_names[] = {
+	[KIPC_SEL_ANY] = "any",
+	[KIPC_SEL_EXACT] = "exact",
+	[KIPC_SEL_LE] = "le",
+	[KIPC_SEL_NOT] = "not",
+};
+
+/*
+ * recv (peek: recv --peek): messages to standard output.  --count N stops
+ * after N (0: no limit); by default 1, and no limit on a pipe-mode queue,
+ * which ends at end-of-file as reading a pipe does.
+ */
+static int queue_recv(const struct opts *o, int argc, char **argv, int peek)
+{
+	static const struct option longopts[] = {
+		{ "type", required_argument, NULL, 'T' },
+		{ "select", required_argument, NULL, 's' },
+		{ "nowait", no_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "peek", no_argument, NULL, 'p' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct queue_op op = { .what = peek ? "queue peek" : "queue recv" };
+	int select = -1, raw = 0, c, fd, ret;
+	struct kipc_queue_stat st;
+	long long count = -1;
+	double timeout = -1;
+	int64_t type;
+	char *buf;
+
+	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
+	while ((c = getopt_long(argc, argv, "T:s:nt:c:pr", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 's':
+			for (select = KIPC_SEL_NOT; select >= 0; select--)
+				if (!strcmp(optarg, selector_names[select]))
+					break;
+			if (select < 0)
+				return usage_error("bad --select '%s' (any, "
+						   "exact, le or not)", optarg);
+			break;
+		case 'c':
+			count = parse_num(optarg, 0, INT64_MAX, 10);
+			if (count < 0)
+				return usage_error("bad --count '%s'", optarg);
+			break;
+		case 'p':
+			peek = 1;
+			break;
+		case 'r':
+			raw = 1;
+			break;
+		default:
+			if (queue_op_option(&op, c, &timeout))
+				return EXIT_USAGE;
+		}
+	}
+	ret = queue_op_start(&op, argc, argv, timeout);
+	if (ret)
+		return ret;
+	if (optind + 1 < argc)
+		return usage_error("%s takes one NAME", op.what);
+	if (select < 0)
+		select = op.type ? KIPC_SEL_EXACT : KIPC_SEL_ANY;
+	if ((select == KIPC_SEL_ANY) != !op.type)
+		return usage_error("--select %s %s --type",
+				   selector_names[select],
+				   op.type ? "takes no" : "needs a");
+	if (peek) {
+		if (count > 1 || !count)
+			return usage_error("--peek shows one message");
+		op.flags |= KIPC_MSG_PEEK;
+		count = 1;
+		fd = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE, 0);
+	} else {
+		/* In pipe mode a read-only handle counts as a reader. */
+		fd = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE,
+				 KIPC_OPEN_READ);
+	}
+	if (fd < 0)
+		return exit_status(fd);
+	ret = lkipc_queue_info(fd, &st);
+	buf = ret ? NULL : malloc(st.msgsize ? st.msgsize : 1);
+	if (!ret && !buf)
+		ret = -ENOMEM;
+	if (count < 0)
+		count = (st.queue_flags & KIPC_QUEUE_PIPE) ? 0 : 1;
+	while (!ret && (!count || op.done < (unsigned long long)count)) {
+		ret = lkipc_recv(fd, buf, st.msgsize, select, op.type, &type,
+				 op.flags, op.dl);
+		if (ret < 0 || !type)
+			break;	/* an error, or pipe-mode end-of-file */
+		op.done++;
+		ret = print_message(o, buf, ret, type, raw);
+		if (ret == -EPIPE) {
+			/* Our reader left (SIGPIPE ignored): end quietly. */
+			free(buf);
+			close(fd);
+			return EXIT_FAILURE;
+		}
+		if (ret < 0) {
+			fprintf(stderr, "kipcctl %s %s: standard output: %s\n",
+				op.what, op.name, lkipc_strerror(ret));
+			free(buf);
+			close(fd);
+			return EXIT_FAILURE;
+		}
+	}
+	free(buf);
+	close(fd);
+	/* No limit: nothing more in time is the end, if anything came. */
+	if ((ret == -EAGAIN || ret == -ETIMEDOUT) && !count && op.done)
+		ret = 0;
+	return ret < 0 ? fail(op.what, op.name, ret) : 0;
+}
+
+static int cmd_queue(const struct opts *o, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	argc--;
+	argv++;
+	if (!strcmp(sub, "create"))
+		return queue_create(o, argc, argv);
+	if (!strcmp(sub, "stat"))
+		return queue_stat(o, argc, argv);
+	if (!strcmp(sub, "send"))
+		return queue_send(o, argc, argv);
+	if (!strcmp(sub, "recv") || !strcmp(sub, "peek"))
+		return queue_recv(o, argc, argv, !strcmp(sub, "peek"));
+	if (!strcmp(sub, "rm"))
+		return obj_rm(o, argc, argv, KIPC_OBJ_QUEUE, 0, 1);
+	if (!strcmp(sub, "unlink"))
+		return obj_rm(o, argc, argv, KIPC_OBJ_QUEUE, 0, 0);
+	if (!strcmp(sub, "ls"))
+		return argc > 1 ? usage_error("queue ls takes no arguments") :
+				  list_objects(o, KIPC_OBJ_QUEUE);
+	return usage_error("unknown queue command '%s'", sub);
+}
+
+/* "kipcctl send ..." and "kipcctl recv ...": "kipcctl queue send ...". */
+static int cmd_send(const struct opts *o, int argc, char **argv)
+{
+	return queue_send(o, argc, argv);
+}
+
+static int cmd_recv(const struct opts *o, int argc, char **argv)
+{
+	return queue_recv(o, argc, argv, 0);
 }
 
 struct command {
@@ -533,6 +1229,15 @@ static const struct command commands[] = {
 	{ "sem", cmd_sem, "semaphores: create NAME [--value N] [--mode M] [--excl],\n"
 	  "             ls, stat NAME, P NAME [N] [--nowait] [--timeout S],\n"
 	  "             V NAME [N], rm NAME (destroy), unlink NAME" },
+	{ "queue", cmd_queue, "message queues: create NAME [--msgs N] [--msgsize N]\n"
+	  "             [--bytes N] [--pipe] [--mode M] [--excl], ls, stat NAME,\n"
+	  "             send NAME [--type T] [--nowait] [--timeout S] [--raw]\n"
+	  "             [MESSAGE...], recv NAME [--type T]\n"
+	  "             [--select any|exact|le|not] [--nowait] [--timeout S]\n"
+	  "             [--count N] [--peek] [--raw], peek NAME,\n"
+	  "             rm NAME (destroy), unlink NAME" },
+	{ "send", cmd_send, "the same as queue send" },
+	{ "recv", cmd_recv, "the same as queue recv" },
 };
 
 static void usage(FILE *f)
@@ -543,6 +1248,13 @@ static void usage(FILE *f)
 		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nqueue send without MESSAGE sends each line of standard "
+		   "input (--raw: chunks\nof the queue's message size); queue "
+		   "recv writes each message and a newline\n(--raw: the bytes "
+		   "only), by default one message, or on a pipe-mode queue\n"
+		   "every message until end-of-file (--count 0: no limit).\n"
+		   "\nexit status: 0 done, 1 failed, 2 usage, 3 would wait or "
+		   "timed out, 4 no such\nobject, 5 exists already\n");
 }
 
 int main(int argc, char **argv)
