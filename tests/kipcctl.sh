@@ -164,6 +164,8 @@ has "stat shows the mode" '^mode +0640$'
 has "stat shows the owner" '^owner +uid 0 gid 0$'
 has "stat shows the counters" '^sent +3 \(15 bytes\)$'
 has "stat shows what destroy dropped" '^dropped +0$'
+has "stat shows what dead processes lost" '^lost +0$'
+has "stat shows the ring's mode" '^storage +[0-9]+ bytes, fast mode, 0 threads on the fast path$'
 has "stat says it is not a pipe" '^pipe +no$'
 t "queue stat --json" 0 kipcctl --json queue stat q1
 has "the JSON has geometry and occupancy" \
@@ -171,6 +173,7 @@ has "the JSON has geometry and occupancy" \
 has "the JSON has the counters" \
 	'"sent": 3, "received": 0, "dropped": 0, "bytes_sent": 15, "bytes_received": 0, "hwm_msgs": 3, "hwm_bytes": 15'
 has "the JSON has the owner" '"mode": "0640", "uid": 0, "gid": 0'
+has "the JSON has the ring" '"lost": 0, "lanes": 0, "ring_mode": "fast"'
 t "queue ls" 0 kipcctl queue ls
 has "queue ls lists q1" '^[0-9]+ +q1 +3 +4 +15 +16 +0 +0 +no +0640 +0 +0 '
 t "queue ls --json" 0 kipcctl --json queue ls

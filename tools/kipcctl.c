@@ -738,6 +738,7 @@ static int queue_create(const struct opts *o, int argc, char **argv)
 static int queue_stat(const struct opts *o, int argc, char **argv)
 {
 	struct kipc_queue_stat st;
+	const char *ring_mode;
 	char when[32];
 	int fd, ret, pipe, dead;
 
@@ -747,11 +748,12 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 	if (fd < 0)
 		return exit_status(fd);
 	ret = lkipc_queue_info(fd, &st);
-	close(fd);
+	lkipc_handle_close(fd);
 	if (ret < 0)
 		return fail("queue stat", argv[1], ret);
 	pipe = !!(st.queue_flags & KIPC_QUEUE_PIPE);
 	dead = !!(st.queue_flags & KIPC_QUEUE_DESTROYED);
+	ring_mode = st.ring_mode == KIPC_RING_MODE_FAST ? "fast" : "kernel";
 
 	if (o->json) {
 		printf("{\"name\": ");
@@ -768,7 +770,8 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 		printf("\"sent\": %llu, \"received\": %llu, \"dropped\": %llu, "
 		       "\"bytes_sent\": %llu, \"bytes_received\": %llu, "
 		       "\"hwm_msgs\": %llu, \"hwm_bytes\": %llu, "
-		       "\"ring_bytes\": %llu, ",
+		       "\"ring_bytes\": %llu, \"lost\": %llu, \"lanes\": %u, "
+		       "\"ring_mode\": \"%s\", ",
 		       (unsigned long long)st.sent,
 		       (unsigned long long)st.received,
 		       (unsigned long long)st.dropped,
@@ -776,7 +779,8 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 		       (unsigned long long)st.bytes_received,
 		       (unsigned long long)st.hwm_msgs,
 		       (unsigned long long)st.hwm_bytes,
-		       (unsigned long long)st.ring_bytes);
+		       (unsigned long long)st.ring_bytes,
+		       (unsigned long long)st.lost, st.lanes, ring_mode);
 		printf("\"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
 		       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
 		       "\"destroyed\": %s}\n", st.mode, st.uid, st.gid, st.cuid,
@@ -797,7 +801,9 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 	       "bytes     %llu of %llu (at most %llu so far)\n"
 	       "msgsize   %u\nblocked   %u receivers, %u senders\n"
 	       "sent      %llu (%llu bytes)\nreceived  %llu (%llu bytes)\n"
-	       "dropped   %llu\nstorage   %llu bytes\n", st.msgs, st.cap_msgs,
+	       "dropped   %llu\nlost      %llu\n"
+	       "storage   %llu bytes, %s mode, %u threads on the fast path\n",
+	       st.msgs, st.cap_msgs,
 	       (unsigned long long)st.hwm_msgs, (unsigned long long)st.bytes,
 	       (unsigned long long)st.cap_bytes,
 	       (unsigned long long)st.hwm_bytes, st.msgsize, st.nreceivers,
@@ -806,7 +812,8 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 	       (unsigned long long)st.received,
 	       (unsigned long long)st.bytes_received,
 	       (unsigned long long)st.dropped,
-	       (unsigned long long)st.ring_bytes);
+	       (unsigned long long)st.lost,
+	       (unsigned long long)st.ring_bytes, ring_mode, st.lanes);
 	if (dead)
 		printf("state     destroyed\n");
 	return 0;
