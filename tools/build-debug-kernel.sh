@@ -138,14 +138,15 @@ make -s -C "$src" O="$obj" olddefconfig >&2
 
 # Refuse a config that silently lost an option we asked for.
 for opt in KASAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK UBSAN \
-	DEBUG_LIST FAILSLAB MODULES MODULE_UNLOAD IO_URING DEBUG_INFO_NONE; do
+	DEBUG_LIST FAILSLAB MODULES MODULE_UNLOAD IO_URING DEBUG_INFO_NONE \
+	UNIX SECCOMP_FILTER; do
 	if ! grep -q "^CONFIG_$opt=y" "$obj/.config"; then
 		log "CONFIG_$opt did not stick in the configuration"
 		exit 1
 	fi
 done
-if grep -q '^CONFIG_NET=y' "$obj/.config"; then
-	log "CONFIG_NET is still enabled"
+if grep -q '^CONFIG_INET=y' "$obj/.config"; then
+	log "CONFIG_INET is still enabled"
 	exit 1
 fi
 

@@ -932,8 +932,9 @@ TEST_F(timed, deadlines)
 
 	fd = anon_q(self->dev, 1, 8, 0);
 	ASSERT_LE(0, fd);
-	ts = in_future(variant->clock, 100000000);
+	/* t0 first: the deadline is at least 100 ms after it. */
 	t0 = now_mono();
+	ts = in_future(variant->clock, 100000000);
 	EXPECT_EQ(-ETIMEDOUT, q_recv_full(fd, buf, 8, KIPC_SEL_ANY, 0,
 					  variant->flags, &ts, NULL, NULL));
 	EXPECT_LE(0.09, now_mono() - t0);

@@ -1467,8 +1467,9 @@ FIXTURE_TEARDOWN(timed)
 
 TEST_F(timed, deadline_passes)
 {
-	struct timespec ts = in_future(variant->clock, 100000000);
+	/* t0 first: the deadline is at least 100 ms after it. */
 	double t0 = now_on(variant->clock), dt;
+	struct timespec ts = in_future(variant->clock, 100000000);
 
 	EXPECT_EQ(-ETIMEDOUT, sem_p_until(self->fd, 1, variant->flags, &ts));
 	dt = now_on(variant->clock) - t0;
