@@ -1343,7 +1343,9 @@ TEST_F(sem, limit_user_bytes)
 	int fds[200], n = 0, last = 0, again;
 
 	ASSERT_NE(~0ULL, old);
-	ASSERT_EQ(0, write_param_u("user_bytes_max", 4096));
+	/* A semaphore is charged its page and a little more: three fit. */
+	ASSERT_EQ(0, write_param_u("user_bytes_max",
+				   4 * sysconf(_SC_PAGESIZE)));
 	while (n < 200) {
 		last = anon_sem(self->dev, 0);
 		if (last < 0)
