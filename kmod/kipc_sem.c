@@ -25,11 +25,12 @@
  * into the word with one xchg, which no process can make fail or repeat,
  * and gets the value back; kipc_sem_unlock() stores the new value, with
  * SLOW if anyone is queued, anyone polls or the semaphore is destroyed,
- * and drops the lock.  A process's fast P or V is a compare-and-swap of
- * the whole word that it does only when SLOW is clear, so it is ordered
- * entirely before or entirely after each kernel section, and no fast P can
- * take units while a waiter is queued.  The word is untrusted input: a
- * value above max is clamped, stray bits are dropped at the next unlock.
+ * puts "max" back in case it was scribbled on, and drops the lock.  A
+ * process's fast P or V is a compare-and-swap of the whole word that it
+ * does only when SLOW is clear, so it is ordered entirely before or
+ * entirely after each kernel section, and no fast P can take units while a
+ * waiter is queued.  The page is untrusted input: a value above max is
+ * clamped, stray bits are dropped at the next unlock.
  *
  * A waiter lives on its task's stack.  Its state goes from WAITING to
  * exactly one of GRANTED (V subtracted its units and dequeued it), LEFT (it
@@ -129,6 +130,8 @@ static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	 * process whose acquiring CAS reads this word.
 	 */
 	smp_store_release(&sem->page->state, state);
+	/* Only read by processes, as a hint; put right if scribbled on. */
+	WRITE_ONCE(sem->page->max, sem->max);
 	spin_unlock(&sem->lock);
 }
 
