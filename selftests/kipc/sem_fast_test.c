@@ -40,42 +40,6 @@
 
 /* ---- Helpers ---------------------------------------------------------- */
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct timespec mono_in(long long ns)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ns / 1000000000LL;
-	ts.tv_nsec += ns % 1000000000LL;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-/* A child that dies with us. */
-static pid_t fork_child(void)
-{
-	pid_t ppid = getpid();
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != ppid)
-			_exit(99);
-	}
-	return pid;
-}
-
 /* reap(), but a child still running after "secs" is killed: -1. */
 static int reap_within(pid_t pid, double secs)
 {
@@ -172,18 +136,7 @@ static long long stat_field(int fd, int waiters)
 /* Wait up to 20 s until the semaphore has exactly n waiters. */
 static int wait_nwaiters(int fd, long long n)
 {
-	double end = now_mono() + 20;
-
-	while (now_mono() < end) {
-		long long w = stat_field(fd, 1);
-
-		if (w == n)
-			return 0;
-		if (w < 0)
-			return (int)w;
-		usleep(200);
-	}
-	return -ETIMEDOUT;
+	return WAIT_FOR(stat_field(fd, 1), n);
 }
 
 /*
@@ -743,7 +696,7 @@ static void hostile_worker(struct lkipc *k, const char *name, int nomap,
 		_exit(81);
 	while (!stopped(sh)) {
 		unsigned int n = 1 + rand_r(&seed) % 2;
-		struct timespec ts = mono_in(5000000);
+		struct timespec ts = in_future(CLOCK_MONOTONIC, 5000000);
 		int ret = rand_r(&seed) % 2 ? lkipc_sem_wait(h, n, 0, &ts) :
 					      lkipc_sem_trywait(h, n, 0);
 
