@@ -162,7 +162,8 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 
 	kipc_limits_get(&lim);
 	info->abi_version = KIPC_ABI_VERSION;
-	info->features = KIPC_FEAT_SEM | KIPC_FEAT_QUEUE | KIPC_FEAT_RING;
+	info->features = KIPC_FEAT_SEM | KIPC_FEAT_SEM_FAST | KIPC_FEAT_QUEUE |
+			 KIPC_FEAT_RING;
 	info->max_objects = lim.max_objects;
 	info->msgsize_max = lim.msgsize_max;
 	info->queue_msgs_max = lim.queue_msgs_max;

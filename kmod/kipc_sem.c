@@ -10,12 +10,27 @@
  * one queued before it.
  *
  * Locking: sem->lock, a spinlock, protects everything that changes in a
- * semaphore: value, dead, the waiter queue and nwaiters, the state of every
- * queued waiter, and the undo records (struct kipc_handle.sem_undo) of the
- * semaphore's handles.  It is never taken from interrupt context.  It nests
- * inside kipc_registry_lock (/proc/kipc, KIPC_IOC_LIST); only the
- * scheduler's wake_up_process() is called under it.  poll's wait queue is
- * woken after it is dropped.
+ * semaphore: the state word of its page (below), dead, the waiter queue and
+ * nwaiters, the state of every queued waiter, and the undo records (struct
+ * kipc_handle.sem_undo) of the semaphore's handles.  It is never taken from
+ * interrupt context.  It nests inside kipc_registry_lock (/proc/kipc,
+ * KIPC_IOC_LIST); only the scheduler's wake_up_process() is called under
+ * it.  poll's wait queue is woken after it is dropped.
+ *
+ * The value lives in the semaphore's page (struct kipc_sem_page), which
+ * processes map and operate on without system calls while nothing needs
+ * the kernel (Documentation/ring.md section 8): the low 32 bits of "state"
+ * are the value, bit 63 is KIPC_SEM_SLOW.  The kernel owns the word exactly
+ * while it holds sem->lock: kipc_sem_lock() takes the lock and swaps SLOW
+ * into the word with one xchg, which no process can make fail or repeat,
+ * and gets the value back; kipc_sem_unlock() stores the new value, with
+ * SLOW if anyone is queued, anyone polls or the semaphore is destroyed,
+ * puts "max" back in case it was scribbled on, and drops the lock.  A
+ * process's fast P or V is a compare-and-swap of the whole word that it
+ * does only when SLOW is clear, so it is ordered entirely before or
+ * entirely after each kernel section, and no fast P can take units while a
+ * waiter is queued.  The page is untrusted input: a value above max is
+ * clamped, stray bits are dropped at the next unlock.
  *
  * A waiter lives on its task's stack.  Its state goes from WAITING to
  * exactly one of GRANTED (V subtracted its units and dequeued it), LEFT (it
@@ -40,6 +55,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 
 #include "kipc_internal.h"
@@ -47,7 +63,7 @@
 struct kipc_sem {
 	struct kipc_object obj;
 	spinlock_t lock;		/* see "Locking" above */
-	u32 value;
+	struct kipc_sem_page *page;	/* vmalloc_user(), holds the value */
 	u32 max;			/* set at creation */
 	u32 nwaiters;
 	bool dead;			/* destroyed */
@@ -75,16 +91,60 @@ static struct kipc_sem *to_sem(struct kipc_object *obj)
 	return container_of(obj, struct kipc_sem, obj);
 }
 
+/*
+ * Lock the semaphore and take its word over: SLOW in, the value out,
+ * clamped to max whatever a process wrote there.
+ */
+static u32 kipc_sem_lock(struct kipc_sem *sem) __acquires(&sem->lock)
+{
+	u64 state;
+
+	spin_lock(&sem->lock);
+	state = xchg(&sem->page->state, KIPC_SEM_SLOW);
+	return min_t(u64, state & KIPC_SEM_VALUE_MASK, sem->max);
+}
+
+/*
+ * Give the word back with the value and unlock.  SLOW stays while the
+ * kernel must see every operation: a waiter is queued (a fast P would
+ * barge), somebody polls (a fast V would not wake it) or the semaphore is
+ * destroyed (everything fails with EIDRM).
+ */
+static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
+	__releases(&sem->lock)
+{
+	u64 state = value;
+	bool polled;
+
+	/*
+	 * A poller adds itself to poll_wq before it takes sem->lock: the one
+	 * this misses sets SLOW in its own section, before it looks at the
+	 * value.
+	 */
+	polled = waitqueue_active(&sem->poll_wq);
+	if (sem->dead || !list_empty(&sem->waiters) || polled)
+		state |= KIPC_SEM_SLOW;
+	/*
+	 * Release: what the kernel did in this section (a grant's undo
+	 * record, the caller's own stores before its V) is visible to the
+	 * process whose acquiring CAS reads this word.
+	 */
+	smp_store_release(&sem->page->state, state);
+	/* Only read by processes, as a hint; put right if scribbled on. */
+	WRITE_ONCE(sem->page->max, sem->max);
+	spin_unlock(&sem->lock);
+}
+
 /* Grant from the head while the head fits.  Under sem->lock. */
-static void kipc_sem_grant(struct kipc_sem *sem)
+static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 {
 	struct kipc_waiter *w, *tmp;
 
 	lockdep_assert_held(&sem->lock);
 	list_for_each_entry_safe(w, tmp, &sem->waiters, node) {
-		if (w->count > sem->value)
+		if (w->count > *value)
 			break;
-		sem->value -= w->count;
+		*value -= w->count;
 		if (w->undo)
 			*w->undo += w->count;
 		list_del(&w->node);
@@ -103,7 +163,8 @@ static void kipc_sem_poll_wake(struct kipc_sem *sem)
 }
 
 /* Leave the queue without units, on a signal or timeout.  Under the lock. */
-static void kipc_sem_leave(struct kipc_sem *sem, struct kipc_waiter *w)
+static void kipc_sem_leave(struct kipc_sem *sem, struct kipc_waiter *w,
+			   u32 *value)
 {
 	bool head = sem->waiters.next == &w->node;
 
@@ -111,7 +172,7 @@ static void kipc_sem_leave(struct kipc_sem *sem, struct kipc_waiter *w)
 	sem->nwaiters--;
 	w->state = KIPC_SEM_LEFT;
 	if (head)
-		kipc_sem_grant(sem);
+		kipc_sem_grant(sem, value);
 }
 
 /* Sleep until woken or the deadline; true if the deadline passed. */
@@ -135,8 +196,9 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 						      CLOCK_MONOTONIC;
 	bool timed_out = false, left = false;
 	int ret = 0;
+	u32 value;
 
-	spin_lock(&sem->lock);
+	value = kipc_sem_lock(sem);
 	if (sem->dead) {
 		ret = -EIDRM;
 		goto out_unlock;
@@ -145,8 +207,8 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		ret = -EOVERFLOW;
 		goto out_unlock;
 	}
-	if (list_empty(&sem->waiters) && sem->value >= count) {
-		sem->value -= count;
+	if (list_empty(&sem->waiters) && value >= count) {
+		value -= count;
 		if (w.undo)
 			*w.undo += count;
 		goto out_unlock;
@@ -171,12 +233,12 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 			break;
 		}
 		set_current_state(TASK_INTERRUPTIBLE);
-		spin_unlock(&sem->lock);
+		kipc_sem_unlock(sem, value);
 		if (flags & KIPC_SEM_TIMED)
 			timed_out = kipc_sem_sleep_until(deadline, clock);
 		else
 			schedule();
-		spin_lock(&sem->lock);
+		value = kipc_sem_lock(sem);
 	}
 	switch (w.state) {
 	case KIPC_SEM_GRANTED:
@@ -186,7 +248,7 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		ret = -EIDRM;
 		break;
 	case KIPC_SEM_WAITING:
-		kipc_sem_leave(sem, &w);
+		kipc_sem_leave(sem, &w, &value);
 		left = true;
 		break;
 	default:
@@ -194,7 +256,7 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		break;
 	}
 out_unlock:
-	spin_unlock(&sem->lock);
+	kipc_sem_unlock(sem, value);
 	if (left)
 		kipc_sem_poll_wake(sem);
 	return ret;
@@ -204,21 +266,22 @@ static int kipc_sem_v(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		      u32 flags)
 {
 	int ret = 0;
+	u32 value;
 
-	spin_lock(&sem->lock);
+	value = kipc_sem_lock(sem);
 	if (sem->dead) {
 		ret = -EIDRM;
-	} else if (count > sem->max - sem->value) {
+	} else if (count > sem->max - value) {
 		ret = -EOVERFLOW;
 	} else if ((flags & KIPC_SEM_UNDO) && h->sem_undo < count) {
 		ret = -EINVAL;
 	} else {
-		sem->value += count;
+		value += count;
 		if (flags & KIPC_SEM_UNDO)
 			h->sem_undo -= count;
-		kipc_sem_grant(sem);
+		kipc_sem_grant(sem, &value);
 	}
-	spin_unlock(&sem->lock);
+	kipc_sem_unlock(sem, value);
 	if (!ret)
 		kipc_sem_poll_wake(sem);
 	return ret;
@@ -289,24 +352,25 @@ static int kipc_sem_cmd_stat(struct kipc_ucmd *ucmd)
 	struct kipc_waiter *w;
 	unsigned int want, nr = 0;
 	int ret = 0;
+	u32 value;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
 
-	spin_lock(&sem->lock);
+	value = kipc_sem_lock(sem);
 	want = min(cmd->capacity, sem->nwaiters);
-	spin_unlock(&sem->lock);
+	kipc_sem_unlock(sem, value);
 	if (want) {
 		buf = kvmalloc_array(want, sizeof(*buf), GFP_KERNEL_ACCOUNT);
 		if (!buf)
 			return -ENOMEM;
 	}
 
-	spin_lock(&sem->lock);
+	value = kipc_sem_lock(sem);
 	if (sem->dead) {
-		spin_unlock(&sem->lock);
+		kipc_sem_unlock(sem, value);
 		ret = -EIDRM;
 		goto out;
 	}
@@ -317,11 +381,11 @@ static int kipc_sem_cmd_stat(struct kipc_ucmd *ucmd)
 		buf[nr].count = w->count;
 		nr++;
 	}
-	cmd->value = sem->value;
+	cmd->value = value;
 	cmd->max = sem->max;
 	cmd->nwaiters = sem->nwaiters;
 	cmd->undo = h->sem_undo;
-	spin_unlock(&sem->lock);
+	kipc_sem_unlock(sem, value);
 
 	cmd->id = sem->obj.id;
 	cmd->uid = from_kuid_munged(ns, sem->obj.uid);
@@ -359,20 +423,44 @@ static long kipc_sem_ioctl(struct file *file, unsigned int cmd,
 			     file, cmd, arg);
 }
 
-/* POLLIN: P(1) would succeed now.  A hint: P itself decides. */
+/*
+ * POLLIN: P(1) would succeed now.  A hint: P itself decides.  Once this
+ * poller is on poll_wq, the unlock keeps SLOW set, so every later V goes
+ * through the kernel and wakes it.
+ */
 static __poll_t kipc_sem_poll(struct file *file, poll_table *wait)
 {
 	struct kipc_sem *sem = kipc_file_sem(file);
 	__poll_t mask = 0;
+	u32 value;
 
 	poll_wait(file, &sem->poll_wq, wait);
-	spin_lock(&sem->lock);
+	value = kipc_sem_lock(sem);
 	if (sem->dead)
 		mask = EPOLLHUP | EPOLLERR;
-	else if (list_empty(&sem->waiters) && sem->value >= 1)
+	else if (list_empty(&sem->waiters) && value >= 1)
 		mask = EPOLLIN | EPOLLRDNORM;
-	spin_unlock(&sem->lock);
+	kipc_sem_unlock(sem, value);
 	return mask;
+}
+
+/*
+ * The semaphore's page: MAP_SHARED, offset 0, one page at most, never
+ * growing (VM_DONTEXPAND: mremap fails).  The VFS has already refused
+ * PROT_WRITE on a handle not open for writing (and taken VM_MAYWRITE and
+ * VM_SHARED away, so mprotect cannot add write access later: VM_MAYSHARE
+ * is what says MAP_SHARED) and any mapping of a handle not open for
+ * reading.
+ */
+static int kipc_sem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kipc_sem *sem = kipc_file_sem(file);
+
+	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff ||
+	    vma->vm_end - vma->vm_start > PAGE_SIZE)
+		return -EINVAL;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	return remap_vmalloc_range(vma, sem->page, 0);
 }
 
 static const struct file_operations kipc_sem_fops = {
@@ -381,6 +469,7 @@ static const struct file_operations kipc_sem_fops = {
 	.unlocked_ioctl = kipc_sem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = kipc_sem_poll,
+	.mmap = kipc_sem_mmap,
 	.llseek = noop_llseek,
 };
 
@@ -404,12 +493,19 @@ static struct kipc_object *kipc_sem_create(const struct kipc_open *op,
 	sem = kzalloc(sizeof(*sem), GFP_KERNEL_ACCOUNT);
 	if (!sem)
 		return ERR_PTR(-ENOMEM);
+	/* Zeroed, and mappable (remap_vmalloc_range). */
+	sem->page = vmalloc_user(PAGE_SIZE);
+	if (!sem->page) {
+		kfree(sem);
+		return ERR_PTR(-ENOMEM);
+	}
 	spin_lock_init(&sem->lock);
 	INIT_LIST_HEAD(&sem->waiters);
 	init_waitqueue_head(&sem->poll_wq);
 	sem->max = op->sem_max ? op->sem_max : lim->sem_value_max;
-	sem->value = op->sem_value;
-	sem->obj.charge = sizeof(*sem);
+	sem->page->state = op->sem_value;
+	sem->page->max = sem->max;
+	sem->obj.charge = sizeof(*sem) + PAGE_SIZE;
 	return &sem->obj;
 }
 
@@ -418,8 +514,9 @@ static void kipc_sem_kill(struct kipc_object *obj)
 {
 	struct kipc_sem *sem = to_sem(obj);
 	struct kipc_waiter *w, *tmp;
+	u32 value;
 
-	spin_lock(&sem->lock);
+	value = kipc_sem_lock(sem);
 	sem->dead = true;
 	list_for_each_entry_safe(w, tmp, &sem->waiters, node) {
 		list_del(&w->node);
@@ -427,7 +524,7 @@ static void kipc_sem_kill(struct kipc_object *obj)
 		wake_up_process(w->task);
 	}
 	sem->nwaiters = 0;
-	spin_unlock(&sem->lock);
+	kipc_sem_unlock(sem, value);
 	wake_up_interruptible_poll(&sem->poll_wq, EPOLLHUP | EPOLLERR);
 }
 
@@ -440,15 +537,16 @@ static void kipc_sem_release_handle(struct kipc_object *obj,
 {
 	struct kipc_sem *sem = to_sem(obj);
 	bool posted = false;
+	u32 value;
 
-	spin_lock(&sem->lock);
+	value = kipc_sem_lock(sem);
 	if (!sem->dead && h->sem_undo) {
-		sem->value += min_t(u64, h->sem_undo, sem->max - sem->value);
-		kipc_sem_grant(sem);
+		value += min_t(u64, h->sem_undo, sem->max - value);
+		kipc_sem_grant(sem, &value);
 		posted = true;
 	}
 	h->sem_undo = 0;
-	spin_unlock(&sem->lock);
+	kipc_sem_unlock(sem, value);
 	if (posted)
 		kipc_sem_poll_wake(sem);
 }
@@ -456,22 +554,24 @@ static void kipc_sem_release_handle(struct kipc_object *obj,
 static void kipc_sem_show(struct seq_file *m, struct kipc_object *obj)
 {
 	struct kipc_sem *sem = to_sem(obj);
+	u32 value;
 
-	spin_lock(&sem->lock);
-	seq_printf(m, "%10u %10u %7u", sem->value, sem->max, sem->nwaiters);
-	spin_unlock(&sem->lock);
+	value = kipc_sem_lock(sem);
+	seq_printf(m, "%10u %10u %7u", value, sem->max, sem->nwaiters);
+	kipc_sem_unlock(sem, value);
 }
 
 static void kipc_sem_fill_info(struct kipc_object *obj,
 			       struct kipc_obj_info *info)
 {
 	struct kipc_sem *sem = to_sem(obj);
+	u32 value;
 
-	spin_lock(&sem->lock);
-	info->sem_value = sem->value;
+	value = kipc_sem_lock(sem);
+	info->sem_value = value;
 	info->sem_max = sem->max;
 	info->sem_nwaiters = sem->nwaiters;
-	spin_unlock(&sem->lock);
+	kipc_sem_unlock(sem, value);
 }
 
 static void kipc_sem_free(struct kipc_object *obj)
@@ -479,6 +579,7 @@ static void kipc_sem_free(struct kipc_object *obj)
 	struct kipc_sem *sem = to_sem(obj);
 
 	WARN_ON_ONCE(!list_empty(&sem->waiters));
+	vfree(sem->page);
 	kfree(sem);
 }
 

@@ -1,27 +1,67 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * liblkipc: objects (open, unlink, destroy, list) and semaphores.
+ *
+ * A semaphore handle opened for reading and writing has the semaphore's
+ * page mapped (Documentation/ring.md section 8): P and V then compare and
+ * swap its state word, the value itself, and make a system call only when
+ * the kernel must decide: the word says SLOW (a waiter is queued, somebody
+ * polls, or the semaphore was destroyed), P must wait, V would pass the
+ * maximum, or the operation has KIPC_SEM_UNDO (the record is kernel
+ * state).  Whatever the path, the result and the errno are those of the
+ * ioctl.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "lkipc.h"
 
+/* A fast operation that lost this many CAS races in a row asks the kernel. */
+#define LKIPC_SEM_CAS_TRIES	64
+/* What a fast operation returns when the kernel must do it. */
+#define LKIPC_SEM_KERNEL	1
+
+/* Does the module map semaphore pages?  Asked at open only. */
+static int lkipc_sem_can_map(struct lkipc *k)
+{
+	struct kipc_info info;
+
+	return !lkipc_get_info(k, &info) &&
+	       (info.features & KIPC_FEAT_SEM_FAST);
+}
 
 LKIPC_API int lkipc_sem_open(struct lkipc *k, const char *name,
 			     unsigned int flags, unsigned int mode,
 			     unsigned int value)
 {
 	struct kipc_open op;
+	int fd;
 
 	if (!k || lkipc_open_request(&op, flags, KIPC_OBJ_SEM, mode, name))
 		return -EINVAL;
 	op.sem_value = value;
-	return lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
+	fd = lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
+	if (fd < 0)
+		return fd;
+	/*
+	 * Only a handle open for reading can be mapped, and only one open
+	 * for writing too may operate through the map; a read-only map still
+	 * lets lkipc_sem_value() read the value.  Without a map (opted out,
+	 * an older module, mmap failed) every operation is an ioctl; a map
+	 * left behind by a closed descriptor of the same number goes.
+	 */
+	if ((flags & LKIPC_OPEN_NOMAP) || !(op.flags & KIPC_OPEN_READ) ||
+	    !lkipc_sem_can_map(k) ||
+	    lkipc_map_attach(fd, LKIPC_MAP_SEM, (size_t)sysconf(_SC_PAGESIZE),
+			     !!(op.flags & KIPC_OPEN_WRITE)))
+		lkipc_map_drop(fd);
+	return fd;
 }
 
 static int lkipc_unlink(struct lkipc *k, unsigned int type, const char *name)
@@ -54,13 +94,99 @@ LKIPC_API int lkipc_sem_destroy(int fd)
 	return lkipc_destroy(fd);
 }
 
+/* fd's semaphore page, if mapped (writable, for "write"); else NULL. */
+static struct kipc_sem_page *lkipc_sem_page(int fd, int write)
+{
+	struct lkipc_map *m = lkipc_map_find(fd);
+
+	if (!m || m->kind != LKIPC_MAP_SEM || (write && !m->writable))
+		return NULL;
+	return m->addr;
+}
+
+/*
+ * P(n) through the page: 0 with the units taken, -EAGAIN if they are not
+ * there and the caller does not wait, else LKIPC_SEM_KERNEL.  The CAS is on
+ * the word that carries SLOW, so it fails if the kernel took the word over
+ * since the load: a fast P never takes units from under a queued waiter.
+ * Acquire on success: it pairs with the V that released these units.
+ */
+static int lkipc_sem_fast_p(struct kipc_sem_page *pg, unsigned int n,
+			    int nonblock)
+{
+	uint64_t s = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	int i;
+
+	/* 0 and more than the maximum are the kernel's EINVAL. */
+	if (!n || n > __atomic_load_n(&pg->max, __ATOMIC_RELAXED))
+		return LKIPC_SEM_KERNEL;
+	for (i = 0; i < LKIPC_SEM_CAS_TRIES; i++) {
+		if (s & KIPC_SEM_SLOW)
+			return LKIPC_SEM_KERNEL;
+		/* Nobody is queued (no SLOW): the kernel would say the same. */
+		if ((s & KIPC_SEM_VALUE_MASK) < n)
+			return nonblock ? -EAGAIN : LKIPC_SEM_KERNEL;
+		if (__atomic_compare_exchange_n(&pg->state, &s, s - n, 0,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return 0;
+	}
+	return LKIPC_SEM_KERNEL;
+}
+
+/* V(n) through the page: 0 when done, else LKIPC_SEM_KERNEL.  Release. */
+static int lkipc_sem_fast_v(struct kipc_sem_page *pg, unsigned int n)
+{
+	uint64_t s = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	uint32_t max = __atomic_load_n(&pg->max, __ATOMIC_RELAXED);
+	int i;
+
+	if (!n)
+		return LKIPC_SEM_KERNEL;
+	for (i = 0; i < LKIPC_SEM_CAS_TRIES; i++) {
+		/* Past the maximum: the kernel's EOVERFLOW. */
+		if ((s & KIPC_SEM_SLOW) || (s & KIPC_SEM_VALUE_MASK) + n > max)
+			return LKIPC_SEM_KERNEL;
+		if (__atomic_compare_exchange_n(&pg->state, &s, s + n, 0,
+						__ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return 0;
+	}
+	return LKIPC_SEM_KERNEL;
+}
+
+/*
+ * Can a wait with these flags and deadline go through the page?  Not with
+ * KIPC_SEM_UNDO, and not when the ioctl would refuse the arguments
+ * (EINVAL), which only the ioctl may say.
+ */
+static int lkipc_sem_wait_fast_ok(unsigned int flags,
+				  const struct timespec *deadline)
+{
+	if (flags & KIPC_SEM_UNDO)
+		return 0;
+	if (!deadline)
+		return !(flags & KIPC_SEM_REALTIME);
+	return !(flags & KIPC_SEM_NONBLOCK) && deadline->tv_sec >= 0 &&
+	       deadline->tv_nsec >= 0 && deadline->tv_nsec < 1000000000L;
+}
+
 LKIPC_API int lkipc_sem_wait(int fd, unsigned int n, unsigned int flags,
 			     const struct timespec *deadline)
 {
+	struct kipc_sem_page *pg = NULL;
 	struct kipc_sem_wait cmd;
+	int ret;
 
 	if (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO | KIPC_SEM_REALTIME))
 		return -EINVAL;
+	if (lkipc_sem_wait_fast_ok(flags, deadline))
+		pg = lkipc_sem_page(fd, 1);
+	if (pg) {
+		ret = lkipc_sem_fast_p(pg, n, flags & KIPC_SEM_NONBLOCK);
+		if (ret != LKIPC_SEM_KERNEL)
+			return ret;
+	}
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd);
 	cmd.flags = flags;
@@ -82,8 +208,11 @@ LKIPC_API int lkipc_sem_trywait(int fd, unsigned int n, unsigned int flags)
 
 LKIPC_API int lkipc_sem_post(int fd, unsigned int n, unsigned int flags)
 {
+	struct kipc_sem_page *pg = flags ? NULL : lkipc_sem_page(fd, 1);
 	struct kipc_sem_post cmd;
 
+	if (pg && lkipc_sem_fast_v(pg, n) == 0)
+		return 0;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd);
 	cmd.flags = flags;
@@ -106,8 +235,19 @@ LKIPC_API int lkipc_sem_stat(int fd, struct kipc_sem_stat *st,
 
 LKIPC_API int lkipc_sem_value(int fd)
 {
+	struct kipc_sem_page *pg = lkipc_sem_page(fd, 0);
 	struct kipc_sem_stat st;
 	int ret;
+
+	/* The word is the value, unless the kernel holds it (SLOW). */
+	if (pg) {
+		uint64_t s = __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE);
+		uint64_t v = s & KIPC_SEM_VALUE_MASK;
+
+		if (!(s & KIPC_SEM_SLOW) && v <= INT_MAX &&
+		    v <= __atomic_load_n(&pg->max, __ATOMIC_RELAXED))
+			return (int)v;
+	}
 
 	ret = lkipc_sem_stat(fd, &st, NULL, 0);
 	if (ret < 0)

@@ -8,10 +8,13 @@
 #include <sys/wait.h>
 #include <sys/mman.h>
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/kipc.h>
@@ -110,6 +113,64 @@ static inline int still_running(pid_t pid)
 	usleep(20000);
 	return waitpid(pid, &status, WNOHANG) == 0;
 }
+
+/* A child that dies with us. */
+static inline pid_t fork_child(void)
+{
+	pid_t ppid = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != ppid)
+			_exit(99);
+	}
+	return pid;
+}
+
+/* Seconds on a clock. */
+static inline double now_on(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline double now_mono(void)
+{
+	return now_on(CLOCK_MONOTONIC);
+}
+
+/* An absolute deadline on a clock, ns from now. */
+static inline struct timespec in_future(clockid_t clock, long long ns)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	ts.tv_sec += ns / 1000000000LL;
+	ts.tv_nsec += ns % 1000000000LL;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* Wait up to 20 s until expr == n: 0, or -ETIMEDOUT. */
+#define WAIT_FOR(expr, n)                                                      \
+	({                                                                     \
+		double _end = now_mono() + 20;                                 \
+		int _ret = -ETIMEDOUT;                                         \
+		while (now_mono() < _end) {                                    \
+			if ((expr) == (n)) {                                   \
+				_ret = 0;                                      \
+				break;                                         \
+			}                                                      \
+			usleep(200);                                           \
+		}                                                              \
+		_ret;                                                          \
+	})
 
 /* Memory shared with the test's children. */
 static inline void *shared_map(size_t len)

@@ -189,56 +189,6 @@ static int destroy(int fd)
 	return ioctl_ret(fd, KIPC_IOC_DESTROY, &d);
 }
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct timespec in_future(clockid_t clock, long long ns)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	ts.tv_sec += ns / 1000000000LL;
-	ts.tv_nsec += ns % 1000000000LL;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
-/* Wait up to 20 s until a stat field (a macro above) is n. */
-#define WAIT_FOR(expr, n)                                                      \
-	({                                                                     \
-		double _end = now_mono() + 20;                                 \
-		int _ret = -ETIMEDOUT;                                         \
-		while (now_mono() < _end) {                                    \
-			if ((expr) == (n)) {                                   \
-				_ret = 0;                                      \
-				break;                                         \
-			}                                                      \
-			usleep(200);                                           \
-		}                                                              \
-		_ret;                                                          \
-	})
-
-static pid_t fork_child(void)
-{
-	pid_t ppid = getpid();
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != ppid)
-			_exit(99);
-	}
-	return pid;
-}
-
 static void make_name(char *buf, size_t len, const char *tag)
 {
 	snprintf(buf, len, "queue_test-%s-%d", tag, getpid());
