@@ -410,7 +410,6 @@ struct mix_shared {
 	int inside;
 	long counter;
 	long violations;
-	long acquired[MIX_PROCS];
 };
 
 /* Even workers take the fast path, odd ones the ioctl (NOMAP). */
@@ -430,7 +429,6 @@ static int mix_worker(struct lkipc *k, const char *name, int i,
 		ret = lkipc_sem_wait(h, 1, 0, NULL);
 		if (ret)
 			return 42;
-		__atomic_store_n(&sh->acquired[i], j + 1, __ATOMIC_SEQ_CST);
 		if (__atomic_fetch_add(&sh->inside, 1, __ATOMIC_SEQ_CST))
 			__atomic_fetch_add(&sh->violations, 1,
 					   __ATOMIC_SEQ_CST);
@@ -446,61 +444,13 @@ static int mix_worker(struct lkipc *k, const char *name, int i,
 	return 0;
 }
 
-/*
- * While the workers run: is the head waiter ever overtaken?  If the same
- * worker is at the head of the queue in two samples and has not acquired
- * in between, no V reached the kernel in between (it would have granted
- * the head), so the others can have completed at most one acquisition
- * (granted before the first sample): more is a P that barged past a
- * queued waiter.  Returns the number of such intervals.
- */
-static int mix_watch(int fd, const pid_t *pid, struct mix_shared *sh,
-		     int *samples)
-{
-	long before[MIX_PROCS] = { 0 }, now[MIX_PROCS];
-	struct kipc_sem_waiter w[MIX_PROCS];
-	int i, head = -1, barged = 0;
-	struct kipc_sem_stat st;
-
-	for (*samples = 0; ; ++*samples) {
-		int prev = head, others = 0, running = 0;
-		siginfo_t info;
-
-		if (lkipc_sem_stat(fd, &st, w, MIX_PROCS))
-			return -1;
-		head = -1;
-		for (i = 0; i < MIX_PROCS; i++) {
-			now[i] = __atomic_load_n(&sh->acquired[i],
-						 __ATOMIC_SEQ_CST);
-			if (st.nwaiters && w[0].pid == pid[i])
-				head = i;
-			/* Exited?  Look, but leave it to be reaped. */
-			info.si_pid = 0;
-			if (!waitid(P_PID, pid[i], &info,
-				    WEXITED | WNOHANG | WNOWAIT) &&
-			    !info.si_pid)
-				running++;
-		}
-		if (head >= 0 && head == prev && now[head] == before[head]) {
-			for (i = 0; i < MIX_PROCS; i++)
-				if (i != head)
-					others += now[i] - before[i];
-			barged += others > 1;
-		}
-		memcpy(before, now, sizeof(now));
-		if (!running)
-			return barged;
-		usleep(500);
-	}
-}
-
 /* A semaphore of 1 as a mutex, taken fast and through the kernel. */
 TEST_F_TIMEOUT(fast, mixed_paths_mutex, 300)
 {
 	struct mix_shared *sh = shared_map(sizeof(*sh));
 	pid_t pid[MIX_PROCS];
-	int fd, i, samples;
 	char name[64];
+	int fd, i;
 
 	ASSERT_NE(NULL, sh);
 	make_name(name, sizeof(name), "mix");
@@ -513,8 +463,6 @@ TEST_F_TIMEOUT(fast, mixed_paths_mutex, 300)
 		if (pid[i] == 0)
 			_exit(mix_worker(&self->k, name, i, sh));
 	}
-	EXPECT_EQ(0, mix_watch(fd, pid, sh, &samples));
-	TH_LOG("%d samples of the queue", samples);
 	for (i = 0; i < MIX_PROCS; i++)
 		EXPECT_EQ(0, reap_within(pid[i], 240)) {
 			TH_LOG("worker %d (%s path)", i,
