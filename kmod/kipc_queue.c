@@ -547,7 +547,12 @@ static void kipc_ring_pending(struct kipc_queue *q)
 
 		if (m->state != KIPC_QM_PENDING || kipc_ring_ingest(q, pos))
 			continue;
-		if (!kipc_ring_claimed(q, KIPC_LANE_SEND | pos)) {
+		/*
+		 * No living claimant, then seq read again: a sender that
+		 * published and died after the first read is not lost.
+		 */
+		if (!kipc_ring_claimed(q, KIPC_LANE_SEND | pos) &&
+		    !kipc_ring_ingest(q, pos)) {
 			q->npending--;
 			kipc_ring_lose(q, m);
 		}
@@ -564,9 +569,16 @@ static void kipc_ring_recover_recv(struct kipc_queue *q, u64 pos)
 
 	if (pos >= q->head || q->head - pos > q->nslots)
 		return;
-	/* Acquire: pairs with the receiver's release of seq (R6). */
+	/*
+	 * Acquire: pairs with the receiver's release of seq (R6).  Read again
+	 * after the lanes: a receiver that freed the slot and died since is
+	 * not a loss.
+	 */
 	if (smp_load_acquire(&s->seq) != pos + 1 ||
 	    kipc_ring_claimed(q, KIPC_LANE_RECV | pos))
+		return;
+	/* Again (acquire, as above): freed since the first read? */
+	if (smp_load_acquire(&s->seq) != pos + 1)
 		return;
 	/* Free for the next lap; pairs with a sender's acquire (S3). */
 	smp_store_release(&s->seq, pos + q->nslots);

@@ -170,8 +170,11 @@ int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
 				 __ATOMIC_RELAXED);
 		if (!__atomic_compare_exchange_n(&h->prod, &w, w + 1, 0,	/* S5 */
 						 __ATOMIC_SEQ_CST,
-						 __ATOMIC_RELAXED))
+						 __ATOMIC_RELAXED)) {
+			/* Not ours: a stale intent would shield a dead claimant. */
+			__atomic_store_n(&lane->intent, 0, __ATOMIC_RELEASE);
 			continue;
+		}
 		slot->type = (uint64_t)type;				/* S6 */
 		slot->len = (uint32_t)len;
 		slot->flags = 0;
@@ -239,8 +242,10 @@ int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
 				 __ATOMIC_RELAXED);
 		if (!__atomic_compare_exchange_n(&h->cons, &w, w + 1, 0,	/* R4 */
 						 __ATOMIC_SEQ_CST,
-						 __ATOMIC_RELAXED))
+						 __ATOMIC_RELAXED)) {
+			__atomic_store_n(&lane->intent, 0, __ATOMIC_RELEASE);
 			continue;
+		}
 		if (len && size)					/* R5 */
 			memcpy(buf, slot + 1, len < size ? len : size);
 		__atomic_store_n(&slot->seq, c + r->nslots,		/* R6 */
