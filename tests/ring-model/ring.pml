@@ -11,8 +11,8 @@
  * kernel where ring.md says "-> kernel".  The kernel is not a process: a
  * system call runs the kernel's code in the caller, under one mutex
  * (klock): enter (E1-E5), the operation, leave (L1).  A process may die
- * at any step from its intent store to the end of its fast operation; its
- * exit then releases its handle, in the kernel.
+ * after its intent store, before any later step of its fast operation;
+ * its exit then releases its handle, in the kernel.
  *
  * Bounds (spin -a -DNAME=VALUE):
  *   NSLOTS, CAP   ring geometry (4, 2)
@@ -180,9 +180,9 @@ byte recvpos;		/* bit p: the receive of position p completed */
 #define STILL(cond, x)	(cond)
 #endif
 
-/* A process may die before any step from its intent store to the end of its
- * operation: its lane is dead at once (ring.md section 6), and its exit
- * releases its handle (KREL). */
+/* A process may die after its intent store, before any later step of its
+ * fast operation: its lane is dead at once (ring.md section 6), and its
+ * exit releases its handle (KREL). */
 #if MAXCRASH > 0
 #define CRASHABLE(act) \
 	if \
