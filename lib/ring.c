@@ -212,7 +212,9 @@ int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
 		c = w & KIPC_RING_POS_MASK;
 		slot = lkipc_slot(r, c);
 		s = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);	/* R2 */
-		if (s == c) {
+		if ((int64_t)(s - c) <= 0) {
+			/* Nothing published at c (seq < c: the slot's last lap
+			 * is still being read, ring.md R2). */
 			p = __atomic_load_n(&h->prod, __ATOMIC_ACQUIRE);
 			if ((p & KIPC_RING_POS_MASK) == c &&
 			    !(p & KIPC_RING_SLOW) &&
