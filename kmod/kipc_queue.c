@@ -847,11 +847,12 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
 	int ret;
 
 	lockdep_assert_held(&q->lock);
-	/* Callers checked kipc_qfits(): this finds the slot free at once. */
-	if (WARN_ON_ONCE(!kipc_qroom(q)))
-		return -ENOSPC;
 	pos = q->tail;
 	s = kipc_qslot(q, pos);
+	/* Callers checked kipc_qfits(), whose kipc_qroom() freed the slot. */
+	if (WARN_ON_ONCE(pos - q->head >= q->nslots ||
+			 READ_ONCE(s->seq) != pos))
+		return -ENOSPC;
 	ret = kipc_qcopy_in(kipc_qdata(q, pos), src, len);
 	if (ret)
 		return ret;
@@ -961,6 +962,23 @@ static bool kipc_qsleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
 	return timed_out;
 }
 
+/*
+ * One round of a wait loop, after the caller found nothing to return:
+ * -EINTR on a signal, -ETIMEDOUT once the deadline passed, else sleep and 0.
+ */
+static int kipc_qwait_round(struct kipc_queue *q, u32 flags,
+			    ktime_t deadline, bool *timed_out)
+{
+	if (signal_pending(current))
+		return -EINTR;
+	if (*timed_out)
+		return -ETIMEDOUT;
+	set_current_state(TASK_INTERRUPTIBLE);
+	*timed_out = kipc_qsleep(q, flags, deadline);
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
 static int kipc_qlock(struct kipc_queue *q, u32 flags)
 {
 	if (!(flags & KIPC_QOP_TRYLOCK)) {
@@ -1035,17 +1053,9 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 			ret = -EPIPE;
 			goto leave;
 		}
-		if (signal_pending(current)) {
-			ret = -EINTR;
+		ret = kipc_qwait_round(q, flags, deadline, &timed_out);
+		if (ret)
 			goto leave;
-		}
-		if (timed_out) {
-			ret = -ETIMEDOUT;
-			goto leave;
-		}
-		set_current_state(TASK_INTERRUPTIBLE);
-		timed_out = kipc_qsleep(q, flags, deadline);
-		__set_current_state(TASK_RUNNING);
 	}
 	ret = w.state == KIPC_QW_DONE ? 0 : -EIDRM;
 	goto out_unlock;
@@ -1199,17 +1209,9 @@ static int kipc_qrecv(struct kipc_queue *q, struct kipc_qbuf *dst,
 			if (found)
 				goto leave;
 		}
-		if (signal_pending(current)) {
-			ret = -EINTR;
+		ret = kipc_qwait_round(q, r->flags, r->deadline, &timed_out);
+		if (ret)
 			goto leave;
-		}
-		if (timed_out) {
-			ret = -ETIMEDOUT;
-			goto leave;
-		}
-		set_current_state(TASK_INTERRUPTIBLE);
-		timed_out = kipc_qsleep(q, r->flags, r->deadline);
-		__set_current_state(TASK_RUNNING);
 	}
 	switch (w.state) {
 	case KIPC_QW_DONE:

@@ -54,6 +54,16 @@ static inline int lkipc_open_request(struct kipc_open *op, unsigned int flags,
 	return 0;
 }
 
+/*
+ * KIPC_IOC_OPEN on the device: the new handle, or -errno.  A mapping left
+ * under the new descriptor's number by a handle closed with close(2) is
+ * forgotten here, for every object type, so that only a mapping the
+ * caller attaches afterwards can be found under it (lib/lkipc.c).
+ */
+int lkipc_open_object(struct lkipc *k, struct kipc_open *op);
+/* KIPC_IOC_UNLINK of "name" of the given type (lib/lkipc.c). */
+int lkipc_unlink(struct lkipc *k, unsigned int type, const char *name);
+
 /* The mapping of a handle (lib/map.c). */
 enum { LKIPC_MAP_SEM = 1, LKIPC_MAP_QUEUE = 2 };
 

@@ -51,6 +51,28 @@ LKIPC_API int lkipc_get_info(struct lkipc *k, struct kipc_info *info)
 	return lkipc_ioctl(k->fd, KIPC_IOC_GET_INFO, info);
 }
 
+int lkipc_open_object(struct lkipc *k, struct kipc_open *op)
+{
+	int fd = lkipc_ioctl(k->fd, KIPC_IOC_OPEN, op);
+
+	if (fd >= 0)
+		lkipc_map_drop(fd);
+	return fd;
+}
+
+int lkipc_unlink(struct lkipc *k, unsigned int type, const char *name)
+{
+	struct kipc_unlink cmd;
+
+	if (!k || !name)
+		return -EINVAL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.type = type;
+	cmd.name = (uintptr_t)name;
+	return lkipc_ioctl(k->fd, KIPC_IOC_UNLINK, &cmd);
+}
+
 LKIPC_API const char *lkipc_strerror(int err)
 {
 	return strerror(err < 0 ? -err : err);

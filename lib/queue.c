@@ -44,9 +44,9 @@ LKIPC_API int lkipc_queue_open(struct lkipc *k, const char *name,
 		op.queue_bytes = attr->bytes;
 		op.queue_flags = attr->flags;
 	}
-	fd = lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
-	if (fd >= 0)
-		lkipc_queue_map(fd, flags & LKIPC_OPEN_NOMAP ? 0 : op.flags);
+	fd = lkipc_open_object(k, &op);
+	if (fd >= 0 && !(flags & LKIPC_OPEN_NOMAP))
+		lkipc_queue_map(fd, op.flags);
 	return fd;
 }
 
@@ -60,11 +60,8 @@ static void lkipc_queue_map(int fd, unsigned int flags)
 	unsigned int rw = KIPC_OPEN_READ | KIPC_OPEN_WRITE;
 	struct kipc_queue_stat st;
 
-	/* An entry left by a descriptor closed with close(2) goes first. */
-	if ((flags & rw) != rw || lkipc_queue_info(fd, &st) ||
-	    !st.ring_bytes ||
-	    lkipc_map_attach(fd, LKIPC_MAP_QUEUE, st.ring_bytes, 1))
-		lkipc_map_drop(fd);
+	if ((flags & rw) == rw && !lkipc_queue_info(fd, &st) && st.ring_bytes)
+		lkipc_map_attach(fd, LKIPC_MAP_QUEUE, st.ring_bytes, 1);
 }
 
 /* fd's ring if the fast path may use it. */
@@ -77,15 +74,7 @@ static struct lkipc_map *lkipc_queue_ring(int fd)
 
 LKIPC_API int lkipc_queue_unlink(struct lkipc *k, const char *name)
 {
-	struct kipc_unlink cmd;
-
-	if (!k || !name)
-		return -EINVAL;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.size = sizeof(cmd);
-	cmd.type = KIPC_OBJ_QUEUE;
-	cmd.name = (uintptr_t)name;
-	return lkipc_ioctl(k->fd, KIPC_IOC_UNLINK, &cmd);
+	return lkipc_unlink(k, KIPC_OBJ_QUEUE, name);
 }
 
 LKIPC_API int lkipc_queue_destroy(int fd)

@@ -46,35 +46,21 @@ LKIPC_API int lkipc_sem_open(struct lkipc *k, const char *name,
 	if (!k || lkipc_open_request(&op, flags, KIPC_OBJ_SEM, mode, name))
 		return -EINVAL;
 	op.sem_value = value;
-	fd = lkipc_ioctl(k->fd, KIPC_IOC_OPEN, &op);
+	fd = lkipc_open_object(k, &op);
 	if (fd < 0)
 		return fd;
 	/*
 	 * Only a handle open for reading can be mapped, and only one open
 	 * for writing too may operate through the map; a read-only map still
 	 * lets lkipc_sem_value() read the value.  Without a map (opted out,
-	 * an older module, mmap failed) every operation is an ioctl; a map
-	 * left behind by a closed descriptor of the same number goes.
+	 * an older module, mmap failed) every operation is an ioctl.
 	 */
-	if ((flags & LKIPC_OPEN_NOMAP) || !(op.flags & KIPC_OPEN_READ) ||
-	    !lkipc_sem_can_map(k) ||
-	    lkipc_map_attach(fd, LKIPC_MAP_SEM, (size_t)sysconf(_SC_PAGESIZE),
-			     !!(op.flags & KIPC_OPEN_WRITE)))
-		lkipc_map_drop(fd);
+	if (!(flags & LKIPC_OPEN_NOMAP) && (op.flags & KIPC_OPEN_READ) &&
+	    lkipc_sem_can_map(k))
+		lkipc_map_attach(fd, LKIPC_MAP_SEM,
+				 (size_t)sysconf(_SC_PAGESIZE),
+				 !!(op.flags & KIPC_OPEN_WRITE));
 	return fd;
-}
-
-static int lkipc_unlink(struct lkipc *k, unsigned int type, const char *name)
-{
-	struct kipc_unlink cmd;
-
-	if (!k || !name)
-		return -EINVAL;
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.size = sizeof(cmd);
-	cmd.type = type;
-	cmd.name = (uintptr_t)name;
-	return lkipc_ioctl(k->fd, KIPC_IOC_UNLINK, &cmd);
 }
 
 LKIPC_API int lkipc_sem_unlink(struct lkipc *k, const char *name)
