@@ -6,6 +6,7 @@
 #define _KIPC_INTERNAL_H
 
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/types.h>
@@ -74,6 +75,52 @@ union kipc_ioctl_buffer {
 long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
 		   struct file *file, unsigned int cmd, unsigned long arg);
 int kipc_ucmd_respond(struct kipc_ucmd *ucmd, size_t cmd_len);
+const struct kipc_ioctl_op *kipc_ioctl_find(const struct kipc_ioctl_op *ops,
+					    unsigned int nr_ops,
+					    unsigned int cmd);
+int kipc_ucmd_copy_in(const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd);
+
+/*
+ * Asynchronous waits through io_uring's uring_cmd (kipc_uring.c), where
+ * the kernel can cancel them (KIPC_HAVE_URING_CMD_CANCEL).
+ *
+ * An object queues a request's waiter in its FIFO like a blocked task's.
+ * Where it would wake the task, it calls kipc_async_wake(), which queues
+ * the request's task work ("resolve") unless it is queued already; so does
+ * the request's timer, at its deadline or at a recheck.  Resolve runs in
+ * the submitting task (or, once that task or ring is going away, with
+ * IO_URING_F_TASK_DEAD), takes the object's lock and either finishes the
+ * request (kipc_async_finish()) or leaves it waiting
+ * (kipc_async_keep_waiting(), under the lock).  Cancellation (ring
+ * teardown, task exit) sets "cancelled" under the object's lock and wakes.
+ * Only task work finishes a queued request, so the request outlives every
+ * wake that can reach it: wakes under the object's lock find it on the
+ * waiter list, and the timer is cancelled before the request completes.
+ */
+struct io_uring_cmd;
+
+struct kipc_async {
+	struct io_uring_cmd *cmd;
+	void (*resolve)(struct io_uring_cmd *cmd, unsigned int issue_flags);
+	struct hrtimer timer;
+	ktime_t deadline;	/* KTIME_MAX: none */
+	clockid_t clock;
+	unsigned long queued;	/* bit 0: resolve is queued */
+	bool cancelled;		/* under the object's lock */
+};
+
+void kipc_async_init(struct kipc_async *a, struct io_uring_cmd *cmd,
+		     void (*resolve)(struct io_uring_cmd *, unsigned int),
+		     bool timed, bool realtime, ktime_t deadline);
+void kipc_async_wake(struct kipc_async *a);
+bool kipc_async_timed_out(struct kipc_async *a);
+void kipc_async_keep_waiting(struct kipc_async *a, unsigned int recheck_ms);
+void kipc_async_finish(struct kipc_async *a, int ret,
+		       unsigned int issue_flags);
+int kipc_uring_ucmd(struct io_uring_cmd *ioucmd,
+		    const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd);
+void kipc_uring_set_pdu(struct io_uring_cmd *ioucmd, void *p);
+void *kipc_uring_pdu(struct io_uring_cmd *ioucmd);
 
 /*
  * The object registry (kipc_registry.c).

@@ -113,16 +113,15 @@ int kipc_ucmd_respond(struct kipc_ucmd *ucmd, size_t cmd_len)
 	return 0;
 }
 
-long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
-		   struct file *file, unsigned int cmd, unsigned long arg)
+/* The table's entry for an ioctl number, or NULL. */
+const struct kipc_ioctl_op *kipc_ioctl_find(const struct kipc_ioctl_op *ops,
+					    unsigned int nr_ops,
+					    unsigned int cmd)
 {
 	const struct kipc_ioctl_op *op;
-	union kipc_ioctl_buffer buf;
-	struct kipc_ucmd ucmd = {};
-	int ret;
 
 	if (_IOC_TYPE(cmd) != KIPC_IOC_TYPE)
-		return -ENOTTY;
+		return NULL;
 	/*
 	 * Match type, number and direction; the size bits of the number are
 	 * not used: "size" is.  The tables are short, a scan costs nothing
@@ -130,23 +129,44 @@ long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
 	 */
 	for (op = ops; op < ops + nr_ops; op++)
 		if ((op->ioctl_num & ~IOCSIZE_MASK) == (cmd & ~IOCSIZE_MASK))
-			break;
-	if (op == ops + nr_ops)
-		return -ENOTTY;
+			return op;
+	return NULL;
+}
 
-	ucmd.file = file;
-	ucmd.ubuffer = (void __user *)arg;
-	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+/*
+ * Copy op's struct in from ucmd->ubuffer into ucmd->cmd (a union
+ * kipc_ioctl_buffer) with the ABI's size rules.
+ */
+int kipc_ucmd_copy_in(const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd)
+{
+	int ret;
+
+	ret = get_user(ucmd->user_size, (u32 __user *)ucmd->ubuffer);
 	if (ret)
 		return ret;
-	if (ucmd.user_size < op->min_size)
+	if (ucmd->user_size < op->min_size)
 		return -EINVAL;
-	if (WARN_ON_ONCE(op->size > sizeof(buf)))
+	if (WARN_ON_ONCE(op->size > sizeof(union kipc_ioctl_buffer)))
 		return -EINVAL;
+	return copy_struct_from_user(ucmd->cmd, op->size, ucmd->ubuffer,
+				     ucmd->user_size);
+}
 
-	ucmd.cmd = &buf;
-	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-				    ucmd.user_size);
+long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
+		   struct file *file, unsigned int cmd, unsigned long arg)
+{
+	const struct kipc_ioctl_op *op = kipc_ioctl_find(ops, nr_ops, cmd);
+	union kipc_ioctl_buffer buf;
+	struct kipc_ucmd ucmd = {
+		.file = file,
+		.ubuffer = (void __user *)arg,
+		.cmd = &buf,
+	};
+	int ret;
+
+	if (!op)
+		return -ENOTTY;
+	ret = kipc_ucmd_copy_in(op, &ucmd);
 	if (ret)
 		return ret;
 	return op->execute(&ucmd);
@@ -164,6 +184,8 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 	info->abi_version = KIPC_ABI_VERSION;
 	info->features = KIPC_FEAT_SEM | KIPC_FEAT_SEM_FAST | KIPC_FEAT_QUEUE |
 			 KIPC_FEAT_RING;
+	if (KIPC_HAVE_URING_CMD_CANCEL)
+		info->features |= KIPC_FEAT_URING_CMD;
 	info->max_objects = lim.max_objects;
 	info->msgsize_max = lim.msgsize_max;
 	info->queue_msgs_max = lim.queue_msgs_max;

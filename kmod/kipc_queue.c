@@ -26,12 +26,15 @@
  * type only.
  *
  * Waiting: q->receivers and q->senders are FIFO lists of waiters living on
- * their tasks' stacks.  A message made visible goes to the earliest waiting
- * receiver whose selector matches (its slot becomes RESERVED for it), so a
- * LIVE message never matches a waiting receiver.  A sender that must wait
- * first copies its message into a kernel buffer; whoever frees room admits
- * the senders from the head while the head fits and enqueues their messages
- * for them, so admission order is arrival order and nobody barges.
+ * their tasks' stacks, or (receivers only) in an asynchronous receive's
+ * allocation: io_uring's uring_cmd, woken by queueing its task work
+ * (kipc_async_wake()) where a task is woken.  A message made visible goes to
+ * the earliest waiting receiver whose selector matches (its slot becomes
+ * RESERVED for it), so a LIVE message never matches a waiting receiver.  A
+ * sender that must wait first copies its message into a kernel buffer;
+ * whoever frees room admits the senders from the head while the head fits and
+ * enqueues their messages for them, so admission order is arrival order and
+ * nobody barges.
  *
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
  * the ring and its positions, the kipc_qmsg array, the indices, the waiter
@@ -41,9 +44,11 @@
  * in the queue, and a fault only delays the queue's other users, who share
  * the queue with the faulting process anyway.  Nothing that can fault on a
  * kipc mapping takes it.  It nests inside kipc_registry_lock (/proc/kipc,
- * KIPC_IOC_LIST).  Under it are called only wake_up_process(), the poll
- * wait queue's wake-up and kill_fasync().  A waiter reads its state only
- * under the lock and returns only after it is off its list.
+ * KIPC_IOC_LIST) and inside io_uring's ring lock (uring_cmd cancellation and
+ * task work).  Under it are called only wake_up_process(),
+ * kipc_async_wake(), the poll wait queue's wake-up and kill_fasync().  A
+ * waiter reads its state only under the lock and returns only after it is
+ * off its list.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -68,6 +73,10 @@
 #include <linux/wait.h>
 
 #include "kipc_internal.h"
+
+#if KIPC_HAVE_URING_CMD_CANCEL
+#include <linux/io_uring/cmd.h>
+#endif
 
 /* ---- The shared layout (see Documentation/queues-storage.md) ---------- */
 
@@ -167,6 +176,7 @@ enum kipc_qwaiter_state {
 struct kipc_qwaiter {
 	struct list_head node;
 	struct task_struct *task;
+	struct kipc_async *async;	/* a uring_cmd's, else NULL: sleeping */
 	u32 state;		/* enum kipc_qwaiter_state */
 	/* Receivers. */
 	u32 select;
@@ -801,6 +811,15 @@ static void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
 	kill_fasync(&q->fasync, SIGIO, band);
 }
 
+/* Wake a queued waiter: its task, or its uring_cmd's resolve. */
+static void kipc_qwake(struct kipc_qwaiter *w)
+{
+	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
+		kipc_async_wake(w->async);
+	else
+		wake_up_process(w->task);
+}
+
 /*
  * A message became visible (new, or put back): hand it to the earliest
  * waiting receiver it matches, else make it LIVE.  Peeking receivers it
@@ -814,7 +833,7 @@ static void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		if (!kipc_sel_match(w->select, w->type, m->type))
 			continue;
 		if (w->peek) {
-			wake_up_process(w->task);
+			kipc_qwake(w);
 			continue;
 		}
 		list_del(&w->node);
@@ -822,7 +841,7 @@ static void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		if (m->len > w->bufsize && !w->truncate) {
 			w->state = KIPC_QW_TOOBIG;
 			w->msg_len = m->len;
-			wake_up_process(w->task);
+			kipc_qwake(w);
 			continue;
 		}
 		m->state = KIPC_QM_RESERVED;
@@ -831,7 +850,7 @@ static void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		kipc_qslot(q, m->pos)->flags |= KIPC_SLOT_RESERVED;
 		w->msg = m;
 		w->state = KIPC_QW_DONE;
-		wake_up_process(w->task);
+		kipc_qwake(w);
 		return;
 	}
 	kipc_qindex(q, m);
@@ -1120,6 +1139,22 @@ struct kipc_qrecv {
 };
 
 /*
+ * A RESERVED message its receiver did not take (a fault, a cancelled
+ * uring_cmd) goes back in order: to the next waiting receiver it matches,
+ * else LIVE; dropped if the queue was destroyed meanwhile.
+ */
+static void kipc_qunreserve(struct kipc_queue *q, struct kipc_qmsg *m)
+{
+	kipc_qslot(q, m->pos)->flags &= ~KIPC_SLOT_RESERVED;
+	if (q->dead) {
+		kipc_qtake(q, m, true);
+	} else {
+		q->nreserved--;
+		kipc_qpublish(q, m);
+	}
+}
+
+/*
  * Copy m out; unless peeking, take it.  m is LIVE (in the indices) or
  * RESERVED for us.  On a fault a RESERVED message is put back in order.
  */
@@ -1133,15 +1168,8 @@ static int kipc_qdeliver(struct kipc_queue *q, struct kipc_qmsg *m,
 	r->msg_len = m->len;
 	ret = kipc_qcopy_out(dst, kipc_qdata(q, m->pos), n);
 	if (ret) {
-		if (m->state == KIPC_QM_RESERVED) {
-			kipc_qslot(q, m->pos)->flags &= ~KIPC_SLOT_RESERVED;
-			if (q->dead) {
-				kipc_qtake(q, m, true);
-			} else {
-				q->nreserved--;
-				kipc_qpublish(q, m);
-			}
-		}
+		if (m->state == KIPC_QM_RESERVED)
+			kipc_qunreserve(q, m);
 		return ret;
 	}
 	if (r->flags & KIPC_MSG_PEEK)
@@ -1286,37 +1314,60 @@ static int kipc_queue_cmd_send(struct kipc_ucmd *ucmd)
 			  cmd->type, cmd->flags, deadline);
 }
 
-static int kipc_queue_cmd_recv(struct kipc_ucmd *ucmd)
+/* Check KIPC_IOC_RECV's struct; r and dst for kipc_qrecv(). */
+static int kipc_qrecv_prepare(struct kipc_ucmd *ucmd, struct kipc_qrecv *r,
+			      struct kipc_qbuf *dst)
 {
 	struct kipc_recv *cmd = ucmd->cmd;
-	struct kipc_queue *q = kipc_file_queue(ucmd->file);
-	struct kipc_qbuf dst = { .ubuf = u64_to_user_ptr(cmd->buf) };
-	struct kipc_qrecv r = {
-		.select = cmd->select,
-		.type = cmd->type,
-		.bufsize = cmd->len,
-		.flags = cmd->flags,
-	};
-	int ret, ret2;
+	int ret;
 
 	if (cmd->flags & ~KIPC_RECV_FLAGS)
 		return -EINVAL;
 	ret = kipc_qcheck_select(cmd->select, cmd->type);
 	if (ret)
 		return ret;
+	*r = (struct kipc_qrecv){
+		.select = cmd->select,
+		.type = cmd->type,
+		.bufsize = cmd->len,
+		.flags = cmd->flags,
+	};
 	ret = kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec,
-			     &r.deadline);
+			     &r->deadline);
 	if (ret)
 		return ret;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	ret = kipc_qrecv(q, &dst, &r);
+	*dst = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(cmd->buf) };
+	return 0;
+}
+
+/* Write KIPC_IOC_RECV's outputs for the result ret of kipc_qrecv(). */
+static int kipc_qrecv_respond(struct kipc_ucmd *ucmd,
+			      const struct kipc_qrecv *r, int ret)
+{
+	struct kipc_recv *cmd = ucmd->cmd;
+	int ret2;
+
 	if (ret < 0 && ret != -EMSGSIZE)
 		return ret;
-	cmd->type = ret < 0 ? 0 : r.type;
-	cmd->msg_len = r.msg_len;
+	cmd->type = ret < 0 ? 0 : r->type;
+	cmd->msg_len = r->msg_len;
 	ret2 = kipc_ucmd_respond(ucmd, sizeof(*cmd));
 	return ret2 ? ret2 : ret;
+}
+
+static int kipc_queue_cmd_recv(struct kipc_ucmd *ucmd)
+{
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+	struct kipc_qrecv r;
+	struct kipc_qbuf dst;
+	int ret;
+
+	ret = kipc_qrecv_prepare(ucmd, &r, &dst);
+	if (ret)
+		return ret;
+	return kipc_qrecv_respond(ucmd, &r, kipc_qrecv(q, &dst, &r));
 }
 
 /* Read one entry of a batch with the size rules of the ioctl structs. */
@@ -1676,6 +1727,171 @@ static int kipc_queue_mmap(struct file *file, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, q->ring, 0);
 }
 
+/* ---- Asynchronous receive (uring_cmd) ------------------------------ */
+
+#if KIPC_HAVE_URING_CMD_CANCEL
+/* A KIPC_IOC_RECV made through io_uring; see kipc_internal.h. */
+struct kipc_qasync {
+	struct kipc_async a;
+	struct kipc_queue *q;
+	struct kipc_qwaiter w;
+	bool waiting;			/* w is (or was) on q->receivers */
+	struct kipc_qrecv r;
+	struct kipc_qbuf dst;
+	struct kipc_ucmd ucmd;
+	union kipc_ioctl_buffer buf;
+};
+
+/*
+ * Task work, after a wake: finish the request, or leave it waiting.
+ * "gone": cancelled, or its task or ring is going away, so no result can
+ * reach anyone; a message handed to it goes back to the next receiver.
+ */
+static void kipc_qasync_resolve(struct io_uring_cmd *ioucmd,
+				unsigned int issue_flags)
+{
+	struct kipc_async *a = kipc_uring_pdu(ioucmd);
+	struct kipc_qasync *qa = container_of(a, struct kipc_qasync, a);
+	struct kipc_queue *q = qa->q;
+	bool gone, found;
+	int ret;
+
+	kipc_qenter(q);
+	gone = a->cancelled || (issue_flags & IO_URING_F_TASK_DEAD);
+	switch (qa->w.state) {
+	case KIPC_QW_WAITING:
+		if (gone) {
+			ret = -ECANCELED;
+		} else if (kipc_qeof(q)) {
+			ret = kipc_qrecv_now(q, &qa->dst, &qa->r, &found);
+		} else if (kipc_async_timed_out(a)) {
+			ret = -ETIMEDOUT;
+		} else {
+			kipc_async_keep_waiting(a, q->stuck ?
+						   KIPC_RING_RECHECK_MS : 0);
+			kipc_qexit(q);
+			return;
+		}
+		list_del(&qa->w.node);
+		q->nreceivers--;
+		break;
+	case KIPC_QW_DONE:
+		if (gone) {
+			kipc_qunreserve(q, qa->w.msg);
+			ret = -ECANCELED;
+		} else {
+			ret = kipc_qdeliver(q, qa->w.msg, &qa->dst, &qa->r);
+		}
+		break;
+	case KIPC_QW_TOOBIG:
+		qa->r.msg_len = qa->w.msg_len;
+		ret = -EMSGSIZE;
+		break;
+	default:
+		ret = -EIDRM;
+		break;
+	}
+	kipc_qexit(q);
+	if (!gone)
+		ret = kipc_qrecv_respond(&qa->ucmd, &qa->r, ret);
+	kipc_async_finish(a, ret, issue_flags);
+	kfree(qa);
+}
+
+/* The ring is torn down or its task exits: the request must end. */
+static void kipc_qasync_cancel(struct io_uring_cmd *ioucmd)
+{
+	struct kipc_async *a = kipc_uring_pdu(ioucmd);
+	struct kipc_qasync *qa = container_of(a, struct kipc_qasync, a);
+	struct kipc_queue *q = qa->q;
+
+	kipc_qenter(q);
+	a->cancelled = true;
+	if (qa->waiting)
+		kipc_async_wake(a);
+	kipc_qexit(q);
+}
+
+static const struct kipc_ioctl_op kipc_qasync_op =
+	KIPC_IOCTL_OP(KIPC_IOC_RECV, kipc_queue_cmd_recv, struct kipc_recv,
+		      tv_nsec);
+
+/*
+ * IORING_OP_URING_CMD with cmd_op KIPC_IOC_RECV: the ioctl's receive,
+ * waiting (if it must) in the FIFO of blocked receivers without a thread.
+ * Non-blocking requests end at issue.  Others are marked cancellable first
+ * and then always complete through io_uring_cmd_done(), even at once.
+ */
+static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
+				unsigned int issue_flags)
+{
+	struct kipc_queue *q = kipc_file_queue(ioucmd->file);
+	struct kipc_qasync *qa;
+	bool found, nonblock;
+	int ret;
+
+	if (issue_flags & IO_URING_F_CANCEL) {
+		kipc_qasync_cancel(ioucmd);
+		return 0;
+	}
+	qa = kzalloc(sizeof(*qa), GFP_KERNEL_ACCOUNT);
+	if (!qa)
+		return -ENOMEM;
+	qa->q = q;
+	qa->ucmd.cmd = &qa->buf;
+	ret = kipc_uring_ucmd(ioucmd, &kipc_qasync_op, &qa->ucmd);
+	if (!ret)
+		ret = kipc_qrecv_prepare(&qa->ucmd, &qa->r, &qa->dst);
+	if (!ret && (qa->r.flags & KIPC_MSG_PEEK))
+		ret = -EINVAL;
+	if (ret)
+		goto out_free;
+	nonblock = qa->r.flags & KIPC_MSG_NONBLOCK;
+	kipc_async_init(&qa->a, ioucmd, kipc_qasync_resolve,
+			qa->r.flags & KIPC_MSG_TIMED,
+			qa->r.flags & KIPC_MSG_REALTIME, qa->r.deadline);
+	qa->w = (struct kipc_qwaiter){
+		.task = io_uring_cmd_get_task(ioucmd),
+		.async = &qa->a,
+		.state = KIPC_QW_WAITING,
+		.select = qa->r.select,
+		.type = qa->r.type,
+		.bufsize = qa->r.bufsize,
+		.truncate = qa->r.flags & KIPC_MSG_TRUNCATE,
+	};
+	if (!nonblock)
+		io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+
+	kipc_qenter(q);
+	if (q->dead) {
+		ret = -EIDRM;
+	} else if (qa->a.cancelled) {
+		ret = -ECANCELED;
+	} else {
+		ret = kipc_qrecv_now(q, &qa->dst, &qa->r, &found);
+		if (!found && !nonblock) {
+			list_add_tail(&qa->w.node, &q->receivers);
+			q->nreceivers++;
+			qa->waiting = true;
+			kipc_async_keep_waiting(&qa->a, q->stuck ?
+						KIPC_RING_RECHECK_MS : 0);
+			kipc_qexit(q);
+			return -EIOCBQUEUED;
+		}
+	}
+	kipc_qexit(q);
+	if (ret != -ECANCELED)
+		ret = kipc_qrecv_respond(&qa->ucmd, &qa->r, ret);
+	if (!nonblock) {
+		kipc_async_finish(&qa->a, ret, issue_flags);
+		ret = -EIOCBQUEUED;
+	}
+out_free:
+	kfree(qa);
+	return ret;
+}
+#endif /* KIPC_HAVE_URING_CMD_CANCEL */
+
 static const struct file_operations kipc_queue_fops = {
 	.owner = THIS_MODULE,
 	.release = kipc_object_release,
@@ -1686,6 +1902,9 @@ static const struct file_operations kipc_queue_fops = {
 	.poll = kipc_queue_poll,
 	.fasync = kipc_queue_fasync,
 	.mmap = kipc_queue_mmap,
+#if KIPC_HAVE_URING_CMD_CANCEL
+	.uring_cmd = kipc_queue_uring_cmd,
+#endif
 	.llseek = noop_llseek,
 };
 
@@ -1738,7 +1957,7 @@ static void kipc_queue_release_handle(struct kipc_object *obj,
 	if ((h->q_flags & KIPC_QH_WRITER) && !--q->writers) {
 		/* Receivers see end-of-file once the queue is empty. */
 		list_for_each_entry(w, &q->receivers, node)
-			wake_up_process(w->task);
+			kipc_qwake(w);
 		mask |= EPOLLIN | EPOLLRDNORM;
 	}
 	if (mask)
@@ -1764,7 +1983,7 @@ static void kipc_queue_kill(struct kipc_object *obj)
 	list_for_each_entry_safe(w, tmp, &q->receivers, node) {
 		list_del(&w->node);
 		w->state = KIPC_QW_REMOVED;
-		wake_up_process(w->task);
+		kipc_qwake(w);
 	}
 	q->nreceivers = 0;
 	/* RESERVED messages are their receivers': they still get them. */

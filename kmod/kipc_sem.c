@@ -14,8 +14,10 @@
  * nwaiters, the state of every queued waiter, and the undo records (struct
  * kipc_handle.sem_undo) of the semaphore's handles.  It is never taken from
  * interrupt context.  It nests inside kipc_registry_lock (/proc/kipc,
- * KIPC_IOC_LIST); only the scheduler's wake_up_process() is called under
- * it.  poll's wait queue is woken after it is dropped.
+ * KIPC_IOC_LIST) and io_uring's ring lock (uring_cmd cancellation, task
+ * work); only wake_up_process(), kipc_async_wake() and the timer start of
+ * kipc_async_keep_waiting() are called under it.  poll's wait queue is
+ * woken after it is dropped.
  *
  * The value lives in the semaphore's page (struct kipc_sem_page), which
  * processes map and operate on without system calls while nothing needs
@@ -32,7 +34,9 @@
  * waiter is queued.  The page is untrusted input: a value above max is
  * clamped, stray bits are dropped at the next unlock.
  *
- * A waiter lives on its task's stack.  Its state goes from WAITING to
+ * A waiter lives on its task's stack, or in an asynchronous P's allocation
+ * (io_uring's uring_cmd, woken by queueing its task work where a task is
+ * woken: kipc_async_wake(), which is also called under sem->lock).  Its state goes from WAITING to
  * exactly one of GRANTED (V subtracted its units and dequeued it), LEFT (it
  * dequeued itself on a signal or timeout, without units) or REMOVED (the
  * semaphore was destroyed), always under sem->lock.  The waiter reads its
@@ -60,6 +64,10 @@
 
 #include "kipc_internal.h"
 
+#if KIPC_HAVE_URING_CMD_CANCEL
+#include <linux/io_uring/cmd.h>
+#endif
+
 struct kipc_sem {
 	struct kipc_object obj;
 	spinlock_t lock;		/* see "Locking" above */
@@ -81,6 +89,7 @@ enum kipc_sem_state {
 struct kipc_waiter {
 	struct list_head node;
 	struct task_struct *task;
+	struct kipc_async *async;	/* a uring_cmd's, else NULL: sleeping */
 	u32 count;
 	enum kipc_sem_state state;
 	u64 *undo;			/* the handle's undo record, or NULL */
@@ -135,6 +144,15 @@ static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	spin_unlock(&sem->lock);
 }
 
+/* Wake a queued waiter: its task, or its uring_cmd's resolve. */
+static void kipc_sem_wake(struct kipc_waiter *w)
+{
+	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
+		kipc_async_wake(w->async);
+	else
+		wake_up_process(w->task);
+}
+
 /* Grant from the head while the head fits.  Under sem->lock. */
 static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 {
@@ -150,7 +168,7 @@ static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 		list_del(&w->node);
 		sem->nwaiters--;
 		w->state = KIPC_SEM_GRANTED;
-		wake_up_process(w->task);
+		kipc_sem_wake(w);
 	}
 }
 
@@ -183,6 +201,25 @@ static bool kipc_sem_sleep_until(ktime_t deadline, clockid_t clock)
 					       HRTIMER_MODE_ABS, clock);
 }
 
+/*
+ * P without waiting, under sem->lock: 0 with the units taken, -EAGAIN if
+ * w would have to queue, or an error.
+ */
+static int kipc_sem_take_now(struct kipc_sem *sem, struct kipc_waiter *w,
+			     u32 *value)
+{
+	if (sem->dead)
+		return -EIDRM;
+	if (w->undo && *w->undo > U64_MAX - w->count)
+		return -EOVERFLOW;
+	if (!list_empty(&sem->waiters) || *value < w->count)
+		return -EAGAIN;
+	*value -= w->count;
+	if (w->undo)
+		*w->undo += w->count;
+	return 0;
+}
+
 static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		      u32 flags, ktime_t deadline)
 {
@@ -199,24 +236,10 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 	u32 value;
 
 	value = kipc_sem_lock(sem);
-	if (sem->dead) {
-		ret = -EIDRM;
+	ret = kipc_sem_take_now(sem, &w, &value);
+	if (ret != -EAGAIN || (flags & KIPC_SEM_NONBLOCK))
 		goto out_unlock;
-	}
-	if (w.undo && *w.undo > U64_MAX - count) {
-		ret = -EOVERFLOW;
-		goto out_unlock;
-	}
-	if (list_empty(&sem->waiters) && value >= count) {
-		value -= count;
-		if (w.undo)
-			*w.undo += count;
-		goto out_unlock;
-	}
-	if (flags & KIPC_SEM_NONBLOCK) {
-		ret = -EAGAIN;
-		goto out_unlock;
-	}
+	ret = 0;
 
 	list_add_tail(&w.node, &sem->waiters);
 	sem->nwaiters++;
@@ -294,12 +317,13 @@ static struct kipc_sem *kipc_file_sem(struct file *file)
 	return to_sem(h->obj);
 }
 
-static int kipc_sem_cmd_wait(struct kipc_ucmd *ucmd)
+/* Check KIPC_IOC_SEM_WAIT's struct and find its deadline. */
+static int kipc_sem_wait_prepare(struct kipc_ucmd *ucmd, ktime_t *deadline)
 {
 	struct kipc_sem_wait *cmd = ucmd->cmd;
 	struct kipc_sem *sem = kipc_file_sem(ucmd->file);
-	ktime_t deadline = 0;
 
+	*deadline = 0;
 	if ((cmd->flags & ~KIPC_SEM_WAIT_FLAGS) || cmd->__reserved)
 		return -EINVAL;
 	if ((cmd->flags & KIPC_SEM_REALTIME) && !(cmd->flags & KIPC_SEM_TIMED))
@@ -315,7 +339,7 @@ static int kipc_sem_cmd_wait(struct kipc_ucmd *ucmd)
 		if (cmd->tv_sec < 0 || cmd->tv_nsec < 0 ||
 		    cmd->tv_nsec >= NSEC_PER_SEC)
 			return -EINVAL;
-		deadline = timespec64_to_ktime(ts);
+		*deadline = timespec64_to_ktime(ts);
 	} else if (cmd->tv_sec || cmd->tv_nsec) {
 		return -EINVAL;
 	}
@@ -323,8 +347,20 @@ static int kipc_sem_cmd_wait(struct kipc_ucmd *ucmd)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	return kipc_sem_p(sem, ucmd->file->private_data, cmd->count,
-			  cmd->flags, deadline);
+	return 0;
+}
+
+static int kipc_sem_cmd_wait(struct kipc_ucmd *ucmd)
+{
+	struct kipc_sem_wait *cmd = ucmd->cmd;
+	ktime_t deadline;
+	int ret;
+
+	ret = kipc_sem_wait_prepare(ucmd, &deadline);
+	if (ret)
+		return ret;
+	return kipc_sem_p(kipc_file_sem(ucmd->file), ucmd->file->private_data,
+			  cmd->count, cmd->flags, deadline);
 }
 
 static int kipc_sem_cmd_post(struct kipc_ucmd *ucmd)
@@ -463,6 +499,158 @@ static int kipc_sem_mmap(struct file *file, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, sem->page, 0);
 }
 
+/* ---- Asynchronous P (uring_cmd) ------------------------------------ */
+
+#if KIPC_HAVE_URING_CMD_CANCEL
+/* A KIPC_IOC_SEM_WAIT made through io_uring; see kipc_internal.h. */
+struct kipc_sasync {
+	struct kipc_async a;
+	struct kipc_sem *sem;
+	struct kipc_waiter w;
+	bool waiting;			/* w is (or was) on sem->waiters */
+};
+
+/*
+ * Task work, after a wake: finish the request, or leave it waiting.  Units
+ * granted to a request that can no longer be answered (cancelled, its task
+ * or ring going away) are posted back, to the next waiters.
+ */
+static void kipc_sasync_resolve(struct io_uring_cmd *ioucmd,
+				unsigned int issue_flags)
+{
+	struct kipc_async *a = kipc_uring_pdu(ioucmd);
+	struct kipc_sasync *sa = container_of(a, struct kipc_sasync, a);
+	struct kipc_sem *sem = sa->sem;
+	struct kipc_waiter *w = &sa->w;
+	bool gone, changed = false;
+	u32 value;
+	int ret;
+
+	value = kipc_sem_lock(sem);
+	gone = a->cancelled || (issue_flags & IO_URING_F_TASK_DEAD);
+	switch (w->state) {
+	case KIPC_SEM_WAITING:
+		if (gone) {
+			ret = -ECANCELED;
+		} else if (kipc_async_timed_out(a)) {
+			ret = -ETIMEDOUT;
+		} else {
+			kipc_async_keep_waiting(a, 0);
+			kipc_sem_unlock(sem, value);
+			return;
+		}
+		kipc_sem_leave(sem, w, &value);
+		changed = true;
+		break;
+	case KIPC_SEM_GRANTED:
+		ret = 0;
+		if (!gone)
+			break;
+		if (w->undo)
+			*w->undo -= w->count;
+		value += min(w->count, sem->max - value);
+		kipc_sem_grant(sem, &value);
+		changed = true;
+		ret = -ECANCELED;
+		break;
+	default:
+		ret = -EIDRM;
+		break;
+	}
+	kipc_sem_unlock(sem, value);
+	if (changed)
+		kipc_sem_poll_wake(sem);
+	kipc_async_finish(a, ret, issue_flags);
+	kfree(sa);
+}
+
+/* The ring is torn down or its task exits: the request must end. */
+static void kipc_sasync_cancel(struct io_uring_cmd *ioucmd)
+{
+	struct kipc_async *a = kipc_uring_pdu(ioucmd);
+	struct kipc_sasync *sa = container_of(a, struct kipc_sasync, a);
+	struct kipc_sem *sem = sa->sem;
+	u32 value;
+
+	value = kipc_sem_lock(sem);
+	a->cancelled = true;
+	if (sa->waiting)
+		kipc_async_wake(a);
+	kipc_sem_unlock(sem, value);
+}
+
+static const struct kipc_ioctl_op kipc_sasync_op =
+	KIPC_IOCTL_OP(KIPC_IOC_SEM_WAIT, kipc_sem_cmd_wait,
+		      struct kipc_sem_wait, tv_nsec);
+
+/*
+ * IORING_OP_URING_CMD with cmd_op KIPC_IOC_SEM_WAIT: the ioctl's P,
+ * waiting (if it must) in the semaphore's FIFO without a thread.
+ * Non-blocking requests end at issue.  Others are marked cancellable first
+ * and then always complete through io_uring_cmd_done(), even at once.
+ */
+static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
+			      unsigned int issue_flags)
+{
+	struct kipc_sem *sem = kipc_file_sem(ioucmd->file);
+	struct kipc_handle *h = ioucmd->file->private_data;
+	union kipc_ioctl_buffer buf;
+	struct kipc_ucmd ucmd = { .cmd = &buf };
+	struct kipc_sem_wait *cmd = &buf.sem_wait;
+	struct kipc_sasync *sa;
+	ktime_t deadline;
+	bool nonblock;
+	u32 value;
+	int ret;
+
+	if (issue_flags & IO_URING_F_CANCEL) {
+		kipc_sasync_cancel(ioucmd);
+		return 0;
+	}
+	ret = kipc_uring_ucmd(ioucmd, &kipc_sasync_op, &ucmd);
+	if (!ret)
+		ret = kipc_sem_wait_prepare(&ucmd, &deadline);
+	if (ret)
+		return ret;
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL_ACCOUNT);
+	if (!sa)
+		return -ENOMEM;
+	nonblock = cmd->flags & KIPC_SEM_NONBLOCK;
+	sa->sem = sem;
+	sa->w = (struct kipc_waiter){
+		.task = io_uring_cmd_get_task(ioucmd),
+		.async = &sa->a,
+		.count = cmd->count,
+		.state = KIPC_SEM_WAITING,
+		.undo = cmd->flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
+	};
+	kipc_async_init(&sa->a, ioucmd, kipc_sasync_resolve,
+			cmd->flags & KIPC_SEM_TIMED,
+			cmd->flags & KIPC_SEM_REALTIME, deadline);
+	if (!nonblock)
+		io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+
+	value = kipc_sem_lock(sem);
+	ret = sa->a.cancelled ? -ECANCELED :
+				kipc_sem_take_now(sem, &sa->w, &value);
+	if (ret == -EAGAIN && !nonblock) {
+		list_add_tail(&sa->w.node, &sem->waiters);
+		sem->nwaiters++;
+		sa->waiting = true;
+		kipc_async_keep_waiting(&sa->a, 0);
+		kipc_sem_unlock(sem, value);
+		return -EIOCBQUEUED;
+	}
+	kipc_sem_unlock(sem, value);
+	if (!nonblock) {
+		kipc_async_finish(&sa->a, ret, issue_flags);
+		ret = -EIOCBQUEUED;
+	}
+	kfree(sa);
+	return ret;
+}
+#endif /* KIPC_HAVE_URING_CMD_CANCEL */
+
 static const struct file_operations kipc_sem_fops = {
 	.owner = THIS_MODULE,
 	.release = kipc_object_release,
@@ -470,6 +658,9 @@ static const struct file_operations kipc_sem_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = kipc_sem_poll,
 	.mmap = kipc_sem_mmap,
+#if KIPC_HAVE_URING_CMD_CANCEL
+	.uring_cmd = kipc_sem_uring_cmd,
+#endif
 	.llseek = noop_llseek,
 };
 
@@ -521,7 +712,7 @@ static void kipc_sem_kill(struct kipc_object *obj)
 	list_for_each_entry_safe(w, tmp, &sem->waiters, node) {
 		list_del(&w->node);
 		w->state = KIPC_SEM_REMOVED;
-		wake_up_process(w->task);
+		kipc_sem_wake(w);
 	}
 	sem->nwaiters = 0;
 	kipc_sem_unlock(sem, value);

@@ -119,6 +119,37 @@ LKIPC_API int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
 	return lkipc_ioctl(fd, KIPC_IOC_SEND, &cmd);
 }
 
+/* KIPC_IOC_RECV's request, with the flags in "allowed". */
+static int lkipc_recv_fill(struct kipc_recv *cmd, void *buf, size_t len,
+			   unsigned int select, int64_t type, unsigned int *flags,
+			   unsigned int allowed,
+			   const struct timespec *deadline)
+{
+	int ret;
+
+	memset(cmd, 0, sizeof(*cmd));
+	ret = lkipc_qwait(flags, allowed, deadline, &cmd->tv_sec,
+			  &cmd->tv_nsec);
+	if (ret)
+		return ret;
+	cmd->size = sizeof(*cmd);
+	cmd->flags = *flags;
+	cmd->select = select;
+	cmd->type = type;
+	cmd->buf = (uintptr_t)buf;
+	cmd->len = len > UINT32_MAX ? UINT32_MAX : len;
+	return 0;
+}
+
+LKIPC_API int lkipc_recv_req(struct kipc_recv *req, void *buf, size_t len,
+			     unsigned int select, int64_t type,
+			     unsigned int flags, const struct timespec *deadline)
+{
+	return lkipc_recv_fill(req, buf, len, select, type, &flags,
+			       KIPC_MSG_NONBLOCK | KIPC_MSG_REALTIME |
+			       KIPC_MSG_TRUNCATE, deadline);
+}
+
 LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
 			 int64_t type, int64_t *out_type, unsigned int flags,
 			 const struct timespec *deadline)
@@ -127,10 +158,9 @@ LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
 	struct lkipc_map *m;
 	int ret;
 
-	memset(&cmd, 0, sizeof(cmd));
-	ret = lkipc_qwait(&flags, KIPC_MSG_NONBLOCK | KIPC_MSG_REALTIME |
-			  KIPC_MSG_PEEK | KIPC_MSG_TRUNCATE, deadline,
-			  &cmd.tv_sec, &cmd.tv_nsec);
+	ret = lkipc_recv_fill(&cmd, buf, len, select, type, &flags,
+			      KIPC_MSG_NONBLOCK | KIPC_MSG_REALTIME |
+			      KIPC_MSG_PEEK | KIPC_MSG_TRUNCATE, deadline);
 	if (ret)
 		return ret;
 	m = lkipc_queue_ring(fd);
@@ -141,12 +171,6 @@ LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
 		if (ret != LKIPC_RING_KERNEL)
 			return ret;
 	}
-	cmd.size = sizeof(cmd);
-	cmd.flags = flags;
-	cmd.select = select;
-	cmd.type = type;
-	cmd.buf = (uintptr_t)buf;
-	cmd.len = len > UINT32_MAX ? UINT32_MAX : len;
 	ret = lkipc_ioctl(fd, KIPC_IOC_RECV, &cmd);
 	if (out_type)
 		*out_type = ret >= 0 ? cmd.type : 0;

@@ -157,6 +157,22 @@ static int lkipc_sem_wait_fast_ok(unsigned int flags,
 	       deadline->tv_nsec >= 0 && deadline->tv_nsec < 1000000000L;
 }
 
+/* KIPC_IOC_SEM_WAIT's request; the kernel checks what is left. */
+static void lkipc_sem_wait_fill(struct kipc_sem_wait *cmd, unsigned int n,
+				unsigned int flags,
+				const struct timespec *deadline)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->flags = flags;
+	cmd->count = n;
+	if (deadline) {
+		cmd->flags |= KIPC_SEM_TIMED;
+		cmd->tv_sec = deadline->tv_sec;
+		cmd->tv_nsec = deadline->tv_nsec;
+	}
+}
+
 LKIPC_API int lkipc_sem_wait(int fd, unsigned int n, unsigned int flags,
 			     const struct timespec *deadline)
 {
@@ -173,16 +189,18 @@ LKIPC_API int lkipc_sem_wait(int fd, unsigned int n, unsigned int flags,
 		if (ret != LKIPC_SEM_KERNEL)
 			return ret;
 	}
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.size = sizeof(cmd);
-	cmd.flags = flags;
-	cmd.count = n;
-	if (deadline) {
-		cmd.flags |= KIPC_SEM_TIMED;
-		cmd.tv_sec = deadline->tv_sec;
-		cmd.tv_nsec = deadline->tv_nsec;
-	}
+	lkipc_sem_wait_fill(&cmd, n, flags, deadline);
 	return lkipc_ioctl(fd, KIPC_IOC_SEM_WAIT, &cmd);
+}
+
+LKIPC_API int lkipc_sem_wait_req(struct kipc_sem_wait *req, unsigned int n,
+				 unsigned int flags,
+				 const struct timespec *deadline)
+{
+	if (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO | KIPC_SEM_REALTIME))
+		return -EINVAL;
+	lkipc_sem_wait_fill(req, n, flags, deadline);
+	return 0;
 }
 
 LKIPC_API int lkipc_sem_trywait(int fd, unsigned int n, unsigned int flags)

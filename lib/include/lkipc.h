@@ -175,7 +175,55 @@ static inline void lkipc_prep_recv(struct io_uring_sqe *sqe, int fd,
 {
 	io_uring_prep_read(sqe, fd, buf, len, 0);
 }
+
+/*
+ * Typed receive and strong P without a thread, in their object's FIFO of
+ * waiters (KIPC_FEAT_URING_CMD, Linux 6.7 and later; elsewhere the
+ * completion's res is -EOPNOTSUPP): an IORING_OP_URING_CMD carrying the
+ * ioctl's request, which must stay valid until the completion.  Fill it
+ * with lkipc_recv_req() / lkipc_sem_wait_req().  res is the message's full
+ * length (0 at pipe-mode end-of-file) or 0 for P, else -errno; the receive
+ * stores the message's type and full length in req->type and req->msg_len.
+ * Deadlines are absolute, on the request's clock; tearing the ring down or
+ * exiting cancels a pending request (-ECANCELED) without losing what it was
+ * handed (lkipc_prep_recv_cmd(3)).
+ */
+static inline void lkipc_prep_kipc_cmd(struct io_uring_sqe *sqe, int fd,
+				       unsigned int cmd_op, void *req)
+{
+	struct kipc_uring_cmd *c;
+
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = cmd_op;
+	c = (struct kipc_uring_cmd *)(void *)sqe->cmd;
+	c->arg = (uintptr_t)req;
+	c->__reserved = 0;
+}
+
+static inline void lkipc_prep_recv_cmd(struct io_uring_sqe *sqe, int fd,
+				       struct kipc_recv *req)
+{
+	lkipc_prep_kipc_cmd(sqe, fd, KIPC_IOC_RECV, req);
+}
+
+static inline void lkipc_prep_sem_wait_cmd(struct io_uring_sqe *sqe, int fd,
+					   struct kipc_sem_wait *req)
+{
+	lkipc_prep_kipc_cmd(sqe, fd, KIPC_IOC_SEM_WAIT, req);
+}
 #endif
+
+/*
+ * Fill a request for lkipc_prep_recv_cmd() (as lkipc_recv()'s arguments;
+ * KIPC_MSG_PEEK is not allowed) or lkipc_prep_sem_wait_cmd() (as
+ * lkipc_sem_wait()'s).  -EINVAL for what the kernel would refuse anyway
+ * that can be told here (a bad deadline).
+ */
+int lkipc_recv_req(struct kipc_recv *req, void *buf, size_t len,
+		   unsigned int select, int64_t type, unsigned int flags,
+		   const struct timespec *deadline);
+int lkipc_sem_wait_req(struct kipc_sem_wait *req, unsigned int n,
+		       unsigned int flags, const struct timespec *deadline);
 
 /* A short English text for a negative errno from liblkipc, like strerror. */
 const char *lkipc_strerror(int err);

@@ -898,4 +898,29 @@ struct kipc_ring_kick {
 #define KIPC_IOC_RING_KICK \
 	_IOW(KIPC_IOC_TYPE, KIPC_CMD_RING_KICK, struct kipc_ring_kick)
 
+/**
+ * struct kipc_uring_cmd - the command area (sqe->cmd) of an
+ * IORING_OP_URING_CMD on a kipc handle: a blocking request made
+ * asynchronous, keeping its place in the object's FIFO of waiters
+ * @arg: pointer to the request's struct, exactly as for the ioctl
+ * @__reserved: must be 0
+ *
+ * sqe->cmd_op is the ioctl number: KIPC_IOC_RECV on a queue handle (not
+ * with KIPC_MSG_PEEK), KIPC_IOC_SEM_WAIT on a semaphore handle.  The
+ * completion's res is what the ioctl returns (the message's length; 0 for
+ * P) or -errno, and the struct's outputs (type, msg_len) are written when
+ * the request completes, by the submitting task.  A request that would
+ * wait joins the same line as blocked ioctl callers, in arrival order; its
+ * deadline (KIPC_MSG_TIMED, KIPC_SEM_TIMED) ends it with ETIMEDOUT.  When
+ * the ring is torn down or its task exits, a pending request completes with
+ * ECANCELED and gives back what it had been handed (the message goes to the
+ * next receiver, the units to the next waiter).  Needs KIPC_FEAT_URING_CMD
+ * (Linux 6.7 and later: cancellable uring_cmd); elsewhere io_uring
+ * completes such a command with EOPNOTSUPP.
+ */
+struct kipc_uring_cmd {
+	__u64 arg;
+	__u64 __reserved;
+};
+
 #endif /* _UAPI_LINUX_KIPC_H */

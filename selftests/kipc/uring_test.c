@@ -1,0 +1,789 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uring_test: typed, in-order async receive and async strong P through
+ * io_uring's IORING_OP_URING_CMD (Documentation/queues.md, "io_uring";
+ * DESIGN.md section 7).  Where the module reports KIPC_FEAT_URING_CMD
+ * (Linux 6.7 and later) the requests must keep their place in the FIFO of
+ * blocked waiters, end at their deadline, on destroy and at pipe-mode EOF,
+ * and, when their ring or task goes away, give back what they were handed.
+ * Elsewhere every such command must complete with EOPNOTSUPP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+#include <lkipc.h>
+
+#include "kselftest_harness.h"
+#include "kipc_test.h"
+
+#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
+#define NQUEUES 64
+
+static int ioctl_ret(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static int open_obj(int dev, unsigned int type, unsigned int flags,
+		    unsigned int value, unsigned int qflags)
+{
+	struct kipc_open op;
+
+	memset(&op, 0, sizeof(op));
+	op.size = sizeof(op);
+	op.flags = flags;
+	op.type = type;
+	op.mode = 0600;
+	if (type == KIPC_OBJ_SEM) {
+		op.sem_value = value;
+	} else {
+		op.queue_msgs = 8;
+		op.queue_msgsize = 64;
+		op.queue_flags = qflags;
+	}
+	return ioctl_ret(dev, KIPC_IOC_OPEN, &op);
+}
+
+static int open_named(int dev, const char *name, unsigned int flags,
+		      unsigned int qflags)
+{
+	struct kipc_open op;
+
+	memset(&op, 0, sizeof(op));
+	op.size = sizeof(op);
+	op.flags = flags;
+	op.type = KIPC_OBJ_QUEUE;
+	op.mode = 0600;
+	op.name = (uintptr_t)name;
+	if (flags & KIPC_OPEN_CREATE) {
+		op.queue_msgs = 8;
+		op.queue_msgsize = 64;
+		op.queue_flags = qflags;
+	}
+	return ioctl_ret(dev, KIPC_IOC_OPEN, &op);
+}
+
+static void unlink_queue(int dev, const char *name)
+{
+	struct kipc_unlink u = { .size = sizeof(u), .type = KIPC_OBJ_QUEUE,
+				 .name = (uintptr_t)name };
+
+	ioctl(dev, KIPC_IOC_UNLINK, &u);
+}
+
+static int q_send(int fd, int64_t type, const char *text)
+{
+	return lkipc_send(fd, type, text, strlen(text) + 1, 0, NULL);
+}
+
+static struct kipc_queue_stat q_stat(int fd)
+{
+	struct kipc_queue_stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	if (ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, &st))
+		st.msgs = ~0U;
+	return st;
+}
+
+static unsigned int sem_waiters(int fd)
+{
+	struct kipc_sem_stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	if (ioctl_ret(fd, KIPC_IOC_SEM_STAT, &st))
+		return ~0U;
+	return st.nwaiters;
+}
+
+static int destroy(int fd)
+{
+	struct kipc_destroy d = { .size = sizeof(d) };
+
+	return ioctl_ret(fd, KIPC_IOC_DESTROY, &d);
+}
+
+/* Submit one prepared SQE with user_data id. */
+static int submit_one(struct io_uring *ring, struct io_uring_sqe *sqe,
+		      uint64_t id)
+{
+	io_uring_sqe_set_data64(sqe, id);
+	return io_uring_submit(ring);
+}
+
+static int submit_recv(struct io_uring *ring, int fd, struct kipc_recv *req,
+		       uint64_t id)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return -EBUSY;
+	lkipc_prep_recv_cmd(sqe, fd, req);
+	return submit_one(ring, sqe, id);
+}
+
+static int submit_p(struct io_uring *ring, int fd, struct kipc_sem_wait *req,
+		    uint64_t id)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return -EBUSY;
+	lkipc_prep_sem_wait_cmd(sqe, fd, req);
+	return submit_one(ring, sqe, id);
+}
+
+/* The next completion within 10 s: its res, its user_data in *id. */
+static int reap_cqe(struct io_uring *ring, uint64_t *id)
+{
+	struct __kernel_timespec ts = { .tv_sec = 10 };
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	if (ret)
+		return 1000000 + ret;	/* no completion: not a valid res */
+	ret = cqe->res;
+	if (id)
+		*id = io_uring_cqe_get_data64(cqe);
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+/*
+ * A ring whose task work runs only when its task asks for completions, so
+ * that a request can be handed something it has not taken yet.
+ */
+static int init_deferred(struct io_uring *ring)
+{
+	return io_uring_queue_init(4, ring, IORING_SETUP_SINGLE_ISSUER |
+				   IORING_SETUP_DEFER_TASKRUN);
+}
+
+/* No completion has come (yet): after a short look. */
+static bool no_cqe(struct io_uring *ring)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 50000000 };
+	struct io_uring_cqe *cqe;
+
+	return io_uring_wait_cqe_timeout(ring, &cqe, &ts) == -ETIME;
+}
+
+FIXTURE(uring) {
+	int dev;
+	bool feature;
+	struct io_uring ring;
+};
+
+FIXTURE_SETUP(uring)
+{
+	struct kipc_info info = { .size = sizeof(info) };
+	int ret;
+
+	self->dev = open("/dev/kipc", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, ioctl(self->dev, KIPC_IOC_GET_INFO, &info));
+	self->feature = info.features & KIPC_FEAT_URING_CMD;
+	ret = io_uring_queue_init(2 * NQUEUES, &self->ring, 0);
+	ASSERT_EQ(0, ret);
+}
+
+FIXTURE_TEARDOWN(uring)
+{
+	io_uring_queue_exit(&self->ring);
+	close(self->dev);
+}
+
+#define NEED_FEATURE()                                                         \
+	do {                                                                   \
+		if (!self->feature)                                            \
+			SKIP(return, "no KIPC_FEAT_URING_CMD: %s",             \
+			     "checked by uring.feature_or_eopnotsupp");        \
+	} while (0)
+
+/*
+ * With the feature a blocking request parks; without it, queue and
+ * semaphore commands complete with EOPNOTSUPP (and nothing is taken).
+ */
+TEST_F(uring, feature_or_eopnotsupp)
+{
+	struct kipc_recv r;
+	struct kipc_sem_wait p;
+	char buf[64];
+	int q, s;
+
+	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+	ASSERT_LE(0, q);
+	s = open_obj(self->dev, KIPC_OBJ_SEM, RW, 1, 0);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, q_send(q, 5, "kept"));
+	ASSERT_EQ(0, lkipc_recv_req(&r, buf, sizeof(buf), KIPC_SEL_ANY, 0, 0,
+				    NULL));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &r, 1));
+	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 2));
+	if (!self->feature) {
+		EXPECT_EQ(-EOPNOTSUPP, reap_cqe(&self->ring, NULL));
+		EXPECT_EQ(-EOPNOTSUPP, reap_cqe(&self->ring, NULL));
+		EXPECT_EQ(1, q_stat(q).msgs);
+		EXPECT_EQ(0, lkipc_sem_trywait(s, 1, 0));
+	} else {
+		uint64_t id;
+		int res;
+
+		for (int i = 0; i < 2; i++) {
+			res = reap_cqe(&self->ring, &id);
+			if (id == 1) {
+				EXPECT_EQ(5, res);
+				EXPECT_STREQ("kept", buf);
+				EXPECT_EQ(5, r.type);
+				EXPECT_EQ(5, r.msg_len);
+			} else {
+				EXPECT_EQ(2, id);
+				EXPECT_EQ(0, res);
+			}
+		}
+		EXPECT_EQ(0, q_stat(q).msgs);
+		EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(s, 1, 0));
+	}
+	close(q);
+	close(s);
+}
+
+/*
+ * 64 queues, a typed receive on each (exact type, lowest <= T, all but T),
+ * all parked at once; messages of other types do not complete them, the
+ * matching ones do, into the right buffers with their types.
+ */
+TEST_F(uring, typed_64_queues)
+{
+	static char bufs[NQUEUES][64];
+	static struct kipc_recv reqs[NQUEUES];
+	unsigned int sel[3] = { KIPC_SEL_EXACT, KIPC_SEL_LE, KIPC_SEL_NOT };
+	bool done[NQUEUES] = { false };
+	int fds[NQUEUES], i;
+
+	NEED_FEATURE();
+	for (i = 0; i < NQUEUES; i++) {
+		fds[i] = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+		ASSERT_LE(0, fds[i]);
+		/* exact 10 / lowest <= 10 / all but 10 */
+		ASSERT_EQ(0, lkipc_recv_req(&reqs[i], bufs[i], sizeof(bufs[i]),
+					    sel[i % 3], 10, 0, NULL));
+		ASSERT_EQ(1, submit_recv(&self->ring, fds[i], &reqs[i], i));
+	}
+	for (i = 0; i < NQUEUES; i++)
+		ASSERT_EQ(1, q_stat(fds[i]).nreceivers);
+	/* Types that match nobody: 11 for exact and lowest, 10 for not. */
+	for (i = 0; i < NQUEUES; i++)
+		ASSERT_EQ(0, q_send(fds[i], i % 3 == 2 ? 10 : 11, "other"));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	for (i = NQUEUES - 1; i >= 0; i--) {
+		char text[32];
+
+		snprintf(text, sizeof(text), "queue %d", i);
+		ASSERT_EQ(0, q_send(fds[i], i % 3 == 0 ? 10 : 7, text));
+	}
+	for (int n = 0; n < NQUEUES; n++) {
+		char want[32];
+		uint64_t id;
+		int res = reap_cqe(&self->ring, &id);
+
+		ASSERT_GT(NQUEUES, id);
+		snprintf(want, sizeof(want), "queue %d", (int)id);
+		EXPECT_EQ((int)strlen(want) + 1, res);
+		EXPECT_STREQ(want, bufs[id]);
+		EXPECT_EQ(id % 3 == 0 ? 10 : 7, reqs[id].type);
+		EXPECT_FALSE(done[id]);
+		done[id] = true;
+	}
+	for (i = 0; i < NQUEUES; i++) {
+		struct kipc_queue_stat st = q_stat(fds[i]);
+
+		EXPECT_TRUE(done[i]);
+		EXPECT_EQ(1, st.msgs);		/* the "other" */
+		EXPECT_EQ(0, st.nreceivers);
+		close(fds[i]);
+	}
+}
+
+/*
+ * Several requests on one queue are served in submission order, one
+ * message each, and a selective one does not hold up the others.
+ */
+TEST_F(uring, in_order_and_selective)
+{
+	struct kipc_recv reqs[4];
+	char bufs[4][64];
+	uint64_t id;
+	int q, i;
+
+	NEED_FEATURE();
+	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, lkipc_recv_req(&reqs[0], bufs[0], 64, KIPC_SEL_EXACT, 2,
+				    0, NULL));
+	for (i = 1; i < 4; i++)
+		ASSERT_EQ(0, lkipc_recv_req(&reqs[i], bufs[i], 64,
+					    KIPC_SEL_ANY, 0, 0, NULL));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(1, submit_recv(&self->ring, q, &reqs[i], i));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 4));
+	/* Type 1 passes the type-2 receiver by: it goes to request 1. */
+	ASSERT_EQ(0, q_send(q, 1, "a"));
+	EXPECT_EQ(2, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(1, id);
+	EXPECT_STREQ("a", bufs[1]);
+	/* Type 2 goes to the earliest request it matches: request 0. */
+	ASSERT_EQ(0, q_send(q, 2, "b"));
+	EXPECT_EQ(2, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(0, id);
+	EXPECT_STREQ("b", bufs[0]);
+	ASSERT_EQ(0, q_send(q, 3, "c"));
+	ASSERT_EQ(0, q_send(q, 3, "d"));
+	EXPECT_EQ(2, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(2, id);
+	EXPECT_STREQ("c", bufs[2]);
+	EXPECT_EQ(2, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(3, id);
+	EXPECT_STREQ("d", bufs[3]);
+	close(q);
+}
+
+/*
+ * Requests and blocked tasks share one line: whoever came first is served
+ * first, both ways round.
+ */
+TEST_F(uring, fifo_with_blocked_tasks)
+{
+	struct kipc_recv req;
+	char buf[64];
+	uint64_t id;
+	pid_t child;
+	int q;
+
+	NEED_FEATURE();
+	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+	ASSERT_LE(0, q);
+
+	/* The request first, then a blocked task. */
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		char b[64];
+
+		_exit(lkipc_recv(q, b, sizeof(b), KIPC_SEL_ANY, 0, NULL, 0,
+				 NULL) == 7 && !strcmp(b, "second") ? 0 : 1);
+	}
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 2));
+	ASSERT_EQ(0, q_send(q, 1, "first"));
+	ASSERT_EQ(0, q_send(q, 1, "second"));
+	EXPECT_EQ(6, reap_cqe(&self->ring, &id));
+	EXPECT_STREQ("first", buf);
+	EXPECT_EQ(0, reap(child));
+
+	/* A blocked task first, then the request. */
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		char b[64];
+
+		_exit(lkipc_recv(q, b, sizeof(b), KIPC_SEL_ANY, 0, NULL, 0,
+				 NULL) == 6 && !strcmp(b, "third") ? 0 : 1);
+	}
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	/* (The first request's outputs are in req: fill it again.) */
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 2));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 2));
+	ASSERT_EQ(0, q_send(q, 1, "third"));
+	EXPECT_EQ(0, reap(child));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	ASSERT_EQ(0, q_send(q, 1, "fourth"));
+	EXPECT_EQ(7, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(2, id);
+	EXPECT_STREQ("fourth", buf);
+	close(q);
+}
+
+/* Deadlines, non-blocking, too-small buffers, destroy, pipe-mode EOF. */
+TEST_F(uring, endings)
+{
+	struct timespec dl = in_future(CLOCK_MONOTONIC, 100000000);
+	struct kipc_recv req;
+	char small[4], buf[64];
+	double t0;
+	int q, w;
+
+	NEED_FEATURE();
+	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+	ASSERT_LE(0, q);
+
+	/* Deadline: ETIMEDOUT, not before it, and the waiter is gone. */
+	t0 = now_mono();
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, &dl));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	EXPECT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, NULL));
+	EXPECT_LE(0.099, now_mono() - t0);
+	EXPECT_EQ(0, q_stat(q).nreceivers);
+	/* ... on CLOCK_REALTIME too. */
+	dl = in_future(CLOCK_REALTIME, 50000000);
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    KIPC_MSG_REALTIME, &dl));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	EXPECT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, NULL));
+
+	/* Non-blocking on empty: EAGAIN at once. */
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    KIPC_MSG_NONBLOCK, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	EXPECT_EQ(-EAGAIN, reap_cqe(&self->ring, NULL));
+
+	/* Too small: EMSGSIZE with the length, message kept; truncate. */
+	ASSERT_EQ(0, lkipc_recv_req(&req, small, sizeof(small), KIPC_SEL_ANY,
+				    0, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	ASSERT_EQ(0, q_send(q, 3, "too long"));
+	EXPECT_EQ(-EMSGSIZE, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(9, req.msg_len);
+	EXPECT_EQ(1, q_stat(q).msgs);
+	ASSERT_EQ(0, lkipc_recv_req(&req, small, sizeof(small), KIPC_SEL_ANY,
+				    0, KIPC_MSG_TRUNCATE, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	EXPECT_EQ(9, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(0, memcmp(small, "too ", 4));
+	EXPECT_EQ(3, req.type);
+
+	/* Destroy: EIDRM. */
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	ASSERT_EQ(0, destroy(q));
+	EXPECT_EQ(-EIDRM, reap_cqe(&self->ring, NULL));
+	close(q);
+
+	/* Pipe mode: the last writer's close is end-of-file, 0. */
+	q = open_named(self->dev, "uring_test-pipe", KIPC_OPEN_READ |
+		       KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, KIPC_QUEUE_PIPE);
+	ASSERT_LE(0, q);
+	w = open_named(self->dev, "uring_test-pipe", KIPC_OPEN_WRITE, 0);
+	unlink_queue(self->dev, "uring_test-pipe");
+	ASSERT_LE(0, w);
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	close(w);
+	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(0, req.type);
+	close(q);
+}
+
+/* What the kernel refuses, with the ioctl's errnos. */
+TEST_F(uring, bad_requests)
+{
+	struct kipc_recv req;
+	struct kipc_sem_wait p;
+	struct io_uring_sqe *sqe;
+	char buf[64];
+	int q, s, wo;
+
+	NEED_FEATURE();
+	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+	s = open_obj(self->dev, KIPC_OBJ_SEM, RW, 0, 0);
+	wo = open_obj(self->dev, KIPC_OBJ_QUEUE, KIPC_OPEN_WRITE, 0, 0);
+	ASSERT_LE(0, q);
+	ASSERT_LE(0, s);
+	ASSERT_LE(0, wo);
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, NULL));
+
+	/* Peeking asynchronously: EINVAL. */
+	req.flags = KIPC_MSG_PEEK;
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
+	req.flags = 0;
+	/* Reserved word of the command area: EINVAL. */
+	sqe = io_uring_get_sqe(&self->ring);
+	lkipc_prep_recv_cmd(sqe, q, &req);
+	((struct kipc_uring_cmd *)(void *)sqe->cmd)->__reserved = 1;
+	ASSERT_EQ(1, submit_one(&self->ring, sqe, 1));
+	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
+	/* An operation that is not asynchronous, or another object's. */
+	sqe = io_uring_get_sqe(&self->ring);
+	lkipc_prep_kipc_cmd(sqe, q, KIPC_IOC_SEND, &req);
+	ASSERT_EQ(1, submit_one(&self->ring, sqe, 1));
+	EXPECT_EQ(-ENOTTY, reap_cqe(&self->ring, NULL));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, 0, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, q, &p, 1));
+	EXPECT_EQ(-ENOTTY, reap_cqe(&self->ring, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, s, &req, 1));
+	EXPECT_EQ(-ENOTTY, reap_cqe(&self->ring, NULL));
+	/* A bad pointer; a size below the minimum; a bad selector. */
+	sqe = io_uring_get_sqe(&self->ring);
+	lkipc_prep_kipc_cmd(sqe, q, KIPC_IOC_RECV, (void *)8);
+	ASSERT_EQ(1, submit_one(&self->ring, sqe, 1));
+	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, NULL));
+	req.size = 8;
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
+	req.size = sizeof(req);
+	req.select = KIPC_SEL_NOT + 1;
+	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
+	req.select = KIPC_SEL_ANY;
+	/* A write-only handle cannot receive; P of 0 units. */
+	ASSERT_EQ(1, submit_recv(&self->ring, wo, &req, 1));
+	EXPECT_EQ(-EBADF, reap_cqe(&self->ring, NULL));
+	p.count = 0;
+	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 1));
+	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
+	/* Nothing was queued or taken by any of it. */
+	EXPECT_EQ(0, q_stat(q).nreceivers);
+	EXPECT_EQ(0, sem_waiters(s));
+	close(q);
+	close(s);
+	close(wo);
+}
+
+/* A nonblocking receive, retried for up to 10 s: its result. */
+static int recv_soon(int q, char *buf, size_t len, int64_t *type)
+{
+	double end = now_mono() + 10;
+	int got;
+
+	do {
+		got = lkipc_recv(q, buf, len, KIPC_SEL_ANY, 0, type,
+				 KIPC_MSG_NONBLOCK, NULL);
+		if (got != -EAGAIN)
+			break;
+		usleep(1000);
+	} while (now_mono() < end);
+	return got;
+}
+
+/*
+ * Tearing the ring down cancels a parked request (its ECANCELED is never
+ * seen): the waiter leaves the line.  A request handed a message that its
+ * task never took (the ring torn down, the task killed) gives the message
+ * back, once, in place: the next receiver gets it with its type.
+ */
+TEST_F(uring, cancel_gives_back)
+{
+	struct io_uring r2;
+	struct kipc_recv req;
+	struct kipc_queue_stat st;
+	char buf[64];
+	int64_t type;
+	pid_t child;
+	int q, sync[2];
+
+	NEED_FEATURE();
+	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+	ASSERT_LE(0, q);
+
+	/* Ring teardown while parked. */
+	ASSERT_EQ(0, io_uring_queue_init(4, &r2, 0));
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, NULL));
+	ASSERT_EQ(1, submit_recv(&r2, q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	io_uring_queue_exit(&r2);
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 0));
+	ASSERT_EQ(0, q_send(q, 1, "after teardown"));
+	EXPECT_EQ(15, recv_soon(q, buf, sizeof(buf), &type));
+
+	/* Handed, then the ring torn down before the task took it. */
+	ASSERT_EQ(0, init_deferred(&r2));
+	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, NULL));
+	ASSERT_EQ(1, submit_recv(&r2, q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	ASSERT_EQ(0, q_send(q, 8, "teardown"));
+	EXPECT_EQ(0, q_stat(q).nreceivers);
+	EXPECT_EQ(-EAGAIN, lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				      NULL, KIPC_MSG_NONBLOCK, NULL));
+	io_uring_queue_exit(&r2);
+	EXPECT_EQ(9, recv_soon(q, buf, sizeof(buf), &type));
+	EXPECT_STREQ("teardown", buf);
+	EXPECT_EQ(8, type);
+
+	/* Handed, then its task killed before it took it. */
+	ASSERT_EQ(0, pipe(sync));
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		struct io_uring r3;
+		static char cbuf[64];
+		static struct kipc_recv creq;
+
+		if (init_deferred(&r3) ||
+		    lkipc_recv_req(&creq, cbuf, sizeof(cbuf), KIPC_SEL_ANY, 0,
+				   0, NULL) ||
+		    submit_recv(&r3, q, &creq, 1) != 1)
+			_exit(1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(1, read(sync[0], buf, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	ASSERT_EQ(0, q_send(q, 9, "handed"));
+	EXPECT_EQ(0, q_stat(q).nreceivers);
+	EXPECT_EQ(-EAGAIN, lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				      NULL, KIPC_MSG_NONBLOCK, NULL));
+	ASSERT_EQ(0, kill(child, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, reap(child));
+	EXPECT_EQ(7, recv_soon(q, buf, sizeof(buf), &type));
+	EXPECT_STREQ("handed", buf);
+	EXPECT_EQ(9, type);
+	EXPECT_EQ(-EAGAIN, lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				      NULL, KIPC_MSG_NONBLOCK, NULL));
+	st = q_stat(q);
+	EXPECT_EQ(0, st.msgs);
+	EXPECT_EQ(3, st.sent);
+	EXPECT_EQ(3, st.received);
+	EXPECT_EQ(0, st.lost);
+	close(sync[0]);
+	close(sync[1]);
+	close(q);
+}
+
+/*
+ * Semaphores: an asynchronous P keeps its place in the FIFO (a big request
+ * at the head holds smaller ones back, tasks and requests alike), ends at
+ * its deadline and on destroy, and units granted to a request whose task
+ * dies before taking them go to the next waiter.
+ */
+TEST_F(uring, sem_strong_fifo)
+{
+	struct kipc_sem_wait p2, p1;
+	uint64_t id;
+	pid_t child;
+	int s;
+
+	NEED_FEATURE();
+	s = open_obj(self->dev, KIPC_OBJ_SEM, RW, 0, 0);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, lkipc_sem_wait_req(&p2, 2, 0, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, s, &p2, 2));
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 1));
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(lkipc_sem_wait(s, 1, 0, NULL) ? 1 : 0);
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 2));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&p1, 1, 0, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, s, &p1, 1));
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 3));
+	/* One unit: the head wants two, nobody behind it may take it. */
+	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	EXPECT_TRUE(still_running(child));
+	EXPECT_EQ(3, sem_waiters(s));
+	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	EXPECT_EQ(0, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(2, id);
+	EXPECT_TRUE(still_running(child));
+	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	EXPECT_EQ(0, reap(child));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	EXPECT_EQ(0, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(1, id);
+	EXPECT_EQ(0, lkipc_sem_value(s));
+	close(s);
+}
+
+TEST_F(uring, sem_endings)
+{
+	struct timespec dl = in_future(CLOCK_MONOTONIC, 100000000);
+	struct kipc_sem_wait p;
+	char c;
+	pid_t child;
+	int s, sync[2];
+
+	NEED_FEATURE();
+	s = open_obj(self->dev, KIPC_OBJ_SEM, RW, 0, 0);
+	ASSERT_LE(0, s);
+	/* Deadline. */
+	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, 0, &dl));
+	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 1));
+	EXPECT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(0, sem_waiters(s));
+	/* Non-blocking. */
+	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, KIPC_SEM_NONBLOCK, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 1));
+	EXPECT_EQ(-EAGAIN, reap_cqe(&self->ring, NULL));
+
+	/*
+	 * Granted to a child's request (with an undo record) whose task work
+	 * cannot run before the child is killed: the unit comes back once.
+	 */
+	ASSERT_EQ(0, pipe(sync));
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		struct io_uring r3;
+		static struct kipc_sem_wait cp;
+
+		if (init_deferred(&r3) ||
+		    lkipc_sem_wait_req(&cp, 1, KIPC_SEM_UNDO, NULL) ||
+		    submit_p(&r3, s, &cp, 1) != 1)
+			_exit(1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(1, read(sync[0], &c, 1));
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 1));
+	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	EXPECT_EQ(0, sem_waiters(s));
+	EXPECT_EQ(0, lkipc_sem_value(s));
+	ASSERT_EQ(0, kill(child, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, reap(child));
+	/* The unit is back once, not twice (undo and give-back). */
+	ASSERT_EQ(0, WAIT_FOR(lkipc_sem_value(s), 1));
+	usleep(100000);
+	EXPECT_EQ(1, lkipc_sem_value(s));
+	EXPECT_EQ(0, lkipc_sem_trywait(s, 1, 0));
+
+	/* Destroy. */
+	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, 0, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 1));
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 1));
+	ASSERT_EQ(0, destroy(s));
+	EXPECT_EQ(-EIDRM, reap_cqe(&self->ring, NULL));
+	close(sync[0]);
+	close(sync[1]);
+	close(s);
+}
+
+TEST_HARNESS_MAIN
