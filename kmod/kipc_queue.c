@@ -720,6 +720,14 @@ static void kipc_ring_enter(struct kipc_queue *q)
 	q->fast = false;
 	kipc_ring_pending(q);
 	q->stuck = q->npending;
+	/*
+	 * Room may have appeared without the kernel: fast receives taken in
+	 * above, or the slot at tail released by a fast receiver that was
+	 * still copying out of it when a sender had to wait (q->stuck).  Only
+	 * the kernel admits waiting senders, so it looks at every entry.
+	 */
+	if (!list_empty(&q->senders))
+		kipc_qadmit(q);
 }
 
 /*

@@ -201,6 +201,96 @@ TEST_F(ring, waiter_not_overtaken)
 	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
 }
 
+/*
+ * A sender that had to wait because the slot it needs was still being read
+ * by a fast receiver is admitted once that receiver frees the slot, which
+ * it does without a system call: the kernel must look again by itself.
+ * The slow receiver here is a child that claims a position by hand (R1-R4
+ * of ring.md) and frees it (R6) when told, without the kick of R7.
+ */
+TEST_F_TIMEOUT(ring, sender_admitted_after_slow_reader, 120)
+{
+	int claimed[2], release[2];
+	struct kipc_queue_stat st;
+	struct kipc_ring_hdr *hdr;
+	pid_t holder, sender;
+	uint64_t i;
+	char c;
+
+	ASSERT_EQ(0, pipe(claimed));
+	ASSERT_EQ(0, pipe(release));
+	ASSERT_EQ(0, send_id(self->fd, 0, 0));
+	holder = fork_child();
+	ASSERT_LE(0, holder);
+	if (!holder) {
+		struct kipc_ring_lane_req req = { .size = sizeof(req) };
+		struct kipc_ring_hdr *h;
+		struct kipc_ring_slot *slot;
+		struct kipc_ring_lane *lane;
+		uint64_t w, pos;
+		char *base;
+
+		if (stat_of(self->fd, &st) ||
+		    ioctl(self->fd, KIPC_IOC_RING_LANE, &req))
+			_exit(10);
+		base = mmap(NULL, st.ring_bytes, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, self->fd, 0);
+		if (base == MAP_FAILED)
+			_exit(11);
+		h = (struct kipc_ring_hdr *)base;
+		lane = (struct kipc_ring_lane *)(base + h->lanes_offset) +
+		       req.lane;
+		w = __atomic_load_n(&h->cons, __ATOMIC_ACQUIRE);	/* R1 */
+		pos = w & KIPC_RING_POS_MASK;
+		slot = (struct kipc_ring_slot *)(base + h->slots_offset +
+			(pos & (h->nslots - 1)) * h->slot_size);
+		if ((w & KIPC_RING_SLOW) ||				/* R2 */
+		    __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) != pos + 1)
+			_exit(12);
+		__atomic_store_n(&lane->intent, KIPC_LANE_RECV | pos,	/* R3 */
+				 __ATOMIC_RELAXED);
+		if (!__atomic_compare_exchange_n(&h->cons, &w, w + 1, 0, /* R4 */
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			_exit(13);
+		/* R5 takes as long as the parent wants. */
+		if (write(claimed[1], "c", 1) != 1 ||
+		    read(release[0], &c, 1) != 1)
+			_exit(14);
+		__atomic_store_n(&slot->seq, pos + h->nslots,		/* R6 */
+				 __ATOMIC_RELEASE);
+		__atomic_store_n(&lane->intent, 0, __ATOMIC_RELEASE);	/* R8 */
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(claimed[0], &c, 1));
+	/* Go round the ring until the next send needs the held slot. */
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	hdr = mmap(NULL, st.ring_bytes, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, hdr);
+	for (i = 1; i < hdr->nslots; i++) {
+		ASSERT_EQ(0, send_id(self->fd, i, 0));
+		ASSERT_EQ((int64_t)i, recv_id(self->fd, 0));
+	}
+	sender = fork_child();
+	ASSERT_LE(0, sender);
+	if (!sender)
+		_exit(send_id(self->fd, 99, 0) ? 1 : 0);
+	ASSERT_EQ(0, WAIT_FOR((stat_of(self->fd, &st), st.nsenders), 1));
+	EXPECT_EQ(0, st.msgs);
+	EXPECT_EQ(KIPC_RING_MODE_KERNEL, st.ring_mode);
+	/* The holder frees the slot and exits, with no system call on it. */
+	ASSERT_EQ(1, write(release[1], "r", 1));
+	EXPECT_EQ(0, reap(holder));
+	EXPECT_EQ(0, WAIT_FOR((stat_of(self->fd, &st), st.nsenders), 0));
+	EXPECT_EQ(0, reap(sender));
+	EXPECT_EQ(99, recv_id(self->fd, 0));
+	munmap(hdr, st.ring_bytes);
+	close(claimed[0]);
+	close(claimed[1]);
+	close(release[0]);
+	close(release[1]);
+}
+
 /* Producers and consumers on every path at once: one total order. */
 #define MIX_PRODUCERS	5
 #define MIX_MSGS	1500

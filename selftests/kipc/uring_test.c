@@ -430,7 +430,7 @@ TEST_F(uring, fifo_with_blocked_tasks)
 /* Deadlines, non-blocking, too-small buffers, destroy, pipe-mode EOF. */
 TEST_F(uring, endings)
 {
-	struct timespec dl = in_future(CLOCK_MONOTONIC, 100000000);
+	struct timespec dl;
 	struct kipc_recv req;
 	char small[4], buf[64];
 	double t0;
@@ -442,6 +442,7 @@ TEST_F(uring, endings)
 
 	/* Deadline: ETIMEDOUT, not before it, and the waiter is gone. */
 	t0 = now_mono();
+	dl = in_future(CLOCK_MONOTONIC, 100000000);
 	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
 				    0, &dl));
 	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
