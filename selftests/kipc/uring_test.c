@@ -38,8 +38,10 @@ static int ioctl_ret(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-static int open_obj(int dev, unsigned int type, unsigned int flags,
-		    unsigned int value, unsigned int qflags)
+/* Open (creating, unless a name is given without KIPC_OPEN_CREATE). */
+static int open_named(int dev, const char *name, unsigned int type,
+		      unsigned int flags, unsigned int value,
+		      unsigned int qflags)
 {
 	struct kipc_open op;
 
@@ -48,33 +50,21 @@ static int open_obj(int dev, unsigned int type, unsigned int flags,
 	op.flags = flags;
 	op.type = type;
 	op.mode = 0600;
-	if (type == KIPC_OBJ_SEM) {
-		op.sem_value = value;
-	} else {
-		op.queue_msgs = 8;
-		op.queue_msgsize = 64;
+	op.name = (uintptr_t)name;
+	if (!name || (flags & KIPC_OPEN_CREATE)) {
+		op.sem_value = type == KIPC_OBJ_SEM ? value : 0;
+		op.queue_msgs = type == KIPC_OBJ_QUEUE ? 8 : 0;
+		op.queue_msgsize = type == KIPC_OBJ_QUEUE ? 64 : 0;
 		op.queue_flags = qflags;
 	}
 	return ioctl_ret(dev, KIPC_IOC_OPEN, &op);
 }
 
-static int open_named(int dev, const char *name, unsigned int flags,
-		      unsigned int qflags)
+/* An anonymous object. */
+static int open_obj(int dev, unsigned int type, unsigned int flags,
+		    unsigned int value, unsigned int qflags)
 {
-	struct kipc_open op;
-
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = KIPC_OBJ_QUEUE;
-	op.mode = 0600;
-	op.name = (uintptr_t)name;
-	if (flags & KIPC_OPEN_CREATE) {
-		op.queue_msgs = 8;
-		op.queue_msgsize = 64;
-		op.queue_flags = qflags;
-	}
-	return ioctl_ret(dev, KIPC_IOC_OPEN, &op);
+	return open_named(dev, NULL, type, flags, value, qflags);
 }
 
 static void unlink_queue(int dev, const char *name)
@@ -127,27 +117,17 @@ static int submit_one(struct io_uring *ring, struct io_uring_sqe *sqe,
 	return io_uring_submit(ring);
 }
 
-static int submit_recv(struct io_uring *ring, int fd, struct kipc_recv *req,
-		       uint64_t id)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	if (!sqe)
-		return -EBUSY;
-	lkipc_prep_recv_cmd(sqe, fd, req);
-	return submit_one(ring, sqe, id);
-}
-
-static int submit_p(struct io_uring *ring, int fd, struct kipc_sem_wait *req,
-		    uint64_t id)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-	if (!sqe)
-		return -EBUSY;
-	lkipc_prep_sem_wait_cmd(sqe, fd, req);
-	return submit_one(ring, sqe, id);
-}
+/* Prepare (prep: an lkipc_prep_*_cmd) and submit one request. */
+#define SUBMIT(ring, prep, fd, req, id)                                        \
+	({                                                                     \
+		struct io_uring_sqe *_sqe = io_uring_get_sqe(ring);            \
+		_sqe ? (prep(_sqe, fd, req), submit_one(ring, _sqe, id))       \
+		     : -EBUSY;                                                 \
+	})
+#define submit_recv(ring, fd, req, id) \
+	SUBMIT(ring, lkipc_prep_recv_cmd, fd, req, id)
+#define submit_p(ring, fd, req, id) \
+	SUBMIT(ring, lkipc_prep_sem_wait_cmd, fd, req, id)
 
 /* The next completion within 10 s: its res, its user_data in *id. */
 static int reap_cqe(struct io_uring *ring, uint64_t *id)
@@ -183,6 +163,21 @@ static bool no_cqe(struct io_uring *ring)
 	struct io_uring_cqe *cqe;
 
 	return io_uring_wait_cqe_timeout(ring, &cqe, &ts) == -ETIME;
+}
+
+/* A child blocked in lkipc_recv() on q: exits 0 if it gets "want". */
+static pid_t blocked_receiver(int q, const char *want)
+{
+	pid_t child = fork_child();
+
+	if (child == 0) {
+		char b[64];
+		int n = lkipc_recv(q, b, sizeof(b), KIPC_SEL_ANY, 0, NULL, 0,
+				   NULL);
+
+		_exit(n == (int)strlen(want) + 1 && !strcmp(b, want) ? 0 : 1);
+	}
+	return child;
 }
 
 FIXTURE(uring) {
@@ -387,14 +382,8 @@ TEST_F(uring, fifo_with_blocked_tasks)
 				    0, NULL));
 	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
 	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
-	child = fork_child();
+	child = blocked_receiver(q, "second");
 	ASSERT_LE(0, child);
-	if (child == 0) {
-		char b[64];
-
-		_exit(lkipc_recv(q, b, sizeof(b), KIPC_SEL_ANY, 0, NULL, 0,
-				 NULL) == 7 && !strcmp(b, "second") ? 0 : 1);
-	}
 	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 2));
 	ASSERT_EQ(0, q_send(q, 1, "first"));
 	ASSERT_EQ(0, q_send(q, 1, "second"));
@@ -403,14 +392,8 @@ TEST_F(uring, fifo_with_blocked_tasks)
 	EXPECT_EQ(0, reap(child));
 
 	/* A blocked task first, then the request. */
-	child = fork_child();
+	child = blocked_receiver(q, "third");
 	ASSERT_LE(0, child);
-	if (child == 0) {
-		char b[64];
-
-		_exit(lkipc_recv(q, b, sizeof(b), KIPC_SEL_ANY, 0, NULL, 0,
-				 NULL) == 6 && !strcmp(b, "third") ? 0 : 1);
-	}
 	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
 	/* (The first request's outputs are in req: fill it again.) */
 	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
@@ -488,10 +471,12 @@ TEST_F(uring, endings)
 	close(q);
 
 	/* Pipe mode: the last writer's close is end-of-file, 0. */
-	q = open_named(self->dev, "uring_test-pipe", KIPC_OPEN_READ |
-		       KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, KIPC_QUEUE_PIPE);
+	q = open_named(self->dev, "uring_test-pipe", KIPC_OBJ_QUEUE,
+		       KIPC_OPEN_READ | KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, 0,
+		       KIPC_QUEUE_PIPE);
 	ASSERT_LE(0, q);
-	w = open_named(self->dev, "uring_test-pipe", KIPC_OPEN_WRITE, 0);
+	w = open_named(self->dev, "uring_test-pipe", KIPC_OBJ_QUEUE,
+		       KIPC_OPEN_WRITE, 0, 0);
 	unlink_queue(self->dev, "uring_test-pipe");
 	ASSERT_LE(0, w);
 	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
