@@ -201,6 +201,7 @@ struct kipc_qbuf {
 
 /* Flags internal to the operations, above the ABI's KIPC_MSG_*. */
 #define KIPC_QOP_TRYLOCK	BIT(31)	/* IOCB_NOWAIT: do not wait for q->lock */
+#define KIPC_QOP_LOCKED		BIT(30)	/* batch: the caller is in (qenter) */
 
 #define KIPC_QUEUE_DEFAULT_MSGS	64
 #define KIPC_RING_LANES_OFF	PAGE_SIZE
@@ -1012,6 +1013,10 @@ static int kipc_qwait_round(struct kipc_queue *q, u32 flags,
 
 static int kipc_qlock(struct kipc_queue *q, u32 flags)
 {
+	if (flags & KIPC_QOP_LOCKED) {
+		lockdep_assert_held(&q->lock);
+		return 0;
+	}
 	if (!(flags & KIPC_QOP_TRYLOCK)) {
 		kipc_qenter(q);
 		return 0;
@@ -1020,6 +1025,12 @@ static int kipc_qlock(struct kipc_queue *q, u32 flags)
 		return -EAGAIN;
 	kipc_ring_enter(q);
 	return 0;
+}
+
+static void kipc_qunlock(struct kipc_queue *q, u32 flags)
+{
+	if (!(flags & KIPC_QOP_LOCKED))
+		kipc_qexit(q);
 }
 
 static bool kipc_qbroken(struct kipc_queue *q)
@@ -1127,7 +1138,7 @@ static int kipc_qsend(struct kipc_queue *q, struct kipc_handle *h,
 		ret = kipc_qsend_wait(q, src, len, type, flags, deadline);
 		goto out;
 	}
-	kipc_qexit(q);
+	kipc_qunlock(q, flags);
 out:
 	if (ret == -EPIPE && !(flags & KIPC_MSG_NOSIGNAL) &&
 	    !(h->q_flags & KIPC_QUEUE_NOSIGPIPE))
@@ -1270,7 +1281,7 @@ leave:
 	list_del(&w.node);
 	q->nreceivers--;
 out_unlock:
-	kipc_qexit(q);
+	kipc_qunlock(q, r->flags);
 	return ret;
 }
 
@@ -1437,11 +1448,16 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 				 mm.type, flags, deadline);
 		if (ret)
 			break;
-		/* Only the first may wait. */
-		flags = (flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
-			KIPC_MSG_NONBLOCK;
-		deadline = 0;
+		if (!done && cmd->count > 1) {
+			/* Only the first may wait; the rest in one hold. */
+			flags = (flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
+				KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
+			deadline = 0;
+			kipc_qenter(q);
+		}
 	}
+	if (flags & KIPC_QOP_LOCKED)
+		kipc_qexit(q);
 	return done ? (int)done : ret;
 }
 
@@ -1486,10 +1502,17 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 		}
 		if (!mm.type)
 			break;		/* end-of-file */
-		r.flags = (r.flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
-			  KIPC_MSG_NONBLOCK;
-		r.deadline = 0;
+		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < cmd->count) {
+			/* Only the first may wait; the rest in one hold. */
+			r.flags = (r.flags &
+				   ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
+				  KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
+			r.deadline = 0;
+			kipc_qenter(q);
+		}
 	}
+	if (r.flags & KIPC_QOP_LOCKED)
+		kipc_qexit(q);
 	return done ? (int)done : ret;
 }
 
