@@ -216,8 +216,8 @@ static inline void lkipc_prep_sem_wait_cmd(struct io_uring_sqe *sqe, int fd,
 /*
  * Fill a request for lkipc_prep_recv_cmd() (as lkipc_recv()'s arguments;
  * KIPC_MSG_PEEK is not allowed) or lkipc_prep_sem_wait_cmd() (as
- * lkipc_sem_wait()'s).  -EINVAL for what the kernel would refuse anyway
- * that can be told here (a bad deadline).
+ * lkipc_sem_wait()'s).  0, or -EINVAL for a flag they do not take; the
+ * kernel checks the rest (a bad deadline completes with -EINVAL).
  */
 int lkipc_recv_req(struct kipc_recv *req, void *buf, size_t len,
 		   unsigned int select, int64_t type, unsigned int flags,
