@@ -79,6 +79,8 @@ const struct kipc_ioctl_op *kipc_ioctl_find(const struct kipc_ioctl_op *ops,
 					    unsigned int nr_ops,
 					    unsigned int cmd);
 int kipc_ucmd_copy_in(const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd);
+int kipc_mmap_shared(struct vm_area_struct *vma, void *area,
+		     unsigned long size);
 
 /*
  * Asynchronous waits through io_uring's uring_cmd (kipc_uring.c), where
@@ -106,17 +108,26 @@ struct kipc_async {
 	ktime_t deadline;	/* KTIME_MAX: none */
 	clockid_t clock;
 	unsigned long queued;	/* bit 0: resolve is queued */
+	bool nonblock;		/* ends at issue, never cancellable */
+	bool waiting;		/* under the object's lock: its waiter queued */
 	bool cancelled;		/* under the object's lock */
 };
 
 void kipc_async_init(struct kipc_async *a, struct io_uring_cmd *cmd,
 		     void (*resolve)(struct io_uring_cmd *, unsigned int),
-		     bool timed, bool realtime, ktime_t deadline);
+		     unsigned int issue_flags, bool nonblock);
+void kipc_async_set_deadline(struct kipc_async *a, bool realtime,
+			     ktime_t deadline);
 void kipc_async_wake(struct kipc_async *a);
+void kipc_async_cancel(struct kipc_async *a);
 bool kipc_async_timed_out(struct kipc_async *a);
+bool kipc_async_gone(struct kipc_async *a, unsigned int issue_flags);
+void kipc_async_wait(struct kipc_async *a, unsigned int recheck_ms);
 void kipc_async_keep_waiting(struct kipc_async *a, unsigned int recheck_ms);
 void kipc_async_finish(struct kipc_async *a, int ret,
 		       unsigned int issue_flags);
+int kipc_async_issue_end(struct kipc_async *a, int ret,
+			 unsigned int issue_flags);
 int kipc_uring_ucmd(struct io_uring_cmd *ioucmd,
 		    const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd);
 void kipc_uring_set_pdu(struct io_uring_cmd *ioucmd, void *p);

@@ -1739,23 +1739,12 @@ static int kipc_queue_fasync(int fd, struct file *file, int on)
 	return ret;
 }
 
-/*
- * mmap: the queue's storage (Documentation/ring.md).  The VFS refuses a
- * writable shared mapping of a handle not open for writing, and any mapping
- * of a handle not open for reading.
- */
+/* mmap: the queue's storage (Documentation/ring.md; kipc_mmap_shared()). */
 static int kipc_queue_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kipc_queue *q = kipc_file_queue(file);
 
-	/* MAP_SHARED (the VFS turns VM_SHARED off for a read-only handle) */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
-	if (vma->vm_pgoff ||
-	    vma->vm_end - vma->vm_start > q->ring_bytes)
-		return -EINVAL;
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	return remap_vmalloc_range(vma, q->ring, 0);
+	return kipc_mmap_shared(vma, q->ring, q->ring_bytes);
 }
 
 /* ---- Asynchronous receive (uring_cmd) ------------------------------ */
@@ -1766,7 +1755,6 @@ struct kipc_qasync {
 	struct kipc_async a;
 	struct kipc_queue *q;
 	struct kipc_qwaiter w;
-	bool waiting;			/* w is (or was) on q->receivers */
 	struct kipc_qrecv r;
 	struct kipc_qbuf dst;
 	struct kipc_ucmd ucmd;
@@ -1788,7 +1776,7 @@ static void kipc_qasync_resolve(struct io_uring_cmd *ioucmd,
 	int ret;
 
 	kipc_qenter(q);
-	gone = a->cancelled || (issue_flags & IO_URING_F_TASK_DEAD);
+	gone = kipc_async_gone(a, issue_flags);
 	switch (qa->w.state) {
 	case KIPC_QW_WAITING:
 		if (gone) {
@@ -1837,9 +1825,7 @@ static void kipc_qasync_cancel(struct io_uring_cmd *ioucmd)
 	struct kipc_queue *q = qa->q;
 
 	kipc_qenter(q);
-	a->cancelled = true;
-	if (qa->waiting)
-		kipc_async_wake(a);
+	kipc_async_cancel(a);
 	kipc_qexit(q);
 }
 
@@ -1858,7 +1844,7 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 {
 	struct kipc_queue *q = kipc_file_queue(ioucmd->file);
 	struct kipc_qasync *qa;
-	bool found, nonblock;
+	bool found;
 	int ret;
 
 	if (issue_flags & IO_URING_F_CANCEL) {
@@ -1877,10 +1863,11 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		ret = -EINVAL;
 	if (ret)
 		goto out_free;
-	nonblock = qa->r.flags & KIPC_MSG_NONBLOCK;
-	kipc_async_init(&qa->a, ioucmd, kipc_qasync_resolve,
-			qa->r.flags & KIPC_MSG_TIMED,
-			qa->r.flags & KIPC_MSG_REALTIME, qa->r.deadline);
+	kipc_async_init(&qa->a, ioucmd, kipc_qasync_resolve, issue_flags,
+			qa->r.flags & KIPC_MSG_NONBLOCK);
+	if (qa->r.flags & KIPC_MSG_TIMED)
+		kipc_async_set_deadline(&qa->a, qa->r.flags & KIPC_MSG_REALTIME,
+					qa->r.deadline);
 	qa->w = (struct kipc_qwaiter){
 		.task = io_uring_cmd_get_task(ioucmd),
 		.async = &qa->a,
@@ -1890,8 +1877,6 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		.bufsize = qa->r.bufsize,
 		.truncate = qa->r.flags & KIPC_MSG_TRUNCATE,
 	};
-	if (!nonblock)
-		io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
 
 	kipc_qenter(q);
 	if (q->dead) {
@@ -1900,12 +1885,11 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		ret = -ECANCELED;
 	} else {
 		ret = kipc_qrecv_now(q, &qa->dst, &qa->r, &found);
-		if (!found && !nonblock) {
+		if (!found && !qa->a.nonblock) {
 			list_add_tail(&qa->w.node, &q->receivers);
 			q->nreceivers++;
-			qa->waiting = true;
-			kipc_async_keep_waiting(&qa->a, q->stuck ?
-						KIPC_RING_RECHECK_MS : 0);
+			kipc_async_wait(&qa->a, q->stuck ?
+					KIPC_RING_RECHECK_MS : 0);
 			kipc_qexit(q);
 			return -EIOCBQUEUED;
 		}
@@ -1913,10 +1897,7 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 	kipc_qexit(q);
 	if (ret != -ECANCELED)
 		ret = kipc_qrecv_respond(&qa->ucmd, &qa->r, ret);
-	if (!nonblock) {
-		kipc_async_finish(&qa->a, ret, issue_flags);
-		ret = -EIOCBQUEUED;
-	}
+	ret = kipc_async_issue_end(&qa->a, ret, issue_flags);
 out_free:
 	kfree(qa);
 	return ret;

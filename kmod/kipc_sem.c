@@ -480,23 +480,10 @@ static __poll_t kipc_sem_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-/*
- * The semaphore's page: MAP_SHARED, offset 0, one page at most, never
- * growing (VM_DONTEXPAND: mremap fails).  The VFS has already refused
- * PROT_WRITE on a handle not open for writing (and taken VM_MAYWRITE and
- * VM_SHARED away, so mprotect cannot add write access later: VM_MAYSHARE
- * is what says MAP_SHARED) and any mapping of a handle not open for
- * reading.
- */
+/* The semaphore's page, one page at most (kipc_mmap_shared()). */
 static int kipc_sem_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct kipc_sem *sem = kipc_file_sem(file);
-
-	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff ||
-	    vma->vm_end - vma->vm_start > PAGE_SIZE)
-		return -EINVAL;
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	return remap_vmalloc_range(vma, sem->page, 0);
+	return kipc_mmap_shared(vma, kipc_file_sem(file)->page, PAGE_SIZE);
 }
 
 /* ---- Asynchronous P (uring_cmd) ------------------------------------ */
@@ -507,7 +494,6 @@ struct kipc_sasync {
 	struct kipc_async a;
 	struct kipc_sem *sem;
 	struct kipc_waiter w;
-	bool waiting;			/* w is (or was) on sem->waiters */
 };
 
 /*
@@ -527,7 +513,7 @@ static void kipc_sasync_resolve(struct io_uring_cmd *ioucmd,
 	int ret;
 
 	value = kipc_sem_lock(sem);
-	gone = a->cancelled || (issue_flags & IO_URING_F_TASK_DEAD);
+	gone = kipc_async_gone(a, issue_flags);
 	switch (w->state) {
 	case KIPC_SEM_WAITING:
 		if (gone) {
@@ -573,9 +559,7 @@ static void kipc_sasync_cancel(struct io_uring_cmd *ioucmd)
 	u32 value;
 
 	value = kipc_sem_lock(sem);
-	a->cancelled = true;
-	if (sa->waiting)
-		kipc_async_wake(a);
+	kipc_async_cancel(a);
 	kipc_sem_unlock(sem, value);
 }
 
@@ -599,7 +583,6 @@ static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
 	struct kipc_sem_wait *cmd = &buf.sem_wait;
 	struct kipc_sasync *sa;
 	ktime_t deadline;
-	bool nonblock;
 	u32 value;
 	int ret;
 
@@ -615,7 +598,6 @@ static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
 	sa = kzalloc(sizeof(*sa), GFP_KERNEL_ACCOUNT);
 	if (!sa)
 		return -ENOMEM;
-	nonblock = cmd->flags & KIPC_SEM_NONBLOCK;
 	sa->sem = sem;
 	sa->w = (struct kipc_waiter){
 		.task = io_uring_cmd_get_task(ioucmd),
@@ -624,28 +606,24 @@ static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
 		.state = KIPC_SEM_WAITING,
 		.undo = cmd->flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
 	};
-	kipc_async_init(&sa->a, ioucmd, kipc_sasync_resolve,
-			cmd->flags & KIPC_SEM_TIMED,
-			cmd->flags & KIPC_SEM_REALTIME, deadline);
-	if (!nonblock)
-		io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+	kipc_async_init(&sa->a, ioucmd, kipc_sasync_resolve, issue_flags,
+			cmd->flags & KIPC_SEM_NONBLOCK);
+	if (cmd->flags & KIPC_SEM_TIMED)
+		kipc_async_set_deadline(&sa->a, cmd->flags & KIPC_SEM_REALTIME,
+					deadline);
 
 	value = kipc_sem_lock(sem);
 	ret = sa->a.cancelled ? -ECANCELED :
 				kipc_sem_take_now(sem, &sa->w, &value);
-	if (ret == -EAGAIN && !nonblock) {
+	if (ret == -EAGAIN && !sa->a.nonblock) {
 		list_add_tail(&sa->w.node, &sem->waiters);
 		sem->nwaiters++;
-		sa->waiting = true;
-		kipc_async_keep_waiting(&sa->a, 0);
+		kipc_async_wait(&sa->a, 0);
 		kipc_sem_unlock(sem, value);
 		return -EIOCBQUEUED;
 	}
 	kipc_sem_unlock(sem, value);
-	if (!nonblock) {
-		kipc_async_finish(&sa->a, ret, issue_flags);
-		ret = -EIOCBQUEUED;
-	}
+	ret = kipc_async_issue_end(&sa->a, ret, issue_flags);
 	kfree(sa);
 	return ret;
 }

@@ -66,19 +66,43 @@ static enum hrtimer_restart kipc_async_timer(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * At issue, before the object's lock: a request that may wait is marked
+ * cancellable now (io_uring's ring lock may not be taken under the
+ * object's), and from then on always completes through
+ * io_uring_cmd_done(), even with a result found at once.
+ */
 void kipc_async_init(struct kipc_async *a, struct io_uring_cmd *cmd,
 		     void (*resolve)(struct io_uring_cmd *, unsigned int),
-		     bool timed, bool realtime, ktime_t deadline)
+		     unsigned int issue_flags, bool nonblock)
 {
 	a->cmd = cmd;
 	a->resolve = resolve;
-	a->clock = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
-	a->deadline = timed ? deadline : KTIME_MAX;
+	a->clock = CLOCK_MONOTONIC;
+	a->deadline = KTIME_MAX;
 	a->queued = 0;
+	a->nonblock = nonblock;
+	a->waiting = false;
 	a->cancelled = false;
-	hrtimer_init(&a->timer, a->clock, HRTIMER_MODE_ABS_SOFT);
-	a->timer.function = kipc_async_timer;
 	kipc_uring_set_pdu(cmd, a);
+	if (!nonblock)
+		io_uring_cmd_mark_cancelable(cmd, issue_flags);
+}
+
+/* Before the timer is used: the request's deadline and its clock. */
+void kipc_async_set_deadline(struct kipc_async *a, bool realtime,
+			     ktime_t deadline)
+{
+	a->clock = realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+	a->deadline = deadline;
+}
+
+/* Under the object's lock: io_uring cancels the request. */
+void kipc_async_cancel(struct kipc_async *a)
+{
+	a->cancelled = true;
+	if (a->waiting)
+		kipc_async_wake(a);
 }
 
 static ktime_t kipc_async_now(struct kipc_async *a)
@@ -90,6 +114,28 @@ bool kipc_async_timed_out(struct kipc_async *a)
 {
 	return a->deadline != KTIME_MAX &&
 	       !ktime_before(kipc_async_now(a), a->deadline);
+}
+
+/*
+ * In resolve, under the object's lock: no result can reach anyone (the
+ * request was cancelled, or its task or ring is going away), so what it
+ * was handed must go back.
+ */
+bool kipc_async_gone(struct kipc_async *a, unsigned int issue_flags)
+{
+	return a->cancelled || (issue_flags & IO_URING_F_TASK_DEAD);
+}
+
+/*
+ * Under the object's lock, at issue, its waiter just queued: from now on
+ * wakes and the timer resolve it.
+ */
+void kipc_async_wait(struct kipc_async *a, unsigned int recheck_ms)
+{
+	hrtimer_init(&a->timer, a->clock, HRTIMER_MODE_ABS_SOFT);
+	a->timer.function = kipc_async_timer;
+	a->waiting = true;
+	kipc_async_keep_waiting(a, recheck_ms);
 }
 
 /*
@@ -113,12 +159,26 @@ void kipc_async_keep_waiting(struct kipc_async *a, unsigned int recheck_ms)
 /*
  * Complete the request; its waiter is off the object's list and the caller
  * frees it after this.  From resolve, or at issue before the waiter was
- * ever queued (the timer never armed).
+ * ever queued (the timer not even initialised).
  */
 void kipc_async_finish(struct kipc_async *a, int ret, unsigned int issue_flags)
 {
-	hrtimer_cancel(&a->timer);
+	if (a->waiting)
+		hrtimer_cancel(&a->timer);
 	io_uring_cmd_done(a->cmd, ret, 0, issue_flags);
+}
+
+/*
+ * A result at issue, the waiter never queued: what ->uring_cmd returns.  A
+ * non-blocking request returns it; a cancellable one completes with it.
+ */
+int kipc_async_issue_end(struct kipc_async *a, int ret,
+			 unsigned int issue_flags)
+{
+	if (a->nonblock)
+		return ret;
+	kipc_async_finish(a, ret, issue_flags);
+	return -EIOCBQUEUED;
 }
 
 #endif /* KIPC_HAVE_URING_CMD_CANCEL */
