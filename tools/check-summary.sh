@@ -6,6 +6,7 @@
 # Add up the results Automake's TAP driver wrote for each TEST (TEST.trs;
 # a test that never ran counts as failed) and print one closing line:
 #   LABEL: N passed, N failed, N skipped
+# Before it, each failing test's "not ok" lines and their diagnostics.
 # With --lint-failed, "make lint" counts as one more test.  Exits 1 if
 # anything failed.
 lint=
@@ -29,6 +30,16 @@ for t; do
 	pass=$((pass + p + x))
 	skip=$((skip + s))
 	fail=$((fail + f))
+	# What failed, with the test's own diagnostics, where the end of
+	# the output (often all a CI log keeps) shows it.
+	if [ "$f" != 0 ] && [ -f "${t%.*}.log" ]; then
+		echo "== ${t%.*}: what failed"
+		awk '/^#/ { if (p) print; else b[n++ % 20] = $0; next }
+			/^not ok / { for (i = n > 20 ? n - 20 : 0; i < n; i++)
+					print b[i % 20]
+				print; p = 1; n = 0; next }
+			{ p = 0; n = 0 }' "${t%.*}.log" | head -n 80
+	fi
 done
 case $lint in
 0) pass=$((pass + 1)) ;;

@@ -4,7 +4,7 @@
  * the debug lane must catch each (a checker never seen failing proves
  * nothing).  Not part of kipc.
  *
- *   mode=leak     loses a kmalloc'ed object (kmemleak)
+ *   mode=leak     loses kmalloc'ed objects (kmemleak)
  *   mode=oob      reads past the end of a kmalloc'ed object (KASAN)
  *   mode=lockdep  takes two mutexes in both orders (lockdep)
  *   mode=atomic   sleeps under a spinlock (DEBUG_ATOMIC_SLEEP)
@@ -23,11 +23,26 @@ static DEFINE_MUTEX(canary_a);
 static DEFINE_MUTEX(canary_b);
 static DEFINE_SPINLOCK(canary_lock);
 
+#define CANARY_LEAKS 8
+
+static noinline void canary_leak_one(void)
+{
+	canary_ptr = kmalloc(128, GFP_KERNEL);
+	canary_ptr = NULL;
+}
+
 static int __init canary_init(void)
 {
 	if (!strcmp(mode, "leak")) {
-		canary_ptr = kmalloc(128, GFP_KERNEL);
-		canary_ptr = NULL;
+		int i;
+
+		/*
+		 * Several, each from its own call: a stale copy of a pointer
+		 * (a register, a dead stack slot, a cached kernel stack) hides
+		 * that object from kmemleak, and can hide only the last few.
+		 */
+		for (i = 0; i < CANARY_LEAKS; i++)
+			canary_leak_one();
 	} else if (!strcmp(mode, "oob")) {
 		/*
 		 * 13 bytes: byte 13 is in the object's own last 8-byte
