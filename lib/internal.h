@@ -86,12 +86,27 @@ struct lkipc_map {
 /* The fast path cannot do it: make the system call (lib/ring.c). */
 #define LKIPC_RING_KERNEL	INT32_MIN
 int lkipc_ring_setup(struct lkipc_map *m);
-/* 0, or LKIPC_RING_KERNEL. */
+/* 0, -EAGAIN (no free slot in fast mode) or LKIPC_RING_KERNEL. */
 int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
 		    const void *buf, size_t len);
 /* The message's length, -EAGAIN (empty, nonblock) or LKIPC_RING_KERNEL. */
 int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
 		    int64_t *out_type, int truncate, int nonblock);
+
+/*
+ * Before a send or receive that would block makes its system call (which
+ * puts the queue in kernel mode until the waiter is served): poll the ring
+ * for a free slot or a message, for up to the spin budget (lkipc_set_spin)
+ * and never past the operation's deadline.  lkipc_ring_spin: 1 to try the
+ * fast path again, 0 to make the system call.
+ */
+struct lkipc_spin {
+	uint64_t end;		/* CLOCK_MONOTONIC ns; 0 until the first spin */
+	const struct timespec *deadline;
+	int realtime;		/* deadline is on CLOCK_REALTIME */
+};
+int lkipc_ring_spin(const struct lkipc_map *m, int send,
+		    struct lkipc_spin *sp);
 
 /* fd's mapping or NULL; no lock, no system call. */
 struct lkipc_map *lkipc_map_find(int fd);

@@ -27,6 +27,16 @@ static int lkipc_qwait(unsigned int *flags, unsigned int allowed,
 	return 0;
 }
 
+/* Polling before a wait, bounded by the call's deadline (lib/ring.c). */
+static struct lkipc_spin lkipc_qspin(unsigned int flags,
+				     const struct timespec *deadline)
+{
+	return (struct lkipc_spin){
+		.deadline = deadline,
+		.realtime = !!(flags & KIPC_MSG_REALTIME),
+	};
+}
+
 static void lkipc_queue_map(int fd, unsigned int flags);
 
 LKIPC_API int lkipc_queue_open(struct lkipc *k, const char *name,
@@ -109,8 +119,17 @@ LKIPC_API int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
 	if (ret)
 		return ret;
 	m = lkipc_queue_ring(fd);
-	if (m && lkipc_ring_send(fd, m, type, buf, len) == 0)
-		return 0;
+	if (m) {
+		struct lkipc_spin spin = lkipc_qspin(flags, deadline);
+
+		/* Full: the kernel says EAGAIN, or the sender waits. */
+		while ((ret = lkipc_ring_send(fd, m, type, buf, len)) ==
+		       -EAGAIN && !(flags & KIPC_MSG_NONBLOCK) &&
+		       lkipc_ring_spin(m, 1, &spin))
+			;
+		if (!ret)
+			return 0;
+	}
 	cmd.size = sizeof(cmd);
 	cmd.flags = flags;
 	cmd.len = len;
@@ -165,10 +184,17 @@ LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
 		return ret;
 	m = lkipc_queue_ring(fd);
 	if (m && select == KIPC_SEL_ANY && !type && !(flags & KIPC_MSG_PEEK)) {
-		ret = lkipc_ring_recv(fd, m, buf, len, out_type,
-				      flags & KIPC_MSG_TRUNCATE,
-				      flags & KIPC_MSG_NONBLOCK);
-		if (ret != LKIPC_RING_KERNEL)
+		struct lkipc_spin spin = lkipc_qspin(flags, deadline);
+
+		/* Empty: EAGAIN, or the receiver spins, then waits. */
+		while ((ret = lkipc_ring_recv(fd, m, buf, len, out_type,
+					      flags & KIPC_MSG_TRUNCATE,
+					      1)) == -EAGAIN &&
+		       !(flags & KIPC_MSG_NONBLOCK) &&
+		       lkipc_ring_spin(m, 0, &spin))
+			;
+		if (ret != LKIPC_RING_KERNEL &&
+		    (ret != -EAGAIN || (flags & KIPC_MSG_NONBLOCK)))
 			return ret;
 	}
 	ret = lkipc_ioctl(fd, KIPC_IOC_RECV, &cmd);

@@ -14,9 +14,12 @@
  * loops are bounded, so a scribbled ring costs a system call, never a hang
  * or an access outside the mapping.
  */
+#define _GNU_SOURCE		/* secure_getenv */
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -47,6 +50,146 @@ static inline void lkipc_pause(void)
 #endif
 }
 
+static struct kipc_ring_slot *lkipc_slot(const struct lkipc_ring *r,
+					 uint64_t pos)
+{
+	return (struct kipc_ring_slot *)(r->slots + (size_t)(pos &
+				(r->nslots - 1)) * r->slot_size);
+}
+
+/*
+ * The spin budget in nanoseconds: LKIPC_SPIN_US from the environment
+ * (secure_getenv) or LKIPC_SPIN_US_DEFAULT, then lkipc_set_spin; always 0
+ * with one CPU online, where the other side cannot run while we poll.
+ */
+#define LKIPC_SPIN_US_DEFAULT	20
+#define LKIPC_SPIN_US_MAX	1000000
+#define LKIPC_SPIN_UNSET	UINT64_MAX
+static uint64_t lkipc_spin_ns = LKIPC_SPIN_UNSET;
+
+static uint64_t lkipc_spin_budget(void)
+{
+	uint64_t ns = __atomic_load_n(&lkipc_spin_ns, __ATOMIC_RELAXED);
+	uint64_t unset = LKIPC_SPIN_UNSET;
+	unsigned long us = LKIPC_SPIN_US_DEFAULT;
+	const char *env;
+	char *end;
+
+	if (ns != LKIPC_SPIN_UNSET)
+		return ns;
+	env = secure_getenv("LKIPC_SPIN_US");
+	if (env && *env) {
+		errno = 0;
+		us = strtoul(env, &end, 10);
+		if (*end || errno || us > LKIPC_SPIN_US_MAX)
+			us = LKIPC_SPIN_US_DEFAULT;
+	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		us = 0;
+	ns = (uint64_t)us * 1000;
+	/* Unless lkipc_set_spin or another first call came first. */
+	if (!__atomic_compare_exchange_n(&lkipc_spin_ns, &unset, ns, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		ns = unset;
+	return ns;
+}
+
+LKIPC_API unsigned int lkipc_set_spin(unsigned int usec)
+{
+	uint64_t old = lkipc_spin_budget();
+
+	if (usec > LKIPC_SPIN_US_MAX)
+		usec = LKIPC_SPIN_US_MAX;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		usec = 0;
+	__atomic_store_n(&lkipc_spin_ns, (uint64_t)usec * 1000,
+			 __ATOMIC_RELAXED);
+	return (unsigned int)(old / 1000);
+}
+
+/* The clock's time in ns, or -1 (then nobody spins). */
+static int64_t lkipc_now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clock, &ts))
+		return -1;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* When this operation's spin ends (CLOCK_MONOTONIC ns), or 0: no spin. */
+static uint64_t lkipc_spin_end(const struct lkipc_spin *sp)
+{
+	int64_t budget = (int64_t)lkipc_spin_budget(), now, left, t;
+
+	if (!budget)
+		return 0;
+	now = lkipc_now_ns(CLOCK_MONOTONIC);
+	if (now < 0)
+		return 0;
+	if (sp->deadline) {
+		const struct timespec *d = sp->deadline;
+
+		/* A bad deadline is for the kernel to refuse (EINVAL). */
+		if (d->tv_sec < 0 || d->tv_nsec < 0 || d->tv_nsec >= 1000000000)
+			return 0;
+		t = lkipc_now_ns(sp->realtime ? CLOCK_REALTIME :
+				 CLOCK_MONOTONIC);
+		if (t < 0)
+			return 0;
+		left = d->tv_sec >= INT64_MAX / 1000000000 ? INT64_MAX :
+			(int64_t)d->tv_sec * 1000000000 + d->tv_nsec - t;
+		if (left <= 0)
+			return 0;
+		if (left < budget)
+			budget = left;
+	}
+	return (uint64_t)(now + budget);
+}
+
+int lkipc_ring_spin(const struct lkipc_map *m, int send,
+		    struct lkipc_spin *sp)
+{
+	const struct kipc_ring_hdr *h = m->addr;
+	const struct lkipc_ring *r = &m->ring;
+	uint64_t p, c;
+	int64_t now;
+	int i;
+
+	if (!sp->end) {
+		sp->end = lkipc_spin_end(sp);
+		if (!sp->end)
+			return 0;
+	} else {
+		/* Called again: what it saw did not let the operation
+		 * through (a slot still being read, say). */
+		now = lkipc_now_ns(CLOCK_MONOTONIC);
+		if (now < 0 || (uint64_t)now >= sp->end)
+			return 0;
+	}
+	do {
+		for (i = 0; i < 64; i++) {
+			p = __atomic_load_n(&h->prod, __ATOMIC_ACQUIRE);
+			c = __atomic_load_n(&h->cons, __ATOMIC_ACQUIRE);
+			if ((p | c) & KIPC_RING_SLOW)
+				return 0;	/* the kernel is in charge */
+			p &= KIPC_RING_POS_MASK;
+			c &= KIPC_RING_POS_MASK;
+			/* Ready, not just claimed: a message published at c
+			 * (R2), a slot free for p (S2, S3). */
+			if (send ? p - c < r->cap_msgs &&
+			    __atomic_load_n(&lkipc_slot(r, p)->seq,
+					    __ATOMIC_ACQUIRE) == p :
+			    __atomic_load_n(&lkipc_slot(r, c)->seq,
+					    __ATOMIC_ACQUIRE) == c + 1)
+				return 1;
+			lkipc_pause();
+		}
+		now = lkipc_now_ns(CLOCK_MONOTONIC);
+	} while (now >= 0 && (uint64_t)now < sp->end);
+	return 0;
+}
+
 /* Check a freshly mapped ring's header; fill in the geometry. */
 int lkipc_ring_setup(struct lkipc_map *m)
 {
@@ -75,13 +218,6 @@ int lkipc_ring_setup(struct lkipc_map *m)
 	    r->nlanes > KIPC_RING_LANES)
 		return -EPROTO;
 	return 0;
-}
-
-static struct kipc_ring_slot *lkipc_slot(const struct lkipc_ring *r,
-					 uint64_t pos)
-{
-	return (struct kipc_ring_slot *)(r->slots + (size_t)(pos &
-				(r->nslots - 1)) * r->slot_size);
 }
 
 /* The calling thread's lane record for fd's mapping, or NULL. */
@@ -158,12 +294,12 @@ int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
 		c = __atomic_load_n(&h->cons, __ATOMIC_ACQUIRE) &	/* S2 */
 		    KIPC_RING_POS_MASK;
 		if (p - c >= r->cap_msgs)
-			return LKIPC_RING_KERNEL;
+			return -EAGAIN;				/* full */
 		slot = lkipc_slot(r, p);
 		s = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);	/* S3 */
 		if (s != p) {
 			if ((int64_t)(s - p) < 0)
-				return LKIPC_RING_KERNEL;
+				return -EAGAIN;	/* its last lap is being read */
 			continue;
 		}
 		__atomic_store_n(&lane->intent, KIPC_LANE_SEND | p,	/* S4 */

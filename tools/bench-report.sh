@@ -101,7 +101,10 @@ opened liblkipc's default way, whose sends, receives, P and V use the mapped
 ring or semaphore page when they need not wait), and **kipc-ioctl**, the
 system-call path (objects opened with \`LKIPC_OPEN_NOMAP\`: an ioctl per
 operation); in S3 also **kipc-batch**, the batch ioctls, 32 messages per
-send and up to 32 per receive.  The ratios, and the goals, use the case's
+send and up to 32 per receive.  A fast-path send or receive that would
+block first polls the ring for up to 20 µs (liblkipc's default,
+\`lkipc_set_spin(3)\`), except in S2, whose receivers must sleep: there
+kipc polls for nothing, like its peers.  The ratios, and the goals, use the case's
 *base* kipc row: the fast path where it ran, else the system-call path; the
 goals are judged again on kipc-ioctl in S2 and on kipc-batch in S3.  kipc
 rows marked n/a are features that this build's module (as it reports in

@@ -225,6 +225,15 @@ int lkipc_recv_req(struct kipc_recv *req, void *buf, size_t len,
 int lkipc_sem_wait_req(struct kipc_sem_wait *req, unsigned int n,
 		       unsigned int flags, const struct timespec *deadline);
 
+/*
+ * How long (microseconds, at most 1000000) lkipc_send() and lkipc_recv()
+ * poll a queue's mapped ring for room or a message before a call that
+ * would block enters the kernel; 0 never polls.  For the whole process;
+ * the first value is LKIPC_SPIN_US from the environment, else 20, and
+ * always 0 with one CPU online.  Returns the previous value.
+ */
+unsigned int lkipc_set_spin(unsigned int usec);
+
 /* A short English text for a negative errno from liblkipc, like strerror. */
 const char *lkipc_strerror(int err);
 

@@ -113,19 +113,34 @@ TEST_F(ring, mapped_and_fast)
 }
 
 /*
+ * Fail every system call but exit_group (and "allow", if not -1) from now
+ * on (seccomp).
+ */
+static int no_syscalls(int allow)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)allow, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	struct sock_fprog prog = { .len = 5, .filter = filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return -1;
+	errno = 0;
+	return syscall(SYS_getppid) == -1 && errno == ENOSYS ? 0 : -1;
+}
+
+/*
  * After warm-up, sends and receives that need not wait run under a seccomp
  * filter that fails every system call but exit_group: they must all work.
  */
 TEST_F_TIMEOUT(ring, zero_syscalls, 120)
 {
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-	};
-	struct sock_fprog prog = { .len = 4, .filter = filter };
 	struct kipc_queue_stat st;
 	pid_t pid;
 
@@ -137,15 +152,8 @@ TEST_F_TIMEOUT(ring, zero_syscalls, 120)
 		/* Warm-up: this thread's lane (one ioctl), the pages. */
 		if (send_id(self->fd, 1, 0) || recv_id(self->fd, 0) != 1)
 			_exit(10);
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		if (no_syscalls(-1))
 			_exit(11);
-		/* A system call now fails. */
-		errno = 0;
-		if (syscall(SYS_getppid) != -1)
-			_exit(12);
-		if (errno != ENOSYS)
-			_exit(14);
 		for (uint64_t i = 0; i < 10000 && !fail; i++) {
 			uint64_t j, n = 1 + i % CAP;
 
@@ -166,6 +174,111 @@ TEST_F_TIMEOUT(ring, zero_syscalls, 120)
 	EXPECT_EQ(1 + 10000 / CAP * (CAP * (CAP + 1) / 2), st.sent);
 	EXPECT_EQ(st.sent, st.received);
 	EXPECT_EQ(0, st.lost);
+}
+
+/*
+ * The other side of a spin test: wait until the child has armed step
+ * "step" (it is about to block), give it 100 ms to be polling (its budget
+ * is 1 s), then act.
+ */
+static void after_armed(volatile int *armed, int step)
+{
+	for (int i = 0; i < 10000 && *armed < step; i++)
+		usleep(1000);
+	usleep(100000);
+}
+
+/*
+ * A receive or send that would block first polls the ring
+ * (lkipc_set_spin): a message or a free slot that comes within the budget
+ * is taken without a system call.  The child runs under a seccomp filter
+ * that fails every system call but reading the clock (the vDSO's, unless
+ * the clocksource has none), so a call that entered the kernel would fail
+ * with ENOSYS.  With a deadline already past, there is no polling: the
+ * receive goes straight to the kernel.  With the budget 0, neither polls.
+ */
+TEST_F_TIMEOUT(ring, spin_before_blocking, 120)
+{
+	volatile int *armed = shared_map(4096);
+	struct kipc_queue_stat st;
+	struct timespec past;
+	pid_t pid;
+	int i;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU online: liblkipc never spins");
+	ASSERT_NE(NULL, armed);
+	clock_gettime(CLOCK_MONOTONIC, &past);
+	past.tv_sec -= 1;
+	lkipc_set_spin(2000000);		/* clamped */
+	ASSERT_EQ(1000000, lkipc_set_spin(1000000));
+	/*
+	 * Our lane first: registering it enters the kernel, and a poller that
+	 * sees the queue in kernel mode stops polling (a waiter may be there).
+	 */
+	ASSERT_EQ(0, send_id(self->fd, 1, 0));
+	ASSERT_EQ(1, recv_id(self->fd, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		uint64_t m[2];
+		int ret;
+
+		/* Warm-up: this thread's lane, the pages. */
+		if (send_id(self->fd, 1, 0) || recv_id(self->fd, 0) != 1 ||
+		    no_syscalls(__NR_clock_gettime))
+			syscall(SYS_exit_group, 10);
+		*armed = 1;
+		if (recv_id(self->fd, 0) != 42)		/* polled for */
+			syscall(SYS_exit_group, 11);
+		for (i = 0; i < CAP; i++)
+			if (send_id(self->fd, 100 + i, KIPC_MSG_NONBLOCK))
+				syscall(SYS_exit_group, 12);
+		*armed = 2;
+		if (send_id(self->fd, 200, 0))		/* polled for room */
+			syscall(SYS_exit_group, 13);
+		*armed = 3;
+		while (*armed != 4)		/* the queue is drained */
+			;
+		/* Past deadline: the kernel at once, before 43 comes. */
+		ret = lkipc_recv(self->fd, m, sizeof(m), KIPC_SEL_ANY, 0,
+				 NULL, 0, &past);
+		syscall(SYS_exit_group, ret == -ENOSYS ? 0 : 14);
+	}
+	after_armed(armed, 1);
+	ASSERT_EQ(0, send_id(self->fd, 42, 0));
+	after_armed(armed, 2);
+	ASSERT_EQ(100, recv_id(self->fd, 0));
+	after_armed(armed, 3);
+	for (i = 1; i < CAP; i++)
+		ASSERT_EQ(100 + i, recv_id(self->fd, 0));
+	ASSERT_EQ(200, recv_id(self->fd, 0));
+	*armed = 4;
+	after_armed(armed, 4);
+	ASSERT_EQ(0, send_id(self->fd, 43, 0));
+	EXPECT_EQ(0, reap(pid));
+	ASSERT_EQ(43, recv_id(self->fd, 0));
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
+
+	/* Budget 0: a receive that would block enters the kernel. */
+	ASSERT_EQ(1000000, lkipc_set_spin(0));
+	*armed = 0;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (send_id(self->fd, 1, 0) || recv_id(self->fd, 0) != 1 ||
+		    no_syscalls(__NR_clock_gettime))
+			syscall(SYS_exit_group, 10);
+		*armed = 1;
+		syscall(SYS_exit_group,
+			recv_id(self->fd, 0) == -ENOSYS ? 0 : 11);
+	}
+	after_armed(armed, 1);
+	ASSERT_EQ(0, send_id(self->fd, 44, 0));
+	EXPECT_EQ(0, reap(pid));
+	ASSERT_EQ(44, recv_id(self->fd, 0));
+	munmap((void *)armed, 4096);
 }
 
 /*

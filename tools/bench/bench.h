@@ -49,6 +49,7 @@ struct msg_cfg {
 	unsigned int depth;	/* capacity in messages, where configurable */
 	unsigned int producers;	/* senders on direction 0 */
 	bool poll;		/* receivers (and full senders) spin */
+	bool sleep;		/* receivers sleep: kipc does not spin first */
 };
 
 /* What a message mechanism can take part in. */

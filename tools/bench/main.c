@@ -353,7 +353,8 @@ static void s2(void)
 		&msg_eventfd, &msg_seqpacket, &msg_posix_mq, &msg_sysv_msg,
 	};
 	static const struct bcase bc = { .scen = "S2", .cas = "64B", .metric = "round trip", .kind = K_LAT };
-	struct msg_cfg cfg = { .msgsize = 64, .depth = 8, .producers = 1 };
+	struct msg_cfg cfg = { .msgsize = 64, .depth = 8, .producers = 1,
+			       .sleep = true };
 	struct contender cs[N(m)];
 
 	msg_contenders(cs, m, N(m), &cfg, trial_pingpong);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <mqueue.h>
 #include <stdio.h>
@@ -76,10 +77,20 @@ static void *kq_setup(const struct msg_cfg *cfg, enum kipc_path path,
 		.msgsize = (unsigned int)cfg->msgsize,
 		.bytes = (unsigned long long)cfg->depth * cfg->msgsize,
 	};
+	static unsigned int spin = UINT_MAX;
 	struct kq *q = calloc(1, sizeof(*q));
 	struct lkipc k;
 	unsigned int i;
 	int d;
+
+	/*
+	 * Where the receiver must sleep (S2), liblkipc does not poll the ring
+	 * before it blocks; elsewhere it does as by default (the participants
+	 * are forked after this).
+	 */
+	if (spin == UINT_MAX)
+		spin = lkipc_set_spin(0);
+	lkipc_set_spin(cfg->sleep ? 0 : spin);
 
 	if (!q || (batch && !(q->buf = malloc(KQ_BATCH * cfg->msgsize)))) {
 		snprintf(err, len, "out of memory");
