@@ -67,6 +67,16 @@ static struct kipc_ring_slot *lkipc_slot(const struct lkipc_ring *r,
 #define LKIPC_SPIN_UNSET	UINT64_MAX
 static uint64_t lkipc_spin_ns = LKIPC_SPIN_UNSET;
 
+/* A budget as it may be used: at most the maximum, 0 with one CPU. */
+static uint64_t lkipc_spin_clamp(unsigned long us)
+{
+	if (us > LKIPC_SPIN_US_MAX)
+		us = LKIPC_SPIN_US_MAX;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		us = 0;
+	return (uint64_t)us * 1000;
+}
+
 static uint64_t lkipc_spin_budget(void)
 {
 	uint64_t ns = __atomic_load_n(&lkipc_spin_ns, __ATOMIC_RELAXED);
@@ -84,9 +94,7 @@ static uint64_t lkipc_spin_budget(void)
 		if (*end || errno || us > LKIPC_SPIN_US_MAX)
 			us = LKIPC_SPIN_US_DEFAULT;
 	}
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		us = 0;
-	ns = (uint64_t)us * 1000;
+	ns = lkipc_spin_clamp(us);
 	/* Unless lkipc_set_spin or another first call came first. */
 	if (!__atomic_compare_exchange_n(&lkipc_spin_ns, &unset, ns, 0,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
@@ -98,11 +106,7 @@ LKIPC_API unsigned int lkipc_set_spin(unsigned int usec)
 {
 	uint64_t old = lkipc_spin_budget();
 
-	if (usec > LKIPC_SPIN_US_MAX)
-		usec = LKIPC_SPIN_US_MAX;
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		usec = 0;
-	__atomic_store_n(&lkipc_spin_ns, (uint64_t)usec * 1000,
+	__atomic_store_n(&lkipc_spin_ns, lkipc_spin_clamp(usec),
 			 __ATOMIC_RELAXED);
 	return (unsigned int)(old / 1000);
 }
@@ -133,8 +137,7 @@ static uint64_t lkipc_spin_end(const struct lkipc_spin *sp)
 		/* A bad deadline is for the kernel to refuse (EINVAL). */
 		if (d->tv_sec < 0 || d->tv_nsec < 0 || d->tv_nsec >= 1000000000)
 			return 0;
-		t = lkipc_now_ns(sp->realtime ? CLOCK_REALTIME :
-				 CLOCK_MONOTONIC);
+		t = sp->realtime ? lkipc_now_ns(CLOCK_REALTIME) : now;
 		if (t < 0)
 			return 0;
 		left = d->tv_sec >= INT64_MAX / 1000000000 ? INT64_MAX :
