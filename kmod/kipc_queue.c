@@ -2,21 +2,10 @@
 /*
  * kipc: FIFO message queues with typed, selective receive.
  *
- * Storage (Documentation/queues-storage.md has the whole design): one
- * region from vmalloc_user(), a header page of control words each on its
- * own cache line, then 2^k fixed-size slots {seq, type, len, flags, data},
- * at least twice as many as the capacity in messages.  Positions are 64-bit
- * counters; position p lives in slot p & (nslots - 1).  [head, tail) are
- * the occupied positions, each LIVE (queued), RESERVED (handed to a waiting
- * receiver, not yet copied out) or TOMB (taken out of order).  head only
- * stops at a non-TOMB position; when tail - head reaches nslots the live
- * slots are compacted towards head, which the spare half makes amortised
- * O(1) per message.
- *
- * The kernel's truth about each slot (state, type, length, its place in the
- * indices) is kept in a kernel-private array, struct kipc_qmsg; the shared
- * slot headers are written for a later mapped fast path and never read
- * back, so whatever is written there only garbles that queue's data.
+ * The queue's state and storage are described in kipc_queue.h; the shared
+ * ring's protocol, which lets mapped users send and receive without the
+ * kernel, is in kipc_ring.c.  This file is the queue's semantics: what a
+ * send, a receive, a destroy and a close do under the queue's lock.
  *
  * Indices, for selective receive without a scan: q->live, every LIVE
  * message in send (position) order; per type an entry of an rbtree holding
@@ -72,177 +61,11 @@
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 
-#include "kipc_internal.h"
+#include "kipc_queue.h"
 
 #if KIPC_HAVE_URING_CMD_CANCEL
 #include <linux/io_uring/cmd.h>
 #endif
-
-/* ---- The shared layout (see Documentation/queues-storage.md) ---------- */
-
-/* Slot flags, for observers only: nothing reads them back. */
-#define KIPC_SLOT_TAKEN		BIT(0)		/* tombstone */
-#define KIPC_SLOT_RESERVED	BIT(1)		/* handed to a kernel receiver */
-
-/* ---- Kernel-private state ------------------------------------------- */
-
-enum kipc_qmsg_state {
-	KIPC_QM_FREE,
-	KIPC_QM_LIVE,
-	KIPC_QM_RESERVED,
-	KIPC_QM_TOMB,
-	KIPC_QM_PENDING,	/* claimed by a fast sender, not published yet */
-};
-
-struct kipc_qtype;
-struct kipc_qwaiter;
-
-/* Who holds a lane record: kernel-private. */
-struct kipc_qlane {
-	struct pid *owner;		/* the thread, or NULL: free */
-	struct kipc_handle *h;		/* the handle that registered it */
-};
-
-/* What the kernel knows of one slot. */
-struct kipc_qmsg {
-	struct list_head all;		/* LIVE: on q->live */
-	struct list_head by_type;	/* LIVE: on qt->msgs */
-	struct kipc_qtype *qt;		/* LIVE: its type's entry */
-	struct kipc_qwaiter *w;		/* RESERVED: for this receiver */
-	u64 pos;
-	s64 type;
-	u32 len;
-	u32 state;			/* enum kipc_qmsg_state */
-};
-
-/* The LIVE messages of one type, in send order. */
-struct kipc_qtype {
-	struct rb_node node;		/* on q->types, or unused */
-	struct list_head msgs;		/* in use: kipc_qmsg.by_type */
-	struct list_head free;		/* unused: on q->types_free */
-	s64 type;
-};
-
-struct kipc_queue {
-	struct kipc_object obj;
-	struct mutex lock;		/* see "Locking" above */
-	bool dead;			/* destroyed */
-	bool pipe;			/* pipe mode: set at creation */
-	u32 msgsize;			/* geometry: set at creation */
-	u32 cap_msgs;
-	u32 nslots;
-	u32 slot_size;
-	u64 cap_bytes;
-	size_t ring_bytes;
-	void *ring;			/* vmalloc_user(ring_bytes) */
-	struct kipc_ring_hdr *hdr;
-	struct kipc_qmsg *meta;		/* nslots entries */
-	struct kipc_qtype *type_pool;	/* cap_msgs entries */
-	struct list_head types_free;
-	struct rb_root_cached types;	/* struct kipc_qtype by type */
-	struct list_head live;		/* LIVE kipc_qmsg, send order */
-	u64 head, tail;
-	u32 nmsgs;			/* LIVE + RESERVED */
-	u64 nbytes;
-	struct list_head receivers;	/* struct kipc_qwaiter, FIFO */
-	struct list_head senders;	/* struct kipc_qwaiter, FIFO */
-	u32 nreceivers, nsenders;
-	u32 readers, writers;		/* pipe mode */
-	bool had_reader, had_writer;
-	u64 sent, received, dropped, bytes_sent, bytes_received;
-	u64 hwm_msgs, hwm_bytes;
-	wait_queue_head_t poll_wq;
-	struct fasync_struct *fasync;
-	/* The shared ring's protocol (Documentation/ring.md). */
-	struct kipc_ring_lane *lane_rec;	/* the lane page: shared */
-	struct kipc_qlane lanes[KIPC_RING_LANES];
-	u32 nlanes;
-	u32 npending;			/* PENDING positions in [head, tail) */
-	u32 nreserved;			/* RESERVED positions */
-	bool fast;			/* left in fast mode: SLOW clear */
-	bool stuck;			/* waits on another process: recheck */
-	u64 lost;
-	/* Counters of released lanes. */
-	u64 lane_bytes_sent, lane_bytes_received;
-};
-
-enum kipc_qwaiter_state {
-	KIPC_QW_WAITING,
-	KIPC_QW_DONE,		/* sender: enqueued; receiver: handed a msg */
-	KIPC_QW_TOOBIG,		/* receiver: handed a message too long */
-	KIPC_QW_REMOVED,	/* destroyed */
-};
-
-struct kipc_qwaiter {
-	struct list_head node;
-	struct task_struct *task;
-	struct kipc_async *async;	/* a uring_cmd's, else NULL: sleeping */
-	u32 state;		/* enum kipc_qwaiter_state */
-	/* Receivers. */
-	u32 select;
-	s64 type;
-	u32 bufsize;
-	bool truncate;
-	bool peek;
-	struct kipc_qmsg *msg;	/* DONE: the RESERVED message */
-	u32 msg_len;		/* TOOBIG: its length */
-	/* Senders: the message in a kernel buffer. */
-	const void *data;
-	u32 len;
-	s64 mtype;
-};
-
-/* Where a message comes from or goes to: user memory or an iov_iter. */
-struct kipc_qbuf {
-	void __user *ubuf;
-	struct iov_iter *iter;
-	const void *kbuf;
-};
-
-/* Flags internal to the operations, above the ABI's KIPC_MSG_*. */
-#define KIPC_QOP_TRYLOCK	BIT(31)	/* IOCB_NOWAIT: do not wait for q->lock */
-#define KIPC_QOP_LOCKED		BIT(30)	/* batch: the caller is in (qenter) */
-
-#define KIPC_QUEUE_DEFAULT_MSGS	64
-#define KIPC_RING_LANES_OFF	PAGE_SIZE
-#define KIPC_RING_SLOTS_OFF	(2 * PAGE_SIZE)
-static_assert(KIPC_RING_LANES * sizeof(struct kipc_ring_lane) <= PAGE_SIZE);
-static_assert(offsetof(struct kipc_ring_hdr, prod) == 64);
-static_assert(offsetof(struct kipc_ring_hdr, cons) == 128);
-static_assert(offsetof(struct kipc_ring_hdr, sent) == 256);
-/* A busy slot or a pending position: blocked waiters re-check this often. */
-#define KIPC_RING_RECHECK_MS	10
-#define KIPC_QSLOT_HDR		sizeof(struct kipc_ring_slot)
-
-static struct kipc_queue *to_queue(struct kipc_object *obj)
-{
-	return container_of(obj, struct kipc_queue, obj);
-}
-
-static struct kipc_queue *kipc_file_queue(struct file *file)
-{
-	struct kipc_handle *h = file->private_data;
-
-	return to_queue(h->obj);
-}
-
-static struct kipc_qmsg *kipc_qmeta(struct kipc_queue *q, u64 pos)
-{
-	return &q->meta[pos & (q->nslots - 1)];
-}
-
-static struct kipc_ring_slot *kipc_qslot(struct kipc_queue *q, u64 pos)
-{
-	size_t off = KIPC_RING_SLOTS_OFF +
-		     (size_t)(pos & (q->nslots - 1)) * q->slot_size;
-
-	return q->ring + off;
-}
-
-static void *kipc_qdata(struct kipc_queue *q, u64 pos)
-{
-	return (void *)kipc_qslot(q, pos) + KIPC_QSLOT_HDR;
-}
 
 static bool kipc_sel_match(u32 select, s64 want, s64 type)
 {
@@ -354,7 +177,7 @@ static void kipc_qindex(struct kipc_queue *q, struct kipc_qmsg *m)
 	list_add(&m->by_type, prev);
 }
 
-static void kipc_qunindex(struct kipc_queue *q, struct kipc_qmsg *m)
+void kipc_qunindex(struct kipc_queue *q, struct kipc_qmsg *m)
 {
 	struct kipc_qtype *qt = m->qt;
 
@@ -402,418 +225,13 @@ static struct kipc_qmsg *kipc_qfind(struct kipc_queue *q, u32 select,
 	return list_first_entry_or_null(&qt->msgs, struct kipc_qmsg, by_type);
 }
 
-/* ---- The ring ------------------------------------------------------- */
-
-static void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m);
-static void kipc_qadmit(struct kipc_queue *q);
-static void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band);
-
-/*
- * head moves over the tombstones at the front, freeing their slots for the
- * next lap; room may have appeared for waiting senders.
- */
-static void kipc_qadvance(struct kipc_queue *q)
-{
-	while (q->head != q->tail &&
-	       kipc_qmeta(q, q->head)->state == KIPC_QM_TOMB) {
-		struct kipc_ring_slot *s = kipc_qslot(q, q->head);
-
-		kipc_qmeta(q, q->head)->state = KIPC_QM_FREE;
-		s->flags = 0;
-		/* Free for the lap after: flags cleared before seq says so. */
-		smp_store_release(&s->seq, q->head + q->nslots);
-		q->head++;
-	}
-}
-
-/*
- * Close the gaps tombstones left in [head, tail), keeping order: every
- * message moves up to the next free position below the one above it, and
- * head moves over the tombstones that gathered at the front.  Positions
- * only grow, so a fast operation that read a position word before the
- * kernel set SLOW can never find it again with another meaning.  A PENDING
- * position (a fast sender is filling it) stays where it is.  Runs when the
- * ring is full of positions; since nmsgs < cap_msgs <= nslots / 2 then, it
- * frees at least half the ring unless fast senders pin it: O(1) amortised
- * per message.
- */
-static void kipc_qcompact(struct kipc_queue *q)
-{
-	u64 src = q->tail, dst = q->tail;
-
-	while (src != q->head) {
-		struct kipc_qmsg *ms = kipc_qmeta(q, --src), *md;
-		struct kipc_ring_slot *ss, *sd;
-
-		if (ms->state == KIPC_QM_TOMB)
-			continue;
-		if (ms->state == KIPC_QM_PENDING) {
-			dst = src;
-			continue;
-		}
-		if (--dst == src)
-			continue;
-		md = kipc_qmeta(q, dst);
-		ss = kipc_qslot(q, src);
-		sd = kipc_qslot(q, dst);
-		memcpy(sd, ss, KIPC_QSLOT_HDR + ms->len);
-		WRITE_ONCE(sd->seq, dst + 1);
-		*md = *ms;
-		md->pos = dst;
-		if (ms->state == KIPC_QM_LIVE) {
-			list_replace(&ms->all, &md->all);
-			if (ms->qt)
-				list_replace(&ms->by_type, &md->by_type);
-		} else if (ms->w) {
-			ms->w->msg = md;
-		}
-		ms->state = KIPC_QM_TOMB;
-	}
-	kipc_qadvance(q);
-}
-
-/* ---- The shared ring's protocol (Documentation/ring.md) -------------- */
-
-static bool kipc_lane_alive(const struct kipc_qlane *l)
-{
-	struct task_struct *t;
-	bool alive;
-
-	if (!l->owner)
-		return false;
-	rcu_read_lock();
-	t = pid_task(l->owner, PIDTYPE_PID);
-	alive = t && !(READ_ONCE(t->flags) & PF_EXITING);
-	rcu_read_unlock();
-	return alive;
-}
-
-/* Does a living thread's lane record name this intent? */
-static bool kipc_ring_claimed(struct kipc_queue *q, u64 intent)
-{
-	u32 i;
-
-	for (i = 0; i < KIPC_RING_LANES; i++)
-		if (READ_ONCE(q->lane_rec[i].intent) == intent &&
-		    kipc_lane_alive(&q->lanes[i]))
-			return true;
-	return false;
-}
-
-/*
- * A position sent through the ring that will never be a message: its
- * sender died (or the slot's header is impossible).  Counted in "lost".
- */
-static void kipc_ring_lose(struct kipc_queue *q, struct kipc_qmsg *m)
-{
-	m->state = KIPC_QM_TOMB;
-	q->nmsgs--;
-	if (q->dead)
-		q->dropped++;
-	else
-		q->lost++;
-	kipc_qadvance(q);
-	kipc_qadmit(q);
-}
-
-/*
- * A PENDING position: if its sender published it, validate the slot's
- * header and make it a message (handed to the earliest matching waiting
- * receiver, as any new message).  False if it is still being filled.
- */
-static bool kipc_ring_ingest(struct kipc_queue *q, u64 pos)
-{
-	struct kipc_ring_slot *s = kipc_qslot(q, pos);
-	struct kipc_qmsg *m = kipc_qmeta(q, pos);
-	s64 type;
-	u32 len;
-
-	/* Pairs with the sender's release of seq (ring.md S7). */
-	if (smp_load_acquire(&s->seq) != pos + 1)
-		return false;
-	type = (s64)READ_ONCE(s->type);
-	len = READ_ONCE(s->len);
-	q->npending--;
-	if (type <= 0 || len > q->msgsize || q->dead) {
-		kipc_ring_lose(q, m);
-		return true;
-	}
-	m->pos = pos;
-	m->type = type;
-	m->len = len;
-	q->nbytes += len;
-	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
-	kipc_qpublish(q, m);
-	kipc_qnotify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
-	return true;
-}
-
-/* Publish what fast senders finished; recover what dead ones left. */
-static void kipc_ring_pending(struct kipc_queue *q)
-{
-	u64 pos;
-
-	for (pos = q->head; q->npending && pos != q->tail; pos++) {
-		struct kipc_qmsg *m = kipc_qmeta(q, pos);
-
-		if (m->state != KIPC_QM_PENDING || kipc_ring_ingest(q, pos))
-			continue;
-		/*
-		 * No living claimant, then seq read again: a sender that
-		 * published and died after the first read is not lost.
-		 */
-		if (!kipc_ring_claimed(q, KIPC_LANE_SEND | pos) &&
-		    !kipc_ring_ingest(q, pos)) {
-			q->npending--;
-			kipc_ring_lose(q, m);
-		}
-	}
-}
-
-/*
- * A fast receiver claimed pos and died before freeing its slot: free it,
- * the message is lost (it was counted received when cons passed it).
- */
-static void kipc_ring_recover_recv(struct kipc_queue *q, u64 pos)
-{
-	struct kipc_ring_slot *s = kipc_qslot(q, pos);
-
-	if (pos >= q->head || q->head - pos > q->nslots)
-		return;
-	/*
-	 * Acquire: pairs with the receiver's release of seq (R6).  Read again
-	 * after the lanes: a receiver that freed the slot and died since is
-	 * not a loss.
-	 */
-	if (smp_load_acquire(&s->seq) != pos + 1 ||
-	    kipc_ring_claimed(q, KIPC_LANE_RECV | pos))
-		return;
-	/* Again (acquire, as above): freed since the first read? */
-	if (smp_load_acquire(&s->seq) != pos + 1)
-		return;
-	/* Free for the next lap; pairs with a sender's acquire (S3). */
-	smp_store_release(&s->seq, pos + q->nslots);
-	q->lost++;
-	if (q->received)
-		q->received--;
-}
-
-/* Lane i's thread will not act again: resolve its intent, free the lane. */
-static void kipc_lane_reap(struct kipc_queue *q, u32 i)
-{
-	struct kipc_ring_lane *rec = &q->lane_rec[i];
-	u64 intent = READ_ONCE(rec->intent);
-
-	put_pid(q->lanes[i].owner);
-	q->lanes[i].owner = NULL;
-	q->lanes[i].h = NULL;
-	q->nlanes--;
-	/* A SEND intent is resolved by kipc_ring_pending(), run next. */
-	if ((intent & (KIPC_LANE_SEND | KIPC_LANE_RECV)) == KIPC_LANE_RECV)
-		kipc_ring_recover_recv(q, intent & KIPC_RING_POS_MASK);
-	q->lane_bytes_sent += READ_ONCE(rec->bytes_sent);
-	q->lane_bytes_received += READ_ONCE(rec->bytes_received);
-	q->hwm_msgs = max_t(u64, q->hwm_msgs,
-			    min_t(u64, READ_ONCE(rec->hwm), q->cap_msgs));
-	memset(rec, 0, sizeof(*rec));
-}
-
-/* Free the lanes of threads that are gone, or of handle h (if not NULL). */
-static void kipc_lanes_reap(struct kipc_queue *q, struct kipc_handle *h)
-{
-	u32 i;
-
-	for (i = 0; i < KIPC_RING_LANES; i++)
-		if (q->lanes[i].owner &&
-		    (h ? q->lanes[i].h == h : !kipc_lane_alive(&q->lanes[i])))
-			kipc_lane_reap(q, i);
-	kipc_ring_pending(q);
-}
-
-/* Set SLOW in a position word (E1); returns the position. */
-static u64 kipc_ring_set_slow(u64 *word)
-{
-	u64 old = READ_ONCE(*word), prev;
-
-	while (!(old & KIPC_RING_SLOW)) {
-		prev = cmpxchg64(word, old, old | KIPC_RING_SLOW);
-		if (prev == old)
-			break;
-		old = prev;
-	}
-	return old & KIPC_RING_POS_MASK;
-}
-
-/*
- * The position words are impossible (written by a process, not by the
- * protocol): keep the kernel's view of the queue and rewrite every slot's
- * seq to match it.  Only that queue's users, who could write the words,
- * see garbled data.
- */
-static void kipc_ring_scribbled(struct kipc_queue *q)
-{
-	u64 pos;
-
-	for (pos = q->head; pos != q->head + q->nslots; pos++) {
-		u32 st = kipc_qmeta(q, pos)->state;
-		bool held = pos < q->tail && st != KIPC_QM_PENDING;
-
-		WRITE_ONCE(kipc_qslot(q, pos)->seq, held ? pos + 1 : pos);
-	}
-}
-
-/*
- * E3-E5: bring the private indices up to the ring after fast operations:
- * [head, c) was received by fast receivers, [tail, p) sent by fast senders.
- */
-static void kipc_ring_catch_up(struct kipc_queue *q, u64 c, u64 p)
-{
-	u64 pos, start = max(c, q->tail);
-
-	for (pos = q->head; pos < min(c, q->tail); pos++) {
-		struct kipc_qmsg *m = kipc_qmeta(q, pos);
-
-		if (m->state == KIPC_QM_LIVE) {
-			kipc_qunindex(q, m);
-			q->nmsgs--;
-			q->nbytes -= m->len;
-		}
-		m->state = KIPC_QM_FREE;
-		q->received++;
-	}
-	if (c > q->tail) {
-		q->sent += c - q->tail;
-		q->received += c - q->tail;
-	}
-	for (pos = start; pos < p; pos++) {
-		kipc_qmeta(q, pos)->state = KIPC_QM_PENDING;
-		kipc_qmeta(q, pos)->pos = pos;
-	}
-	q->npending += p - start;
-	q->nmsgs += p - start;
-	q->sent += p - start;
-	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
-	q->head = c;
-	q->tail = p;
-}
-
-/*
- * Enter (under q->lock, before anything else): SLOW keeps processes out of
- * the ring; what they did before is taken in.  Never waits.
- */
-static void kipc_ring_enter(struct kipc_queue *q)
-{
-	struct kipc_ring_hdr *hdr = q->hdr;
-	u64 p, c;
-
-	lockdep_assert_held(&q->lock);
-	p = kipc_ring_set_slow(&hdr->prod);
-	c = kipc_ring_set_slow(&hdr->cons);
-	/* Pairs with the fence after a fast operation's claim (ring.md §6). */
-	smp_mb();
-	if (c != q->head || p != q->tail) {
-		if (!q->fast || c < q->head || c > p || p < q->tail ||
-		    p - c > q->nslots)
-			kipc_ring_scribbled(q);
-		else
-			kipc_ring_catch_up(q, c, p);
-	}
-	q->fast = false;
-	kipc_ring_pending(q);
-	q->stuck = q->npending;
-	/*
-	 * Room may have appeared without the kernel: fast receives taken in
-	 * above, or the slot at tail released by a fast receiver that was
-	 * still copying out of it when a sender had to wait (q->stuck).  Only
-	 * the kernel admits waiting senders, so it looks at every entry.
-	 */
-	if (!list_empty(&q->senders))
-		kipc_qadmit(q);
-}
-
-/*
- * Leave (L1, before q->lock is dropped): back to fast mode if nothing needs
- * the kernel, else stay in kernel mode.  The kernel's positions are written
- * either way: they are the truth.
- */
-static void kipc_ring_leave(struct kipc_queue *q)
-{
-	struct kipc_ring_hdr *hdr = q->hdr;
-	bool fast;
-
-	lockdep_assert_held(&q->lock);
-	fast = !q->dead && !q->pipe && !q->nreceivers && !q->nsenders &&
-	       !q->npending && !q->nreserved &&
-	       q->nmsgs == q->tail - q->head && !q->fasync &&
-	       /* A poller (poll_wait ran before q->lock) keeps it slow. */
-	       !waitqueue_active(&q->poll_wq);
-	WRITE_ONCE(hdr->sent, q->sent);
-	WRITE_ONCE(hdr->received, q->received);
-	WRITE_ONCE(hdr->dropped, q->dropped);
-	WRITE_ONCE(hdr->lost, q->lost);
-	if (fast) {
-		/* Everything written above is seen by whoever reads these. */
-		smp_store_release(&hdr->cons, q->head);
-		/* Likewise. */
-		smp_store_release(&hdr->prod, q->tail);
-	} else {
-		WRITE_ONCE(hdr->cons, q->head | KIPC_RING_SLOW);
-		WRITE_ONCE(hdr->prod, q->tail | KIPC_RING_SLOW);
-	}
-	q->fast = fast;
-}
-
-static void kipc_qenter(struct kipc_queue *q)
-{
-	mutex_lock(&q->lock);
-	kipc_ring_enter(q);
-}
-
-static void kipc_qexit(struct kipc_queue *q)
-{
-	kipc_ring_leave(q);
-	mutex_unlock(&q->lock);
-}
-
-/*
- * Can the kernel write the slot at tail now?  Compacts a ring full of
- * positions; a fast receiver of the slot's previous lap may still be
- * copying out of it: spin briefly, then recover it if its thread is dead.
- */
-static bool kipc_qroom(struct kipc_queue *q)
-{
-	struct kipc_ring_slot *s;
-	int spins;
-
-	if (q->tail - q->head >= q->nslots) {
-		kipc_qcompact(q);
-		if (q->tail - q->head >= q->nslots)
-			return false;
-	}
-	s = kipc_qslot(q, q->tail);
-	for (spins = 0; spins < 1000; spins++) {
-		/* Pairs with the previous lap's receiver's release (R6). */
-		if (smp_load_acquire(&s->seq) == q->tail)
-			return true;
-		cpu_relax();
-	}
-	if (kipc_ring_claimed(q, KIPC_LANE_RECV | (q->tail - q->nslots))) {
-		q->stuck = true;
-		return false;
-	}
-	/* Nobody living holds it: dead receiver, or a scribble. */
-	kipc_ring_recover_recv(q, q->tail - q->nslots);
-	WRITE_ONCE(s->seq, q->tail);
-	return true;
-}
-
 static bool kipc_qfits(struct kipc_queue *q, u32 len)
 {
 	return q->nmsgs < q->cap_msgs && q->nbytes + len <= q->cap_bytes &&
 	       kipc_qroom(q);
 }
 
-static void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
+void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
 {
 	if (wq_has_sleeper(&q->poll_wq))
 		wake_up_interruptible_poll(&q->poll_wq, mask);
@@ -834,7 +252,7 @@ static void kipc_qwake(struct kipc_qwaiter *w)
  * waiting receiver it matches, else make it LIVE.  Peeking receivers it
  * matches are woken and stay queued.
  */
-static void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
+void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 {
 	struct kipc_qwaiter *w, *tmp;
 
@@ -913,7 +331,7 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
  * Admit waiting senders from the head while the head fits, enqueueing their
  * messages for them.  Under q->lock, after room appeared.
  */
-static void kipc_qadmit(struct kipc_queue *q)
+void kipc_qadmit(struct kipc_queue *q)
 {
 	struct kipc_qwaiter *w;
 
@@ -1516,32 +934,6 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 	return done ? (int)done : ret;
 }
 
-/*
- * Byte counters and the high-water mark: the kernel's own plus the fast
- * path's, which each lane keeps (hints: a process can write them; they are
- * clamped where a bound exists).
- */
-static void kipc_qstat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st)
-{
-	u32 i;
-
-	st->bytes_sent = q->bytes_sent + q->lane_bytes_sent;
-	st->bytes_received = q->bytes_received + q->lane_bytes_received;
-	st->hwm_msgs = q->hwm_msgs;
-	st->lanes = q->nlanes;
-	for (i = 0; i < KIPC_RING_LANES; i++) {
-		struct kipc_ring_lane *rec = &q->lane_rec[i];
-
-		if (!q->lanes[i].owner)
-			continue;
-		st->bytes_sent += READ_ONCE(rec->bytes_sent);
-		st->bytes_received += READ_ONCE(rec->bytes_received);
-		st->hwm_msgs = max_t(u64, st->hwm_msgs,
-				     min_t(u64, READ_ONCE(rec->hwm),
-					   q->cap_msgs));
-	}
-}
-
 static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 {
 	struct kipc_queue_stat *cmd = ucmd->cmd;
@@ -1584,57 +976,6 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->ctime = q->obj.ctime;
 	cmd->ring_bytes = q->ring_bytes;
 	return kipc_ucmd_respond(ucmd, sizeof(*cmd));
-}
-
-/* KIPC_IOC_RING_LANE: a lane record for the calling thread. */
-static int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd)
-{
-	struct kipc_ring_lane_req *cmd = ucmd->cmd;
-	struct kipc_queue *q = kipc_file_queue(ucmd->file);
-	fmode_t rw = FMODE_READ | FMODE_WRITE;
-	int ret = -ENOSPC;
-	u32 i;
-
-	if (cmd->flags || cmd->__reserved)
-		return -EINVAL;
-	if ((ucmd->file->f_mode & rw) != rw)
-		return -EBADF;
-	kipc_qenter(q);
-	if (q->dead) {
-		ret = -EIDRM;
-		goto out;
-	}
-	if (q->nlanes == KIPC_RING_LANES)
-		kipc_lanes_reap(q, NULL);
-	for (i = 0; i < KIPC_RING_LANES; i++) {
-		struct kipc_ring_lane *rec = &q->lane_rec[i];
-
-		if (q->lanes[i].owner)
-			continue;
-		q->lanes[i].owner = get_pid(task_pid(current));
-		q->lanes[i].h = ucmd->file->private_data;
-		q->nlanes++;
-		memset(rec, 0, sizeof(*rec));
-		cmd->lane = i;
-		ret = 0;
-		break;
-	}
-out:
-	kipc_qexit(q);
-	return ret ? ret : kipc_ucmd_respond(ucmd, sizeof(*cmd));
-}
-
-/* KIPC_IOC_RING_KICK: enter and leave, which does all (ring.md §6). */
-static int kipc_queue_cmd_kick(struct kipc_ucmd *ucmd)
-{
-	struct kipc_ring_kick *cmd = ucmd->cmd;
-	struct kipc_queue *q = kipc_file_queue(ucmd->file);
-
-	if (cmd->flags)
-		return -EINVAL;
-	kipc_qenter(q);
-	kipc_qexit(q);
-	return 0;
 }
 
 static const struct kipc_ioctl_op kipc_queue_ioctl_ops[] = {
@@ -2087,29 +1428,7 @@ static struct kipc_object *kipc_queue_create(const struct kipc_open *op,
 	INIT_LIST_HEAD(&q->senders);
 	init_waitqueue_head(&q->poll_wq);
 
-	q->hdr = q->ring;
-	q->hdr->magic = KIPC_RING_MAGIC;
-	q->hdr->version = KIPC_RING_VERSION;
-	q->hdr->nslots = q->nslots;
-	q->hdr->slot_size = q->slot_size;
-	q->hdr->msgsize = msgsize;
-	q->hdr->cap_msgs = msgs;
-	q->hdr->cap_bytes = bytes;
-	q->hdr->slots_offset = KIPC_RING_SLOTS_OFF;
-	q->hdr->lanes_offset = KIPC_RING_LANES_OFF;
-	q->hdr->nlanes = KIPC_RING_LANES;
-	/* A fast sender checks the message capacity only (ring.md §2). */
-	if (bytes >= (u64)msgs * msgsize)
-		q->hdr->flags = KIPC_RING_FASTSEND;
-	q->lane_rec = q->ring + KIPC_RING_LANES_OFF;
-	for (i = 0; i < q->nslots; i++)
-		kipc_qslot(q, i)->seq = i;
-	/* A new queue is in fast mode, but for pipe mode (ring.md §1). */
-	q->fast = !q->pipe;
-	if (q->pipe) {
-		q->hdr->prod = KIPC_RING_SLOW;
-		q->hdr->cons = KIPC_RING_SLOW;
-	}
+	kipc_ring_init(q);
 	return &q->obj;
 err:
 	kvfree(q->type_pool);
