@@ -117,6 +117,7 @@ struct kipc_queue {
 	u32 npending;			/* PENDING positions in [head, tail) */
 	u32 nreserved;			/* RESERVED positions */
 	bool fast;			/* left in fast mode: SLOW clear */
+	bool fastsend;			/* KIPC_RING_FASTSEND: the kernel's copy */
 	bool stuck;			/* waits on another process: recheck */
 	u64 lost;
 	/* Counters of released lanes. */
@@ -170,6 +171,13 @@ static_assert(offsetof(struct kipc_ring_hdr, sent) == 256);
 /* A busy slot or a pending position: blocked waiters re-check this often. */
 #define KIPC_RING_RECHECK_MS	10
 #define KIPC_QSLOT_HDR		sizeof(struct kipc_ring_slot)
+/*
+ * The highest position the kernel takes from the ring.  Reaching it takes
+ * 2^61 messages (centuries at any rate), so a higher one was written by a
+ * process; below it, position arithmetic (tail + nslots, SLOW) never
+ * reaches the bits above the positions.
+ */
+#define KIPC_RING_POS_LIMIT	(KIPC_RING_POS_MASK >> 1)
 
 static inline struct kipc_queue *to_queue(struct kipc_object *obj)
 {

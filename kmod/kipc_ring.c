@@ -259,18 +259,38 @@ void kipc_lanes_reap(struct kipc_queue *q, struct kipc_handle *h)
 	kipc_ring_pending(q);
 }
 
-/* Set SLOW in a position word (E1); returns the position. */
+/*
+ * Set SLOW in a position word (E1); returns the position.  One locked OR,
+ * which a process rewriting the word cannot make fail or repeat (a
+ * compare-and-swap loop could be starved by one).  Once SLOW is set no fast
+ * operation changes the word (its claim compares against a word without
+ * SLOW), so the position read after it is the one the ring stopped at; a
+ * process that writes the word anyway is scribbling (§7), and what it
+ * wrote is validated like any other value.
+ */
 static u64 kipc_ring_set_slow(u64 *word)
 {
-	u64 old = READ_ONCE(*word), prev;
+	atomic64_or(KIPC_RING_SLOW, (atomic64_t *)word);
+	/* Ordered like the compare-and-swap was: before what enter reads. */
+	smp_mb__after_atomic();
+	return READ_ONCE(*word) & KIPC_RING_POS_MASK;
+}
 
-	while (!(old & KIPC_RING_SLOW)) {
-		prev = cmpxchg64(word, old, old | KIPC_RING_SLOW);
-		if (prev == old)
-			break;
-		old = prev;
-	}
-	return old & KIPC_RING_POS_MASK;
+/*
+ * E2: could fast operations have moved the positions from (head, tail) to
+ * (c, p) since the kernel left?  Only in fast mode, only forwards, never
+ * holding more than the capacity (a fast sender checks it against cons,
+ * which only grows), with fast senders only where the ring allows them,
+ * and never near the bits above the positions.  Anything else was written
+ * by a process, not by the protocol.
+ */
+static bool kipc_ring_plausible(struct kipc_queue *q, u64 c, u64 p)
+{
+	if (!q->fast || c < q->head || c > p || p < q->tail)
+		return false;
+	if (p - c > q->cap_msgs || p > KIPC_RING_POS_LIMIT)
+		return false;
+	return p == q->tail || q->fastsend;
 }
 
 /*
@@ -341,8 +361,7 @@ void kipc_ring_enter(struct kipc_queue *q)
 	/* Pairs with the fence after a fast operation's claim (ring.md §6). */
 	smp_mb();
 	if (c != q->head || p != q->tail) {
-		if (!q->fast || c < q->head || c > p || p < q->tail ||
-		    p - c > q->nslots)
+		if (!kipc_ring_plausible(q, c, p))
 			kipc_ring_scribbled(q);
 		else
 			kipc_ring_catch_up(q, c, p);
@@ -518,7 +537,8 @@ void kipc_ring_init(struct kipc_queue *q)
 	q->hdr->lanes_offset = KIPC_RING_LANES_OFF;
 	q->hdr->nlanes = KIPC_RING_LANES;
 	/* A fast sender checks the message capacity only (ring.md §2). */
-	if (q->cap_bytes >= (u64)q->cap_msgs * q->msgsize)
+	q->fastsend = q->cap_bytes >= (u64)q->cap_msgs * q->msgsize;
+	if (q->fastsend)
 		q->hdr->flags = KIPC_RING_FASTSEND;
 	q->lane_rec = q->ring + KIPC_RING_LANES_OFF;
 	for (i = 0; i < q->nslots; i++)

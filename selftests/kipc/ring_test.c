@@ -829,6 +829,118 @@ TEST_F_TIMEOUT(ring, hostile_writer, 300)
 	munmap(stop, sizeof(int));
 }
 
+/* A queue of one message and its mapping, for the scribbling tests. */
+struct scribbled {
+	int fd;
+	struct kipc_ring_hdr *hdr;
+	size_t len;
+};
+
+static int scribbled_open(struct lkipc *k, struct scribbled *sc)
+{
+	struct lkipc_queue_attr attr = { .msgs = 1, .msgsize = MSGSZ };
+	struct kipc_queue_stat st;
+
+	sc->fd = lkipc_queue_open(k, NULL, KIPC_OPEN_CREATE, 0600, &attr);
+	if (sc->fd < 0 || stat_of(sc->fd, &st))
+		return -1;
+	sc->len = st.ring_bytes;
+	sc->hdr = mmap(NULL, sc->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       sc->fd, 0);
+	return sc->hdr == MAP_FAILED ? -1 : 0;
+}
+
+static struct kipc_ring_slot *scribbled_slot(struct scribbled *sc,
+					     uint64_t pos)
+{
+	return (void *)((char *)sc->hdr + sc->hdr->slots_offset +
+			(pos & (sc->hdr->nslots - 1)) * sc->hdr->slot_size);
+}
+
+static int kick(int fd)
+{
+	struct kipc_ring_kick kk = { .size = sizeof(kk) };
+
+	return ioctl(fd, KIPC_IOC_RING_KICK, &kk);
+}
+
+/*
+ * After a scribble the queue holds at most its capacity and still carries
+ * a new message from a sender to a receiver (through the kernel: whatever
+ * the scribble left queued is drained first).
+ */
+static void scribbled_check(struct __test_metadata *_metadata,
+			    struct scribbled *sc)
+{
+	struct kipc_queue_stat st;
+	char buf[MSGSZ];
+	int64_t type;
+	int i, ret;
+
+	ASSERT_EQ(0, stat_of(sc->fd, &st));
+	EXPECT_LE(st.msgs, st.cap_msgs);
+	EXPECT_LE(st.bytes, st.cap_bytes);
+	for (i = 0; i < 4; i++)
+		if (lkipc_recv(sc->fd, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+			       &type, KIPC_MSG_NONBLOCK, NULL) == -EAGAIN)
+			break;
+	ASSERT_EQ(0, lkipc_send(sc->fd, 5, "fresh", 5, KIPC_MSG_NONBLOCK,
+				NULL));
+	ret = lkipc_recv(sc->fd, buf, sizeof(buf), KIPC_SEL_EXACT, 5, &type,
+			 KIPC_MSG_NONBLOCK, NULL);
+	EXPECT_EQ(5, ret);
+	EXPECT_EQ(5, type);
+	ASSERT_EQ(0, stat_of(sc->fd, &st));
+	EXPECT_LE(st.msgs, st.cap_msgs);
+	munmap(sc->hdr, sc->len);
+	EXPECT_EQ(0, lkipc_handle_close(sc->fd));
+}
+
+/*
+ * A mapper publishes more messages than the queue's capacity (two slots
+ * of a queue of one, prod = 2): the kernel must not take them in, which
+ * ran out of its per-type entries and warned.
+ */
+TEST_F(ring, scribble_beyond_capacity)
+{
+	struct scribbled sc;
+	struct kipc_ring_slot *s;
+	uint64_t pos;
+
+	ASSERT_EQ(0, scribbled_open(&self->k, &sc));
+	ASSERT_EQ(2, sc.hdr->nslots);
+	for (pos = 0; pos < 2; pos++) {
+		s = scribbled_slot(&sc, pos);
+		s->type = pos + 1;	/* two types: two per-type entries */
+		s->len = 8;
+		__atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&sc.hdr->prod, 2, __ATOMIC_RELEASE);
+	EXPECT_EQ(0, kick(sc.fd));
+	scribbled_check(_metadata, &sc);
+}
+
+/*
+ * A mapper moves both positions to the end of the position space, where
+ * the next messages would run into the bits above it: the kernel keeps its
+ * own positions, and its counters are not inflated by the jump.
+ */
+TEST_F(ring, scribble_positions_far_ahead)
+{
+	struct kipc_queue_stat st;
+	struct scribbled sc;
+	uint64_t far = KIPC_RING_POS_MASK - 1;
+
+	ASSERT_EQ(0, scribbled_open(&self->k, &sc));
+	__atomic_store_n(&sc.hdr->cons, far, __ATOMIC_RELEASE);
+	__atomic_store_n(&sc.hdr->prod, far, __ATOMIC_RELEASE);
+	EXPECT_EQ(0, kick(sc.fd));
+	ASSERT_EQ(0, stat_of(sc.fd, &st));
+	EXPECT_GT(1000, st.sent);
+	EXPECT_GT(1000, st.received);
+	scribbled_check(_metadata, &sc);
+}
+
 /* Who may map what. */
 TEST_F(ring, mmap_rules)
 {
