@@ -573,7 +573,30 @@ struct kipc_qrecv {
 	u32 flags;
 	ktime_t deadline;
 	u32 msg_len;		/* out: the full length */
+	/*
+	 * KIPC_IOC_RECV's struct, or NULL (read(2), batches): its results
+	 * are written before the message is taken ("responded"), so that a
+	 * receive that cannot report leaves the message queued.
+	 */
+	struct kipc_ucmd *ucmd;
+	bool responded;
 };
+
+/* Write KIPC_IOC_RECV's outputs for the result ret of kipc_qrecv(). */
+static int kipc_qrecv_respond(struct kipc_ucmd *ucmd, struct kipc_qrecv *r,
+			      int ret)
+{
+	struct kipc_recv *cmd = ucmd->cmd;
+	int ret2;
+
+	if ((ret < 0 && ret != -EMSGSIZE) || r->responded)
+		return ret;
+	cmd->type = ret < 0 ? 0 : r->type;
+	cmd->msg_len = r->msg_len;
+	ret2 = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+	r->responded = !ret2;
+	return ret2 ? ret2 : ret;
+}
 
 /*
  * A RESERVED message its receiver did not take (a fault, a cancelled
@@ -592,8 +615,9 @@ static void kipc_qunreserve(struct kipc_queue *q, struct kipc_qmsg *m)
 }
 
 /*
- * Copy m out; unless peeking, take it.  m is LIVE (in the indices) or
- * RESERVED for us.  On a fault a RESERVED message is put back in order.
+ * Copy m out and write the results; unless peeking, take it.  m is LIVE
+ * (in the indices) or RESERVED for us.  If either copy faults the message
+ * stays: a LIVE one where it is, a RESERVED one put back in order.
  */
 static int kipc_qdeliver(struct kipc_queue *q, struct kipc_qmsg *m,
 			 struct kipc_qbuf *dst, struct kipc_qrecv *r)
@@ -604,6 +628,10 @@ static int kipc_qdeliver(struct kipc_queue *q, struct kipc_qmsg *m,
 	r->type = m->type;
 	r->msg_len = m->len;
 	ret = kipc_qcopy_out(dst, kipc_qdata(q, m->pos), n);
+	if (!ret && r->ucmd) {
+		ret = kipc_qrecv_respond(r->ucmd, r, len);
+		ret = ret < 0 ? ret : 0;
+	}
 	if (ret) {
 		if (m->state == KIPC_QM_RESERVED)
 			kipc_qunreserve(q, m);
@@ -768,6 +796,7 @@ static int kipc_qrecv_prepare(struct kipc_ucmd *ucmd, struct kipc_qrecv *r,
 		.type = cmd->type,
 		.bufsize = cmd->len,
 		.flags = cmd->flags,
+		.ucmd = ucmd,
 	};
 	ret = kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec,
 			     &r->deadline);
@@ -777,21 +806,6 @@ static int kipc_qrecv_prepare(struct kipc_ucmd *ucmd, struct kipc_qrecv *r,
 		return -EBADF;
 	*dst = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(cmd->buf) };
 	return 0;
-}
-
-/* Write KIPC_IOC_RECV's outputs for the result ret of kipc_qrecv(). */
-static int kipc_qrecv_respond(struct kipc_ucmd *ucmd,
-			      const struct kipc_qrecv *r, int ret)
-{
-	struct kipc_recv *cmd = ucmd->cmd;
-	int ret2;
-
-	if (ret < 0 && ret != -EMSGSIZE)
-		return ret;
-	cmd->type = ret < 0 ? 0 : r->type;
-	cmd->msg_len = r->msg_len;
-	ret2 = kipc_ucmd_respond(ucmd, sizeof(*cmd));
-	return ret2 ? ret2 : ret;
 }
 
 static int kipc_queue_cmd_recv(struct kipc_ucmd *ucmd)

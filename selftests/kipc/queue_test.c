@@ -458,6 +458,59 @@ struct sysv_msg {
 	char mtext[64];
 };
 
+/*
+ * A receive that cannot write its result (the request struct is in a
+ * read-only page) fails with EFAULT and the message stays queued, for a
+ * receiver that finds it and for one it is handed to while it waits.
+ */
+TEST_F(queue, recv_result_unwritable)
+{
+	int fd = anon_q(self->dev, 4, 16, 0);
+	struct kipc_recv *r;
+	char buf[16];
+	int64_t type;
+	pid_t pid;
+
+	ASSERT_LE(0, fd);
+	r = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, r);
+	*r = (struct kipc_recv){ .size = sizeof(*r), .buf = (uintptr_t)buf,
+				 .len = sizeof(buf) };
+	ASSERT_EQ(0, mprotect(r, 4096, PROT_READ));
+	ASSERT_EQ(0, q_send(fd, 1, "abc", 3, 0));
+	EXPECT_EQ(-EFAULT, ioctl_ret(fd, KIPC_IOC_RECV, r));
+	EXPECT_EQ(1, Q_MSGS(fd));
+
+	pid = fork_child();
+	if (pid == 0) {
+		struct kipc_recv *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (w == MAP_FAILED)
+			_exit(1);
+		*w = (struct kipc_recv){ .size = sizeof(*w),
+					 .buf = (uintptr_t)buf,
+					 .len = sizeof(buf),
+					 .select = KIPC_SEL_EXACT, .type = 2 };
+		if (mprotect(w, 4096, PROT_READ))
+			_exit(1);
+		_exit(-ioctl_ret(fd, KIPC_IOC_RECV, w));
+	}
+	ASSERT_EQ(0, WAIT_FOR(Q_NRECV(fd), 1));
+	ASSERT_EQ(0, q_send(fd, 2, "def", 3, 0));
+	EXPECT_EQ(EFAULT, reap(pid));
+	EXPECT_EQ(2, Q_MSGS(fd));
+	EXPECT_EQ(3, q_recv(fd, buf, sizeof(buf), KIPC_SEL_ANY, 0, 0, &type));
+	EXPECT_EQ(1, type);
+	EXPECT_EQ(0, memcmp(buf, "abc", 3));
+	EXPECT_EQ(3, q_recv(fd, buf, sizeof(buf), KIPC_SEL_ANY, 0, 0, &type));
+	EXPECT_EQ(2, type);
+	EXPECT_EQ(0, memcmp(buf, "def", 3));
+	munmap(r, 4096);
+	close(fd);
+}
+
 FIXTURE(diff) {
 	int dev;
 	int msqid;

@@ -362,6 +362,45 @@ TEST_F(uring, in_order_and_selective)
 }
 
 /*
+ * A request whose result cannot be written (its struct is in a read-only
+ * page) completes with EFAULT and leaves the message queued, whether it
+ * found the message at issue or was handed it while it waited.
+ */
+TEST_F(uring, result_unwritable)
+{
+	struct kipc_recv *req;
+	char buf[64];
+	uint64_t id;
+	int q;
+
+	NEED_FEATURE();
+	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+	ASSERT_LE(0, q);
+	req = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, req);
+	ASSERT_EQ(0, lkipc_recv_req(req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    0, NULL));
+	ASSERT_EQ(0, mprotect(req, 4096, PROT_READ));
+	ASSERT_EQ(0, q_send(q, 1, "a"));
+	ASSERT_EQ(1, submit_recv(&self->ring, q, req, 1));
+	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(1, q_stat(q).msgs);
+	ASSERT_EQ(2, lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0, NULL,
+				KIPC_MSG_NONBLOCK, NULL));
+	EXPECT_STREQ("a", buf);
+	ASSERT_EQ(1, submit_recv(&self->ring, q, req, 2));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	ASSERT_EQ(0, q_send(q, 1, "b"));
+	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(2, id);
+	EXPECT_EQ(1, q_stat(q).msgs);
+	EXPECT_EQ(0, q_stat(q).nreceivers);
+	munmap(req, 4096);
+	close(q);
+}
+
+/*
  * Requests and blocked tasks share one line: whoever came first is served
  * first, both ways round.
  */

@@ -620,8 +620,9 @@ struct kipc_send {
  * with EMSGSIZE and stays queued; @msg_len then tells its length.
  * KIPC_MSG_PEEK copies the message and leaves it queued (it may wait).
  *
- * Errors: EINVAL (flags, select, type, deadline fields), EFAULT (the
- * message stays queued), EBADF (not open for reading), ENOTTY, EAGAIN,
+ * Errors: EINVAL (flags, select, type, deadline fields), EFAULT (a bad
+ * buffer, or this struct cannot be written: the message stays queued),
+ * EBADF (not open for reading), ENOTTY, EAGAIN,
  * ETIMEDOUT, EINTR, EIDRM, EMSGSIZE.
  */
 struct kipc_recv {
