@@ -139,21 +139,26 @@ void kipc_async_wait(struct kipc_async *a, unsigned int recheck_ms)
 }
 
 /*
- * Under the object's lock, the waiter still queued: arm the timer for the
- * deadline or, if recheck_ms, sooner (the object waits on another process
- * whose death only a look can tell), then let wakes queue resolve again.
+ * Under the object's lock, the waiter still queued: let wakes queue resolve
+ * again, then arm the timer for the deadline or, if recheck_ms, sooner (the
+ * object waits on another process whose death only a look can tell).  In
+ * that order: a timer that fires at once must find the bit clear, or its
+ * wake is lost and the request outlives its deadline.  (The timer's
+ * expiry takes the timer base's lock after hrtimer_start() released it, so
+ * it sees the bit cleared before.)  A wake between the two queues resolve
+ * early, which only looks again.
  */
 void kipc_async_keep_waiting(struct kipc_async *a, unsigned int recheck_ms)
 {
 	ktime_t when = a->deadline;
 
+	clear_bit(KIPC_ASYNC_QUEUED, &a->queued);
 	if (recheck_ms)
 		when = min(when, ktime_add_ms(kipc_async_now(a), recheck_ms));
 	if (when != KTIME_MAX)
 		hrtimer_start_range_ns(&a->timer, when,
 				       current->timer_slack_ns,
 				       HRTIMER_MODE_ABS_SOFT);
-	clear_bit(KIPC_ASYNC_QUEUED, &a->queued);
 }
 
 /*

@@ -401,6 +401,119 @@ TEST_F(uring, result_unwritable)
 }
 
 /*
+ * A child claims the next position of q's ring as a fast sender does
+ * (lane intent, then prod) and never publishes it: the queue waits on a
+ * living process, so its blocked receivers re-check every 10 ms.  The
+ * child stays until killed.
+ */
+static pid_t stuck_claimant(int q)
+{
+	int sync[2];
+	pid_t child;
+	char c;
+
+	if (pipe(sync))
+		return -1;
+	child = fork_child();
+	if (child == 0) {
+		struct kipc_ring_lane_req lr = { .size = sizeof(lr) };
+		struct kipc_queue_stat st = q_stat(q);
+		struct kipc_ring_lane *lanes;
+		struct kipc_ring_hdr *h;
+		uint64_t p;
+
+		h = mmap(NULL, st.ring_bytes, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, q, 0);
+		if (h == MAP_FAILED || ioctl(q, KIPC_IOC_RING_LANE, &lr))
+			_exit(1);
+		lanes = (void *)((char *)h + h->lanes_offset);
+		p = __atomic_load_n(&h->prod, __ATOMIC_ACQUIRE);
+		if (p & KIPC_RING_SLOW)
+			_exit(1);
+		__atomic_store_n(&lanes[lr.lane].intent, KIPC_LANE_SEND | p,
+				 __ATOMIC_RELAXED);
+		if (!__atomic_compare_exchange_n(&h->prod, &p, p + 1, 0,
+						 __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			_exit(1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(sync[1]);
+	if (child > 0 && read(sync[0], &c, 1) != 1) {
+		kill(child, SIGKILL);
+		reap(child);
+		child = -1;
+	}
+	close(sync[0]);
+	return child;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * Many timed requests with random deadlines on a queue whose receivers
+ * re-check every 10 ms (each re-check re-arms a request's timer): every
+ * one ends with ETIMEDOUT soon after its deadline.  A timer that fired
+ * while its request re-armed used to be lost, and the request then waited
+ * until something else woke it.
+ */
+#define TIMED_REQS	64
+TEST_F_TIMEOUT(uring, timed_deadlines_kept, 120)
+{
+	struct kipc_recv reqs[TIMED_REQS];
+	double due[TIMED_REQS], worst = 0;
+	char buf[TIMED_REQS][16];
+	uint32_t seed = 12345;
+	pid_t claimant;
+	int q, i;
+
+	NEED_FEATURE();
+	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
+	ASSERT_LE(0, q);
+	claimant = stuck_claimant(q);
+	ASSERT_LT(0, claimant);
+	for (i = 0; i < TIMED_REQS; i++) {
+		struct timespec dl;
+		double at;
+
+		seed = seed * 1103515245 + 12345;
+		at = now_ms() + 20 + (seed >> 8) % 400;
+		due[i] = at;
+		dl.tv_sec = (time_t)(at / 1e3);
+		dl.tv_nsec = (long)((at - dl.tv_sec * 1e3) * 1e6);
+		ASSERT_EQ(0, lkipc_recv_req(&reqs[i], buf[i], sizeof(buf[i]),
+					    KIPC_SEL_EXACT, 7, 0, &dl));
+		ASSERT_EQ(1, submit_recv(&self->ring, q, &reqs[i], i));
+	}
+	for (i = 0; i < TIMED_REQS; i++) {
+		uint64_t id;
+		double late;
+
+		ASSERT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, &id));
+		ASSERT_GT(TIMED_REQS, id);
+		late = now_ms() - due[id];
+		EXPECT_LE(-1.0, late);
+		if (late > worst)
+			worst = late;
+	}
+	TH_LOG("latest completion: %.1f ms after its deadline", worst);
+	/* Under emulation a timer can be tens of ms late; a lost one is 10 s. */
+	EXPECT_GT(1000.0, worst);
+	kill(claimant, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, reap(claimant));
+	close(q);
+}
+
+/*
  * Requests and blocked tasks share one line: whoever came first is served
  * first, both ways round.
  */
