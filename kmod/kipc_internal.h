@@ -79,8 +79,23 @@ const struct kipc_ioctl_op *kipc_ioctl_find(const struct kipc_ioctl_op *ops,
 					    unsigned int nr_ops,
 					    unsigned int cmd);
 int kipc_ucmd_copy_in(const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd);
-int kipc_mmap_shared(struct vm_area_struct *vma, void *area,
-		     unsigned long size);
+
+/*
+ * Memory a process has the kernel allocate for an object: charged to its
+ * memory cgroup, and past the cgroup's limit an ENOMEM, not an OOM kill.
+ */
+#define KIPC_GFP_OBJECT	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/* Pages an object shares with the processes that map it (kipc_shared.c). */
+struct kipc_shared {
+	struct page **pages;
+	unsigned long nr_pages;
+	void *addr;			/* vmap() of pages: the kernel's view */
+};
+
+int kipc_shared_alloc(struct kipc_shared *sh, size_t size);
+void kipc_shared_free(struct kipc_shared *sh);
+int kipc_mmap_shared(struct vm_area_struct *vma, struct kipc_shared *sh);
 
 /*
  * Asynchronous waits through io_uring's uring_cmd (kipc_uring.c), where

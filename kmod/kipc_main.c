@@ -10,12 +10,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compat.h>
-#include <linux/mm.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 
 #include "kipc_internal.h"
 
@@ -172,25 +170,6 @@ long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
 	if (ret)
 		return ret;
 	return op->execute(&ucmd);
-}
-
-/*
- * mmap of an object's shared pages (area, from vmalloc_user(), size
- * bytes): MAP_SHARED, offset 0, at most size, never growing
- * (VM_DONTEXPAND: mremap fails), left out of core dumps.  The VFS has
- * already refused PROT_WRITE on a handle not open for writing (and taken
- * VM_MAYWRITE and VM_SHARED away, so mprotect cannot add write access
- * later: VM_MAYSHARE is what says MAP_SHARED) and any mapping of a handle
- * not open for reading.
- */
-int kipc_mmap_shared(struct vm_area_struct *vma, void *area,
-		     unsigned long size)
-{
-	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff ||
-	    vma->vm_end - vma->vm_start > size)
-		return -EINVAL;
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	return remap_vmalloc_range(vma, area, 0);
 }
 
 static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)

@@ -1099,7 +1099,7 @@ static int kipc_queue_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kipc_queue *q = kipc_file_queue(file);
 
-	return kipc_mmap_shared(vma, q->ring, q->ring_bytes);
+	return kipc_mmap_shared(vma, &q->shared);
 }
 
 /* ---- Asynchronous receive (uring_cmd) ------------------------------ */
@@ -1401,7 +1401,7 @@ static struct kipc_object *kipc_queue_create(const struct kipc_open *op,
 	ret = kipc_queue_geometry(op, lim, &msgs, &msgsize, &bytes);
 	if (ret)
 		return ERR_PTR(ret);
-	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+	q = kzalloc(sizeof(*q), KIPC_GFP_OBJECT);
 	if (!q)
 		return ERR_PTR(-ENOMEM);
 	q->cap_msgs = msgs;
@@ -1421,14 +1421,14 @@ static struct kipc_object *kipc_queue_create(const struct kipc_open *op,
 	}
 	q->ring_bytes = PAGE_ALIGN(ring);
 	q->obj.charge = charge;
-	ret = -ENOMEM;
-	/* Mappable later (remap_vmalloc_range); see queues-storage.md. */
-	q->ring = vmalloc_user(q->ring_bytes);
-	if (!q->ring)
+	/* Charged to the creator's memory cgroup; see queues-storage.md. */
+	ret = kipc_shared_alloc(&q->shared, q->ring_bytes);
+	if (ret)
 		goto err;
-	q->meta = kvcalloc(q->nslots, sizeof(*q->meta), GFP_KERNEL_ACCOUNT);
-	q->type_pool = kvcalloc(msgs, sizeof(*q->type_pool),
-				GFP_KERNEL_ACCOUNT);
+	q->ring = q->shared.addr;
+	ret = -ENOMEM;
+	q->meta = kvcalloc(q->nslots, sizeof(*q->meta), KIPC_GFP_OBJECT);
+	q->type_pool = kvcalloc(msgs, sizeof(*q->type_pool), KIPC_GFP_OBJECT);
 	if (!q->meta || !q->type_pool)
 		goto err;
 
@@ -1447,7 +1447,7 @@ static struct kipc_object *kipc_queue_create(const struct kipc_open *op,
 err:
 	kvfree(q->type_pool);
 	kvfree(q->meta);
-	vfree(q->ring);
+	kipc_shared_free(&q->shared);
 	kfree(q);
 	return ERR_PTR(ret);
 }
@@ -1492,7 +1492,7 @@ static void kipc_queue_free(struct kipc_object *obj)
 	mutex_destroy(&q->lock);
 	kvfree(q->type_pool);
 	kvfree(q->meta);
-	vfree(q->ring);
+	kipc_shared_free(&q->shared);
 	kfree(q);
 }
 

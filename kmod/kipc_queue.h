@@ -4,10 +4,10 @@
  * its shared ring's protocol (kipc_ring.c).
  *
  * Storage (Documentation/queues-storage.md has the whole design): one
- * region from vmalloc_user(), a header page of control words each on its
- * own cache line, a page of lane records, then 2^k fixed-size slots {seq,
- * type, len, flags, data}, at least twice as many as the capacity in
- * messages.  Positions are 64-bit counters; position p lives in slot
+ * region of shared pages (kipc_shared.c), a header page of control words
+ * each on its own cache line, a page of lane records, then 2^k fixed-size
+ * slots {seq, type, len, flags, data}, at least twice as many as the
+ * capacity in messages.  Positions are 64-bit counters; position p lives in slot
  * p & (nslots - 1).  [head, tail) are the occupied positions, each LIVE
  * (queued), RESERVED (handed to a waiting receiver, not yet copied out),
  * TOMB (taken out of order) or PENDING (claimed by a fast sender).  head
@@ -91,7 +91,8 @@ struct kipc_queue {
 	u32 slot_size;
 	u64 cap_bytes;
 	size_t ring_bytes;
-	void *ring;			/* vmalloc_user(ring_bytes) */
+	struct kipc_shared shared;	/* ring_bytes of pages */
+	void *ring;			/* shared.addr: the kernel's view */
 	struct kipc_ring_hdr *hdr;
 	struct kipc_qmsg *meta;		/* nslots entries */
 	struct kipc_qtype *type_pool;	/* cap_msgs entries */

@@ -71,7 +71,8 @@
 struct kipc_sem {
 	struct kipc_object obj;
 	spinlock_t lock;		/* see "Locking" above */
-	struct kipc_sem_page *page;	/* vmalloc_user(), holds the value */
+	struct kipc_shared shared;	/* one page */
+	struct kipc_sem_page *page;	/* shared.addr: holds the value */
 	u32 max;			/* set at creation */
 	u32 nwaiters;
 	bool dead;			/* destroyed */
@@ -483,7 +484,7 @@ static __poll_t kipc_sem_poll(struct file *file, poll_table *wait)
 /* The semaphore's page, one page at most (kipc_mmap_shared()). */
 static int kipc_sem_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return kipc_mmap_shared(vma, kipc_file_sem(file)->page, PAGE_SIZE);
+	return kipc_mmap_shared(vma, &kipc_file_sem(file)->shared);
 }
 
 /* ---- Asynchronous P (uring_cmd) ------------------------------------ */
@@ -658,16 +659,18 @@ static struct kipc_object *kipc_sem_create(const struct kipc_open *op,
 					   const struct kipc_limits *lim)
 {
 	struct kipc_sem *sem;
+	int ret;
 
-	sem = kzalloc(sizeof(*sem), GFP_KERNEL_ACCOUNT);
+	sem = kzalloc(sizeof(*sem), KIPC_GFP_OBJECT);
 	if (!sem)
 		return ERR_PTR(-ENOMEM);
-	/* Zeroed, and mappable (remap_vmalloc_range). */
-	sem->page = vmalloc_user(PAGE_SIZE);
-	if (!sem->page) {
+	/* Zeroed, and charged to the creator's memory cgroup. */
+	ret = kipc_shared_alloc(&sem->shared, PAGE_SIZE);
+	if (ret) {
 		kfree(sem);
-		return ERR_PTR(-ENOMEM);
+		return ERR_PTR(ret);
 	}
+	sem->page = sem->shared.addr;
 	spin_lock_init(&sem->lock);
 	INIT_LIST_HEAD(&sem->waiters);
 	init_waitqueue_head(&sem->poll_wq);
@@ -748,7 +751,7 @@ static void kipc_sem_free(struct kipc_object *obj)
 	struct kipc_sem *sem = to_sem(obj);
 
 	WARN_ON_ONCE(!list_empty(&sem->waiters));
-	vfree(sem->page);
+	kipc_shared_free(&sem->shared);
 	kfree(sem);
 }
 
