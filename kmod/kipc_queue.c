@@ -833,6 +833,9 @@ static int kipc_qbatch_check(const struct kipc_batch *cmd, u32 allowed,
 	    cmd->entry_size < sizeof(struct kipc_mmsg) ||
 	    cmd->entry_size % 8)
 		return -EINVAL;
+	/* Bounds the copy-in and its zero-tail check, like "size". */
+	if (cmd->entry_size > KIPC_SIZE_MAX)
+		return -E2BIG;
 	return kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, deadline);
 }
 
