@@ -816,6 +816,36 @@ static int kipc_qbatch_get(const struct kipc_batch *cmd, u32 i,
 	return copy_struct_from_user(mm, sizeof(*mm), p, cmd->entry_size);
 }
 
+/*
+ * Read a batch's entries into a kernel array before q->lock is taken, so
+ * that neither the copies nor the checks of their zero tails happen under
+ * it.  Reading stops at the first entry that fails (a send's also at one
+ * that is invalid): *nr is the number of good entries before it, *err its
+ * error, which is what the loop reports if it gets that far.  NULL if out
+ * of memory.
+ */
+static struct kipc_mmsg *kipc_qbatch_read(const struct kipc_batch *cmd,
+					  bool send, u32 *nr, int *err)
+{
+	struct kipc_mmsg *mms;
+	int ret = 0;
+	u32 i;
+
+	mms = kvmalloc_array(cmd->count, sizeof(*mms), GFP_KERNEL_ACCOUNT);
+	if (!mms)
+		return NULL;
+	for (i = 0; i < cmd->count; i++) {
+		ret = kipc_qbatch_get(cmd, i, &mms[i]);
+		if (!ret && send && (mms[i].type <= 0 || mms[i].msg_len))
+			ret = -EINVAL;
+		if (ret)
+			break;
+	}
+	*nr = i;
+	*err = ret;
+	return mms;
+}
+
 static int kipc_qbatch_put(const struct kipc_batch *cmd, u32 i,
 			   const struct kipc_mmsg *mm)
 {
@@ -844,8 +874,9 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 	struct kipc_batch *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
 	u32 flags = cmd->flags;
+	struct kipc_mmsg *mms;
 	ktime_t deadline;
-	u32 done;
+	u32 done, nr;
 	int ret;
 
 	ret = kipc_qbatch_check(cmd, KIPC_SEND_FLAGS, &deadline);
@@ -855,21 +886,20 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	for (done = 0; done < cmd->count; done++) {
-		struct kipc_mmsg mm;
-		struct kipc_qbuf src;
+	mms = kipc_qbatch_read(cmd, true, &nr, &ret);
+	if (!mms)
+		return -ENOMEM;
+	for (done = 0; done < nr; done++) {
+		struct kipc_qbuf src = {
+			.ubuf = u64_to_user_ptr(mms[done].buf),
+		};
 
-		ret = kipc_qbatch_get(cmd, done, &mm);
-		if (!ret && (mm.type <= 0 || mm.msg_len))
-			ret = -EINVAL;
+		ret = kipc_qsend(q, ucmd->file->private_data, &src,
+				 mms[done].len, mms[done].type, flags,
+				 deadline);
 		if (ret)
 			break;
-		src = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(mm.buf) };
-		ret = kipc_qsend(q, ucmd->file->private_data, &src, mm.len,
-				 mm.type, flags, deadline);
-		if (ret)
-			break;
-		if (!done && cmd->count > 1) {
+		if (!done && nr > 1) {
 			/* Only the first may wait; the rest in one hold. */
 			flags = (flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
 				KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
@@ -879,6 +909,7 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 	}
 	if (flags & KIPC_QOP_LOCKED)
 		kipc_qexit(q);
+	kvfree(mms);
 	return done ? (int)done : ret;
 }
 
@@ -887,7 +918,8 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 	struct kipc_batch *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
 	struct kipc_qrecv r = { .flags = cmd->flags };
-	u32 done;
+	struct kipc_mmsg *mms;
+	u32 done, nr;
 	int ret;
 
 	ret = kipc_qbatch_check(cmd, KIPC_RECV_FLAGS & ~KIPC_MSG_PEEK,
@@ -899,31 +931,30 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 		return ret;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	for (done = 0; done < cmd->count; done++) {
-		struct kipc_mmsg mm;
-		struct kipc_qbuf dst;
+	mms = kipc_qbatch_read(cmd, false, &nr, &ret);
+	if (!mms)
+		return -ENOMEM;
+	for (done = 0; done < nr; done++) {
+		struct kipc_mmsg *mm = &mms[done];
+		struct kipc_qbuf dst = { .ubuf = u64_to_user_ptr(mm->buf) };
 
-		ret = kipc_qbatch_get(cmd, done, &mm);
-		if (ret)
-			break;
-		dst = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(mm.buf) };
 		r.select = cmd->select;
 		r.type = cmd->type;
-		r.bufsize = mm.len;
+		r.bufsize = mm->len;
 		ret = kipc_qrecv(q, &dst, &r);
 		if (ret < 0)
 			break;
-		mm.type = r.type;
-		mm.msg_len = r.msg_len;
-		ret = kipc_qbatch_put(cmd, done, &mm);
+		mm->type = r.type;
+		mm->msg_len = r.msg_len;
+		ret = kipc_qbatch_put(cmd, done, mm);
 		if (ret) {
 			/* The message was taken: count it as done. */
 			done++;
 			break;
 		}
-		if (!mm.type)
+		if (!mm->type)
 			break;		/* end-of-file */
-		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < cmd->count) {
+		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < nr) {
 			/* Only the first may wait; the rest in one hold. */
 			r.flags = (r.flags &
 				   ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
@@ -934,6 +965,7 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 	}
 	if (r.flags & KIPC_QOP_LOCKED)
 		kipc_qexit(q);
+	kvfree(mms);
 	return done ? (int)done : ret;
 }
 

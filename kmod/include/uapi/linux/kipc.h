@@ -680,7 +680,9 @@ struct kipc_mmsg {
  * (KIPC_IOC_RECV) one after the other, waiting (unless NONBLOCK) only for
  * the first; it stops at the first entry that would have to wait or fails,
  * and returns the number done.  If none was done, the ioctl fails with the
- * first entry's error.
+ * first entry's error.  Every entry is read before the first message is
+ * sent or received; an entry that cannot be read, or (send) is invalid,
+ * ends the batch before it.
  *
  * Errors: those of KIPC_IOC_SEND / KIPC_IOC_RECV; EINVAL (count,
  * entry_size below 24 or not a multiple of 8, select or type given to a
