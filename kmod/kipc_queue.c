@@ -28,16 +28,21 @@
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
  * the ring and its positions, the kipc_qmsg array, the indices, the waiter
  * lists and every queued waiter's state, the counters, the pipe-mode
- * reader/writer counts and "dead".  Copies to and from userspace happen
- * under it (it is a mutex for that reason): they are what orders a message
- * in the queue, and a fault only delays the queue's other users, who share
- * the queue with the faulting process anyway.  Nothing that can fault on a
- * kipc mapping takes it.  It nests inside kipc_registry_lock (/proc/kipc,
- * KIPC_IOC_LIST) and inside io_uring's ring lock (uring_cmd cancellation and
- * task work).  Under it are called only wake_up_process(),
- * kipc_async_wake(), the poll wait queue's wake-up and kill_fasync().  A
- * waiter reads its state only under the lock and returns only after it is
- * off its list.
+ * reader/writer counts and "dead".  Copies of message data to and from
+ * userspace happen under it (it is a mutex for that reason): they are what
+ * orders a message in the queue, and a fault only delays the queue's other
+ * users, who share the queue with the faulting process anyway.  Since such
+ * a fault can last as long as its process likes (userfaultfd, a file on a
+ * slow file system), everything else is kept out: a batch's entries are
+ * read (sizes bounded by KIPC_SIZE_MAX) before it is taken, and every
+ * caller that can return an error takes it with kipc_qenter_killable(), so
+ * a process stuck behind the holder can still be killed.  Nothing that can
+ * fault on a kipc mapping takes it, and no global lock is taken under it.
+ * It nests inside kipc_registry_lock (/proc/kipc, KIPC_IOC_LIST) and
+ * inside io_uring's ring lock (uring_cmd cancellation and task work).
+ * Under it are called only wake_up_process(), kipc_async_wake(), the poll
+ * wait queue's wake-up and kill_fasync().  A waiter reads its state only
+ * under the lock and returns only after it is off its list.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -435,10 +440,8 @@ static int kipc_qlock(struct kipc_queue *q, u32 flags)
 		lockdep_assert_held(&q->lock);
 		return 0;
 	}
-	if (!(flags & KIPC_QOP_TRYLOCK)) {
-		kipc_qenter(q);
-		return 0;
-	}
+	if (!(flags & KIPC_QOP_TRYLOCK))
+		return kipc_qenter_killable(q);
 	if (!mutex_trylock(&q->lock))
 		return -EAGAIN;
 	kipc_ring_enter(q);
@@ -488,7 +491,9 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 	}
 	w.data = data;
 
-	kipc_qenter(q);
+	ret = kipc_qenter_killable(q);
+	if (ret)
+		goto out_free;
 	if (q->dead) {
 		ret = -EIDRM;
 		goto out_unlock;
@@ -901,10 +906,13 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 			break;
 		if (!done && nr > 1) {
 			/* Only the first may wait; the rest in one hold. */
+			if (kipc_qenter_killable(q)) {
+				done = 1;
+				break;
+			}
 			flags = (flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
 				KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
 			deadline = 0;
-			kipc_qenter(q);
 		}
 	}
 	if (flags & KIPC_QOP_LOCKED)
@@ -956,11 +964,14 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 			break;		/* end-of-file */
 		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < nr) {
 			/* Only the first may wait; the rest in one hold. */
+			if (kipc_qenter_killable(q)) {
+				done++;
+				break;
+			}
 			r.flags = (r.flags &
 				   ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
 				  KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
 			r.deadline = 0;
-			kipc_qenter(q);
 		}
 	}
 	if (r.flags & KIPC_QOP_LOCKED)
@@ -974,12 +985,15 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	struct kipc_queue_stat *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
 	struct user_namespace *ns = current_user_ns();
+	int ret;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	kipc_qenter(q);
+	ret = kipc_qenter_killable(q);
+	if (ret)
+		return ret;
 	cmd->msgs = q->nmsgs;
 	cmd->cap_msgs = q->cap_msgs;
 	cmd->bytes = q->nbytes;
@@ -1109,7 +1123,9 @@ static int kipc_queue_fasync(int fd, struct file *file, int on)
 	int ret;
 
 	/* Under q->lock: SIGIO listeners keep the queue in kernel mode. */
-	kipc_qenter(q);
+	ret = kipc_qenter_killable(q);
+	if (ret)
+		return ret;
 	ret = fasync_helper(fd, file, on, &q->fasync);
 	kipc_qexit(q);
 	return ret;
@@ -1254,7 +1270,9 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		.truncate = qa->r.flags & KIPC_MSG_TRUNCATE,
 	};
 
-	kipc_qenter(q);
+	ret = kipc_qenter_killable(q);
+	if (ret)
+		goto out_respond;
 	if (q->dead) {
 		ret = -EIDRM;
 	} else if (qa->a.cancelled) {
@@ -1271,6 +1289,7 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		}
 	}
 	kipc_qexit(q);
+out_respond:
 	if (ret != -ECANCELED)
 		ret = kipc_qrecv_respond(&qa->ucmd, &qa->r, ret);
 	ret = kipc_async_issue_end(&qa->a, ret, issue_flags);
