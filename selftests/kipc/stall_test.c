@@ -19,6 +19,9 @@
  *  - a batch with an entry_size (or any "size") above KIPC_SIZE_MAX is
  *    refused at once with E2BIG.
  *
+ * And reading a batch's entries first keeps its results: a bad entry
+ * gives the same errno, or count, at the same index as before.
+ *
  * After the fault is resolved the stalled operation completes, and the
  * queue holds exactly the messages it should.
  *
@@ -784,6 +787,120 @@ TEST(huge_sizes_refused)
 				      NULL));
 	EXPECT_EQ(-EAGAIN, q_recv(q, msg, sizeof(msg), KIPC_SEL_ANY, 0, NULL));
 	munmap(zeros, big);
+	close(q);
+	close(dev);
+}
+
+/*
+ * Reading every entry first changes no result: a bad entry i ends the
+ * batch after i messages (returning i), or fails it with its errno when i
+ * is 0, and nothing past it is sent or taken.  The same on the old code.
+ */
+TEST(batch_bad_entry_at_same_index)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct kipc_mmsg *mm, *tail;
+	char buf[64], msg[3][8] = { "zero", "one", "two" };
+	int64_t type;
+	int dev, q, i, bad;
+	uint8_t *p;
+
+	dev = dev_open();
+	ASSERT_LE(0, dev);
+	q = obj_open(dev, KIPC_OBJ_QUEUE, NULL, RW);
+	ASSERT_LE(0, q);
+	/* Two pages, the second unmapped: entries can end in a fault. */
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + page, page));
+
+	/* Send: entry 0, 1 or 2 bad in each way. */
+	for (bad = 0; bad < 3; bad++) {
+		for (i = 0; i < 5; i++) {
+			static const int want_err[] = {
+				-EINVAL, -EINVAL, -EINVAL, -EFAULT, -EFAULT,
+			};
+			int want = bad ? bad : want_err[i];
+
+			mm = (struct kipc_mmsg *)p;
+			if (i == 3)	/* entry "bad" is in the unmapped page */
+				mm = (struct kipc_mmsg *)(p + page) - bad;
+			for (int j = 0; j < bad && j < 3; j++)
+				mm[j] = (struct kipc_mmsg){
+					.type = j + 1,
+					.buf = (uintptr_t)msg[j],
+					.len = sizeof(msg[j]),
+				};
+			if (i != 3)
+				mm[bad] = (struct kipc_mmsg){
+					.type = bad + 1,
+					.buf = (uintptr_t)msg[bad],
+					.len = sizeof(msg[bad]),
+				};
+			if (i == 0)
+				mm[bad].type = 0;
+			else if (i == 1)
+				mm[bad].type = -1;
+			else if (i == 2)
+				mm[bad].msg_len = 1;
+			else if (i == 4)	/* the message itself faults */
+				mm[bad].buf = (uintptr_t)(p + page);
+			EXPECT_EQ(want, batch(q, KIPC_IOC_SEND_BATCH, mm, 3,
+					      sizeof(*mm), KIPC_MSG_NONBLOCK))
+				TH_LOG("bad entry %d, kind %d", bad, i);
+			for (int j = 0; j < bad; j++) {
+				EXPECT_EQ(sizeof(msg[j]),
+					  q_recv(q, buf, sizeof(buf),
+						 KIPC_SEL_ANY, 0, &type));
+				EXPECT_EQ(j + 1, type);
+			}
+			EXPECT_EQ(-EAGAIN, q_recv(q, buf, sizeof(buf),
+						  KIPC_SEL_ANY, 0, NULL));
+		}
+	}
+	/* A non-zero tail in entry 1 of 32-byte entries: E2BIG there. */
+	memset(p, 0, page);
+	for (i = 0; i < 3; i++) {
+		mm = (struct kipc_mmsg *)(p + 32 * i);
+		*mm = (struct kipc_mmsg){ .type = 1, .buf = (uintptr_t)msg[i],
+					  .len = sizeof(msg[i]) };
+	}
+	p[32 + 24] = 1;
+	EXPECT_EQ(1, batch(q, KIPC_IOC_SEND_BATCH, p, 3, 32, 0));
+	EXPECT_EQ(-E2BIG, batch(q, KIPC_IOC_SEND_BATCH, p + 32, 2, 32, 0));
+	EXPECT_EQ(sizeof(msg[0]), q_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+					  NULL));
+	EXPECT_EQ(0, memcmp(buf, msg[0], sizeof(msg[0])));
+	EXPECT_EQ(-EAGAIN, q_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0, NULL));
+
+	/* Receive: three queued, entry 2 unreadable: two taken, one left. */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, q_send(q, i + 1, msg[i], sizeof(msg[i]), 0));
+	tail = (struct kipc_mmsg *)(p + page) - 2;
+	for (i = 0; i < 2; i++)
+		tail[i] = (struct kipc_mmsg){ .buf = (uintptr_t)(buf + 16 * i),
+					      .len = 16 };
+	EXPECT_EQ(2, batch(q, KIPC_IOC_RECV_BATCH, tail, 3, sizeof(*tail),
+			   KIPC_MSG_NONBLOCK));
+	EXPECT_EQ(1, tail[0].type);
+	EXPECT_EQ(2, tail[1].type);
+	EXPECT_EQ(sizeof(msg[1]), tail[1].msg_len);
+	EXPECT_EQ(0, memcmp(buf + 16, msg[1], sizeof(msg[1])));
+	/* Entry 0 unreadable, or with a non-zero tail: nothing taken. */
+	EXPECT_EQ(-EFAULT, batch(q, KIPC_IOC_RECV_BATCH, p + page, 1,
+				 sizeof(*tail), KIPC_MSG_NONBLOCK));
+	memset(p, 0, 64);
+	((struct kipc_mmsg *)p)->buf = (uintptr_t)buf;
+	((struct kipc_mmsg *)p)->len = 16;
+	p[40] = 1;
+	EXPECT_EQ(-E2BIG, batch(q, KIPC_IOC_RECV_BATCH, p, 1, 48,
+				KIPC_MSG_NONBLOCK));
+	EXPECT_EQ(sizeof(msg[2]), q_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+					  &type));
+	EXPECT_EQ(3, type);
+	EXPECT_EQ(-EAGAIN, q_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0, NULL));
+	munmap(p, page);
 	close(q);
 	close(dev);
 }
