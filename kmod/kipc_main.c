@@ -133,6 +133,8 @@ const struct kipc_ioctl_op *kipc_ioctl_find(const struct kipc_ioctl_op *ops,
 	return NULL;
 }
 
+static_assert(sizeof(union kipc_ioctl_buffer) <= KIPC_SIZE_MAX);
+
 /*
  * Copy op's struct in from ucmd->ubuffer into ucmd->cmd (a union
  * kipc_ioctl_buffer) with the ABI's size rules.
@@ -146,6 +148,9 @@ int kipc_ucmd_copy_in(const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd)
 		return ret;
 	if (ucmd->user_size < op->min_size)
 		return -EINVAL;
+	/* Bounds the zero-tail check: never gigabytes of user memory. */
+	if (ucmd->user_size > KIPC_SIZE_MAX)
+		return -E2BIG;
 	if (WARN_ON_ONCE(op->size > sizeof(union kipc_ioctl_buffer)))
 		return -EINVAL;
 	return copy_struct_from_user(ucmd->cmd, op->size, ucmd->ubuffer,
@@ -195,6 +200,19 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 	return kipc_ucmd_respond(ucmd, sizeof(*info));
 }
 
+/*
+ * KIPC_IOC_LIST: entry_size drives a zero fill of every entry, so it is
+ * bounded like "size" before the registry's walk sees it.
+ */
+static int kipc_cmd_list_checked(struct kipc_ucmd *ucmd)
+{
+	const struct kipc_list *cmd = ucmd->cmd;
+
+	if (cmd->entry_size > KIPC_SIZE_MAX)
+		return -E2BIG;
+	return kipc_cmd_list(ucmd);
+}
+
 static const struct kipc_ioctl_op kipc_dev_ops[] = {
 	KIPC_IOCTL_OP(KIPC_IOC_GET_INFO, kipc_cmd_get_info, struct kipc_info,
 		      user_bytes_max),
@@ -202,7 +220,8 @@ static const struct kipc_ioctl_op kipc_dev_ops[] = {
 		      __reserved),
 	KIPC_IOCTL_OP(KIPC_IOC_UNLINK, kipc_cmd_unlink, struct kipc_unlink,
 		      name),
-	KIPC_IOCTL_OP(KIPC_IOC_LIST, kipc_cmd_list, struct kipc_list, filled),
+	KIPC_IOCTL_OP(KIPC_IOC_LIST, kipc_cmd_list_checked, struct kipc_list,
+		      filled),
 };
 
 static long kipc_dev_ioctl(struct file *file, unsigned int cmd,

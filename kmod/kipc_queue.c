@@ -28,16 +28,21 @@
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
  * the ring and its positions, the kipc_qmsg array, the indices, the waiter
  * lists and every queued waiter's state, the counters, the pipe-mode
- * reader/writer counts and "dead".  Copies to and from userspace happen
- * under it (it is a mutex for that reason): they are what orders a message
- * in the queue, and a fault only delays the queue's other users, who share
- * the queue with the faulting process anyway.  Nothing that can fault on a
- * kipc mapping takes it.  It nests inside kipc_registry_lock (/proc/kipc,
- * KIPC_IOC_LIST) and inside io_uring's ring lock (uring_cmd cancellation and
- * task work).  Under it are called only wake_up_process(),
- * kipc_async_wake(), the poll wait queue's wake-up and kill_fasync().  A
- * waiter reads its state only under the lock and returns only after it is
- * off its list.
+ * reader/writer counts and "dead".  Copies of message data to and from
+ * userspace happen under it (it is a mutex for that reason): they are what
+ * orders a message in the queue, and a fault only delays the queue's other
+ * users, who share the queue with the faulting process anyway.  Since such
+ * a fault can last as long as its process likes (userfaultfd, a file on a
+ * slow file system), everything else is kept out: a batch's entries are
+ * read (sizes bounded by KIPC_SIZE_MAX) before it is taken, and every
+ * caller that can return an error takes it with kipc_qenter_killable(), so
+ * a process stuck behind the holder can still be killed.  Nothing that can
+ * fault on a kipc mapping takes it, and no global lock is taken under it.
+ * It nests inside kipc_registry_lock (/proc/kipc, KIPC_IOC_LIST) and
+ * inside io_uring's ring lock (uring_cmd cancellation and task work).
+ * Under it are called only wake_up_process(), kipc_async_wake(), the poll
+ * wait queue's wake-up and kill_fasync().  A waiter reads its state only
+ * under the lock and returns only after it is off its list.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -435,10 +440,8 @@ static int kipc_qlock(struct kipc_queue *q, u32 flags)
 		lockdep_assert_held(&q->lock);
 		return 0;
 	}
-	if (!(flags & KIPC_QOP_TRYLOCK)) {
-		kipc_qenter(q);
-		return 0;
-	}
+	if (!(flags & KIPC_QOP_TRYLOCK))
+		return kipc_qenter_killable(q);
 	if (!mutex_trylock(&q->lock))
 		return -EAGAIN;
 	kipc_ring_enter(q);
@@ -488,7 +491,9 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 	}
 	w.data = data;
 
-	kipc_qenter(q);
+	ret = kipc_qenter_killable(q);
+	if (ret)
+		goto out_free;
 	if (q->dead) {
 		ret = -EIDRM;
 		goto out_unlock;
@@ -830,6 +835,36 @@ static int kipc_qbatch_get(const struct kipc_batch *cmd, u32 i,
 	return copy_struct_from_user(mm, sizeof(*mm), p, cmd->entry_size);
 }
 
+/*
+ * Read a batch's entries into a kernel array before q->lock is taken, so
+ * that neither the copies nor the checks of their zero tails happen under
+ * it.  Reading stops at the first entry that fails (a send's also at one
+ * that is invalid): *nr is the number of good entries before it, *err its
+ * error, which is what the loop reports if it gets that far.  NULL if out
+ * of memory.
+ */
+static struct kipc_mmsg *kipc_qbatch_read(const struct kipc_batch *cmd,
+					  bool send, u32 *nr, int *err)
+{
+	struct kipc_mmsg *mms;
+	int ret = 0;
+	u32 i;
+
+	mms = kvmalloc_array(cmd->count, sizeof(*mms), GFP_KERNEL_ACCOUNT);
+	if (!mms)
+		return NULL;
+	for (i = 0; i < cmd->count; i++) {
+		ret = kipc_qbatch_get(cmd, i, &mms[i]);
+		if (!ret && send && (mms[i].type <= 0 || mms[i].msg_len))
+			ret = -EINVAL;
+		if (ret)
+			break;
+	}
+	*nr = i;
+	*err = ret;
+	return mms;
+}
+
 static int kipc_qbatch_put(const struct kipc_batch *cmd, u32 i,
 			   const struct kipc_mmsg *mm)
 {
@@ -847,6 +882,9 @@ static int kipc_qbatch_check(const struct kipc_batch *cmd, u32 allowed,
 	    cmd->entry_size < sizeof(struct kipc_mmsg) ||
 	    cmd->entry_size % 8)
 		return -EINVAL;
+	/* Bounds the copy-in and its zero-tail check, like "size". */
+	if (cmd->entry_size > KIPC_SIZE_MAX)
+		return -E2BIG;
 	return kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, deadline);
 }
 
@@ -855,8 +893,9 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 	struct kipc_batch *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
 	u32 flags = cmd->flags;
+	struct kipc_mmsg *mms;
 	ktime_t deadline;
-	u32 done;
+	u32 done, nr;
 	int ret;
 
 	ret = kipc_qbatch_check(cmd, KIPC_SEND_FLAGS, &deadline);
@@ -866,30 +905,33 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	for (done = 0; done < cmd->count; done++) {
-		struct kipc_mmsg mm;
-		struct kipc_qbuf src;
+	mms = kipc_qbatch_read(cmd, true, &nr, &ret);
+	if (!mms)
+		return -ENOMEM;
+	for (done = 0; done < nr; done++) {
+		struct kipc_qbuf src = {
+			.ubuf = u64_to_user_ptr(mms[done].buf),
+		};
 
-		ret = kipc_qbatch_get(cmd, done, &mm);
-		if (!ret && (mm.type <= 0 || mm.msg_len))
-			ret = -EINVAL;
+		ret = kipc_qsend(q, ucmd->file->private_data, &src,
+				 mms[done].len, mms[done].type, flags,
+				 deadline);
 		if (ret)
 			break;
-		src = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(mm.buf) };
-		ret = kipc_qsend(q, ucmd->file->private_data, &src, mm.len,
-				 mm.type, flags, deadline);
-		if (ret)
-			break;
-		if (!done && cmd->count > 1) {
+		if (!done && nr > 1) {
 			/* Only the first may wait; the rest in one hold. */
+			if (kipc_qenter_killable(q)) {
+				done = 1;
+				break;
+			}
 			flags = (flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
 				KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
 			deadline = 0;
-			kipc_qenter(q);
 		}
 	}
 	if (flags & KIPC_QOP_LOCKED)
 		kipc_qexit(q);
+	kvfree(mms);
 	return done ? (int)done : ret;
 }
 
@@ -898,7 +940,8 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 	struct kipc_batch *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
 	struct kipc_qrecv r = { .flags = cmd->flags };
-	u32 done;
+	struct kipc_mmsg *mms;
+	u32 done, nr;
 	int ret;
 
 	ret = kipc_qbatch_check(cmd, KIPC_RECV_FLAGS & ~KIPC_MSG_PEEK,
@@ -910,41 +953,44 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 		return ret;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	for (done = 0; done < cmd->count; done++) {
-		struct kipc_mmsg mm;
-		struct kipc_qbuf dst;
+	mms = kipc_qbatch_read(cmd, false, &nr, &ret);
+	if (!mms)
+		return -ENOMEM;
+	for (done = 0; done < nr; done++) {
+		struct kipc_mmsg *mm = &mms[done];
+		struct kipc_qbuf dst = { .ubuf = u64_to_user_ptr(mm->buf) };
 
-		ret = kipc_qbatch_get(cmd, done, &mm);
-		if (ret)
-			break;
-		dst = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(mm.buf) };
 		r.select = cmd->select;
 		r.type = cmd->type;
-		r.bufsize = mm.len;
+		r.bufsize = mm->len;
 		ret = kipc_qrecv(q, &dst, &r);
 		if (ret < 0)
 			break;
-		mm.type = r.type;
-		mm.msg_len = r.msg_len;
-		ret = kipc_qbatch_put(cmd, done, &mm);
+		mm->type = r.type;
+		mm->msg_len = r.msg_len;
+		ret = kipc_qbatch_put(cmd, done, mm);
 		if (ret) {
 			/* The message was taken: count it as done. */
 			done++;
 			break;
 		}
-		if (!mm.type)
+		if (!mm->type)
 			break;		/* end-of-file */
-		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < cmd->count) {
+		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < nr) {
 			/* Only the first may wait; the rest in one hold. */
+			if (kipc_qenter_killable(q)) {
+				done++;
+				break;
+			}
 			r.flags = (r.flags &
 				   ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
 				  KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
 			r.deadline = 0;
-			kipc_qenter(q);
 		}
 	}
 	if (r.flags & KIPC_QOP_LOCKED)
 		kipc_qexit(q);
+	kvfree(mms);
 	return done ? (int)done : ret;
 }
 
@@ -953,12 +999,15 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	struct kipc_queue_stat *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
 	struct user_namespace *ns = current_user_ns();
+	int ret;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	kipc_qenter(q);
+	ret = kipc_qenter_killable(q);
+	if (ret)
+		return ret;
 	cmd->msgs = q->nmsgs;
 	cmd->cap_msgs = q->cap_msgs;
 	cmd->bytes = q->nbytes;
@@ -1088,7 +1137,9 @@ static int kipc_queue_fasync(int fd, struct file *file, int on)
 	int ret;
 
 	/* Under q->lock: SIGIO listeners keep the queue in kernel mode. */
-	kipc_qenter(q);
+	ret = kipc_qenter_killable(q);
+	if (ret)
+		return ret;
 	ret = fasync_helper(fd, file, on, &q->fasync);
 	kipc_qexit(q);
 	return ret;
@@ -1233,7 +1284,9 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		.truncate = qa->r.flags & KIPC_MSG_TRUNCATE,
 	};
 
-	kipc_qenter(q);
+	ret = kipc_qenter_killable(q);
+	if (ret)
+		goto out_respond;
 	if (q->dead) {
 		ret = -EIDRM;
 	} else if (qa->a.cancelled) {
@@ -1250,6 +1303,7 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		}
 	}
 	kipc_qexit(q);
+out_respond:
 	if (ret != -ECANCELED)
 		ret = kipc_qrecv_respond(&qa->ucmd, &qa->r, ret);
 	ret = kipc_async_issue_end(&qa->a, ret, issue_flags);

@@ -233,6 +233,19 @@ static inline void kipc_qenter(struct kipc_queue *q)
 	kipc_ring_enter(q);
 }
 
+/*
+ * The same, for a caller that can fail: a process waiting behind a holder
+ * that is stuck in a copy from its own memory (userfaultfd, a slow file)
+ * can still be killed.  -EINTR on a fatal signal, with nothing done.
+ */
+static inline int kipc_qenter_killable(struct kipc_queue *q)
+{
+	if (mutex_lock_killable(&q->lock))
+		return -EINTR;
+	kipc_ring_enter(q);
+	return 0;
+}
+
 static inline void kipc_qexit(struct kipc_queue *q)
 {
 	kipc_ring_leave(q);

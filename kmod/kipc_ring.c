@@ -482,7 +482,8 @@ int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd)
 		return -EINVAL;
 	if ((ucmd->file->f_mode & rw) != rw)
 		return -EBADF;
-	kipc_qenter(q);
+	if (kipc_qenter_killable(q))
+		return -EINTR;
 	if (q->dead) {
 		ret = -EIDRM;
 		goto out;
@@ -515,7 +516,8 @@ int kipc_queue_cmd_kick(struct kipc_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EINVAL;
-	kipc_qenter(q);
+	if (kipc_qenter_killable(q))
+		return -EINTR;
 	kipc_qexit(q);
 	return 0;
 }

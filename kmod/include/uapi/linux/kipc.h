@@ -12,7 +12,12 @@
  *    the first ABI version that had the ioctl) upwards.  A larger size than
  *    the kernel knows is accepted only if the unknown tail is zero, else the
  *    ioctl fails with E2BIG.  A size below the minimum fails with EINVAL.
- *    Output fields are written back only up to the size given.
+ *    A size above KIPC_SIZE_MAX fails with E2BIG whatever the tail holds
+ *    (as clone3() and openat2() refuse one above a page): the kernel never
+ *    reads or checks more than that.  Output fields are written back only
+ *    up to the size given.
+ *  - The same holds for the size of an array's entries ("entry_size" of
+ *    KIPC_IOC_LIST and of the batch ioctls): above KIPC_SIZE_MAX, E2BIG.
  *  - Unknown bits in "flags" and non-zero reserved ("__reserved*") fields
  *    fail with EINVAL.
  *  - Pointers travel as __u64.  A bad pointer fails with EFAULT.
@@ -29,6 +34,9 @@
 
 #define KIPC_DEVICE_NAME	"kipc"
 #define KIPC_ABI_VERSION	1
+
+/* The largest "size" or "entry_size" the kernel accepts (E2BIG above). */
+#define KIPC_SIZE_MAX		4096
 
 /* 0xB9 is not used by any driver listed in ioctl-number.rst. */
 #define KIPC_IOC_TYPE		0xB9
@@ -311,9 +319,9 @@ struct kipc_obj_info {
  * @size: sizeof(struct kipc_list) as known to userspace (minimum 32)
  * @flags: must be 0
  * @entry_size: sizeof(struct kipc_obj_info) as known to userspace: at least
- *	the first version's 328 bytes, and a multiple of 8.  Each entry is
- *	written up to that size: fields past it are left out, and the part
- *	the kernel does not know is zeroed.
+ *	the first version's 328 bytes, a multiple of 8, and at most
+ *	KIPC_SIZE_MAX.  Each entry is written up to that size: fields past it
+ *	are left out, and the part the kernel does not know is zeroed.
  * @capacity: the number of entries @entries has room for (may be 0)
  * @entries: pointer to an array of @capacity entries of @entry_size bytes
  * @count: out: the number of objects in all, even if more than @capacity
@@ -322,7 +330,8 @@ struct kipc_obj_info {
  * Every object in the system is listed, like /proc/kipc; objects appearing
  * or ending during the call may or may not be.
  *
- * Errors: EINVAL (flags, entry_size), EFAULT, ENOMEM.
+ * Errors: EINVAL (flags, entry_size below 328 or not a multiple of 8),
+ * E2BIG (entry_size above KIPC_SIZE_MAX), EFAULT, ENOMEM.
  */
 struct kipc_list {
 	__u32 size;
@@ -661,8 +670,8 @@ struct kipc_mmsg {
  * @select: recv: KIPC_SEL_*, for every message; send: must be 0
  * @count: the number of entries in @msgs, 1..1024
  * @entry_size: sizeof(struct kipc_mmsg) as known to userspace: at least
- *	24 and a multiple of 8.  Entries are read with the size rules of the
- *	ioctl structs and written back up to that size.
+ *	24, a multiple of 8 and at most KIPC_SIZE_MAX.  Entries are read with
+ *	the size rules of the ioctl structs and written back up to that size.
  * @type: recv: the type the selector compares with; send: must be 0
  * @msgs: pointer to @count entries of @entry_size bytes
  * @tv_sec: with KIPC_MSG_TIMED: the absolute deadline, seconds; else 0
@@ -672,11 +681,14 @@ struct kipc_mmsg {
  * (KIPC_IOC_RECV) one after the other, waiting (unless NONBLOCK) only for
  * the first; it stops at the first entry that would have to wait or fails,
  * and returns the number done.  If none was done, the ioctl fails with the
- * first entry's error.
+ * first entry's error.  Every entry is read before the first message is
+ * sent or received; an entry that cannot be read, or (send) is invalid,
+ * ends the batch before it.
  *
  * Errors: those of KIPC_IOC_SEND / KIPC_IOC_RECV; EINVAL (count,
- * entry_size, select or type given to a send), E2BIG (an entry with a
- * non-zero unknown tail).
+ * entry_size below 24 or not a multiple of 8, select or type given to a
+ * send), E2BIG (entry_size above KIPC_SIZE_MAX, or an entry with a
+ * non-zero unknown tail), ENOMEM.
  */
 struct kipc_batch {
 	__u32 size;
