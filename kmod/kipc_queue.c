@@ -579,11 +579,15 @@ struct kipc_qrecv {
 	ktime_t deadline;
 	u32 msg_len;		/* out: the full length */
 	/*
-	 * KIPC_IOC_RECV's struct, or NULL (read(2), batches): its results
-	 * are written before the message is taken ("responded"), so that a
+	 * Where the results go, if anywhere (not for read(2)): KIPC_IOC_RECV's
+	 * struct, or a batch's entry (its kernel copy and its user address).
+	 * They are written before the message is taken ("responded"), so a
 	 * receive that cannot report leaves the message queued.
 	 */
 	struct kipc_ucmd *ucmd;
+	struct kipc_mmsg *entry;
+	void __user *uentry;
+	u32 entry_size;
 	bool responded;
 };
 
@@ -601,6 +605,17 @@ static int kipc_qrecv_respond(struct kipc_ucmd *ucmd, struct kipc_qrecv *r,
 	ret2 = kipc_ucmd_respond(ucmd, sizeof(*cmd));
 	r->responded = !ret2;
 	return ret2 ? ret2 : ret;
+}
+
+/* A batch entry's results: its type and full length. */
+static int kipc_qrecv_respond_entry(struct kipc_qrecv *r)
+{
+	r->entry->type = r->type;
+	r->entry->msg_len = r->msg_len;
+	if (copy_to_user(r->uentry, r->entry, r->entry_size))
+		return -EFAULT;
+	r->responded = true;
+	return 0;
 }
 
 /*
@@ -636,6 +651,8 @@ static int kipc_qdeliver(struct kipc_queue *q, struct kipc_qmsg *m,
 	if (!ret && r->ucmd) {
 		ret = kipc_qrecv_respond(r->ucmd, r, len);
 		ret = ret < 0 ? ret : 0;
+	} else if (!ret && r->entry) {
+		ret = kipc_qrecv_respond_entry(r);
 	}
 	if (ret) {
 		if (m->state == KIPC_QM_RESERVED)
@@ -826,13 +843,19 @@ static int kipc_queue_cmd_recv(struct kipc_ucmd *ucmd)
 	return kipc_qrecv_respond(ucmd, &r, kipc_qrecv(q, &dst, &r));
 }
 
+/* Where entry i of a batch is in user memory. */
+static void __user *kipc_qbatch_entry(const struct kipc_batch *cmd, u32 i)
+{
+	return u64_to_user_ptr(cmd->msgs + (u64)i * cmd->entry_size);
+}
+
 /* Read one entry of a batch with the size rules of the ioctl structs. */
 static int kipc_qbatch_get(const struct kipc_batch *cmd, u32 i,
 			   struct kipc_mmsg *mm)
 {
-	void __user *p = u64_to_user_ptr(cmd->msgs + (u64)i * cmd->entry_size);
-
-	return copy_struct_from_user(mm, sizeof(*mm), p, cmd->entry_size);
+	return copy_struct_from_user(mm, sizeof(*mm),
+				     kipc_qbatch_entry(cmd, i),
+				     cmd->entry_size);
 }
 
 /*
@@ -863,15 +886,6 @@ static struct kipc_mmsg *kipc_qbatch_read(const struct kipc_batch *cmd,
 	*nr = i;
 	*err = ret;
 	return mms;
-}
-
-static int kipc_qbatch_put(const struct kipc_batch *cmd, u32 i,
-			   const struct kipc_mmsg *mm)
-{
-	void __user *p = u64_to_user_ptr(cmd->msgs + (u64)i * cmd->entry_size);
-
-	return copy_to_user(p, mm, min_t(size_t, cmd->entry_size,
-					 sizeof(*mm))) ? -EFAULT : 0;
 }
 
 static int kipc_qbatch_check(const struct kipc_batch *cmd, u32 allowed,
@@ -963,19 +977,19 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 		r.select = cmd->select;
 		r.type = cmd->type;
 		r.bufsize = mm->len;
+		r.entry = mm;
+		r.uentry = kipc_qbatch_entry(cmd, done);
+		r.entry_size = min_t(u32, cmd->entry_size, sizeof(*mm));
+		r.responded = false;
+		/* A message's entry is written before it is taken. */
 		ret = kipc_qrecv(q, &dst, &r);
 		if (ret < 0)
 			break;
-		mm->type = r.type;
-		mm->msg_len = r.msg_len;
-		ret = kipc_qbatch_put(cmd, done, mm);
-		if (ret) {
-			/* The message was taken: count it as done. */
-			done++;
+		if (!r.responded) {
+			/* End-of-file: nothing was taken. */
+			ret = kipc_qrecv_respond_entry(&r);
 			break;
 		}
-		if (!mm->type)
-			break;		/* end-of-file */
 		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < nr) {
 			/* Only the first may wait; the rest in one hold. */
 			if (kipc_qenter_killable(q)) {

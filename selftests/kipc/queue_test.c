@@ -511,6 +511,47 @@ TEST_F(queue, recv_result_unwritable)
 	close(fd);
 }
 
+/*
+ * A batch receive stops at the first entry whose results cannot be
+ * written: it counts what it took, and that message stays queued.
+ */
+TEST_F(queue, recv_batch_result_unwritable)
+{
+	int fd = anon_q(self->dev, 4, 16, 0);
+	struct kipc_batch b = { .size = sizeof(b), .count = 2,
+				.entry_size = sizeof(struct kipc_mmsg) };
+	char bufs[2][16], *pages;
+	struct kipc_mmsg *mm;
+	int64_t type;
+
+	ASSERT_LE(0, fd);
+	pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	/* Entry 0 ends the writable page, entry 1 starts a read-only one. */
+	mm = (struct kipc_mmsg *)(pages + 4096) - 1;
+	mm[0] = (struct kipc_mmsg){ .buf = (uintptr_t)bufs[0], .len = 16 };
+	mm[1] = (struct kipc_mmsg){ .buf = (uintptr_t)bufs[1], .len = 16 };
+	ASSERT_EQ(0, mprotect(pages + 4096, 4096, PROT_READ));
+	b.msgs = (uintptr_t)mm;
+	ASSERT_EQ(0, q_send(fd, 1, "abc", 3, 0));
+	ASSERT_EQ(0, q_send(fd, 2, "def", 3, 0));
+	EXPECT_EQ(1, ioctl_ret(fd, KIPC_IOC_RECV_BATCH, &b));
+	EXPECT_EQ(1, mm[0].type);
+	EXPECT_EQ(3, mm[0].msg_len);
+	EXPECT_EQ(1, Q_MSGS(fd));
+	/* Its first entry unwritable: EFAULT, nothing taken. */
+	b.msgs = (uintptr_t)&mm[1];
+	b.count = 1;
+	EXPECT_EQ(-EFAULT, ioctl_ret(fd, KIPC_IOC_RECV_BATCH, &b));
+	EXPECT_EQ(1, Q_MSGS(fd));
+	EXPECT_EQ(3, q_recv(fd, bufs[0], 16, KIPC_SEL_ANY, 0, 0, &type));
+	EXPECT_EQ(2, type);
+	EXPECT_EQ(0, memcmp(bufs[0], "def", 3));
+	munmap(pages, 8192);
+	close(fd);
+}
+
 FIXTURE(diff) {
 	int dev;
 	int msqid;

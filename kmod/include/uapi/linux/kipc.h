@@ -683,7 +683,9 @@ struct kipc_mmsg {
  * and returns the number done.  If none was done, the ioctl fails with the
  * first entry's error.  Every entry is read before the first message is
  * sent or received; an entry that cannot be read, or (send) is invalid,
- * ends the batch before it.
+ * ends the batch before it.  A receive writes an entry's results before it
+ * takes the entry's message: an entry that cannot be written ends the
+ * batch with that message still queued.
  *
  * Errors: those of KIPC_IOC_SEND / KIPC_IOC_RECV; EINVAL (count,
  * entry_size below 24 or not a multiple of 8, select or type given to a
