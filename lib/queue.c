@@ -169,9 +169,10 @@ LKIPC_API int lkipc_recv_req(struct kipc_recv *req, void *buf, size_t len,
 			       KIPC_MSG_TRUNCATE, deadline);
 }
 
-LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
-			 int64_t type, int64_t *out_type, unsigned int flags,
-			 const struct timespec *deadline)
+/* lkipc_recv(), whose out_type is always set on success only. */
+static int lkipc_recv_typed(int fd, void *buf, size_t len, unsigned int select,
+			    int64_t type, int64_t *out_type, unsigned int flags,
+			    const struct timespec *deadline)
 {
 	struct kipc_recv cmd;
 	struct lkipc_map *m;
@@ -198,8 +199,21 @@ LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
 			return ret;
 	}
 	ret = lkipc_ioctl(fd, KIPC_IOC_RECV, &cmd);
+	*out_type = cmd.type;
+	return ret;
+}
+
+LKIPC_API int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
+			 int64_t type, int64_t *out_type, unsigned int flags,
+			 const struct timespec *deadline)
+{
+	int64_t t = 0;
+	int ret = lkipc_recv_typed(fd, buf, len, select, type, &t, flags,
+				   deadline);
+
+	/* One rule for every path, the mapped ring's included. */
 	if (out_type)
-		*out_type = ret >= 0 ? cmd.type : 0;
+		*out_type = ret >= 0 ? t : 0;
 	return ret;
 }
 
