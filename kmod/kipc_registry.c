@@ -82,6 +82,22 @@ static const struct kipc_object_type *kipc_type_find(u32 type)
 
 /* ---- Names ---------------------------------------------------------- */
 
+/*
+ * A name may hold any byte but '/' and the ASCII control characters (below
+ * 0x20, and 0x7f): /proc/kipc prints names as they are, one object a line.
+ */
+static bool kipc_name_valid(const char *name)
+{
+	const unsigned char *p;
+
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (p = name; *p; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 /* Copy a name in and check it; returns a kmalloc'ed string. */
 static char *kipc_name_get(u64 uname)
 {
@@ -102,8 +118,7 @@ static char *kipc_name_get(u64 uname)
 		ret = -ENAMETOOLONG;
 		goto err;
 	}
-	if (!len || strchr(name, '/') || !strcmp(name, ".") ||
-	    !strcmp(name, "..")) {
+	if (!kipc_name_valid(name)) {
 		ret = -EINVAL;
 		goto err;
 	}

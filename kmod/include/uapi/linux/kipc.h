@@ -107,8 +107,10 @@ struct kipc_info {
  * fsuid/fsgid of the task that created it), permission bits (like a file's
  * 0777 bits, without umask), a creation time and an optional name.
  *
- * A name is 1..KIPC_NAME_MAX bytes, contains no '/' and is neither "." nor
- * "..".  Each object type has its own name space.  A named object lives until
+ * A name is 1..KIPC_NAME_MAX bytes, contains no '/' and no ASCII control
+ * character (bytes 0x01..0x1f and 0x7f), and is neither "." nor "..".  Any
+ * other byte, UTF-8 included, is allowed.  Each object type has its own name
+ * space.  A named object lives until
  * it is unlinked (KIPC_IOC_UNLINK) or destroyed, even with no handle open; an
  * anonymous object lives as long as a handle to it does.
  *
