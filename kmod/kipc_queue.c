@@ -32,9 +32,9 @@
  * under it (it is a mutex for that reason): they are what orders a message
  * in the queue, and a fault only delays the queue's other users, who share
  * the queue with the faulting process anyway.  Nothing that can fault on a
- * kipc mapping takes it.  It nests inside kipc_registry_lock (/proc/kipc,
- * KIPC_IOC_LIST) and inside io_uring's ring lock (uring_cmd cancellation and
- * task work).  Under it are called only wake_up_process(),
+ * kipc mapping takes it.  It is never taken under kipc_registry_lock
+ * (/proc/kipc and KIPC_IOC_LIST drop that first) and nests inside io_uring's
+ * ring lock (uring_cmd cancellation and task work).  Under it are called only wake_up_process(),
  * kipc_async_wake(), the poll wait queue's wake-up and kill_fasync().  A
  * waiter reads its state only under the lock and returns only after it is
  * off its list.

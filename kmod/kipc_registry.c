@@ -15,12 +15,17 @@
  *  - While kipc_registry_lock is held, every object in kipc_objects has a
  *    non-zero reference count: the last reference is dropped with
  *    kref_put_mutex(), which takes the mutex before the count reaches 0, so
- *    /proc/kipc and KIPC_IOC_LIST may look at any object without a
- *    reference of their own.
+ *    code holding the mutex may kref_get() any object it finds there.
  *  - The other fields of struct kipc_object are set before the object is
  *    published and never change; they are read without a lock.
- *  - An object type's own lock (see kipc_sem.c) nests inside
- *    kipc_registry_lock.
+ *  - No object type's own lock (a semaphore's spinlock, a queue's mutex) is
+ *    ever taken under kipc_registry_lock.  /proc/kipc and KIPC_IOC_LIST
+ *    take a reference on each object and copy its registry fields under
+ *    the mutex, drop it, and only then ask the type for its fields (show(),
+ *    fill_info()) under the object's own lock; so a task that holds an
+ *    object's lock for long (a slow copy from its memory) cannot stall
+ *    listing, opening or unlinking of other objects.  Their last put may
+ *    take the mutex again (kref_put_mutex()), so they never put under it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -577,7 +582,9 @@ int kipc_cmd_destroy(struct kipc_ucmd *ucmd)
 
 /* ---- Listing: KIPC_IOC_LIST and /proc/kipc -------------------------- */
 
-static void kipc_fill_info(struct kipc_object *obj, struct kipc_obj_info *info)
+/* The registry's fields of an object's record; the type's come later. */
+static void kipc_fill_info_locked(struct kipc_object *obj,
+				  struct kipc_obj_info *info)
 {
 	struct user_namespace *ns = current_user_ns();
 
@@ -598,7 +605,6 @@ static void kipc_fill_info(struct kipc_object *obj, struct kipc_obj_info *info)
 	info->bytes = obj->charge;
 	if (obj->linked)
 		strscpy(info->name, obj->name, sizeof(info->name));
-	obj->type->fill_info(obj, info);
 }
 
 /* Copy n entries out, each entry_size bytes, zero-padded past our size. */
@@ -623,13 +629,14 @@ static int kipc_list_copy(const struct kipc_list *cmd, u32 first,
 
 int kipc_cmd_list(struct kipc_ucmd *ucmd)
 {
+	struct kipc_object *objs[KIPC_LIST_BATCH];
 	struct kipc_list *cmd = ucmd->cmd;
 	struct kipc_obj_info *batch;
 	unsigned long start = 1;
 	struct kipc_object *obj;
 	unsigned long index;
+	unsigned int i, n;
 	u32 filled = 0;
-	unsigned int n;
 	int ret = 0;
 
 	/* At least the first version; entries are cut or zero-padded. */
@@ -646,10 +653,20 @@ int kipc_cmd_list(struct kipc_ucmd *ucmd)
 		xa_for_each_start(&kipc_objects, index, obj, start) {
 			if (n == KIPC_LIST_BATCH || filled + n >= cmd->capacity)
 				break;
-			kipc_fill_info(obj, &batch[n++]);
+			kipc_fill_info_locked(obj, &batch[n]);
+			kref_get(&obj->ref);
+			objs[n++] = obj;
 			start = index + 1;
 		}
 		mutex_unlock(&kipc_registry_lock);
+		/*
+		 * The type's fields under the object's own lock, never under
+		 * kipc_registry_lock; the last put may take it again.
+		 */
+		for (i = 0; i < n; i++) {
+			objs[i]->type->fill_info(objs[i], &batch[i]);
+			kipc_object_put(objs[i]);
+		}
 		ret = kipc_list_copy(cmd, filled, batch, n);
 		if (ret)
 			goto out;
@@ -665,42 +682,64 @@ out:
 /*
  * /proc/kipc: a header line, then one line per object in id order.  The
  * seq_file position is 0 for the header and an object's id for its line.
+ *
+ * kipc_registry_lock is held only to find the next object: each object
+ * start() or next() returns carries a reference of the reader's, dropped by
+ * the next() or stop() it is handed to, and the registry's changing fields
+ * are copied into struct kipc_seq meanwhile.  show() then asks the type for
+ * its columns under the object's own lock alone.
  */
-static void *kipc_seq_find(loff_t *pos)
+struct kipc_seq {
+	bool linked;	/* of the object last returned */
+};
+
+static void *kipc_seq_find(struct seq_file *m, loff_t *pos)
 {
+	struct kipc_seq *st = m->private;
 	unsigned long index = *pos;
 	struct kipc_object *obj;
 
+	mutex_lock(&kipc_registry_lock);
 	obj = xa_find(&kipc_objects, &index, ULONG_MAX, XA_PRESENT);
-	if (obj)
+	if (obj) {
+		kref_get(&obj->ref);
+		st->linked = obj->linked;
 		*pos = index;
+	}
+	mutex_unlock(&kipc_registry_lock);
 	return obj;
 }
 
 static void *kipc_seq_start(struct seq_file *m, loff_t *pos)
 {
-	mutex_lock(&kipc_registry_lock);
 	if (!*pos)
 		return SEQ_START_TOKEN;
-	return kipc_seq_find(pos);
+	return kipc_seq_find(m, pos);
 }
 
 static void *kipc_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	struct kipc_object *obj = v;
 
-	*pos = v == SEQ_START_TOKEN ? 1 : obj->id + 1;
-	return kipc_seq_find(pos);
+	if (v == SEQ_START_TOKEN) {
+		*pos = 1;
+	} else {
+		*pos = obj->id + 1;
+		kipc_object_put(obj);
+	}
+	return kipc_seq_find(m, pos);
 }
 
 static void kipc_seq_stop(struct seq_file *m, void *v)
 {
-	mutex_unlock(&kipc_registry_lock);
+	if (v && v != SEQ_START_TOKEN)
+		kipc_object_put(v);
 }
 
 static int kipc_seq_show(struct seq_file *m, void *v)
 {
 	struct user_namespace *ns = seq_user_ns(m);
+	const struct kipc_seq *st = m->private;
 	struct kipc_object *obj = v;
 
 	if (v == SEQ_START_TOKEN) {
@@ -718,7 +757,7 @@ static int kipc_seq_show(struct seq_file *m, void *v)
 		   from_kuid_munged(ns, obj->cuid),
 		   from_kgid_munged(ns, obj->cgid), (long long)obj->ctime);
 	obj->type->show(m, obj);
-	seq_printf(m, " %s\n", obj->linked ? obj->name : "-");
+	seq_printf(m, " %s\n", st->linked ? obj->name : "-");
 	return 0;
 }
 
@@ -731,7 +770,8 @@ static const struct seq_operations kipc_seq_ops = {
 
 int kipc_registry_init(void)
 {
-	if (!proc_create_seq("kipc", 0444, NULL, &kipc_seq_ops))
+	if (!proc_create_seq_private("kipc", 0444, NULL, &kipc_seq_ops,
+				     sizeof(struct kipc_seq), NULL))
 		return -ENOMEM;
 	return 0;
 }
