@@ -213,6 +213,7 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 	info->sem_value_max = lim.sem_value_max;
 	info->queue_bytes_max = lim.queue_bytes_max;
 	info->user_bytes_max = lim.user_bytes_max;
+	info->nr_objects = kipc_registry_nr_objects();
 	return kipc_ucmd_respond(ucmd, sizeof(*info));
 }
 

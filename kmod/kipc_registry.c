@@ -7,9 +7,22 @@
  * of anon inodes), lists them in /proc/kipc and through KIPC_IOC_LIST, and
  * destroys and unlinks them.
  *
+ * IPC namespaces: names, listings and object counts belong to the IPC
+ * namespace of the task that created the object (struct kipc_ns, one per
+ * namespace that ever had an object), as SysV IPC's do.  A struct kipc_ns
+ * holds a reference on its ipc_namespace, so the namespace cannot be freed
+ * (nor its address reused) under it.  The reaper, delayed work every
+ * KIPC_REAP_INTERVAL, finds namespaces whose only reference left is ours:
+ * no task, nsfs file or bind mount can reach them, and nothing can make a
+ * new reference to them; it marks them dead and unlinks their named
+ * objects.  A dead kipc_ns is freed, and its reference dropped, with its
+ * last object (a handle passed to another namespace keeps one alive).
+ * ids stay unique system-wide, and max_objects counts every namespace.
+ *
  * Locking:
  *  - kipc_registry_lock (a mutex) protects kipc_objects (every object by
- *    id), the name table kipc_names, each object's "linked", "name_node" and
+ *    id), kipc_namespaces and every struct kipc_ns (name table, count,
+ *    "dead"), each object's "linked", "name_node" and
  *    "destroyed", kipc_nr_objects, kipc_next_id and the per-user memory
  *    accounting kipc_users.
  *  - While kipc_registry_lock is held, every object in kipc_objects has a
@@ -34,8 +47,12 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
 #include <linux/proc_fs.h>
+#include <linux/proc_ns.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -43,6 +60,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "kipc_internal.h"
@@ -56,12 +74,24 @@
 #define KIPC_OBJ_INFO_SIZE_VER1	392
 static_assert(sizeof(struct kipc_obj_info) == KIPC_OBJ_INFO_SIZE_VER1);
 
+/* How often the reaper looks for IPC namespaces that are gone. */
+#define KIPC_REAP_INTERVAL	HZ
+
 static DEFINE_MUTEX(kipc_registry_lock);
 static DEFINE_XARRAY(kipc_objects);
-static DEFINE_HASHTABLE(kipc_names, 8);
+static LIST_HEAD(kipc_namespaces);
 static DEFINE_HASHTABLE(kipc_users, 6);
 static unsigned int kipc_nr_objects;
 static u64 kipc_next_id;
+
+/* The registry's part of one IPC namespace. */
+struct kipc_ns {
+	struct list_head node;		/* in kipc_namespaces */
+	struct ipc_namespace *ipc_ns;	/* a reference of ours */
+	DECLARE_HASHTABLE(names, 6);	/* named objects, by type and name */
+	unsigned int nr_objects;	/* named or not */
+	bool dead;			/* unreachable: no new objects */
+};
 
 /* Memory charged to one user (kuid) for the objects it created. */
 struct kipc_user {
@@ -139,13 +169,14 @@ static u32 kipc_name_hash(const struct kipc_object_type *type,
 	return full_name_hash(NULL, name, strlen(name)) ^ type->type;
 }
 
-static struct kipc_object *kipc_name_lookup(const struct kipc_object_type *type,
+static struct kipc_object *kipc_name_lookup(struct kipc_ns *ns,
+					    const struct kipc_object_type *type,
 					    const char *name)
 {
 	struct kipc_object *obj;
 
 	lockdep_assert_held(&kipc_registry_lock);
-	hash_for_each_possible(kipc_names, obj, name_node,
+	hash_for_each_possible(ns->names, obj, name_node,
 			       kipc_name_hash(type, name))
 		if (obj->type == type && !strcmp(obj->name, name))
 			return obj;
@@ -166,15 +197,126 @@ static bool kipc_unlink_locked(struct kipc_object *obj)
 	return true;
 }
 
+/* ---- IPC namespaces ------------------------------------------------- */
+
+static void kipc_reap_work(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kipc_reaper, kipc_reap_work);
+
+/*
+ * The caller's IPC namespace's record; with "create", made if there is none
+ * yet (or an ERR_PTR), else NULL then.  The caller is a task in that
+ * namespace, so it is not dead (the reaper found no other reference).
+ */
+static struct kipc_ns *kipc_ns_current(bool create)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct kipc_ns *ns;
+
+	lockdep_assert_held(&kipc_registry_lock);
+	list_for_each_entry(ns, &kipc_namespaces, node)
+		if (ns->ipc_ns == ipc_ns && !ns->dead)
+			return ns;
+	if (!create)
+		return NULL;
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
+	if (!ns)
+		return ERR_PTR(-ENOMEM);
+	ns->ipc_ns = get_ipc_ns(ipc_ns);
+	hash_init(ns->names);
+	list_add_tail(&ns->node, &kipc_namespaces);
+	schedule_delayed_work(&kipc_reaper, KIPC_REAP_INTERVAL);
+	return ns;
+}
+
+/*
+ * Is the namespace's record to be freed?  Then it is off the list and the
+ * caller frees it with kipc_ns_free() after dropping the lock.
+ */
+static bool kipc_ns_unused_locked(struct kipc_ns *ns)
+{
+	lockdep_assert_held(&kipc_registry_lock);
+	if (!ns->dead || ns->nr_objects)
+		return false;
+	list_del(&ns->node);
+	return true;
+}
+
+static void kipc_ns_free(struct kipc_ns *ns)
+{
+	/*
+	 * put_ipc_ns() is not exported everywhere; the namespace's own put
+	 * (what nsfs calls) is the same function.
+	 */
+	ns->ipc_ns->ns.ops->put(&ns->ipc_ns->ns);
+	kfree(ns);
+}
+
+/*
+ * Unlink the named objects of every IPC namespace that is gone (only our
+ * reference is left), or of every namespace at all (module unload), and
+ * free the records that have no object left.
+ */
+static void kipc_reap(bool all)
+{
+	struct kipc_ns *ns, *tmp;
+	struct kipc_object *obj;
+	struct hlist_node *next;
+	HLIST_HEAD(unlinked);
+	LIST_HEAD(unused);
+	unsigned int bkt;
+
+	mutex_lock(&kipc_registry_lock);
+	list_for_each_entry_safe(ns, tmp, &kipc_namespaces, node) {
+		/*
+		 * A count of 1 cannot rise again: every way to a namespace
+		 * (a task's nsproxy, an nsfs inode) holds a reference.
+		 */
+		if (ns->dead ||
+		    (!all && refcount_read(&ns->ipc_ns->ns.count) != 1))
+			continue;
+		ns->dead = true;
+		hash_for_each_safe(ns->names, bkt, next, obj, name_node) {
+			kipc_unlink_locked(obj);
+			/* name_node is free once unlinked. */
+			hlist_add_head(&obj->name_node, &unlinked);
+		}
+		if (kipc_ns_unused_locked(ns))
+			list_add(&ns->node, &unused);
+	}
+	mutex_unlock(&kipc_registry_lock);
+
+	/* The names' references; a last one may free its namespace's record. */
+	hlist_for_each_entry_safe(obj, next, &unlinked, name_node) {
+		hlist_del_init(&obj->name_node);
+		kipc_object_put(obj);
+	}
+	list_for_each_entry_safe(ns, tmp, &unused, node)
+		kipc_ns_free(ns);
+}
+
+/* Every KIPC_REAP_INTERVAL while any namespace has a record. */
+static void kipc_reap_work(struct work_struct *work)
+{
+	bool left;
+
+	kipc_reap(false);
+	mutex_lock(&kipc_registry_lock);
+	left = !list_empty(&kipc_namespaces);
+	mutex_unlock(&kipc_registry_lock);
+	if (left)
+		schedule_delayed_work(&kipc_reaper, KIPC_REAP_INTERVAL);
+}
+
 /* ---- Permissions ---------------------------------------------------- */
 
 /*
- * CAP_IPC_OWNER in the caller's user namespace counts over objects whose
- * owner is mapped in it, as CAP_DAC_OVERRIDE does over inodes.
+ * CAP_IPC_OWNER counts in the user namespace that owns the object's IPC
+ * namespace (as SysV IPC's ipcperms()), over objects whose owner is mapped
+ * in it.
  */
 static bool kipc_capable(const struct kipc_object *obj)
 {
-	struct user_namespace *ns = current_user_ns();
+	struct user_namespace *ns = obj->ns->ipc_ns->user_ns;
 
 	return kuid_has_mapping(ns, obj->uid) &&
 	       kgid_has_mapping(ns, obj->gid) &&
@@ -234,11 +376,11 @@ static void kipc_user_uncharge(struct kipc_user *u, u64 bytes)
 }
 
 /*
- * Give a new object its id and count it, within the limits: ENOSPC when
- * max_objects exist, EDQUOT when its creator's objects would take more than
- * user_bytes_max.
+ * Give a new object of namespace ns its id and count it, within the limits:
+ * ENOSPC when max_objects exist, EDQUOT when its creator's objects would
+ * take more than user_bytes_max.
  */
-static int kipc_register_locked(struct kipc_object *obj,
+static int kipc_register_locked(struct kipc_ns *ns, struct kipc_object *obj,
 				const struct kipc_limits *lim)
 {
 	struct kipc_user *u;
@@ -266,6 +408,8 @@ static int kipc_register_locked(struct kipc_object *obj,
 		goto err;
 	u->bytes += obj->charge;
 	kipc_nr_objects++;
+	ns->nr_objects++;
+	obj->ns = ns;
 	return 0;
 err:
 	/* Frees u if it was new. */
@@ -284,16 +428,22 @@ static void kipc_object_free(struct kipc_object *obj)
 static void kipc_object_release_locked(struct kref *ref)
 {
 	struct kipc_object *obj = container_of(ref, struct kipc_object, ref);
+	struct kipc_ns *ns = obj->ns;
 	struct kipc_user *u;
+	bool ns_unused;
 
 	WARN_ON_ONCE(obj->linked);
 	xa_erase(&kipc_objects, obj->id);
 	kipc_nr_objects--;
+	ns->nr_objects--;
 	u = kipc_user_find(obj->cuid);
 	if (!WARN_ON_ONCE(!u))
 		kipc_user_uncharge(u, obj->charge);
+	ns_unused = kipc_ns_unused_locked(ns);
 	mutex_unlock(&kipc_registry_lock);
 	kipc_object_free(obj);
+	if (ns_unused)
+		kipc_ns_free(ns);
 }
 
 void kipc_object_put(struct kipc_object *obj)
@@ -356,11 +506,17 @@ static struct kipc_object *kipc_open_locked(const struct kipc_object_type *type,
 					    const struct kipc_limits *lim)
 {
 	struct kipc_object *obj = NULL;
+	struct kipc_ns *ns;
 	int ret;
 
 	lockdep_assert_held(&kipc_registry_lock);
+	ns = kipc_ns_current(!!new);
+	if (IS_ERR(ns))
+		return ERR_CAST(ns);
+	if (!ns)
+		return ERR_PTR(-ENOENT);
 	if (name)
-		obj = kipc_name_lookup(type, name);
+		obj = kipc_name_lookup(ns, type, name);
 	if (obj) {
 		if ((op->flags & KIPC_OPEN_CREATE) &&
 		    (op->flags & KIPC_OPEN_EXCL))
@@ -373,13 +529,13 @@ static struct kipc_object *kipc_open_locked(const struct kipc_object_type *type,
 	}
 	if (!new)
 		return ERR_PTR(-ENOENT);
-	ret = kipc_register_locked(new, lim);
+	ret = kipc_register_locked(ns, new, lim);
 	if (ret)
 		return ERR_PTR(ret);
 	if (name) {
 		/* The name's reference. */
 		kref_get(&new->ref);
-		hash_add(kipc_names, &new->name_node,
+		hash_add(ns->names, &new->name_node,
 			 kipc_name_hash(type, new->name));
 		new->linked = true;
 	}
@@ -521,8 +677,9 @@ int kipc_cmd_unlink(struct kipc_ucmd *ucmd)
 {
 	struct kipc_unlink *cmd = ucmd->cmd;
 	const struct kipc_object_type *type;
-	struct kipc_object *obj;
+	struct kipc_object *obj = NULL;
 	bool unlinked = false;
+	struct kipc_ns *ns;
 	char *name;
 	int ret = 0;
 
@@ -536,7 +693,9 @@ int kipc_cmd_unlink(struct kipc_ucmd *ucmd)
 		return PTR_ERR(name);
 
 	mutex_lock(&kipc_registry_lock);
-	obj = kipc_name_lookup(type, name);
+	ns = kipc_ns_current(false);
+	if (ns)
+		obj = kipc_name_lookup(ns, type, name);
 	if (!obj)
 		ret = -ENOENT;
 	else if (!kipc_is_owner(obj))
@@ -636,6 +795,7 @@ int kipc_cmd_list(struct kipc_ucmd *ucmd)
 	struct kipc_object *obj;
 	unsigned long index;
 	unsigned int i, n;
+	struct kipc_ns *ns;
 	u32 filled = 0;
 	int ret = 0;
 
@@ -649,14 +809,19 @@ int kipc_cmd_list(struct kipc_ucmd *ucmd)
 	do {
 		n = 0;
 		mutex_lock(&kipc_registry_lock);
-		cmd->count = kipc_nr_objects;
+		ns = kipc_ns_current(false);
+		cmd->count = ns ? ns->nr_objects : 0;
 		xa_for_each_start(&kipc_objects, index, obj, start) {
+			if (!ns)
+				break;
 			if (n == KIPC_LIST_BATCH || filled + n >= cmd->capacity)
 				break;
+			start = index + 1;
+			if (obj->ns != ns)
+				continue;
 			kipc_fill_info_locked(obj, &batch[n]);
 			kref_get(&obj->ref);
 			objs[n++] = obj;
-			start = index + 1;
 		}
 		mutex_unlock(&kipc_registry_lock);
 		/*
@@ -696,11 +861,17 @@ struct kipc_seq {
 static void *kipc_seq_find(struct seq_file *m, loff_t *pos)
 {
 	struct kipc_seq *st = m->private;
-	unsigned long index = *pos;
-	struct kipc_object *obj;
+	struct kipc_object *obj = NULL;
+	unsigned long index;
+	struct kipc_ns *ns;
 
 	mutex_lock(&kipc_registry_lock);
-	obj = xa_find(&kipc_objects, &index, ULONG_MAX, XA_PRESENT);
+	/* The reader's namespace. */
+	ns = kipc_ns_current(false);
+	if (ns)
+		xa_for_each_start(&kipc_objects, index, obj, *pos)
+			if (obj->ns == ns)
+				break;
 	if (obj) {
 		kref_get(&obj->ref);
 		st->linked = obj->linked;
@@ -778,28 +949,26 @@ int kipc_registry_init(void)
 
 /*
  * At unload no handle exists (each pins the module), so the objects left
- * are named ones with only their name's reference.
+ * are named ones with only their name's reference: unlinking them all
+ * frees them and every namespace's record.
  */
 void kipc_registry_exit(void)
 {
-	struct kipc_object *obj;
-	struct hlist_node *tmp;
-	unsigned int bkt;
-
 	remove_proc_entry("kipc", NULL);
-	for (;;) {
-		bool found = false;
-
-		mutex_lock(&kipc_registry_lock);
-		hash_for_each_safe(kipc_names, bkt, tmp, obj, name_node) {
-			found = kipc_unlink_locked(obj);
-			break;
-		}
-		mutex_unlock(&kipc_registry_lock);
-		if (!found)
-			break;
-		kipc_object_put(obj);
-	}
+	cancel_delayed_work_sync(&kipc_reaper);
+	kipc_reap(true);
+	WARN_ON_ONCE(!list_empty(&kipc_namespaces));
 	WARN_ON_ONCE(!xa_empty(&kipc_objects));
 	xa_destroy(&kipc_objects);
+}
+
+/* Objects in all namespaces now (what max_objects limits). */
+unsigned int kipc_registry_nr_objects(void)
+{
+	unsigned int n;
+
+	mutex_lock(&kipc_registry_lock);
+	n = kipc_nr_objects;
+	mutex_unlock(&kipc_registry_lock);
+	return n;
 }

@@ -74,6 +74,9 @@ enum {
  * @sem_value_max: out: the largest value of a semaphore
  * @queue_bytes_max: out: the largest capacity of a queue, in bytes
  * @user_bytes_max: out: memory one user may have charged to kipc objects
+ * @__reserved2: 0 (out)
+ * @nr_objects: out: the objects that exist now in all IPC namespaces: the
+ *	count that @max_objects limits (a size of 56 leaves it out)
  *
  * Limits are module parameters (/sys/module/kipc/parameters/) that root may
  * change at run time; the values are those in force during the call.
@@ -93,6 +96,8 @@ struct kipc_info {
 	__u32 sem_value_max;
 	__u64 queue_bytes_max;
 	__u64 user_bytes_max;
+	__u32 __reserved2;
+	__u32 nr_objects;
 };
 
 #define KIPC_IOC_GET_INFO \
@@ -110,17 +115,21 @@ struct kipc_info {
  * A name is 1..KIPC_NAME_MAX bytes, contains no '/' and no ASCII control
  * character (bytes 0x01..0x1f and 0x7f), and is neither "." nor "..".  Any
  * other byte, UTF-8 included, is allowed.  Each object type has its own name
- * space.  A named object lives until
- * it is unlinked (KIPC_IOC_UNLINK) or destroyed, even with no handle open; an
- * anonymous object lives as long as a handle to it does.
+ * space, and each IPC namespace (CLONE_NEWIPC) its own names: a task sees
+ * and can open by name only the objects created in its IPC namespace.  The
+ * named objects of an IPC namespace that no task or nsfs reference can
+ * reach any more are unlinked within about a second.  A named object lives
+ * until it is unlinked (KIPC_IOC_UNLINK) or destroyed, even with no handle
+ * open; an anonymous object lives as long as a handle to it does.
  *
  * A handle is a file descriptor returned by KIPC_IOC_OPEN.  Permission is
  * checked once, at open, like SysV IPC: the owner or creator bits if the
  * caller's fsuid is the owner or creator, else the group bits if the caller
  * is in the owner's or creator's group, else the other bits; CAP_IPC_OWNER
- * in the caller's user namespace (over an object whose owner is mapped in
- * it) overrides.  Read permission allows observing (and receiving), write
- * permission allows posting and waiting (and sending).
+ * in the user namespace that owns the object's IPC namespace (over an
+ * object whose owner is mapped in it) overrides.  Read permission allows
+ * observing (and receiving), write permission allows posting and waiting
+ * (and sending).
  *
  * KIPC_IOC_DESTROY ends an object at once: every blocked operation on it
  * fails with EIDRM, and so does every later operation through any handle.
@@ -321,8 +330,10 @@ struct kipc_obj_info {
  * @count: out: the number of objects in all, even if more than @capacity
  * @filled: out: the number of entries written, in increasing id order
  *
- * Every object in the system is listed, like /proc/kipc; objects appearing
- * or ending during the call may or may not be.
+ * Every object of the caller's IPC namespace is listed, like /proc/kipc
+ * (named or not; an object belongs to the namespace of the task that
+ * created it); objects appearing or ending during the call may or may not
+ * be.
  *
  * Errors: EINVAL (flags, entry_size), EFAULT, ENOMEM.
  */
