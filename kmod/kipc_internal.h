@@ -18,6 +18,7 @@
 /* Limits: module parameters, see kipc_main.c. */
 struct kipc_limits {
 	unsigned int max_objects;
+	unsigned int max_objects_per_user;
 	unsigned int msgsize_max;
 	unsigned int queue_msgs_max;
 	unsigned int sem_value_max;

@@ -21,8 +21,8 @@
  *
  * Locking:
  *  - kipc_registry_lock (a mutex) protects kipc_objects (every object by
- *    id), kipc_namespaces and every struct kipc_ns (name table, count,
- *    "dead"), each object's "linked", "name_node" and
+ *    id), kipc_namespaces and every struct kipc_ns (name table, counts,
+ *    per-user counts, "dead"), each object's "linked", "name_node" and
  *    "destroyed", kipc_nr_objects, kipc_next_id and the per-user memory
  *    accounting kipc_users.
  *  - While kipc_registry_lock is held, every object in kipc_objects has a
@@ -89,8 +89,16 @@ struct kipc_ns {
 	struct list_head node;		/* in kipc_namespaces */
 	struct ipc_namespace *ipc_ns;	/* a reference of ours */
 	DECLARE_HASHTABLE(names, 6);	/* named objects, by type and name */
+	DECLARE_HASHTABLE(users, 4);	/* struct kipc_ns_user, by uid */
 	unsigned int nr_objects;	/* named or not */
 	bool dead;			/* unreachable: no new objects */
+};
+
+/* Objects one user (kuid) created in one namespace. */
+struct kipc_ns_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int objects;
 };
 
 /* Memory charged to one user (kuid) for the objects it created. */
@@ -223,6 +231,7 @@ static struct kipc_ns *kipc_ns_current(bool create)
 		return ERR_PTR(-ENOMEM);
 	ns->ipc_ns = get_ipc_ns(ipc_ns);
 	hash_init(ns->names);
+	hash_init(ns->users);
 	list_add_tail(&ns->node, &kipc_namespaces);
 	schedule_delayed_work(&kipc_reaper, KIPC_REAP_INTERVAL);
 	return ns;
@@ -237,6 +246,7 @@ static bool kipc_ns_unused_locked(struct kipc_ns *ns)
 	lockdep_assert_held(&kipc_registry_lock);
 	if (!ns->dead || ns->nr_objects)
 		return false;
+	WARN_ON_ONCE(!hash_empty(ns->users));
 	list_del(&ns->node);
 	return true;
 }
@@ -375,25 +385,59 @@ static void kipc_user_uncharge(struct kipc_user *u, u64 bytes)
 	}
 }
 
+static struct kipc_ns_user *kipc_ns_user_find(struct kipc_ns *ns, kuid_t uid)
+{
+	struct kipc_ns_user *nu;
+
+	hash_for_each_possible(ns->users, nu, node, __kuid_val(uid))
+		if (uid_eq(nu->uid, uid))
+			return nu;
+	return NULL;
+}
+
+static void kipc_ns_user_dec(struct kipc_ns_user *nu)
+{
+	if (!--nu->objects) {
+		hash_del(&nu->node);
+		kfree(nu);
+	}
+}
+
 /*
  * Give a new object of namespace ns its id and count it, within the limits:
- * ENOSPC when max_objects exist, EDQUOT when its creator's objects would
- * take more than user_bytes_max.
+ * ENOSPC when max_objects exist, EDQUOT when its creator has
+ * max_objects_per_user objects in the namespace or its creator's objects
+ * would take more than user_bytes_max.
  */
 static int kipc_register_locked(struct kipc_ns *ns, struct kipc_object *obj,
 				const struct kipc_limits *lim)
 {
+	struct kipc_ns_user *nu;
 	struct kipc_user *u;
 	int ret;
 
 	lockdep_assert_held(&kipc_registry_lock);
 	if (kipc_nr_objects >= lim->max_objects)
 		return -ENOSPC;
+	nu = kipc_ns_user_find(ns, obj->cuid);
+	if (nu && nu->objects >= lim->max_objects_per_user)
+		return -EDQUOT;
+	if (!nu) {
+		nu = kzalloc(sizeof(*nu), GFP_KERNEL_ACCOUNT);
+		if (!nu)
+			return -ENOMEM;
+		nu->uid = obj->cuid;
+		hash_add(ns->users, &nu->node, __kuid_val(nu->uid));
+	}
+	/* Counted now; kipc_ns_user_dec() undoes it on failure. */
+	nu->objects++;
 	u = kipc_user_find(obj->cuid);
 	if (!u) {
 		u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
-		if (!u)
+		if (!u) {
+			kipc_ns_user_dec(nu);
 			return -ENOMEM;
+		}
 		u->uid = obj->cuid;
 		hash_add(kipc_users, &u->node, __kuid_val(u->uid));
 	}
@@ -412,8 +456,9 @@ static int kipc_register_locked(struct kipc_ns *ns, struct kipc_object *obj,
 	obj->ns = ns;
 	return 0;
 err:
-	/* Frees u if it was new. */
+	/* Frees u and nu if they were new. */
 	kipc_user_uncharge(u, 0);
+	kipc_ns_user_dec(nu);
 	return ret;
 }
 
@@ -429,6 +474,7 @@ static void kipc_object_release_locked(struct kref *ref)
 {
 	struct kipc_object *obj = container_of(ref, struct kipc_object, ref);
 	struct kipc_ns *ns = obj->ns;
+	struct kipc_ns_user *nu;
 	struct kipc_user *u;
 	bool ns_unused;
 
@@ -436,6 +482,9 @@ static void kipc_object_release_locked(struct kref *ref)
 	xa_erase(&kipc_objects, obj->id);
 	kipc_nr_objects--;
 	ns->nr_objects--;
+	nu = kipc_ns_user_find(ns, obj->cuid);
+	if (!WARN_ON_ONCE(!nu))
+		kipc_ns_user_dec(nu);
 	u = kipc_user_find(obj->cuid);
 	if (!WARN_ON_ONCE(!u))
 		kipc_user_uncharge(u, obj->charge);

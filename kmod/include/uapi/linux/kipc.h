@@ -74,7 +74,8 @@ enum {
  * @sem_value_max: out: the largest value of a semaphore
  * @queue_bytes_max: out: the largest capacity of a queue, in bytes
  * @user_bytes_max: out: memory one user may have charged to kipc objects
- * @__reserved2: 0 (out)
+ * @max_objects_per_user: out: the most objects one user (the creator) may
+ *	have created in one IPC namespace (a size of 56 leaves it out)
  * @nr_objects: out: the objects that exist now in all IPC namespaces: the
  *	count that @max_objects limits (a size of 56 leaves it out)
  *
@@ -96,7 +97,7 @@ struct kipc_info {
 	__u32 sem_value_max;
 	__u64 queue_bytes_max;
 	__u64 user_bytes_max;
-	__u32 __reserved2;
+	__u32 max_objects_per_user;
 	__u32 nr_objects;
 };
 
@@ -184,7 +185,8 @@ struct kipc_info {
  * KIPC_NAME_MAX), EFAULT, ENOENT (no such object and no KIPC_OPEN_CREATE),
  * EEXIST (KIPC_OPEN_CREATE | KIPC_OPEN_EXCL and the object exists), EACCES
  * (permission denied), ENOSPC (max_objects objects exist), EDQUOT (the
- * creator's objects would exceed user_bytes_max), EMFILE, ENFILE, ENOMEM.
+ * creator has max_objects_per_user objects in its IPC namespace, or its
+ * objects would exceed user_bytes_max), EMFILE, ENFILE, ENOMEM.
  */
 struct kipc_open {
 	__u32 size;
