@@ -9,14 +9,15 @@
  *
  * IPC namespaces: names, listings and object counts belong to the IPC
  * namespace of the task that created the object (struct kipc_ns, one per
- * namespace that ever had an object), as SysV IPC's do.  A struct kipc_ns
+ * namespace that has objects), as SysV IPC's do.  A struct kipc_ns
  * holds a reference on its ipc_namespace, so the namespace cannot be freed
  * (nor its address reused) under it.  The reaper, delayed work every
  * KIPC_REAP_INTERVAL, finds namespaces whose only reference left is ours:
  * no task, nsfs file or bind mount can reach them, and nothing can make a
  * new reference to them; it marks them dead and unlinks their named
  * objects.  A dead kipc_ns is freed, and its reference dropped, with its
- * last object (a handle passed to another namespace keeps one alive).
+ * last object (a handle passed to another namespace keeps one alive).  It
+ * also retires the records of namespaces that have no object left.
  * ids stay unique system-wide, and max_objects counts every namespace.
  *
  * Locking:
@@ -264,7 +265,7 @@ static void kipc_ns_free(struct kipc_ns *ns)
 /*
  * Unlink the named objects of every IPC namespace that is gone (only our
  * reference is left), or of every namespace at all (module unload), and
- * free the records that have no object left.
+ * free the records that have no object left, of live namespaces too.
  */
 static void kipc_reap(bool all)
 {
@@ -279,10 +280,14 @@ static void kipc_reap(bool all)
 	list_for_each_entry_safe(ns, tmp, &kipc_namespaces, node) {
 		/*
 		 * A count of 1 cannot rise again: every way to a namespace
-		 * (a task's nsproxy, an nsfs inode) holds a reference.
+		 * (a task's nsproxy, an nsfs inode) holds a reference.  A
+		 * record without objects holds nothing and goes too, live
+		 * namespace or not (its next object makes a new one): an
+		 * idle module has no reaper running.
 		 */
 		if (ns->dead ||
-		    (!all && refcount_read(&ns->ipc_ns->ns.count) != 1))
+		    (!all && ns->nr_objects &&
+		     refcount_read(&ns->ipc_ns->ns.count) != 1))
 			continue;
 		ns->dead = true;
 		hash_for_each_safe(ns->names, bkt, next, obj, name_node) {
