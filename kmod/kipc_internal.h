@@ -18,6 +18,7 @@
 /* Limits: module parameters, see kipc_main.c. */
 struct kipc_limits {
 	unsigned int max_objects;
+	unsigned int max_objects_per_user;
 	unsigned int msgsize_max;
 	unsigned int queue_msgs_max;
 	unsigned int sem_value_max;
@@ -156,6 +157,7 @@ void *kipc_uring_pdu(struct io_uring_cmd *ioucmd);
  * last put frees it.  The type supplies a struct kipc_object_type.
  */
 struct kipc_handle;
+struct kipc_ns;
 struct kipc_object;
 struct seq_file;
 
@@ -195,6 +197,7 @@ struct kipc_object {
 	const struct kipc_object_type *type;
 	struct kref ref;
 	u64 id;
+	struct kipc_ns *ns;		/* its IPC namespace's, set at register */
 	/* Set under kipc_registry_lock, by KIPC_IOC_DESTROY only. */
 	bool destroyed;
 	/* In the name table; both under kipc_registry_lock. */
@@ -219,6 +222,7 @@ struct kipc_handle {
 
 int kipc_registry_init(void);
 void kipc_registry_exit(void);
+unsigned int kipc_registry_nr_objects(void);
 void kipc_object_put(struct kipc_object *obj);
 int kipc_object_release(struct inode *inode, struct file *file);
 int kipc_cmd_open(struct kipc_ucmd *ucmd);

@@ -24,6 +24,7 @@
 #define KIPC_SEM_VALUE_HARD	(BIT(31) - 1)
 
 static unsigned int max_objects = 4096;
+static unsigned int max_objects_per_user = 1024;
 static unsigned int msgsize_max = 8192;
 static unsigned int queue_msgs_max = 4096;
 static unsigned int sem_value_max = 32767;
@@ -35,6 +36,7 @@ static const struct {
 	unsigned int min, max;
 } kipc_uint_bounds[] = {
 	{ &max_objects, 1, KIPC_OBJECTS_HARD },
+	{ &max_objects_per_user, 1, KIPC_OBJECTS_HARD },
 	{ &msgsize_max, 1, KIPC_MSGSIZE_HARD },
 	{ &queue_msgs_max, 1, KIPC_QUEUE_MSGS_HARD },
 	{ &sem_value_max, 1, KIPC_SEM_VALUE_HARD },
@@ -62,6 +64,10 @@ static const struct kernel_param_ops param_ops_bounded_uint = {
 module_param_cb(max_objects, &param_ops_bounded_uint, &max_objects, 0644);
 MODULE_PARM_DESC(max_objects,
 		 "Most kipc objects that may exist at once, system-wide");
+module_param_cb(max_objects_per_user, &param_ops_bounded_uint,
+		&max_objects_per_user, 0644);
+MODULE_PARM_DESC(max_objects_per_user,
+		 "Most kipc objects one user may have created in one IPC namespace");
 module_param_cb(msgsize_max, &param_ops_bounded_uint, &msgsize_max, 0644);
 MODULE_PARM_DESC(msgsize_max, "Largest message size in bytes");
 module_param_cb(queue_msgs_max, &param_ops_bounded_uint, &queue_msgs_max,
@@ -98,6 +104,7 @@ MODULE_PARM_DESC(user_bytes_max,
 void kipc_limits_get(struct kipc_limits *lim)
 {
 	lim->max_objects = READ_ONCE(max_objects);
+	lim->max_objects_per_user = READ_ONCE(max_objects_per_user);
 	lim->msgsize_max = READ_ONCE(msgsize_max);
 	lim->queue_msgs_max = READ_ONCE(queue_msgs_max);
 	lim->sem_value_max = READ_ONCE(sem_value_max);
@@ -197,6 +204,8 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 	info->sem_value_max = lim.sem_value_max;
 	info->queue_bytes_max = lim.queue_bytes_max;
 	info->user_bytes_max = lim.user_bytes_max;
+	info->max_objects_per_user = lim.max_objects_per_user;
+	info->nr_objects = kipc_registry_nr_objects();
 	return kipc_ucmd_respond(ucmd, sizeof(*info));
 }
 

@@ -38,11 +38,12 @@
  * caller that can return an error takes it with kipc_qenter_killable(), so
  * a process stuck behind the holder can still be killed.  Nothing that can
  * fault on a kipc mapping takes it, and no global lock is taken under it.
- * It nests inside kipc_registry_lock (/proc/kipc, KIPC_IOC_LIST) and
- * inside io_uring's ring lock (uring_cmd cancellation and task work).
- * Under it are called only wake_up_process(), kipc_async_wake(), the poll
- * wait queue's wake-up and kill_fasync().  A waiter reads its state only
- * under the lock and returns only after it is off its list.
+ * It is never taken under kipc_registry_lock (/proc/kipc and KIPC_IOC_LIST
+ * drop that first) and nests inside io_uring's ring lock (uring_cmd
+ * cancellation and task work).  Under it are called only
+ * wake_up_process(), kipc_async_wake(), the poll wait queue's wake-up and
+ * kill_fasync().  A waiter reads its state only under the lock and returns
+ * only after it is off its list.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

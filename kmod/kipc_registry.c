@@ -7,20 +7,39 @@
  * of anon inodes), lists them in /proc/kipc and through KIPC_IOC_LIST, and
  * destroys and unlinks them.
  *
+ * IPC namespaces: names, listings and object counts belong to the IPC
+ * namespace of the task that created the object (struct kipc_ns, one per
+ * namespace that has objects), as SysV IPC's do.  A struct kipc_ns
+ * holds a reference on its ipc_namespace, so the namespace cannot be freed
+ * (nor its address reused) under it.  The reaper, delayed work every
+ * KIPC_REAP_INTERVAL, finds namespaces whose only reference left is ours:
+ * no task, nsfs file or bind mount can reach them, and nothing can make a
+ * new reference to them; it marks them dead and unlinks their named
+ * objects.  A dead kipc_ns is freed, and its reference dropped, with its
+ * last object (a handle passed to another namespace keeps one alive).  It
+ * also retires the records of namespaces that have no object left.
+ * ids stay unique system-wide, and max_objects counts every namespace.
+ *
  * Locking:
  *  - kipc_registry_lock (a mutex) protects kipc_objects (every object by
- *    id), the name table kipc_names, each object's "linked", "name_node" and
+ *    id), kipc_namespaces and every struct kipc_ns (name table, counts,
+ *    per-user counts, "dead"), each object's "linked", "name_node" and
  *    "destroyed", kipc_nr_objects, kipc_next_id and the per-user memory
  *    accounting kipc_users.
  *  - While kipc_registry_lock is held, every object in kipc_objects has a
  *    non-zero reference count: the last reference is dropped with
  *    kref_put_mutex(), which takes the mutex before the count reaches 0, so
- *    /proc/kipc and KIPC_IOC_LIST may look at any object without a
- *    reference of their own.
+ *    code holding the mutex may kref_get() any object it finds there.
  *  - The other fields of struct kipc_object are set before the object is
  *    published and never change; they are read without a lock.
- *  - An object type's own lock (see kipc_sem.c) nests inside
- *    kipc_registry_lock.
+ *  - No object type's own lock (a semaphore's spinlock, a queue's mutex) is
+ *    ever taken under kipc_registry_lock.  /proc/kipc and KIPC_IOC_LIST
+ *    take a reference on each object and copy its registry fields under
+ *    the mutex, drop it, and only then ask the type for its fields (show(),
+ *    fill_info()) under the object's own lock; so a task that holds an
+ *    object's lock for long (a slow copy from its memory) cannot stall
+ *    listing, opening or unlinking of other objects.  Their last put may
+ *    take the mutex again (kref_put_mutex()), so they never put under it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,8 +48,12 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
 #include <linux/proc_fs.h>
+#include <linux/proc_ns.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -38,6 +61,7 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "kipc_internal.h"
@@ -51,12 +75,32 @@
 #define KIPC_OBJ_INFO_SIZE_VER1	392
 static_assert(sizeof(struct kipc_obj_info) == KIPC_OBJ_INFO_SIZE_VER1);
 
+/* How often the reaper looks for IPC namespaces that are gone. */
+#define KIPC_REAP_INTERVAL	HZ
+
 static DEFINE_MUTEX(kipc_registry_lock);
 static DEFINE_XARRAY(kipc_objects);
-static DEFINE_HASHTABLE(kipc_names, 8);
+static LIST_HEAD(kipc_namespaces);
 static DEFINE_HASHTABLE(kipc_users, 6);
 static unsigned int kipc_nr_objects;
 static u64 kipc_next_id;
+
+/* The registry's part of one IPC namespace. */
+struct kipc_ns {
+	struct list_head node;		/* in kipc_namespaces */
+	struct ipc_namespace *ipc_ns;	/* a reference of ours */
+	DECLARE_HASHTABLE(names, 6);	/* named objects, by type and name */
+	DECLARE_HASHTABLE(users, 4);	/* struct kipc_ns_user, by uid */
+	unsigned int nr_objects;	/* named or not */
+	bool dead;			/* unreachable: no new objects */
+};
+
+/* Objects one user (kuid) created in one namespace. */
+struct kipc_ns_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int objects;
+};
 
 /* Memory charged to one user (kuid) for the objects it created. */
 struct kipc_user {
@@ -82,6 +126,22 @@ static const struct kipc_object_type *kipc_type_find(u32 type)
 
 /* ---- Names ---------------------------------------------------------- */
 
+/*
+ * A name may hold any byte but '/' and the ASCII control characters (below
+ * 0x20, and 0x7f): /proc/kipc prints names as they are, one object a line.
+ */
+static bool kipc_name_valid(const char *name)
+{
+	const unsigned char *p;
+
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (p = name; *p; p++)
+		if (*p == '/' || *p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
 /* Copy a name in and check it; returns a kmalloc'ed string. */
 static char *kipc_name_get(u64 uname)
 {
@@ -102,8 +162,7 @@ static char *kipc_name_get(u64 uname)
 		ret = -ENAMETOOLONG;
 		goto err;
 	}
-	if (!len || strchr(name, '/') || !strcmp(name, ".") ||
-	    !strcmp(name, "..")) {
+	if (!kipc_name_valid(name)) {
 		ret = -EINVAL;
 		goto err;
 	}
@@ -119,13 +178,14 @@ static u32 kipc_name_hash(const struct kipc_object_type *type,
 	return full_name_hash(NULL, name, strlen(name)) ^ type->type;
 }
 
-static struct kipc_object *kipc_name_lookup(const struct kipc_object_type *type,
+static struct kipc_object *kipc_name_lookup(struct kipc_ns *ns,
+					    const struct kipc_object_type *type,
 					    const char *name)
 {
 	struct kipc_object *obj;
 
 	lockdep_assert_held(&kipc_registry_lock);
-	hash_for_each_possible(kipc_names, obj, name_node,
+	hash_for_each_possible(ns->names, obj, name_node,
 			       kipc_name_hash(type, name))
 		if (obj->type == type && !strcmp(obj->name, name))
 			return obj;
@@ -146,15 +206,132 @@ static bool kipc_unlink_locked(struct kipc_object *obj)
 	return true;
 }
 
+/* ---- IPC namespaces ------------------------------------------------- */
+
+static void kipc_reap_work(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kipc_reaper, kipc_reap_work);
+
+/*
+ * The caller's IPC namespace's record; with "create", made if there is none
+ * yet (or an ERR_PTR), else NULL then.  The caller is a task in that
+ * namespace, so it is not dead (the reaper found no other reference).
+ */
+static struct kipc_ns *kipc_ns_current(bool create)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct kipc_ns *ns;
+
+	lockdep_assert_held(&kipc_registry_lock);
+	list_for_each_entry(ns, &kipc_namespaces, node)
+		if (ns->ipc_ns == ipc_ns && !ns->dead)
+			return ns;
+	if (!create)
+		return NULL;
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
+	if (!ns)
+		return ERR_PTR(-ENOMEM);
+	ns->ipc_ns = get_ipc_ns(ipc_ns);
+	hash_init(ns->names);
+	hash_init(ns->users);
+	list_add_tail(&ns->node, &kipc_namespaces);
+	schedule_delayed_work(&kipc_reaper, KIPC_REAP_INTERVAL);
+	return ns;
+}
+
+/*
+ * Is the namespace's record to be freed?  Then it is off the list and the
+ * caller frees it with kipc_ns_free() after dropping the lock.
+ */
+static bool kipc_ns_unused_locked(struct kipc_ns *ns)
+{
+	lockdep_assert_held(&kipc_registry_lock);
+	if (!ns->dead || ns->nr_objects)
+		return false;
+	WARN_ON_ONCE(!hash_empty(ns->users));
+	list_del(&ns->node);
+	return true;
+}
+
+static void kipc_ns_free(struct kipc_ns *ns)
+{
+	/*
+	 * put_ipc_ns() is not exported everywhere; the namespace's own put
+	 * (what nsfs calls) is the same function.
+	 */
+	ns->ipc_ns->ns.ops->put(&ns->ipc_ns->ns);
+	kfree(ns);
+}
+
+/*
+ * Unlink the named objects of every IPC namespace that is gone (only our
+ * reference is left), or of every namespace at all (module unload), and
+ * free the records that have no object left, of live namespaces too.
+ */
+static void kipc_reap(bool all)
+{
+	struct kipc_ns *ns, *tmp;
+	struct kipc_object *obj;
+	struct hlist_node *next;
+	HLIST_HEAD(unlinked);
+	LIST_HEAD(unused);
+	unsigned int bkt;
+
+	mutex_lock(&kipc_registry_lock);
+	list_for_each_entry_safe(ns, tmp, &kipc_namespaces, node) {
+		/*
+		 * A count of 1 cannot rise again: every way to a namespace
+		 * (a task's nsproxy, an nsfs inode) holds a reference.  A
+		 * record without objects holds nothing and goes too, live
+		 * namespace or not (its next object makes a new one): an
+		 * idle module has no reaper running.
+		 */
+		if (ns->dead ||
+		    (!all && ns->nr_objects &&
+		     refcount_read(&ns->ipc_ns->ns.count) != 1))
+			continue;
+		ns->dead = true;
+		hash_for_each_safe(ns->names, bkt, next, obj, name_node) {
+			kipc_unlink_locked(obj);
+			/* name_node is free once unlinked. */
+			hlist_add_head(&obj->name_node, &unlinked);
+		}
+		if (kipc_ns_unused_locked(ns))
+			list_add(&ns->node, &unused);
+	}
+	mutex_unlock(&kipc_registry_lock);
+
+	/* The names' references; a last one may free its namespace's record. */
+	hlist_for_each_entry_safe(obj, next, &unlinked, name_node) {
+		hlist_del_init(&obj->name_node);
+		kipc_object_put(obj);
+	}
+	list_for_each_entry_safe(ns, tmp, &unused, node)
+		kipc_ns_free(ns);
+}
+
+/* Every KIPC_REAP_INTERVAL while any namespace has a record. */
+static void kipc_reap_work(struct work_struct *work)
+{
+	bool left;
+
+	kipc_reap(false);
+	mutex_lock(&kipc_registry_lock);
+	left = !list_empty(&kipc_namespaces);
+	mutex_unlock(&kipc_registry_lock);
+	if (left)
+		schedule_delayed_work(&kipc_reaper, KIPC_REAP_INTERVAL);
+}
+
 /* ---- Permissions ---------------------------------------------------- */
 
 /*
- * CAP_IPC_OWNER in the caller's user namespace counts over objects whose
- * owner is mapped in it, as CAP_DAC_OVERRIDE does over inodes.
+ * CAP_IPC_OWNER counts in the user namespace that owns the object's IPC
+ * namespace (as SysV IPC's ipcperms()), over objects whose owner is mapped
+ * in it.
  */
 static bool kipc_capable(const struct kipc_object *obj)
 {
-	struct user_namespace *ns = current_user_ns();
+	struct user_namespace *ns = obj->ns->ipc_ns->user_ns;
 
 	return kuid_has_mapping(ns, obj->uid) &&
 	       kgid_has_mapping(ns, obj->gid) &&
@@ -213,25 +390,59 @@ static void kipc_user_uncharge(struct kipc_user *u, u64 bytes)
 	}
 }
 
+static struct kipc_ns_user *kipc_ns_user_find(struct kipc_ns *ns, kuid_t uid)
+{
+	struct kipc_ns_user *nu;
+
+	hash_for_each_possible(ns->users, nu, node, __kuid_val(uid))
+		if (uid_eq(nu->uid, uid))
+			return nu;
+	return NULL;
+}
+
+static void kipc_ns_user_dec(struct kipc_ns_user *nu)
+{
+	if (!--nu->objects) {
+		hash_del(&nu->node);
+		kfree(nu);
+	}
+}
+
 /*
- * Give a new object its id and count it, within the limits: ENOSPC when
- * max_objects exist, EDQUOT when its creator's objects would take more than
- * user_bytes_max.
+ * Give a new object of namespace ns its id and count it, within the limits:
+ * ENOSPC when max_objects exist, EDQUOT when its creator has
+ * max_objects_per_user objects in the namespace or its creator's objects
+ * would take more than user_bytes_max.
  */
-static int kipc_register_locked(struct kipc_object *obj,
+static int kipc_register_locked(struct kipc_ns *ns, struct kipc_object *obj,
 				const struct kipc_limits *lim)
 {
+	struct kipc_ns_user *nu;
 	struct kipc_user *u;
 	int ret;
 
 	lockdep_assert_held(&kipc_registry_lock);
 	if (kipc_nr_objects >= lim->max_objects)
 		return -ENOSPC;
+	nu = kipc_ns_user_find(ns, obj->cuid);
+	if (nu && nu->objects >= lim->max_objects_per_user)
+		return -EDQUOT;
+	if (!nu) {
+		nu = kzalloc(sizeof(*nu), GFP_KERNEL_ACCOUNT);
+		if (!nu)
+			return -ENOMEM;
+		nu->uid = obj->cuid;
+		hash_add(ns->users, &nu->node, __kuid_val(nu->uid));
+	}
+	/* Counted now; kipc_ns_user_dec() undoes it on failure. */
+	nu->objects++;
 	u = kipc_user_find(obj->cuid);
 	if (!u) {
 		u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
-		if (!u)
+		if (!u) {
+			kipc_ns_user_dec(nu);
 			return -ENOMEM;
+		}
 		u->uid = obj->cuid;
 		hash_add(kipc_users, &u->node, __kuid_val(u->uid));
 	}
@@ -246,10 +457,13 @@ static int kipc_register_locked(struct kipc_object *obj,
 		goto err;
 	u->bytes += obj->charge;
 	kipc_nr_objects++;
+	ns->nr_objects++;
+	obj->ns = ns;
 	return 0;
 err:
-	/* Frees u if it was new. */
+	/* Frees u and nu if they were new. */
 	kipc_user_uncharge(u, 0);
+	kipc_ns_user_dec(nu);
 	return ret;
 }
 
@@ -264,16 +478,26 @@ static void kipc_object_free(struct kipc_object *obj)
 static void kipc_object_release_locked(struct kref *ref)
 {
 	struct kipc_object *obj = container_of(ref, struct kipc_object, ref);
+	struct kipc_ns *ns = obj->ns;
+	struct kipc_ns_user *nu;
 	struct kipc_user *u;
+	bool ns_unused;
 
 	WARN_ON_ONCE(obj->linked);
 	xa_erase(&kipc_objects, obj->id);
 	kipc_nr_objects--;
+	ns->nr_objects--;
+	nu = kipc_ns_user_find(ns, obj->cuid);
+	if (!WARN_ON_ONCE(!nu))
+		kipc_ns_user_dec(nu);
 	u = kipc_user_find(obj->cuid);
 	if (!WARN_ON_ONCE(!u))
 		kipc_user_uncharge(u, obj->charge);
+	ns_unused = kipc_ns_unused_locked(ns);
 	mutex_unlock(&kipc_registry_lock);
 	kipc_object_free(obj);
+	if (ns_unused)
+		kipc_ns_free(ns);
 }
 
 void kipc_object_put(struct kipc_object *obj)
@@ -336,11 +560,17 @@ static struct kipc_object *kipc_open_locked(const struct kipc_object_type *type,
 					    const struct kipc_limits *lim)
 {
 	struct kipc_object *obj = NULL;
+	struct kipc_ns *ns;
 	int ret;
 
 	lockdep_assert_held(&kipc_registry_lock);
+	ns = kipc_ns_current(!!new);
+	if (IS_ERR(ns))
+		return ERR_CAST(ns);
+	if (!ns)
+		return ERR_PTR(-ENOENT);
 	if (name)
-		obj = kipc_name_lookup(type, name);
+		obj = kipc_name_lookup(ns, type, name);
 	if (obj) {
 		if ((op->flags & KIPC_OPEN_CREATE) &&
 		    (op->flags & KIPC_OPEN_EXCL))
@@ -353,13 +583,13 @@ static struct kipc_object *kipc_open_locked(const struct kipc_object_type *type,
 	}
 	if (!new)
 		return ERR_PTR(-ENOENT);
-	ret = kipc_register_locked(new, lim);
+	ret = kipc_register_locked(ns, new, lim);
 	if (ret)
 		return ERR_PTR(ret);
 	if (name) {
 		/* The name's reference. */
 		kref_get(&new->ref);
-		hash_add(kipc_names, &new->name_node,
+		hash_add(ns->names, &new->name_node,
 			 kipc_name_hash(type, new->name));
 		new->linked = true;
 	}
@@ -501,8 +731,9 @@ int kipc_cmd_unlink(struct kipc_ucmd *ucmd)
 {
 	struct kipc_unlink *cmd = ucmd->cmd;
 	const struct kipc_object_type *type;
-	struct kipc_object *obj;
+	struct kipc_object *obj = NULL;
 	bool unlinked = false;
+	struct kipc_ns *ns;
 	char *name;
 	int ret = 0;
 
@@ -516,7 +747,9 @@ int kipc_cmd_unlink(struct kipc_ucmd *ucmd)
 		return PTR_ERR(name);
 
 	mutex_lock(&kipc_registry_lock);
-	obj = kipc_name_lookup(type, name);
+	ns = kipc_ns_current(false);
+	if (ns)
+		obj = kipc_name_lookup(ns, type, name);
 	if (!obj)
 		ret = -ENOENT;
 	else if (!kipc_is_owner(obj))
@@ -562,7 +795,9 @@ int kipc_cmd_destroy(struct kipc_ucmd *ucmd)
 
 /* ---- Listing: KIPC_IOC_LIST and /proc/kipc -------------------------- */
 
-static void kipc_fill_info(struct kipc_object *obj, struct kipc_obj_info *info)
+/* The registry's fields of an object's record; the type's come later. */
+static void kipc_fill_info_locked(struct kipc_object *obj,
+				  struct kipc_obj_info *info)
 {
 	struct user_namespace *ns = current_user_ns();
 
@@ -583,7 +818,6 @@ static void kipc_fill_info(struct kipc_object *obj, struct kipc_obj_info *info)
 	info->bytes = obj->charge;
 	if (obj->linked)
 		strscpy(info->name, obj->name, sizeof(info->name));
-	obj->type->fill_info(obj, info);
 }
 
 /* Copy n entries out, each entry_size bytes, zero-padded past our size. */
@@ -608,13 +842,15 @@ static int kipc_list_copy(const struct kipc_list *cmd, u32 first,
 
 int kipc_cmd_list(struct kipc_ucmd *ucmd)
 {
+	struct kipc_object *objs[KIPC_LIST_BATCH];
 	struct kipc_list *cmd = ucmd->cmd;
 	struct kipc_obj_info *batch;
 	unsigned long start = 1;
 	struct kipc_object *obj;
 	unsigned long index;
+	unsigned int i, n;
+	struct kipc_ns *ns;
 	u32 filled = 0;
-	unsigned int n;
 	int ret = 0;
 
 	/* At least the first version; entries are cut or zero-padded. */
@@ -627,14 +863,29 @@ int kipc_cmd_list(struct kipc_ucmd *ucmd)
 	do {
 		n = 0;
 		mutex_lock(&kipc_registry_lock);
-		cmd->count = kipc_nr_objects;
+		ns = kipc_ns_current(false);
+		cmd->count = ns ? ns->nr_objects : 0;
 		xa_for_each_start(&kipc_objects, index, obj, start) {
+			if (!ns)
+				break;
 			if (n == KIPC_LIST_BATCH || filled + n >= cmd->capacity)
 				break;
-			kipc_fill_info(obj, &batch[n++]);
 			start = index + 1;
+			if (obj->ns != ns)
+				continue;
+			kipc_fill_info_locked(obj, &batch[n]);
+			kref_get(&obj->ref);
+			objs[n++] = obj;
 		}
 		mutex_unlock(&kipc_registry_lock);
+		/*
+		 * The type's fields under the object's own lock, never under
+		 * kipc_registry_lock; the last put may take it again.
+		 */
+		for (i = 0; i < n; i++) {
+			objs[i]->type->fill_info(objs[i], &batch[i]);
+			kipc_object_put(objs[i]);
+		}
 		ret = kipc_list_copy(cmd, filled, batch, n);
 		if (ret)
 			goto out;
@@ -650,42 +901,70 @@ out:
 /*
  * /proc/kipc: a header line, then one line per object in id order.  The
  * seq_file position is 0 for the header and an object's id for its line.
+ *
+ * kipc_registry_lock is held only to find the next object: each object
+ * start() or next() returns carries a reference of the reader's, dropped by
+ * the next() or stop() it is handed to, and the registry's changing fields
+ * are copied into struct kipc_seq meanwhile.  show() then asks the type for
+ * its columns under the object's own lock alone.
  */
-static void *kipc_seq_find(loff_t *pos)
-{
-	unsigned long index = *pos;
-	struct kipc_object *obj;
+struct kipc_seq {
+	bool linked;	/* of the object last returned */
+};
 
-	obj = xa_find(&kipc_objects, &index, ULONG_MAX, XA_PRESENT);
-	if (obj)
+static void *kipc_seq_find(struct seq_file *m, loff_t *pos)
+{
+	struct kipc_seq *st = m->private;
+	struct kipc_object *obj = NULL;
+	unsigned long index;
+	struct kipc_ns *ns;
+
+	mutex_lock(&kipc_registry_lock);
+	/* The reader's namespace. */
+	ns = kipc_ns_current(false);
+	if (ns)
+		xa_for_each_start(&kipc_objects, index, obj, *pos)
+			if (obj->ns == ns)
+				break;
+	if (obj) {
+		kref_get(&obj->ref);
+		st->linked = obj->linked;
 		*pos = index;
+	}
+	mutex_unlock(&kipc_registry_lock);
 	return obj;
 }
 
 static void *kipc_seq_start(struct seq_file *m, loff_t *pos)
 {
-	mutex_lock(&kipc_registry_lock);
 	if (!*pos)
 		return SEQ_START_TOKEN;
-	return kipc_seq_find(pos);
+	return kipc_seq_find(m, pos);
 }
 
 static void *kipc_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	struct kipc_object *obj = v;
 
-	*pos = v == SEQ_START_TOKEN ? 1 : obj->id + 1;
-	return kipc_seq_find(pos);
+	if (v == SEQ_START_TOKEN) {
+		*pos = 1;
+	} else {
+		*pos = obj->id + 1;
+		kipc_object_put(obj);
+	}
+	return kipc_seq_find(m, pos);
 }
 
 static void kipc_seq_stop(struct seq_file *m, void *v)
 {
-	mutex_unlock(&kipc_registry_lock);
+	if (v && v != SEQ_START_TOKEN)
+		kipc_object_put(v);
 }
 
 static int kipc_seq_show(struct seq_file *m, void *v)
 {
 	struct user_namespace *ns = seq_user_ns(m);
+	const struct kipc_seq *st = m->private;
 	struct kipc_object *obj = v;
 
 	if (v == SEQ_START_TOKEN) {
@@ -703,7 +982,7 @@ static int kipc_seq_show(struct seq_file *m, void *v)
 		   from_kuid_munged(ns, obj->cuid),
 		   from_kgid_munged(ns, obj->cgid), (long long)obj->ctime);
 	obj->type->show(m, obj);
-	seq_printf(m, " %s\n", obj->linked ? obj->name : "-");
+	seq_printf(m, " %s\n", st->linked ? obj->name : "-");
 	return 0;
 }
 
@@ -716,35 +995,34 @@ static const struct seq_operations kipc_seq_ops = {
 
 int kipc_registry_init(void)
 {
-	if (!proc_create_seq("kipc", 0444, NULL, &kipc_seq_ops))
+	if (!proc_create_seq_private("kipc", 0444, NULL, &kipc_seq_ops,
+				     sizeof(struct kipc_seq), NULL))
 		return -ENOMEM;
 	return 0;
 }
 
 /*
  * At unload no handle exists (each pins the module), so the objects left
- * are named ones with only their name's reference.
+ * are named ones with only their name's reference: unlinking them all
+ * frees them and every namespace's record.
  */
 void kipc_registry_exit(void)
 {
-	struct kipc_object *obj;
-	struct hlist_node *tmp;
-	unsigned int bkt;
-
 	remove_proc_entry("kipc", NULL);
-	for (;;) {
-		bool found = false;
-
-		mutex_lock(&kipc_registry_lock);
-		hash_for_each_safe(kipc_names, bkt, tmp, obj, name_node) {
-			found = kipc_unlink_locked(obj);
-			break;
-		}
-		mutex_unlock(&kipc_registry_lock);
-		if (!found)
-			break;
-		kipc_object_put(obj);
-	}
+	cancel_delayed_work_sync(&kipc_reaper);
+	kipc_reap(true);
+	WARN_ON_ONCE(!list_empty(&kipc_namespaces));
 	WARN_ON_ONCE(!xa_empty(&kipc_objects));
 	xa_destroy(&kipc_objects);
+}
+
+/* Objects in all namespaces now (what max_objects limits). */
+unsigned int kipc_registry_nr_objects(void)
+{
+	unsigned int n;
+
+	mutex_lock(&kipc_registry_lock);
+	n = kipc_nr_objects;
+	mutex_unlock(&kipc_registry_lock);
+	return n;
 }

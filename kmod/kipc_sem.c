@@ -13,11 +13,11 @@
  * semaphore: the state word of its page (below), dead, the waiter queue and
  * nwaiters, the state of every queued waiter, and the undo records (struct
  * kipc_handle.sem_undo) of the semaphore's handles.  It is never taken from
- * interrupt context.  It nests inside kipc_registry_lock (/proc/kipc,
- * KIPC_IOC_LIST) and io_uring's ring lock (uring_cmd cancellation, task
- * work); only wake_up_process(), kipc_async_wake() and the timer start of
- * kipc_async_keep_waiting() are called under it.  poll's wait queue is
- * woken after it is dropped.
+ * interrupt context.  It is never taken under kipc_registry_lock
+ * (/proc/kipc and KIPC_IOC_LIST drop that first) and nests inside io_uring's
+ * ring lock (uring_cmd cancellation, task work); only wake_up_process(),
+ * kipc_async_wake() and the timer start of kipc_async_keep_waiting() are
+ * called under it.  poll's wait queue is woken after it is dropped.
  *
  * The value lives in the semaphore's page (struct kipc_sem_page), which
  * processes map and operate on without system calls while nothing needs

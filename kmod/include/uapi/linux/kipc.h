@@ -82,6 +82,10 @@ enum {
  * @sem_value_max: out: the largest value of a semaphore
  * @queue_bytes_max: out: the largest capacity of a queue, in bytes
  * @user_bytes_max: out: memory one user may have charged to kipc objects
+ * @max_objects_per_user: out: the most objects one user (the creator) may
+ *	have created in one IPC namespace (a size of 56 leaves it out)
+ * @nr_objects: out: the objects that exist now in all IPC namespaces: the
+ *	count that @max_objects limits (a size of 56 leaves it out)
  *
  * Limits are module parameters (/sys/module/kipc/parameters/) that root may
  * change at run time; the values are those in force during the call.
@@ -101,6 +105,8 @@ struct kipc_info {
 	__u32 sem_value_max;
 	__u64 queue_bytes_max;
 	__u64 user_bytes_max;
+	__u32 max_objects_per_user;
+	__u32 nr_objects;
 };
 
 #define KIPC_IOC_GET_INFO \
@@ -115,18 +121,24 @@ struct kipc_info {
  * fsuid/fsgid of the task that created it), permission bits (like a file's
  * 0777 bits, without umask), a creation time and an optional name.
  *
- * A name is 1..KIPC_NAME_MAX bytes, contains no '/' and is neither "." nor
- * "..".  Each object type has its own name space.  A named object lives until
- * it is unlinked (KIPC_IOC_UNLINK) or destroyed, even with no handle open; an
- * anonymous object lives as long as a handle to it does.
+ * A name is 1..KIPC_NAME_MAX bytes, contains no '/' and no ASCII control
+ * character (bytes 0x01..0x1f and 0x7f), and is neither "." nor "..".  Any
+ * other byte, UTF-8 included, is allowed.  Each object type has its own name
+ * space, and each IPC namespace (CLONE_NEWIPC) its own names: a task sees
+ * and can open by name only the objects created in its IPC namespace.  The
+ * named objects of an IPC namespace that no task or nsfs reference can
+ * reach any more are unlinked within about a second.  A named object lives
+ * until it is unlinked (KIPC_IOC_UNLINK) or destroyed, even with no handle
+ * open; an anonymous object lives as long as a handle to it does.
  *
  * A handle is a file descriptor returned by KIPC_IOC_OPEN.  Permission is
  * checked once, at open, like SysV IPC: the owner or creator bits if the
  * caller's fsuid is the owner or creator, else the group bits if the caller
  * is in the owner's or creator's group, else the other bits; CAP_IPC_OWNER
- * in the caller's user namespace (over an object whose owner is mapped in
- * it) overrides.  Read permission allows observing (and receiving), write
- * permission allows posting and waiting (and sending).
+ * in the user namespace that owns the object's IPC namespace (over an
+ * object whose owner is mapped in it) overrides.  Read permission allows
+ * observing (and receiving), write permission allows posting and waiting
+ * (and sending).
  *
  * KIPC_IOC_DESTROY ends an object at once: every blocked operation on it
  * fails with EIDRM, and so does every later operation through any handle.
@@ -181,7 +193,8 @@ struct kipc_info {
  * KIPC_NAME_MAX), EFAULT, ENOENT (no such object and no KIPC_OPEN_CREATE),
  * EEXIST (KIPC_OPEN_CREATE | KIPC_OPEN_EXCL and the object exists), EACCES
  * (permission denied), ENOSPC (max_objects objects exist), EDQUOT (the
- * creator's objects would exceed user_bytes_max), EMFILE, ENFILE, ENOMEM.
+ * creator has max_objects_per_user objects in its IPC namespace, or its
+ * objects would exceed user_bytes_max), EMFILE, ENFILE, ENOMEM.
  */
 struct kipc_open {
 	__u32 size;
@@ -327,8 +340,10 @@ struct kipc_obj_info {
  * @count: out: the number of objects in all, even if more than @capacity
  * @filled: out: the number of entries written, in increasing id order
  *
- * Every object in the system is listed, like /proc/kipc; objects appearing
- * or ending during the call may or may not be.
+ * Every object of the caller's IPC namespace is listed, like /proc/kipc
+ * (named or not; an object belongs to the namespace of the task that
+ * created it); objects appearing or ending during the call may or may not
+ * be.
  *
  * Errors: EINVAL (flags, entry_size below 328 or not a multiple of 8),
  * E2BIG (entry_size above KIPC_SIZE_MAX), EFAULT, ENOMEM.
