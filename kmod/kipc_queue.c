@@ -1521,34 +1521,37 @@ err:
 	return ERR_PTR(ret);
 }
 
+/*
+ * /proc/kipc and KIPC_IOC_LIST: never q->lock, and nothing changes
+ * (kipc_ring_snapshot()).  Geometry and flags are set at creation.
+ */
 static void kipc_queue_show(struct seq_file *m, struct kipc_object *obj)
 {
 	struct kipc_queue *q = to_queue(obj);
+	struct kipc_qsnap snap;
 
-	kipc_qenter(q);
-	seq_printf(m, "%10u %10u %7u", q->nmsgs, q->cap_msgs,
-		   q->nreceivers + q->nsenders);
-	kipc_qexit(q);
+	kipc_ring_snapshot(q, &snap);
+	seq_printf(m, "%10u %10u %7u", snap.msgs, q->cap_msgs, snap.waiters);
 }
 
 static void kipc_queue_fill_info(struct kipc_object *obj,
 				 struct kipc_obj_info *info)
 {
 	struct kipc_queue *q = to_queue(obj);
+	struct kipc_qsnap snap;
 
-	kipc_qenter(q);
-	info->q_msgs = q->nmsgs;
+	kipc_ring_snapshot(q, &snap);
+	info->q_msgs = snap.msgs;
 	info->q_msgsize = q->msgsize;
-	info->q_bytes = q->nbytes;
+	info->q_bytes = snap.bytes;
 	info->q_cap_msgs = q->cap_msgs;
-	info->q_nreceivers = q->nreceivers;
+	info->q_nreceivers = READ_ONCE(q->nreceivers);
 	info->q_cap_bytes = q->cap_bytes;
-	info->q_nsenders = q->nsenders;
+	info->q_nsenders = READ_ONCE(q->nsenders);
 	info->q_flags = q->pipe ? KIPC_QUEUE_PIPE : 0;
-	info->q_sent = q->sent;
-	info->q_received = q->received;
-	info->q_dropped = q->dropped;
-	kipc_qexit(q);
+	info->q_sent = snap.sent;
+	info->q_received = snap.received;
+	info->q_dropped = READ_ONCE(q->dropped);
 }
 
 static void kipc_queue_free(struct kipc_object *obj)

@@ -210,6 +210,15 @@ static inline void *kipc_qdata(struct kipc_queue *q, u64 pos)
 	return (void *)kipc_qslot(q, pos) + KIPC_QSLOT_HDR;
 }
 
+/* A queue's counts for listings: kipc_ring_snapshot(). */
+struct kipc_qsnap {
+	u32 msgs;
+	u32 waiters;
+	u64 bytes;
+	u64 sent;
+	u64 received;
+};
+
 /* The queue's semantics (kipc_queue.c), called by the ring's protocol. */
 void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m);
 void kipc_qadmit(struct kipc_queue *q);
@@ -226,6 +235,7 @@ void kipc_lanes_reap(struct kipc_queue *q, struct kipc_handle *h);
 void kipc_qstat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st);
 int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd);
 int kipc_queue_cmd_kick(struct kipc_ucmd *ucmd);
+void kipc_ring_snapshot(struct kipc_queue *q, struct kipc_qsnap *snap);
 
 static inline void kipc_qenter(struct kipc_queue *q)
 {

@@ -36,10 +36,11 @@
  *    ever taken under kipc_registry_lock.  /proc/kipc and KIPC_IOC_LIST
  *    take a reference on each object and copy its registry fields under
  *    the mutex, drop it, and only then ask the type for its fields (show(),
- *    fill_info()) under the object's own lock; so a task that holds an
- *    object's lock for long (a slow copy from its memory) cannot stall
- *    listing, opening or unlinking of other objects.  Their last put may
- *    take the mutex again (kref_put_mutex()), so they never put under it.
+ *    fill_info()): a semaphore under its spinlock, a queue without its
+ *    mutex (a snapshot); so a task that holds a queue's lock for long (a
+ *    slow copy from its memory) cannot stall listing, opening or unlinking
+ *    of any object.  Their last put may take the mutex again
+ *    (kref_put_mutex()), so they never put under it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

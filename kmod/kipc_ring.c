@@ -284,13 +284,19 @@ static u64 kipc_ring_set_slow(u64 *word)
  * and never near the bits above the positions.  Anything else was written
  * by a process, not by the protocol.
  */
-static bool kipc_ring_plausible(struct kipc_queue *q, u64 c, u64 p)
+static bool kipc_ring_plausible_from(struct kipc_queue *q, u64 head,
+				     u64 tail, u64 c, u64 p)
 {
-	if (!q->fast || c < q->head || c > p || p < q->tail)
+	if (c < head || c > p || p < tail)
 		return false;
 	if (p - c > q->cap_msgs || p > KIPC_RING_POS_LIMIT)
 		return false;
-	return p == q->tail || q->fastsend;
+	return p == tail || q->fastsend;
+}
+
+static bool kipc_ring_plausible(struct kipc_queue *q, u64 c, u64 p)
+{
+	return q->fast && kipc_ring_plausible_from(q, q->head, q->tail, c, p);
 }
 
 /*
@@ -551,4 +557,39 @@ void kipc_ring_init(struct kipc_queue *q)
 		q->hdr->prod = KIPC_RING_SLOW;
 		q->hdr->cons = KIPC_RING_SLOW;
 	}
+}
+
+/*
+ * For listings (/proc/kipc, KIPC_IOC_LIST), without q->lock, which a task
+ * copying from slow memory may hold for as long as it likes: the kernel's
+ * counts as of its last operation on the queue, plus, in fast mode, what
+ * fast operations did since, read from the position words and checked as
+ * enter checks them (E2).  Changes nothing; the fields may be a moment
+ * apart, and a scribbled ring shows the kernel's counts only.
+ */
+void kipc_ring_snapshot(struct kipc_queue *q, struct kipc_qsnap *snap)
+{
+	u64 head = READ_ONCE(q->head), tail = READ_ONCE(q->tail);
+	u64 p, c, pos;
+
+	snap->msgs = READ_ONCE(q->nmsgs);
+	snap->bytes = READ_ONCE(q->nbytes);
+	snap->sent = READ_ONCE(q->sent);
+	snap->received = READ_ONCE(q->received);
+	snap->waiters = READ_ONCE(q->nreceivers) + READ_ONCE(q->nsenders);
+	if (!READ_ONCE(q->fast))
+		return;
+	c = READ_ONCE(q->hdr->cons);
+	p = READ_ONCE(q->hdr->prod);
+	if (((c | p) & KIPC_RING_SLOW) ||
+	    !kipc_ring_plausible_from(q, head, tail, c, p))
+		return;
+	snap->msgs = p - c;
+	snap->sent += p - tail;
+	snap->received += c - head;
+	/* Fast mode has no tombstones: every position in [c, p) is one. */
+	snap->bytes = 0;
+	for (pos = c; pos != p; pos++)
+		snap->bytes += min(READ_ONCE(kipc_qslot(q, pos)->len),
+				   q->msgsize);
 }

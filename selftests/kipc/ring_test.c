@@ -829,6 +829,40 @@ TEST_F_TIMEOUT(ring, hostile_writer, 300)
 	munmap(stop, sizeof(int));
 }
 
+/*
+ * Listings read a mapped queue without its lock and without entering it:
+ * messages sent and received through the ring since the kernel last looked
+ * are still counted, and the queue stays in fast mode.
+ */
+TEST_F(ring, listed_without_entering)
+{
+	struct kipc_obj_info *info = calloc(4096, sizeof(*info));
+	struct kipc_queue_stat st;
+	int i, n, found = 0;
+
+	ASSERT_NE(NULL, info);
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, send_id(self->fd, i, 0));
+	ASSERT_EQ(0, recv_id(self->fd, 0));
+	n = lkipc_list(&self->k, info, 4096);
+	ASSERT_LT(0, n);
+	for (i = 0; i < n; i++) {
+		if (info[i].id != st.id)
+			continue;
+		found++;
+		EXPECT_EQ(4, info[i].q_msgs);
+		EXPECT_EQ(4 * sizeof(struct rmsg), info[i].q_bytes);
+		EXPECT_EQ(5, info[i].q_sent);
+		EXPECT_EQ(1, info[i].q_received);
+	}
+	EXPECT_EQ(1, found);
+	ASSERT_EQ(0, stat_of(self->fd, &st));
+	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
+	EXPECT_EQ(4, st.msgs);
+	free(info);
+}
+
 /* A queue of one message and its mapping, for the scribbling tests. */
 struct scribbled {
 	int fd;
