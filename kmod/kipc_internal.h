@@ -48,15 +48,6 @@ struct kipc_ioctl_op {
 	int (*execute)(struct kipc_ucmd *ucmd);
 };
 
-#define KIPC_IOCTL_OP(_ioctl, _fn, _struct, _last)                        \
-	{                                                                  \
-		.size = sizeof(_struct) +                                  \
-			BUILD_BUG_ON_ZERO(sizeof(_struct) % 8 != 0),       \
-		.min_size = offsetofend(_struct, _last),                   \
-		.ioctl_num = _ioctl,                                       \
-		.execute = _fn,                                            \
-	}
-
 /* Every ioctl argument struct, so that one buffer fits them all. */
 union kipc_ioctl_buffer {
 	struct kipc_info info;
@@ -71,7 +62,25 @@ union kipc_ioctl_buffer {
 	struct kipc_recv recv;
 	struct kipc_batch batch;
 	struct kipc_queue_stat queue_stat;
+	struct kipc_ring_lane_req ring_lane;
+	struct kipc_ring_kick ring_kick;
 };
+
+/*
+ * One entry of a dispatch table.  Checked at compile time: the struct is a
+ * multiple of 8 bytes and fits the dispatch buffer (a struct left out of
+ * the union above fails the build, not a run).
+ */
+#define KIPC_IOCTL_OP(_ioctl, _fn, _struct, _last)                        \
+	{                                                                  \
+		.size = sizeof(_struct) +                                  \
+			BUILD_BUG_ON_ZERO(sizeof(_struct) % 8 != 0) +      \
+			BUILD_BUG_ON_ZERO(sizeof(_struct) >                \
+					  sizeof(union kipc_ioctl_buffer)), \
+		.min_size = offsetofend(_struct, _last),                   \
+		.ioctl_num = _ioctl,                                       \
+		.execute = _fn,                                            \
+	}
 
 long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
 		   struct file *file, unsigned int cmd, unsigned long arg);

@@ -158,8 +158,6 @@ int kipc_ucmd_copy_in(const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd)
 	/* Bounds the zero-tail check: never gigabytes of user memory. */
 	if (ucmd->user_size > KIPC_SIZE_MAX)
 		return -E2BIG;
-	if (WARN_ON_ONCE(op->size > sizeof(union kipc_ioctl_buffer)))
-		return -EINVAL;
 	return copy_struct_from_user(ucmd->cmd, op->size, ucmd->ubuffer,
 				     ucmd->user_size);
 }
