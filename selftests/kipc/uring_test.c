@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uring_test: typed, in-order async receive and async strong P through
- * io_uring's IORING_OP_URING_CMD (Documentation/queues.md, "io_uring";
- * DESIGN.md section 7).  Where the module reports KIPC_FEAT_URING_CMD
+ * io_uring's IORING_OP_URING_CMD (Documentation/queues.md, "io_uring").  Where the module reports KIPC_FEAT_URING_CMD
  * (Linux 6.7 and later) the requests must keep their place in the FIFO of
  * blocked waiters, end at their deadline, on destroy and at pipe-mode EOF,
  * and, when their ring or task goes away, give back what they were handed.

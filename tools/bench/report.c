@@ -254,7 +254,7 @@ void report_markdown(FILE *f, const struct results *rs)
 }
 
 /* ------------------------------------------------------------------ */
-/* Goals (issue 6): same-run ratios                                   */
+/* Performance goals: same-run ratios                                 */
 /* ------------------------------------------------------------------ */
 
 enum goal_kind { G_AT_MOST, G_AT_LEAST, G_FAIR, G_NO_SYSCALLS };
@@ -327,7 +327,7 @@ int report_goals(FILE *f, const struct results *rs, bool md)
 	double v;
 
 	fprintf(f, md ? "\n### Goals\n\n| goal | same-run value | verdict |\n|---|--:|---|\n"
-		      : "Goals (issue 6), from the ratios of this run:\n");
+		      : "Goals, from the ratios of this run:\n");
 	for (i = 0; i < 2 * sizeof(goals) / sizeof(goals[0]); i++) {
 		const struct goal *g = &goals[i / 2];
 		bool ok = false, known = true, also = i % 2;
