@@ -33,10 +33,9 @@
  * The two ways liblkipc moves messages and units: the mapped fast path
  * that its default open sets up (a send, receive, P or V that need not
  * wait makes no system call), and the system-call path, an ioctl per
- * operation, that an object opened with LKIPC_OPEN_NOMAP takes.  Until
- * liblkipc has the fast path (no LKIPC_OPEN_NOMAP) both open the same
- * way, and the fast-path rows say "n/a" rather than measure the system
- * calls twice.  See kipc.c.
+ * operation, that an object opened with LKIPC_OPEN_NOMAP takes.  Where
+ * the module maps nothing the fast-path rows say "n/a" rather than measure
+ * the system calls twice.  See kipc.c.
  */
 enum kipc_path { KIPC_FAST, KIPC_IOCTL };
 

@@ -8,10 +8,9 @@
  * map the object's ring or page, and lkipc_send, lkipc_recv,
  * lkipc_sem_wait and lkipc_sem_post use it whenever they need not wait.
  * LKIPC_OPEN_NOMAP in the open flags opts out: every operation is then an
- * ioctl.  A liblkipc without LKIPC_OPEN_NOMAP has no fast path at all, and
- * a module without KIPC_FEAT_RING (KIPC_FEAT_SEM_FAST) none to map: in
- * either case the fast-path rows are "n/a", never the system-call path
- * under the fast path's name.
+ * ioctl.  A module without KIPC_FEAT_RING (KIPC_FEAT_SEM_FAST) has nothing
+ * to map: its fast-path rows are "n/a", never the system-call path under
+ * the fast path's name.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -58,28 +57,19 @@ const char *kipc_unavailable(uint64_t feature, enum kipc_path path)
 			       "this kipc has no semaphores";
 	if (path == KIPC_IOCTL)
 		return NULL;
-#ifndef LKIPC_OPEN_NOMAP
-	return queue ? "no ring: this liblkipc has no fast path" :
-		       "no fast path in this liblkipc";
-#else
 	if (!(kipc_probe.features &
 	      (queue ? KIPC_FEAT_RING : KIPC_FEAT_SEM_FAST)))
 		return queue ? "no ring: the module maps no queue ring" :
 			       "no fast path: the module maps no semaphore page";
 	return NULL;
-#endif
 }
 
 unsigned int kipc_open_flags(enum kipc_path path)
 {
 	unsigned int flags = KIPC_OPEN_CREATE;
 
-#ifdef LKIPC_OPEN_NOMAP
 	if (path == KIPC_IOCTL)
 		flags |= LKIPC_OPEN_NOMAP;
-#else
-	(void)path;
-#endif
 	return flags;
 }
 
