@@ -12,7 +12,10 @@
 
 #include "kipc_config.h"
 
+#include <linux/ipc_namespace.h>
 #include <linux/mm.h>
+#include <linux/proc_ns.h>
+#include <linux/refcount.h>
 
 /* vm_flags became read-only in 6.3; its setters appeared then. */
 #ifndef HAVE_VM_FLAGS_SET
@@ -37,5 +40,29 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #else
 #define KIPC_HAVE_URING_CMD_CANCEL 0
 #endif
+
+/*
+ * kipc keeps a reference on each IPC namespace that has objects, and frees
+ * their named objects once its reference is the only one left.
+ * put_ipc_ns() is not exported on every kernel (6.1 has no export); the
+ * namespace's own put (what nsfs calls) is the same function everywhere.
+ * Without CONFIG_IPC_NS there is only the initial namespace, which is
+ * never counted (get_ipc_ns() takes nothing) and never goes away.
+ */
+static inline struct ipc_namespace *kipc_ipc_ns_get(struct ipc_namespace *ns)
+{
+	return get_ipc_ns(ns);
+}
+
+static inline void kipc_ipc_ns_put(struct ipc_namespace *ns)
+{
+	if (IS_ENABLED(CONFIG_IPC_NS))
+		ns->ns.ops->put(&ns->ns);
+}
+
+static inline bool kipc_ipc_ns_only_ours(struct ipc_namespace *ns)
+{
+	return IS_ENABLED(CONFIG_IPC_NS) && refcount_read(&ns->ns.count) == 1;
+}
 
 #endif /* _KIPC_COMPAT_H */

@@ -231,7 +231,7 @@ static struct kipc_ns *kipc_ns_current(bool create)
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
 	if (!ns)
 		return ERR_PTR(-ENOMEM);
-	ns->ipc_ns = get_ipc_ns(ipc_ns);
+	ns->ipc_ns = kipc_ipc_ns_get(ipc_ns);
 	hash_init(ns->names);
 	hash_init(ns->users);
 	list_add_tail(&ns->node, &kipc_namespaces);
@@ -255,11 +255,7 @@ static bool kipc_ns_unused_locked(struct kipc_ns *ns)
 
 static void kipc_ns_free(struct kipc_ns *ns)
 {
-	/*
-	 * put_ipc_ns() is not exported everywhere; the namespace's own put
-	 * (what nsfs calls) is the same function.
-	 */
-	ns->ipc_ns->ns.ops->put(&ns->ipc_ns->ns);
+	kipc_ipc_ns_put(ns->ipc_ns);
 	kfree(ns);
 }
 
@@ -288,7 +284,7 @@ static void kipc_reap(bool all)
 		 */
 		if (ns->dead ||
 		    (!all && ns->nr_objects &&
-		     refcount_read(&ns->ipc_ns->ns.count) != 1))
+		     !kipc_ipc_ns_only_ours(ns->ipc_ns)))
 			continue;
 		ns->dead = true;
 		hash_for_each_safe(ns->names, bkt, next, obj, name_node) {
