@@ -92,11 +92,16 @@ __typeof(sem_getvalue) px_sem_getvalue;
 enum { MODE_KIPC = 1, MODE_GLIBC = 2, MODE_NONE = 3 };
 static struct lkipc dev = { .fd = -1 };
 static int lib_mode;
+static int log_opens;	/* LKIPC_POSIX_LOG: a line per object opened */
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static unsigned long n_mq, n_sem;
 
+unsigned long lkipc_posix_count(void);
+
 static void report(void)
 {
+	if (!lkipc_posix_count())
+		return;
 	fprintf(stderr, "liblkipc-posix: %lu queue and %lu semaphore opens on kipc\n",
 		__atomic_load_n(&n_mq, __ATOMIC_RELAXED),
 		__atomic_load_n(&n_sem, __ATOMIC_RELAXED));
@@ -111,8 +116,10 @@ static void init(void)
 
 	if (!ret) {
 		lib_mode = MODE_KIPC;
-		if (getenv("LKIPC_POSIX_LOG"))
+		if (getenv("LKIPC_POSIX_LOG")) {
+			log_opens = 1;
 			atexit(report);
+		}
 		return;
 	}
 	if (fb && !strcmp(fb, "glibc")) {
@@ -155,7 +162,6 @@ static void *real(const char *name)
 		}							\
 	} while (0)
 
-API unsigned long lkipc_posix_count(void);
 API unsigned long lkipc_posix_count(void)
 {
 	return __atomic_load_n(&n_mq, __ATOMIC_RELAXED) +
@@ -269,6 +275,8 @@ static int ts_valid(const struct timespec *ts)
  */
 #define MQ_TABLE	65536
 static uint32_t mq_msgsize[MQ_TABLE];
+/* Descriptors mq_open returned (and mq_close did not close): read(2). */
+static uint8_t mq_is[MQ_TABLE];
 
 /*
  * A write-only descriptor cannot observe its queue (the stat needs read
@@ -400,6 +408,11 @@ opened:
 			mq_shadow[fd] = -1;
 	}
 	__atomic_add_fetch(&n_mq, 1, __ATOMIC_RELAXED);
+	if (log_opens)
+		fprintf(stderr, "liblkipc-posix: pid %d: mq_open %s: kipc queue %s\n",
+			getpid(), name, kn);
+	if (fd < MQ_TABLE)
+		__atomic_store_n(&mq_is[fd], 1, __ATOMIC_RELAXED);
 	return fd;
 }
 VERSIONS(mq_open, "GLIBC_2.3.4");
@@ -409,6 +422,7 @@ API int px_mq_close(mqd_t mqd)
 	FALLBACK(mq_close, -1, mqd);
 	if (mqd >= 0 && mqd < MQ_TABLE) {
 		__atomic_store_n(&mq_msgsize[mqd], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&mq_is[mqd], 0, __ATOMIC_RELAXED);
 		pthread_once(&shadow_once, shadow_init);
 		if (mq_shadow[mqd] >= 0 && fcntl(mqd, F_GETFD) >= 0) {
 			lkipc_handle_close(mq_shadow[mqd]);
@@ -610,6 +624,56 @@ API int px_mq_notify(mqd_t mqd, const struct sigevent *sev)
 	return fail(ENOSYS);
 }
 VERSIONS(mq_notify, "GLIBC_2.3.4");
+
+/*
+ * read(2) of a Linux mqueue descriptor returns the queue's status line and
+ * takes no message; read(2) of a kipc queue handle receives one.  Programs
+ * read mqd_t descriptors (stress-ng does, to look at the queue), so read
+ * is interposed: on a descriptor that mq_open returned and that is still
+ * a kipc queue, it returns the status line as Linux writes it, from its
+ * beginning (kipc handles have no file position); anything else goes to
+ * the C library's read.
+ */
+static ssize_t (*libc_read)(int, void *, size_t);
+
+static ssize_t mq_read(int fd, void *buf, size_t count)
+{
+	struct kipc_queue_stat st;
+	char line[96];
+	int ret, len;
+
+	ret = mq_stat(fd, &st);
+	if (ret == -ENOTTY || ret == -EBADF) {
+		/* Not a queue any more: the number was reused. */
+		__atomic_store_n(&mq_is[fd], 0, __ATOMIC_RELAXED);
+		return -2;
+	}
+	if (ret < 0)
+		return fail(-ret);
+	len = snprintf(line, sizeof(line),
+		       "QSIZE:%-10llu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n",
+		       (unsigned long long)st.bytes, 0, 0, 0);
+	if ((size_t)len > count)
+		len = (int)count;
+	memcpy(buf, line, len);
+	return len;
+}
+
+__typeof(read) px_read;
+API ssize_t px_read(int fd, void *buf, size_t count)
+{
+	ssize_t ret;
+
+	if (fd >= 0 && fd < MQ_TABLE &&
+	    __atomic_load_n(&mq_is[fd], __ATOMIC_RELAXED) &&
+	    (ret = mq_read(fd, buf, count)) != -2)
+		return ret;
+	if (!__atomic_load_n(&libc_read, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&libc_read, (__typeof(libc_read))
+				 real("read"), __ATOMIC_RELEASE);
+	return libc_read(fd, buf, count);
+}
+__asm__(".symver px_read,read@@GLIBC_2.2.5");
 
 /* ------------------------------------------------------------------ */
 /* Semaphores                                                          */

@@ -168,6 +168,16 @@ TEST(mq_attr_and_defaults)
 		mq_close(q2);
 	}
 	ASSERT_EQ(0, mq_send(q, "ab", 2, 1));
+	/* read(2) of an mqd_t: Linux's status line, no message taken. */
+	{
+		char line[128];
+		ssize_t n = read(q, line, sizeof(line) - 1);
+
+		ASSERT_LT(0, n);
+		line[n] = 0;
+		EXPECT_EQ(0, strncmp(line, "QSIZE:2 ", 8));
+		EXPECT_NE(NULL, strstr(line, "NOTIFY:"));
+	}
 	ASSERT_EQ(0, mq_getattr(q, &a));
 	EXPECT_EQ(3, a.mq_maxmsg);
 	EXPECT_EQ(16, a.mq_msgsize);
