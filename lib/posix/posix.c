@@ -642,14 +642,16 @@ static ssize_t mq_read(int fd, void *buf, size_t count)
 	char line[96];
 	int ret, len;
 
-	ret = mq_stat(fd, &st);
-	if (ret == -ENOTTY || ret == -EBADF) {
-		/* Not a queue any more: the number was reused. */
-		__atomic_store_n(&mq_is[fd], 0, __ATOMIC_RELAXED);
+	/* Not mq_stat: a write-only descriptor reads EBADF, as on Linux. */
+	ret = lkipc_queue_info(fd, &st);
+	if (ret < 0) {
+		/* Not a kipc queue any more (the number was reused: ENOTTY,
+		 * or EINVAL from another driver), or not readable (EBADF):
+		 * the C library's read says what it is. */
+		if (ret != -EBADF)
+			__atomic_store_n(&mq_is[fd], 0, __ATOMIC_RELAXED);
 		return -2;
 	}
-	if (ret < 0)
-		return fail(-ret);
 	len = snprintf(line, sizeof(line),
 		       "QSIZE:%-10llu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n",
 		       (unsigned long long)st.bytes, 0, 0, 0);

@@ -178,6 +178,21 @@ TEST(mq_attr_and_defaults)
 		line[n] = 0;
 		EXPECT_EQ(0, strncmp(line, "QSIZE:2 ", 8));
 		EXPECT_NE(NULL, strstr(line, "NOTIFY:"));
+		/* Closed with close(2), the number reused by a pipe: a
+		 * read of it is the pipe's. */
+		{
+			mqd_t q2 = mq_open(qname, O_RDWR);
+			int p[2];
+
+			ASSERT_LE(0, q2);
+			ASSERT_EQ(0, close(q2));
+			ASSERT_EQ(0, pipe(p));
+			ASSERT_EQ(q2, p[0]);
+			ASSERT_EQ(3, write(p[1], "abc", 3));
+			EXPECT_EQ(3, read(p[0], line, sizeof(line)));
+			close(p[0]);
+			close(p[1]);
+		}
 	}
 	ASSERT_EQ(0, mq_getattr(q, &a));
 	EXPECT_EQ(3, a.mq_maxmsg);
@@ -407,7 +422,7 @@ static volatile sig_atomic_t got;
 
 static void *poster(void *p)
 {
-	usleep(400000);
+	usleep(800000);
 	sem_post(p);
 	return NULL;
 }
@@ -421,7 +436,7 @@ static void on_alarm(int sig)
 static int interrupted(int restart, int what)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerspec it = { .it_value = { .tv_nsec = 100000000 } };
+	struct itimerspec it = { .it_value = { .tv_nsec = 250000000 } };
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
 				.sigev_signo = SIGALRM };
 	timer_t tm;
@@ -446,7 +461,7 @@ static int interrupted(int restart, int what)
 		/* Something for the restarted call to find, after the signal. */
 		pid = fork();
 		if (!pid) {
-			usleep(400000);
+			usleep(800000);
 			if (what == 0)
 				mq_send(q, "y", 1, 0);
 			else if (what == 1)
@@ -459,7 +474,7 @@ static int interrupted(int restart, int what)
 	else if (what == 1)
 		ret = mq_send(q, "z", 1, 0);
 	else if (restart) {
-		/* A post from a thread at 400 ms, after the signal. */
+		/* A post from a thread at 800 ms, after the signal. */
 		pthread_t t;
 
 		pthread_create(&t, NULL, poster, &s);
@@ -772,6 +787,29 @@ static int unrelated_side(const char *shm)
 	return 0;
 }
 
+/* Wait (up to 10 s) until a posix.semu.* semaphore has n waiters. */
+static int wait_semu_waiters(unsigned int n)
+{
+	static struct kipc_obj_info e[256];
+	struct lkipc k;
+	int i, j, cnt;
+
+	if (lkipc_open(&k, 0))
+		return -1;
+	for (i = 0; i < 1000; i++) {
+		cnt = lkipc_list(&k, e, 256);
+		for (j = 0; j < cnt && j < 256; j++)
+			if (!strncmp((char *)e[j].name, "posix.semu.", 11) &&
+			    e[j].sem_nwaiters == n) {
+				lkipc_close(&k);
+				return 0;
+			}
+		usleep(10000);
+	}
+	lkipc_close(&k);
+	return -1;
+}
+
 /* Waiters are served in arrival order (the difference from glibc). */
 TEST(sem_fifo_waiters)
 {
@@ -793,11 +831,15 @@ TEST(sem_fifo_waiters)
 						 __ATOMIC_SEQ_CST) + 1] = i;
 			_exit(0);
 		}
-		usleep(150000);	/* in line before the next */
+		/* In line before the next comes. */
+		ASSERT_EQ(0, wait_semu_waiters(i + 1));
 	}
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, sem_post(s));
-		usleep(50000);
+		/* The one served has said who it is before the next post. */
+		for (int t = 0; t < 1000 && __atomic_load_n(&order[0],
+				__ATOMIC_SEQ_CST) < i + 1; t++)
+			usleep(10000);
 	}
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(0, reap(pids[i]));
