@@ -89,9 +89,12 @@ int lkipc_ring_setup(struct lkipc_map *m);
 /* 0, -EAGAIN (no free slot in fast mode) or LKIPC_RING_KERNEL. */
 int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
 		    const void *buf, size_t len);
-/* The message's length, -EAGAIN (empty, nonblock) or LKIPC_RING_KERNEL. */
+/*
+ * The message's length, -EAGAIN (empty, nonblock) or LKIPC_RING_KERNEL.
+ * le: 0 for KIPC_SEL_ANY, else KIPC_SEL_LE's type.
+ */
 int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
-		    int64_t *out_type, int truncate, int nonblock);
+		    int64_t *out_type, int truncate, int nonblock, int64_t le);
 
 /*
  * Before a send or receive that would block makes its system call (which

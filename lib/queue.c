@@ -184,13 +184,17 @@ static int lkipc_recv_typed(int fd, void *buf, size_t len, unsigned int select,
 	if (ret)
 		return ret;
 	m = lkipc_queue_ring(fd);
-	if (m && select == KIPC_SEL_ANY && !type && !(flags & KIPC_MSG_PEEK)) {
+	/* Selective receives but KIPC_SEL_LE are the kernel's to decide. */
+	if (m && ((select == KIPC_SEL_ANY && !type) ||
+		  (select == KIPC_SEL_LE && type > 0)) &&
+	    !(flags & KIPC_MSG_PEEK)) {
 		struct lkipc_spin spin = lkipc_qspin(flags, deadline);
 
 		/* Empty: EAGAIN, or the receiver spins, then waits. */
 		while ((ret = lkipc_ring_recv(fd, m, buf, len, out_type,
-					      flags & KIPC_MSG_TRUNCATE,
-					      1)) == -EAGAIN &&
+					      flags & KIPC_MSG_TRUNCATE, 1,
+					      select == KIPC_SEL_LE ? type :
+					      0)) == -EAGAIN &&
 		       !(flags & KIPC_MSG_NONBLOCK) &&
 		       lkipc_ring_spin(m, 0, &spin))
 			;

@@ -332,8 +332,37 @@ int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
 	return LKIPC_RING_KERNEL;
 }
 
+/*
+ * KIPC_SEL_LE "le" on the ring: the message at c is the one the kernel
+ * would pick only if its type is at most le and no message published
+ * after it has a lower type.  Messages still being written are sends not
+ * yet done, which the receive may precede; one taken meanwhile moves cons,
+ * and the claim's CAS fails.  1: take it; 0: the kernel decides.
+ */
+static int lkipc_ring_le_head(const struct lkipc_ring *r,
+			      const struct kipc_ring_hdr *h, uint64_t c,
+			      uint64_t type, int64_t le)
+{
+	uint64_t p = __atomic_load_n(&h->prod, __ATOMIC_ACQUIRE), pos;
+
+	if (type > (uint64_t)le || (p & KIPC_RING_SLOW))
+		return 0;
+	p &= KIPC_RING_POS_MASK;
+	if (p - c > r->cap_msgs)
+		return 0;
+	for (pos = c + 1; pos != p; pos++) {
+		const struct kipc_ring_slot *slot = lkipc_slot(r, pos);
+
+		if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) != pos + 1)
+			continue;
+		if (__atomic_load_n(&slot->type, __ATOMIC_RELAXED) < type)
+			return 0;
+	}
+	return 1;
+}
+
 int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
-		    int64_t *out_type, int truncate, int nonblock)
+		    int64_t *out_type, int truncate, int nonblock, int64_t le)
 {
 	struct kipc_ring_hdr *h = m->addr;
 	const struct lkipc_ring *r = &m->ring;
@@ -374,6 +403,8 @@ int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
 		if ((int64_t)type <= 0 || len > r->msgsize ||
 		    (len > size && !truncate))
 			break;			/* the kernel says what it is */
+		if (le && !lkipc_ring_le_head(r, h, c, type, le))
+			break;			/* selective: the kernel's */
 		if (!lane) {
 			lane = lkipc_lane(fd, m);
 			if (!lane)

@@ -88,6 +88,47 @@ static int recv_typed(int fd, void *buf, size_t len, unsigned int sel,
 	return lkipc_recv(fd, buf, len, sel, type, out, flags, dl);
 }
 
+/*
+ * KIPC_SEL_LE (the lowest type up to the selector's, the first of it) on
+ * both paths, the mapped one taking the head only when no message behind
+ * it has a lower type: the same messages in the same order.
+ */
+TEST_F(lib, recv_le_order)
+{
+	static const int64_t sent[] = { 5, 3, 3, 7, 1, 3 };
+	static const struct { int64_t le; int64_t type; int idx; } want[] = {
+		{ 4, 1, 4 }, { 100, 3, 1 }, { 4, 3, 2 }, { 2, 0, -1 },
+		{ 100, 3, 5 }, { 6, 5, 0 }, { 100, 7, 3 }, { 100, 0, -1 },
+	};
+	struct lkipc_queue_attr attr = { .msgs = 8, .msgsize = MSGSZ };
+	char buf[MSGSZ];
+	int64_t t;
+	int q, i;
+
+	q = lkipc_queue_open(&self->k, NULL,
+			     KIPC_OPEN_CREATE | variant->open_flags, 0600,
+			     &attr);
+	ASSERT_LE(0, q);
+	for (i = 0; i < 6; i++) {
+		buf[0] = (char)i;
+		ASSERT_EQ(0, lkipc_send(q, sent[i], buf, 1, 0, NULL));
+	}
+	for (i = 0; i < 8; i++) {
+		int ret = recv_typed(q, buf, sizeof(buf), KIPC_SEL_LE,
+				     want[i].le, &t, KIPC_MSG_NONBLOCK, NULL);
+
+		if (want[i].idx < 0) {
+			EXPECT_EQ(-EAGAIN, ret);
+			EXPECT_EQ(0, t);
+			continue;
+		}
+		EXPECT_EQ(1, ret);
+		EXPECT_EQ(want[i].type, t);
+		EXPECT_EQ(want[i].idx, buf[0]);
+	}
+	lkipc_handle_close(q);
+}
+
 TEST_F(lib, recv_errors)
 {
 	struct timespec dl = past(), bad = { .tv_sec = 1,

@@ -1,0 +1,1183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liblkipc-posix: POSIX message queues and semaphores on kipc, as a
+ * program linked with -llkipc-posix sees them (Documentation/compat.md).
+ * Error paths and semantics of every function, fork, threads, pshared
+ * semaphores across fork and across unrelated processes, EINTR with and
+ * without SA_RESTART, zero system calls on the fast paths, and a
+ * differential test against the kernel's own POSIX message queues (raw
+ * system calls) in the same boot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <lkipc.h>
+
+#include "kselftest_harness.h"
+#include "kipc_test.h"
+
+unsigned long lkipc_posix_count(void);
+
+static char qname[64], sname[64];
+
+static void names(void)
+{
+	snprintf(qname, sizeof(qname), "/ptest.q.%d", getpid());
+	snprintf(sname, sizeof(sname), "/ptest.s.%d", getpid());
+}
+
+static struct timespec in_ms(clockid_t clk, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Is there a kipc object of this name?  Via the device, as kipcctl ls. */
+static int kipc_has(const char *name)
+{
+	static struct kipc_obj_info e[256];
+	struct lkipc k;
+	int n, i, found = 0;
+
+	if (lkipc_open(&k, 0))
+		return -1;
+	n = lkipc_list(&k, e, 256);
+	for (i = 0; i < n && i < 256; i++)
+		if (!strcmp((char *)e[i].name, name))
+			found = 1;
+	lkipc_close(&k);
+	return found;
+}
+
+static mqd_t qopen(int oflag, long maxmsg, long msgsize)
+{
+	struct mq_attr a = { .mq_maxmsg = maxmsg, .mq_msgsize = msgsize };
+
+	return mq_open(qname, oflag | O_CREAT, 0600, &a);
+}
+
+/* ------------------------------------------------------------------ */
+
+TEST(mq_names)
+{
+	char longn[300];
+	mqd_t q;
+
+	names();
+	errno = 0;
+	EXPECT_EQ(-1, mq_open("noslash", O_RDWR | O_CREAT, 0600, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mq_open("/a/b", O_RDWR | O_CREAT, 0600, NULL));
+	EXPECT_EQ(EACCES, errno);
+	memset(longn, 'x', sizeof(longn));
+	longn[0] = '/';
+	longn[sizeof(longn) - 1] = 0;
+	EXPECT_EQ(-1, mq_open(longn, O_RDWR | O_CREAT, 0600, NULL));
+	EXPECT_EQ(ENAMETOOLONG, errno);
+	EXPECT_EQ(-1, mq_open(qname, O_RDWR));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, mq_unlink(qname));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, mq_unlink("bad"));
+	EXPECT_EQ(EINVAL, errno);
+	q = mq_open(qname, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+	ASSERT_LE(0, q);
+	/* The documented name: posix.mq.<name without the slash>. */
+	snprintf(longn, sizeof(longn), "posix.mq.%s", qname + 1);
+	EXPECT_EQ(1, kipc_has(longn));
+	EXPECT_EQ(-1, mq_open(qname, O_RDWR | O_CREAT | O_EXCL, 0600, NULL));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(-1, mq_open(qname, O_ACCMODE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, mq_close(q));
+	EXPECT_EQ(-1, mq_close(q));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0, mq_unlink(qname));
+	EXPECT_EQ(0, kipc_has(longn));
+	EXPECT_LT(0, lkipc_posix_count());
+}
+
+TEST(mq_attr_and_defaults)
+{
+	struct mq_attr a, o;
+	mqd_t q;
+
+	names();
+	q = mq_open(qname, O_RDWR | O_CREAT, 0600, NULL);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, mq_getattr(q, &a));
+	EXPECT_EQ(10, a.mq_maxmsg);
+	EXPECT_EQ(8192, a.mq_msgsize);
+	EXPECT_EQ(0, a.mq_curmsgs);
+	EXPECT_EQ(0, a.mq_flags);
+	mq_close(q);
+	mq_unlink(qname);
+
+	a.mq_maxmsg = 0;
+	a.mq_msgsize = 16;
+	EXPECT_EQ(-1, mq_open(qname, O_RDWR | O_CREAT, 0600, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.mq_maxmsg = 4;
+	a.mq_msgsize = -1;
+	EXPECT_EQ(-1, mq_open(qname, O_RDWR | O_CREAT, 0600, &a));
+	EXPECT_EQ(EINVAL, errno);
+
+	q = qopen(O_RDWR | O_NONBLOCK, 3, 16);
+	ASSERT_LE(0, q);
+	/* Bad attributes on an existing queue do not matter (Linux). */
+	a.mq_maxmsg = 0;
+	{
+		mqd_t q2 = mq_open(qname, O_RDWR | O_CREAT, 0600, &a);
+
+		EXPECT_LE(0, q2);
+		mq_close(q2);
+	}
+	ASSERT_EQ(0, mq_send(q, "ab", 2, 1));
+	/* read(2) of an mqd_t: Linux's status line, no message taken. */
+	{
+		char line[128];
+		ssize_t n = read(q, line, sizeof(line) - 1);
+
+		ASSERT_LT(0, n);
+		line[n] = 0;
+		EXPECT_EQ(0, strncmp(line, "QSIZE:2 ", 8));
+		EXPECT_NE(NULL, strstr(line, "NOTIFY:"));
+		/* Closed with close(2), the number reused by a pipe: a
+		 * read of it is the pipe's. */
+		{
+			mqd_t q2 = mq_open(qname, O_RDWR);
+			int p[2];
+
+			ASSERT_LE(0, q2);
+			ASSERT_EQ(0, close(q2));
+			ASSERT_EQ(0, pipe(p));
+			ASSERT_EQ(q2, p[0]);
+			ASSERT_EQ(3, write(p[1], "abc", 3));
+			EXPECT_EQ(3, read(p[0], line, sizeof(line)));
+			close(p[0]);
+			close(p[1]);
+		}
+	}
+	ASSERT_EQ(0, mq_getattr(q, &a));
+	EXPECT_EQ(3, a.mq_maxmsg);
+	EXPECT_EQ(16, a.mq_msgsize);
+	EXPECT_EQ(1, a.mq_curmsgs);
+	EXPECT_EQ(O_NONBLOCK, a.mq_flags);
+	a.mq_flags = 0;
+	ASSERT_EQ(0, mq_setattr(q, &a, &o));
+	EXPECT_EQ(O_NONBLOCK, o.mq_flags);
+	EXPECT_EQ(1, o.mq_curmsgs);
+	ASSERT_EQ(0, mq_getattr(q, &a));
+	EXPECT_EQ(0, a.mq_flags);
+	a.mq_flags = O_APPEND;
+	EXPECT_EQ(-1, mq_setattr(q, &a, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mq_getattr(-1, &a));
+	EXPECT_EQ(EBADF, errno);
+	mq_close(q);
+	mq_unlink(qname);
+}
+
+TEST(mq_priorities_fifo)
+{
+	unsigned int prios[] = { 0, 5, 5, 31, 0, 32767, 5, 1 };
+	char buf[16];
+	unsigned int p;
+	int i, n = sizeof(prios) / sizeof(prios[0]);
+	mqd_t q;
+
+	names();
+	q = qopen(O_RDWR | O_NONBLOCK, 10, 16);
+	ASSERT_LE(0, q);
+	for (i = 0; i < n; i++) {
+		buf[0] = (char)i;
+		ASSERT_EQ(0, mq_send(q, buf, 1, prios[i]));
+	}
+	EXPECT_EQ(-1, mq_send(q, buf, 1, MQ_PRIO_MAX));
+	EXPECT_EQ(EINVAL, errno);
+	/* Highest first, FIFO within one priority. */
+	{
+		int want[] = { 5, 3, 1, 2, 6, 7, 0, 4 };
+
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(1, mq_receive(q, buf, sizeof(buf), &p));
+			EXPECT_EQ(want[i], buf[0]);
+			EXPECT_EQ(prios[want[i]], p);
+		}
+	}
+	EXPECT_EQ(-1, mq_receive(q, buf, sizeof(buf), &p));
+	EXPECT_EQ(EAGAIN, errno);
+	mq_close(q);
+	mq_unlink(qname);
+}
+
+TEST(mq_errors)
+{
+	char buf[64];
+	struct timespec bad = { .tv_sec = 0, .tv_nsec = 1000000000L };
+	mqd_t q, r, w;
+
+	names();
+	q = qopen(O_RDWR | O_NONBLOCK, 1, 16);
+	ASSERT_LE(0, q);
+	EXPECT_EQ(-1, mq_send(q, buf, 17, 0));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(-1, mq_receive(q, buf, 15, NULL));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(0, mq_send(q, buf, 16, 0));
+	EXPECT_EQ(-1, mq_send(q, buf, 1, 0));
+	EXPECT_EQ(EAGAIN, errno);
+	/* A bad deadline is EINVAL only when the call would block. */
+	EXPECT_EQ(-1, mq_timedsend(q, buf, 1, 0, &bad));
+	EXPECT_EQ(EAGAIN, errno);
+	r = mq_open(qname, O_RDONLY);
+	w = mq_open(qname, O_WRONLY);
+	ASSERT_LE(0, r);
+	ASSERT_LE(0, w);
+	EXPECT_EQ(-1, mq_send(r, buf, 1, 0));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, mq_receive(w, buf, sizeof(buf), NULL));
+	EXPECT_EQ(EBADF, errno);
+	/* A write-only descriptor still answers mq_getattr. */
+	{
+		struct mq_attr a;
+
+		ASSERT_EQ(0, mq_getattr(w, &a));
+		EXPECT_EQ(1, a.mq_curmsgs);
+		EXPECT_EQ(16, a.mq_msgsize);
+	}
+	EXPECT_EQ(16, mq_timedreceive(r, buf, sizeof(buf), NULL, &bad));
+	EXPECT_EQ(-1, mq_timedreceive(r, buf, sizeof(buf), NULL, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, mq_timedsend(w, buf, 1, 0, &bad));
+	EXPECT_EQ(-1, mq_timedsend(w, buf, 1, 0, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mq_send(12345, buf, 1, 0));
+	EXPECT_EQ(EBADF, errno);
+	mq_close(r);
+	mq_close(w);
+	mq_close(q);
+	mq_unlink(qname);
+}
+
+TEST(mq_timeouts_and_poll)
+{
+	struct timespec t0, dl;
+	struct pollfd pfd;
+	char buf[16];
+	mqd_t q;
+
+	names();
+	q = qopen(O_RDWR, 1, 16);
+	ASSERT_LE(0, q);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	dl = in_ms(CLOCK_REALTIME, 200);
+	EXPECT_EQ(-1, mq_timedreceive(q, buf, sizeof(buf), NULL, &dl));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_LE(150, ms_since(&t0));
+	pfd.fd = q;
+	pfd.events = POLLIN | POLLOUT;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+	ASSERT_EQ(0, mq_send(q, "x", 1, 3));
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN, pfd.revents);
+	dl = in_ms(CLOCK_REALTIME, 200);
+	EXPECT_EQ(-1, mq_timedsend(q, "y", 1, 0, &dl));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	mq_close(q);
+	mq_unlink(qname);
+}
+
+/* O_NONBLOCK belongs to the open description: dup and fork share it. */
+TEST(mq_nonblock_shared)
+{
+	struct mq_attr a = { 0 };
+	char buf[16];
+	pid_t pid;
+	mqd_t q, d;
+
+	names();
+	q = qopen(O_RDWR, 2, 16);
+	ASSERT_LE(0, q);
+	d = dup(q);
+	ASSERT_LE(0, d);
+	a.mq_flags = O_NONBLOCK;
+	ASSERT_EQ(0, mq_setattr(d, &a, NULL));
+	EXPECT_EQ(-1, mq_receive(q, buf, sizeof(buf), NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct mq_attr c = { 0 };
+
+		/* The child turns blocking mode back on for both. */
+		mq_setattr(q, &c, NULL);
+		_exit(0);
+	}
+	ASSERT_EQ(0, reap(pid));
+	ASSERT_EQ(0, mq_getattr(d, &a));
+	EXPECT_EQ(0, a.mq_flags);
+	close(d);
+	mq_close(q);
+	mq_unlink(qname);
+}
+
+struct sender_arg {
+	mqd_t q;
+	int n;
+};
+
+static void *sender(void *p)
+{
+	struct sender_arg *a = p;
+
+	for (int i = 0; i < a->n; i++)
+		if (mq_send(a->q, (char *)&i, sizeof(i), i % 3))
+			return (void *)1;
+	return NULL;
+}
+
+/* A blocked sender and receiver, across threads and across fork. */
+TEST(mq_threads_and_fork)
+{
+	struct sender_arg a;
+	pthread_t t;
+	int i, v, last[3] = { -1, -1, -1 }, bad = 0;
+	unsigned int p;
+	void *ret;
+	pid_t pid;
+
+	names();
+	a.q = qopen(O_RDWR, 2, 16);
+	ASSERT_LE(0, a.q);
+	a.n = 2000;
+	ASSERT_EQ(0, pthread_create(&t, NULL, sender, &a));
+	for (i = 0; i < a.n; i++) {
+		ASSERT_EQ(sizeof(v), mq_receive(a.q, (char *)&v, 16, &p));
+		/* Per priority, in order. */
+		if (p > 2 || v <= last[p] || v % 3 != (int)p)
+			bad++;
+		else
+			last[p] = v;
+	}
+	pthread_join(t, &ret);
+	EXPECT_EQ(NULL, ret);
+	EXPECT_EQ(0, bad);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		for (i = 0; i < 500; i++)
+			if (mq_send(a.q, (char *)&i, sizeof(i), 0))
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < 500; i++) {
+		ASSERT_EQ(sizeof(v), mq_receive(a.q, (char *)&v, 16, NULL));
+		EXPECT_EQ(i, v);
+	}
+	EXPECT_EQ(0, reap(pid));
+	mq_close(a.q);
+	mq_unlink(qname);
+}
+
+static volatile sig_atomic_t got;
+
+static void *poster(void *p)
+{
+	usleep(800000);
+	sem_post(p);
+	return NULL;
+}
+
+static void on_alarm(int sig)
+{
+	got++;
+}
+
+/* A handler's signal: EINTR without SA_RESTART, a restart with it. */
+static int interrupted(int restart, int what)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerspec it = { .it_value = { .tv_nsec = 250000000 } };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+				.sigev_signo = SIGALRM };
+	timer_t tm;
+	char buf[16];
+	sem_t s;
+	int ret, err;
+	pid_t pid;
+	mqd_t q;
+
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGALRM, &sa, NULL);
+	got = 0;
+	q = qopen(O_RDWR, 1, 16);
+	if (q < 0 || sem_init(&s, 0, 0))
+		return -100;
+	if (what == 1)
+		mq_send(q, "x", 1, 0);
+	timer_create(CLOCK_MONOTONIC, &sev, &tm);
+	timer_settime(tm, 0, &it, NULL);
+	pid = -1;
+	if (restart) {
+		/* Something for the restarted call to find, after the signal. */
+		pid = fork();
+		if (!pid) {
+			usleep(800000);
+			if (what == 0)
+				mq_send(q, "y", 1, 0);
+			else if (what == 1)
+				mq_receive(q, buf, sizeof(buf), NULL);
+			_exit(0);
+		}
+	}
+	if (what == 0)
+		ret = mq_receive(q, buf, sizeof(buf), NULL) == 1 ? 0 : -1;
+	else if (what == 1)
+		ret = mq_send(q, "z", 1, 0);
+	else if (restart) {
+		/* A post from a thread at 800 ms, after the signal. */
+		pthread_t t;
+
+		pthread_create(&t, NULL, poster, &s);
+		ret = sem_wait(&s);
+		err = errno;
+		pthread_join(t, NULL);
+		errno = err;
+	} else {
+		ret = sem_wait(&s);
+	}
+	err = errno;
+	timer_delete(tm);
+	if (pid > 0)
+		reap(pid);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	sem_destroy(&s);
+	mq_close(q);
+	mq_unlink(qname);
+	signal(SIGALRM, SIG_DFL);
+	if (!got)
+		return -101;
+	return ret ? err : 0;
+}
+
+TEST(eintr_and_sa_restart)
+{
+	names();
+	EXPECT_EQ(EINTR, interrupted(0, 0));
+	EXPECT_EQ(EINTR, interrupted(0, 1));
+	EXPECT_EQ(EINTR, interrupted(0, 2));
+	EXPECT_EQ(0, interrupted(1, 0));
+	EXPECT_EQ(0, interrupted(1, 1));
+	EXPECT_EQ(0, interrupted(1, 2));
+}
+
+/* The mode under the umask; EACCES for another user; EMFILE. */
+static int kipc_mode_of(const char *name)
+{
+	static struct kipc_obj_info e[256];
+	struct lkipc k;
+	int n, i, mode = -1;
+
+	if (lkipc_open(&k, 0))
+		return -1;
+	n = lkipc_list(&k, e, 256);
+	for (i = 0; i < n && i < 256; i++)
+		if (!strcmp((char *)e[i].name, name))
+			mode = (int)e[i].mode;
+	lkipc_close(&k);
+	return mode;
+}
+
+TEST(mq_mode_access_emfile)
+{
+	char kn[80];
+	sem_t *ps;
+	mode_t old;
+	pid_t pid;
+	mqd_t q;
+
+	names();
+	old = umask(027);
+	q = mq_open(qname, O_RDWR | O_CREAT, 0666, NULL);
+	umask(old);
+	ASSERT_LE(0, q);
+	snprintf(kn, sizeof(kn), "posix.mq.%s", qname + 1);
+	EXPECT_EQ(0640, kipc_mode_of(kn));
+	ps = sem_open(sname, O_CREAT | O_EXCL, 0600, 0);
+	ASSERT_NE(SEM_FAILED, ps);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct rlimit rl = { 0, 0 };
+		sem_t *s;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		/* Others have no access; only the owner may unlink. */
+		if (mq_open(qname, O_RDONLY) != -1 || errno != EACCES)
+			_exit(11);
+		if (mq_unlink(qname) != -1 || errno != EACCES)
+			_exit(12);
+		s = sem_open(sname, 0);
+		if (s != SEM_FAILED || errno != EACCES)
+			_exit(13);
+		if (sem_unlink(sname) != -1 || errno != EACCES)
+			_exit(14);
+		/* No descriptor left: EMFILE. */
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_cur = 3;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		errno = 0;
+		if (mq_open("/ptest.emfile", O_RDWR | O_CREAT, 0600,
+			    NULL) != -1 || errno != EMFILE)
+			_exit(15);
+		_exit(0);
+	}
+	EXPECT_EQ(0, reap(pid));
+	sem_close(ps);
+	sem_unlink(sname);
+	mq_close(q);
+	mq_unlink(qname);
+}
+
+/* mq_notify is not implemented: a clear ENOSYS (compat.md). */
+TEST(mq_notify_not_implemented)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	mqd_t q;
+
+	names();
+	q = qopen(O_RDWR, 1, 16);
+	ASSERT_LE(0, q);
+	EXPECT_EQ(-1, mq_notify(q, &sev));
+	EXPECT_EQ(ENOSYS, errno);
+	mq_close(q);
+	mq_unlink(qname);
+}
+
+/* ------------------------------------------------------------------ */
+
+TEST(sem_named)
+{
+	char kn[80];
+	sem_t *a, *b;
+	int v;
+
+	names();
+	errno = 0;
+	EXPECT_EQ(SEM_FAILED, sem_open(sname, 0));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(SEM_FAILED, sem_open(sname, O_CREAT, 0600,
+				       (unsigned int)SEM_VALUE_MAX + 1));
+	EXPECT_EQ(EINVAL, errno);
+	a = sem_open(sname, O_CREAT | O_EXCL, 0600, 2);
+	ASSERT_NE(SEM_FAILED, a);
+	snprintf(kn, sizeof(kn), "posix.sem.%s", sname + 1);
+	EXPECT_EQ(1, kipc_has(kn));
+	EXPECT_EQ(SEM_FAILED, sem_open(sname, O_CREAT | O_EXCL, 0600, 0));
+	EXPECT_EQ(EEXIST, errno);
+	/* The same name in one process: the same address. */
+	b = sem_open(sname, 0);
+	EXPECT_EQ(a, b);
+	EXPECT_EQ(0, sem_getvalue(b, &v));
+	EXPECT_EQ(2, v);
+	EXPECT_EQ(0, sem_wait(a));
+	EXPECT_EQ(0, sem_trywait(b));
+	EXPECT_EQ(-1, sem_trywait(a));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(0, sem_post(a));
+	EXPECT_EQ(0, sem_close(b));
+	EXPECT_EQ(0, sem_getvalue(a, &v));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(0, sem_close(a));
+	EXPECT_EQ(-1, sem_close(a));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, sem_unlink(sname));
+	EXPECT_EQ(-1, sem_unlink(sname));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, kipc_has(kn));
+}
+
+TEST(sem_unnamed_errors_and_deadlines)
+{
+	struct timespec bad = { .tv_sec = 0, .tv_nsec = -1 }, dl, t0;
+	sem_t s;
+	int v;
+
+	EXPECT_EQ(-1, sem_init(&s, 0, (unsigned int)SEM_VALUE_MAX + 1));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, sem_init(&s, 0, 1));
+	/* A bad deadline matters only when the call would wait. */
+	EXPECT_EQ(0, sem_timedwait(&s, &bad));
+	EXPECT_EQ(-1, sem_timedwait(&s, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	dl = in_ms(CLOCK_REALTIME, 150);
+	EXPECT_EQ(-1, sem_timedwait(&s, &dl));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_LE(100, ms_since(&t0));
+	dl = in_ms(CLOCK_MONOTONIC, 150);
+	EXPECT_EQ(-1, sem_clockwait(&s, CLOCK_MONOTONIC, &dl));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(-1, sem_clockwait(&s, CLOCK_PROCESS_CPUTIME_ID, &dl));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, sem_post(&s));
+	dl = in_ms(CLOCK_MONOTONIC, 150);
+	EXPECT_EQ(0, sem_clockwait(&s, CLOCK_MONOTONIC, &dl));
+	EXPECT_EQ(0, sem_getvalue(&s, &v));
+	EXPECT_EQ(0, v);
+	EXPECT_EQ(0, sem_destroy(&s));
+	EXPECT_EQ(-1, sem_post(&s));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, sem_destroy(&s));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* Past the maximum: EOVERFLOW, nothing changes. */
+TEST(sem_overflow)
+{
+	struct kipc_info info;
+	struct lkipc k;
+	sem_t s;
+	int v;
+
+	ASSERT_EQ(0, lkipc_open(&k, 0));
+	ASSERT_EQ(0, lkipc_get_info(&k, &info));
+	lkipc_close(&k);
+	ASSERT_EQ(0, sem_init(&s, 0, info.sem_value_max));
+	EXPECT_EQ(-1, sem_post(&s));
+	EXPECT_EQ(EOVERFLOW, errno);
+	EXPECT_EQ(0, sem_getvalue(&s, &v));
+	EXPECT_EQ((int)info.sem_value_max, v);
+	sem_destroy(&s);
+}
+
+/* pshared in fork-shared memory: a ping-pong of 1000 rounds. */
+TEST(sem_pshared_fork)
+{
+	sem_t *s = mmap(NULL, 2 * sizeof(sem_t), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+	int i;
+
+	ASSERT_NE(MAP_FAILED, s);
+	ASSERT_EQ(0, sem_init(&s[0], 1, 0));
+	ASSERT_EQ(0, sem_init(&s[1], 1, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		for (i = 0; i < 1000; i++)
+			if (sem_wait(&s[0]) || sem_post(&s[1]))
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ(0, sem_post(&s[0]));
+		ASSERT_EQ(0, sem_wait(&s[1]));
+	}
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, sem_destroy(&s[0]));
+	EXPECT_EQ(0, sem_destroy(&s[1]));
+	munmap(s, 2 * sizeof(sem_t));
+}
+
+/*
+ * pshared in POSIX shared memory that an unrelated process (exec'd afresh:
+ * no inherited descriptors or library state) maps by name.
+ */
+TEST(sem_pshared_unrelated)
+{
+	char shm[64], self_exe[PATH_MAX];
+	sem_t *s;
+	pid_t pid;
+	int fd, v;
+	ssize_t n;
+
+	snprintf(shm, sizeof(shm), "/ptest.shm.%d", getpid());
+	fd = shm_open(shm, O_RDWR | O_CREAT | O_EXCL, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4096));
+	s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, s);
+	close(fd);
+	ASSERT_EQ(0, sem_init(s, 1, 0));
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	ASSERT_LT(0, n);
+	self_exe[n] = 0;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		setenv("POSIX_TEST_SHM", shm, 1);
+		execl(self_exe, self_exe, NULL);
+		_exit(127);
+	}
+	/* The other process posts 100 and waits for our 100. */
+	for (int i = 0; i < 100; i++)
+		ASSERT_EQ(0, sem_wait(s));
+	EXPECT_EQ(0, sem_getvalue(s, &v));
+	EXPECT_EQ(0, v);
+	for (int i = 0; i < 100; i++)
+		ASSERT_EQ(0, sem_post(&s[1]));
+	EXPECT_EQ(0, reap(pid));
+	sem_destroy(s);
+	sem_destroy(&s[1]);
+	munmap(s, 4096);
+	shm_unlink(shm);
+}
+
+/* The exec'd side of sem_pshared_unrelated. */
+static int unrelated_side(const char *shm)
+{
+	int fd = shm_open(shm, O_RDWR, 0);
+	sem_t *s;
+
+	if (fd < 0)
+		return 2;
+	s = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (s == MAP_FAILED)
+		return 3;
+	if (sem_init(&s[1], 1, 0))
+		return 4;
+	for (int i = 0; i < 100; i++)
+		if (sem_post(s))
+			return 5;
+	for (int i = 0; i < 100; i++)
+		if (sem_wait(&s[1]))
+			return 6;
+	return 0;
+}
+
+/* Wait (up to 10 s) until a posix.semu.* semaphore has n waiters. */
+static int wait_semu_waiters(unsigned int n)
+{
+	static struct kipc_obj_info e[256];
+	struct lkipc k;
+	int i, j, cnt;
+
+	if (lkipc_open(&k, 0))
+		return -1;
+	for (i = 0; i < 1000; i++) {
+		cnt = lkipc_list(&k, e, 256);
+		for (j = 0; j < cnt && j < 256; j++)
+			if (!strncmp((char *)e[j].name, "posix.semu.", 11) &&
+			    e[j].sem_nwaiters == n) {
+				lkipc_close(&k);
+				return 0;
+			}
+		usleep(10000);
+	}
+	lkipc_close(&k);
+	return -1;
+}
+
+/* Waiters are served in arrival order (the difference from glibc). */
+TEST(sem_fifo_waiters)
+{
+	int *order = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	sem_t *s = (sem_t *)(order + 64);
+	pid_t pids[4];
+	int i;
+
+	ASSERT_NE(MAP_FAILED, order);
+	ASSERT_EQ(0, sem_init(s, 1, 0));
+	for (i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i]) {
+			if (sem_wait(s))
+				_exit(1);
+			order[__atomic_fetch_add(&order[0], 1,
+						 __ATOMIC_SEQ_CST) + 1] = i;
+			_exit(0);
+		}
+		/* In line before the next comes. */
+		ASSERT_EQ(0, wait_semu_waiters(i + 1));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, sem_post(s));
+		/* The one served has said who it is before the next post. */
+		for (int t = 0; t < 1000 && __atomic_load_n(&order[0],
+				__ATOMIC_SEQ_CST) < i + 1; t++)
+			usleep(10000);
+	}
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, reap(pids[i]));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(i, order[i + 1]);
+	sem_destroy(s);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int no_syscalls(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return -1;
+	errno = 0;
+	return syscall(SYS_getppid) == -1 && errno == ENOSYS ? 0 : -1;
+}
+
+/*
+ * After a warm-up, uncontended mq_send / mq_receive (priorities mixed,
+ * received in send order: a receive that must pick a later message leaves
+ * the choice to the kernel) and sem_post / sem_wait on named and pshared
+ * semaphores run under a seccomp filter that fails every system call but
+ * exit_group.
+ */
+TEST(zero_syscalls)
+{
+	sem_t *ps = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	sem_t *ns;
+	pid_t pid;
+	mqd_t q;
+
+	names();
+	q = qopen(O_RDWR, 8, 16);
+	ASSERT_LE(0, q);
+	ns = sem_open(sname, O_CREAT, 0600, 0);
+	ASSERT_NE(SEM_FAILED, ns);
+	ASSERT_EQ(0, sem_init(ps, 1, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		unsigned int p;
+		char buf[16];
+		int fail = 0, i, j;
+
+		/* Warm-up: lanes, the cached geometry. */
+		if (mq_send(q, "w", 1, 0) ||
+		    mq_receive(q, buf, sizeof(buf), NULL) != 1 ||
+		    sem_post(ns) || sem_wait(ns) || sem_post(ps) ||
+		    sem_wait(ps))
+			_exit(10);
+		if (no_syscalls())
+			_exit(11);
+		for (i = 0; i < 2000 && !fail; i++) {
+			/* Priorities mixed, the oldest message the highest:
+			 * what the ring can tell without the kernel. */
+			for (j = 0; j < 4; j++)
+				fail |= mq_send(q, (char *)&j, sizeof(j),
+						(unsigned int)(3 - j + i % 2))
+					? 1 : 0;
+			for (j = 0; j < 4; j++) {
+				int v = -1;
+
+				if (mq_receive(q, (char *)&v, sizeof(buf),
+					       &p) != sizeof(v))
+					fail |= 2;
+				if (p != (unsigned int)(3 - j + i % 2) ||
+				    v != j)
+					fail |= 4;
+			}
+			if (sem_post(ns) || sem_wait(ns))
+				fail |= 8;
+			if (sem_post(ps) || sem_post(ps) || sem_wait(ps) ||
+			    sem_wait(ps))
+				fail |= 16;
+		}
+		syscall(SYS_exit_group, fail ? 20 + fail : 0);
+	}
+	EXPECT_EQ(0, reap(pid));
+	sem_destroy(ps);
+	sem_close(ns);
+	sem_unlink(sname);
+	mq_close(q);
+	mq_unlink(qname);
+}
+
+/* ------------------------------------------------------------------ */
+/* The differential test: the kernel's own POSIX message queues.       */
+/* ------------------------------------------------------------------ */
+
+static int k_open(const char *name, int oflag, mode_t mode,
+		  struct mq_attr *attr)
+{
+	if (name[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)syscall(SYS_mq_open, name + 1, oflag, mode, attr);
+}
+
+static int k_unlink(const char *name)
+{
+	if (name[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)syscall(SYS_mq_unlink, name + 1);
+}
+
+static int k_send(int q, const char *m, size_t len, unsigned int prio)
+{
+	return (int)syscall(SYS_mq_timedsend, q, m, len, prio, NULL);
+}
+
+static ssize_t k_recv(int q, char *m, size_t len, unsigned int *prio)
+{
+	return syscall(SYS_mq_timedreceive, q, m, len, prio, NULL);
+}
+
+static int k_getattr(int q, struct mq_attr *a)
+{
+	return (int)syscall(SYS_mq_getsetattr, q, NULL, a);
+}
+
+static int k_setattr(int q, const struct mq_attr *n, struct mq_attr *o)
+{
+	return (int)syscall(SYS_mq_getsetattr, q, n, o);
+}
+
+#define DQ 4		/* names */
+#define DD 8		/* descriptor slots per side */
+
+static uint64_t rng;
+
+static unsigned int rnd(unsigned int n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned int)(rng % n);
+}
+
+struct side {
+	int fd[DD];
+};
+
+/* One run of nops random operations from seed; 0 or the failing step. */
+static long compared;
+
+static int differential(uint64_t seed, int nops, char *why, size_t whysz)
+{
+	struct side k, l;
+	char nm[DQ][48], kbuf[128], lbuf[128], msg[96];
+	int i, op;
+
+	rng = seed * 2654435761u + 1;
+	for (i = 0; i < DQ; i++) {
+		snprintf(nm[i], sizeof(nm[i]), "/pdiff.%d.%d", getpid(), i);
+		k_unlink(nm[i]);
+		mq_unlink(nm[i]);
+	}
+	for (i = 0; i < DD; i++)
+		k.fd[i] = l.fd[i] = -1;
+	for (op = 1; op <= nops; op++) {
+		int d = rnd(DD), n = rnd(DQ), kr, lr, ke, le;
+		unsigned int kp = 99, lp = 99;
+		struct mq_attr ka, la;
+		int what = rnd(100);
+
+		memset(&ka, 0x5a, sizeof(ka));
+		memset(&la, 0x5a, sizeof(la));
+		errno = 0;
+		if (what < 15) {
+			static const int acc[] = { O_RDONLY, O_WRONLY, O_RDWR };
+			int fl = acc[rnd(3)] | O_NONBLOCK;
+			struct mq_attr a = { .mq_maxmsg = 1 + rnd(10),
+					     .mq_msgsize = 1 + rnd(80) };
+			struct mq_attr *ap = rnd(4) ? &a : NULL;
+			const char *name = rnd(20) ? nm[n] : "noslash";
+
+			if (rnd(3))
+				fl |= O_CREAT;
+			if (rnd(4) == 0)
+				fl |= O_EXCL;
+			if (rnd(15) == 0)
+				a.mq_maxmsg = 0;
+			if (k.fd[d] >= 0) {
+				close(k.fd[d]);
+				mq_close(l.fd[d]);
+			}
+			/* NULL attr: both default to 10 x 8192 (Linux's
+			 * msg_default, msgsize_default). */
+			kr = k_open(name, fl, 0600, ap);
+			ke = errno;
+			errno = 0;
+			lr = mq_open(name, fl, 0600, ap);
+			le = errno;
+			k.fd[d] = kr;
+			l.fd[d] = lr;
+			kr = kr >= 0 ? 0 : -1;
+			lr = lr >= 0 ? 0 : -1;
+		} else if (what < 45) {
+			size_t len = rnd(90);
+			unsigned int prio = rnd(40) == 0 ? MQ_PRIO_MAX :
+					    rnd(6);
+
+			if (k.fd[d] < 0)
+				continue;
+			for (size_t j = 0; j < len; j++)
+				msg[j] = (char)rnd(256);
+			kr = k_send(k.fd[d], msg, len, prio);
+			ke = errno;
+			errno = 0;
+			lr = mq_send(l.fd[d], msg, len, prio);
+			le = errno;
+		} else if (what < 75) {
+			size_t len = rnd(4) ? 128 : rnd(90);
+
+			if (k.fd[d] < 0)
+				continue;
+			kr = (int)k_recv(k.fd[d], kbuf, len, &kp);
+			ke = errno;
+			errno = 0;
+			lr = (int)mq_receive(l.fd[d], lbuf, len, &lp);
+			le = errno;
+			if (kr > 0 && lr == kr &&
+			    (memcmp(kbuf, lbuf, kr) || kp != lp)) {
+				snprintf(why, whysz,
+					 "seed %llu op %d: receive: data or priority (%u/%u)",
+					 (unsigned long long)seed, op, kp, lp);
+				return op;
+			}
+		} else if (what < 88) {
+			if (k.fd[d] < 0)
+				continue;
+			kr = k_getattr(k.fd[d], &ka);
+			ke = errno;
+			errno = 0;
+			lr = mq_getattr(l.fd[d], &la);
+			le = errno;
+			if (!kr && !lr &&
+			    (ka.mq_flags != la.mq_flags ||
+			     ka.mq_maxmsg != la.mq_maxmsg ||
+			     ka.mq_msgsize != la.mq_msgsize ||
+			     ka.mq_curmsgs != la.mq_curmsgs)) {
+				snprintf(why, whysz,
+					 "seed %llu op %d: getattr %ld/%ld %ld/%ld %ld/%ld %ld/%ld",
+					 (unsigned long long)seed, op,
+					 ka.mq_flags, la.mq_flags,
+					 ka.mq_maxmsg, la.mq_maxmsg,
+					 ka.mq_msgsize, la.mq_msgsize,
+					 ka.mq_curmsgs, la.mq_curmsgs);
+				return op;
+			}
+		} else if (what < 92) {
+			/* Stays non-blocking: no operation may wait. */
+			struct mq_attr na = { .mq_flags = O_NONBLOCK };
+
+			if (k.fd[d] < 0)
+				continue;
+			if (rnd(5) == 0)
+				na.mq_flags |= O_APPEND;
+			kr = k_setattr(k.fd[d], &na, &ka);
+			ke = errno;
+			errno = 0;
+			lr = mq_setattr(l.fd[d], &na, &la);
+			le = errno;
+			if (!kr && !lr && (ka.mq_flags != la.mq_flags ||
+					   ka.mq_curmsgs != la.mq_curmsgs)) {
+				snprintf(why, whysz, "seed %llu op %d: setattr",
+					 (unsigned long long)seed, op);
+				return op;
+			}
+		} else {
+			kr = k_unlink(nm[n]);
+			ke = errno;
+			errno = 0;
+			lr = mq_unlink(nm[n]);
+			le = errno;
+		}
+		compared++;
+		if (kr != lr || (kr < 0 && ke != le)) {
+			snprintf(why, whysz,
+				 "seed %llu op %d (kind %d): kernel %d/%s, kipc %d/%s",
+				 (unsigned long long)seed, op, what, kr,
+				 strerror(ke), lr, strerror(le));
+			return op;
+		}
+	}
+	for (i = 0; i < DD; i++)
+		if (k.fd[i] >= 0) {
+			close(k.fd[i]);
+			mq_close(l.fd[i]);
+		}
+	for (i = 0; i < DQ; i++) {
+		k_unlink(nm[i]);
+		mq_unlink(nm[i]);
+	}
+	return 0;
+}
+
+#define DIFF_SEEDS	200
+#define DIFF_OPS	400
+
+TEST(differential_kernel_mqueue)
+{
+	char why[200] = "";
+	uint64_t seed0 = 1;
+	const char *env = getenv("POSIX_TEST_SEED");
+	int s, bad = 0;
+
+	if (env)
+		seed0 = strtoull(env, NULL, 0);
+	for (s = 0; s < DIFF_SEEDS && !bad; s++)
+		bad = differential(seed0 + s, DIFF_OPS, why, sizeof(why));
+	if (bad)
+		TH_LOG("%s", why);
+	EXPECT_EQ(0, bad);
+	TH_LOG("%d seeds x %d operations: %ld compared (the rest had no descriptor to act on)",
+	       s, DIFF_OPS, compared);
+}
+
+int main(int argc, char **argv)
+{
+	const char *shm = getenv("POSIX_TEST_SHM");
+
+	if (shm)
+		return unrelated_side(shm);
+	return test_harness_run(argc, argv);
+}

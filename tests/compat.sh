@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs in the VM (busybox sh), from tests/compat.test: programs nobody here
+# wrote, unmodified, natively and on kipc through tools/kipc-compat; prints
+# TAP.  Each run through kipc must have opened kipc objects (the library's
+# log, LKIPC_POSIX_LOG, names the posix.mq.* kipc queue of each mq_open),
+# pmqtest's must show in kipcctl ls while it runs (stress-ng's run is too
+# short to sample), and the kernel's /dev/mqueue must stay empty.
+#
+# compat.sh BASE KERNEL: test points are numbered from BASE + 1 and named
+# after KERNEL; the plan (COMPAT_POINTS of them) is compat.test's.
+export LKIPC_POSIX_LIB=/usr/local/lib/liblkipc-posix.so.0
+n=$1 k=$2
+ok() { n=$((n + 1)); echo "ok $n - $k: $*"; }
+notok() { n=$((n + 1)); echo "not ok $n - $k: $*"; }
+check() { # DESCRIPTION COMMAND...
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else notok "$d"; fi
+}
+mkdir -p /dev/mqueue
+mount -t mqueue none /dev/mqueue
+
+# vm-run carries what glibc dlopens at run time.
+check "vm-run carries libgcc_s.so.1" test -e /lib/x86_64-linux-gnu/libgcc_s.so.1
+
+watch_start() { # FILE: sample kipcctl ls every 100 ms
+	(while :; do kipcctl ls; sleep 0.1; done) >"$1" 2>&1 &
+	watcher=$!
+}
+watch_stop() { kill "$watcher"; wait "$watcher" 2>/dev/null; }
+
+run() { # NAME TIMEOUT COMMAND...: output in /tmp/NAME.out, status in $rc
+	name=$1 t=$2
+	shift 2
+	timeout "$t" "$@" >/tmp/$name.out 2>&1
+	rc=$?
+	grep -v '^liblkipc-posix: pid' /tmp/$name.out | sed 's/^/# /' | tail -n 12
+}
+
+# pmqtest: two threads ping-pong over two queues, 1000 rounds.
+run pmq-native 60 pmqtest -l 1000 -i 1000 -q
+check "pmqtest natively (status $rc)" test $rc = 0
+watch_start /tmp/pmq.ls
+LKIPC_POSIX_LOG=1 run pmq-kipc 60 kipc-compat pmqtest -l 1000 -i 1000 -q
+watch_stop
+check "pmqtest through kipc-compat (status $rc)" test $rc = 0
+check "pmqtest opened its queues on kipc" \
+	grep -q 'mq_open /.*: kipc queue posix\.mq\.' /tmp/pmq-kipc.out
+check "pmqtest's queues showed in kipcctl ls" grep -q 'posix\.mq\.' /tmp/pmq.ls
+check "pmqtest left /dev/mqueue empty" test -z "$(ls /dev/mqueue)"
+check "pmqtest measured latencies" grep -q 'Max' /tmp/pmq-kipc.out
+
+# stress-ng: 2 workers, 2000 operations, checking what it receives.
+run sng-native 120 stress-ng --mq 2 --mq-ops 2000 --verify --metrics-brief
+check "stress-ng --mq natively (status $rc)" test $rc = 0
+LKIPC_POSIX_LOG=1 run sng-kipc 120 kipc-compat stress-ng --mq 2 --mq-ops 2000 --verify --metrics-brief
+check "stress-ng --mq --verify through kipc-compat (status $rc)" test $rc = 0
+check "stress-ng opened its queues on kipc" \
+	grep -q 'mq_open /.*: kipc queue posix\.mq\.' /tmp/sng-kipc.out
+check "stress-ng left /dev/mqueue empty" test -z "$(ls /dev/mqueue)"
+check "stress-ng reported no failure" sh -c '! grep -qE "fail:|failures|error" /tmp/sng-kipc.out'
+exit 0
