@@ -58,6 +58,7 @@ union kipc_ioctl_buffer {
 	struct kipc_sem_wait sem_wait;
 	struct kipc_sem_post sem_post;
 	struct kipc_sem_stat sem_stat;
+	struct kipc_sem_wait_multi sem_wait_multi;
 	struct kipc_send send;
 	struct kipc_recv recv;
 	struct kipc_batch batch;
@@ -241,6 +242,7 @@ int kipc_cmd_destroy(struct kipc_ucmd *ucmd);
 
 /* Semaphores (kipc_sem.c). */
 extern const struct kipc_object_type kipc_sem_type;
+int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd);
 
 /* Message queues (kipc_queue.c). */
 extern const struct kipc_object_type kipc_queue_type;

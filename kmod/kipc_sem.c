@@ -18,6 +18,9 @@
  * ring lock (uring_cmd cancellation, task work); only wake_up_process(),
  * kipc_async_wake() and the timer start of kipc_async_keep_waiting() are
  * called under it.  poll's wait queue is woken after it is dropped.
+ * KIPC_IOC_SEM_WAIT_MULTI takes the mutex kipc_sem_multi_lock and then the
+ * locks of up to 64 semaphores in address order (spin_lock_nest_lock());
+ * nothing else takes more than one sem->lock, or that mutex.
  *
  * The value lives in the semaphore's page (struct kipc_sem_page), which
  * processes map and operate on without system calls while nothing needs
@@ -36,10 +39,13 @@
  *
  * A waiter lives on its task's stack, or in an asynchronous P's allocation
  * (io_uring's uring_cmd, woken by queueing its task work where a task is
- * woken: kipc_async_wake(), which is also called under sem->lock).  Its state goes from WAITING to
- * exactly one of GRANTED (V subtracted its units and dequeued it), LEFT (it
- * dequeued itself on a signal or timeout, without units) or REMOVED (the
- * semaphore was destroyed), always under sem->lock.  The waiter reads its
+ * woken: kipc_async_wake(), which is also called under sem->lock), or in
+ * a multi-wait's array (one "place" per semaphore, see the end of this
+ * file; V stops at a place and wakes its task).  Its state goes from
+ * WAITING to exactly one of GRANTED (V, or for a place its own task,
+ * subtracted its units and dequeued it), LEFT (it dequeued itself on a
+ * signal or timeout, without units) or REMOVED (the semaphore was
+ * destroyed), always under sem->lock.  The waiter reads its
  * state only under the lock and returns only after it is off the queue, so
  * a waker never touches a waiter that has gone.
  */
@@ -47,6 +53,7 @@
 
 #include <linux/compat.h>
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
@@ -55,7 +62,9 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
@@ -94,6 +103,7 @@ struct kipc_waiter {
 	u32 count;
 	enum kipc_sem_state state;
 	u64 *undo;			/* the handle's undo record, or NULL */
+	bool multi;			/* one place of a KIPC_IOC_SEM_WAIT_MULTI */
 };
 
 static struct kipc_sem *to_sem(struct kipc_object *obj)
@@ -161,6 +171,14 @@ static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 
 	lockdep_assert_held(&sem->lock);
 	list_for_each_entry_safe(w, tmp, &sem->waiters, node) {
+		/*
+		 * A multi-wait decides for itself, under all its semaphores'
+		 * locks: wake it and let nobody pass it meanwhile.
+		 */
+		if (w->multi) {
+			kipc_sem_wake(w);
+			break;
+		}
 		if (w->count > *value)
 			break;
 		*value -= w->count;
@@ -768,3 +786,300 @@ const struct kipc_object_type kipc_sem_type = {
 	.fill_info = kipc_sem_fill_info,
 	.free = kipc_sem_free,
 };
+
+/* ---- Waiting on several semaphores (KIPC_IOC_SEM_WAIT_MULTI) ---------- */
+
+/*
+ * A multi-wait puts one waiter ("place") with multi set in the queue of
+ * each semaphore it names, all in one section that holds every one of
+ * their locks, so that any two requests are in the same order in every
+ * queue they share: the order of those sections, a global arrival order.
+ * A place is never granted by V: kipc_sem_grant() stops at it and wakes its
+ * task, which takes kipc_sem_multi_lock and then its semaphores' locks in
+ * address order and decides: granted (every place at its queue's head and
+ * every count fits; with ANY, one such place), or it goes on waiting, or
+ * it leaves.  Only that task changes its places but for destroy, which
+ * unlinks them (REMOVED) under the semaphore's lock as it does every
+ * waiter.  kipc_sem_multi_lock orders the multi-waits among themselves and
+ * tells lockdep that holding many sem->lock at once is safe: a single P, V
+ * or destroy takes one sem->lock and never this mutex.
+ */
+static DEFINE_MUTEX(kipc_sem_multi_lock);
+
+struct kipc_mwait {
+	struct file *file;		/* a reference for the whole wait */
+	struct kipc_sem *sem;
+	u32 index;			/* in the caller's array */
+	u32 value;			/* while locked */
+	bool queued;			/* w was queued */
+	struct kipc_waiter w;
+};
+
+static int kipc_mwait_cmp(const void *a, const void *b)
+{
+	const struct kipc_mwait *x = a, *y = b;
+
+	if (x->sem == y->sem)
+		return 0;
+	return x->sem < y->sem ? -1 : 1;
+}
+
+/*
+ * Lock every semaphore, in address order.  The sparse annotations balance
+ * per semaphore: lockdep, through the nest lock, checks the real thing.
+ */
+static void kipc_mwait_lock(struct kipc_mwait *m, unsigned int nr)
+{
+	unsigned int i;
+	u64 state;
+
+	mutex_lock(&kipc_sem_multi_lock);
+	for (i = 0; i < nr; i++) {
+		struct kipc_sem *sem = m[i].sem;
+
+		spin_lock_nest_lock(&sem->lock, &kipc_sem_multi_lock);
+		state = xchg(&sem->page->state, KIPC_SEM_SLOW);
+		m[i].value = min_t(u64, state & KIPC_SEM_VALUE_MASK, sem->max);
+		__release(&sem->lock);
+	}
+}
+
+static void kipc_mwait_unlock(struct kipc_mwait *m, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = nr; i-- > 0;) {
+		__acquire(&m[i].sem->lock);
+		kipc_sem_unlock(m[i].sem, m[i].value);
+	}
+	mutex_unlock(&kipc_sem_multi_lock);
+}
+
+/* Could m's units be handed over now?  Under its semaphore's lock. */
+static bool kipc_mwait_ready(struct kipc_mwait *m)
+{
+	struct kipc_sem *sem = m->sem;
+
+	if (sem->dead || m->value < m->w.count)
+		return false;
+	if (!m->queued)
+		return list_empty(&sem->waiters);
+	return m->w.state == KIPC_SEM_WAITING &&
+	       sem->waiters.next == &m->w.node;
+}
+
+static void kipc_mwait_take(struct kipc_mwait *m)
+{
+	m->value -= m->w.count;
+	if (m->w.undo)
+		*m->w.undo += m->w.count;
+	m->w.state = KIPC_SEM_GRANTED;
+}
+
+/*
+ * Grant the request now if the rule allows: 0 (all), the entry taken
+ * (any), -EAGAIN if it must wait, or an error.  Under every lock.
+ */
+static int kipc_mwait_try(struct kipc_mwait *m, unsigned int nr, bool any)
+{
+	unsigned int i, pick = nr, ready = 0;
+	bool dead = false;
+
+	for (i = 0; i < nr; i++) {
+		dead |= m[i].sem->dead;
+		if (m[i].w.undo && *m[i].w.undo > U64_MAX - m[i].w.count)
+			return -EOVERFLOW;
+		if (!kipc_mwait_ready(&m[i]))
+			continue;
+		ready++;
+		if (pick == nr || m[i].index < m[pick].index)
+			pick = i;
+	}
+	if (any && pick < nr) {
+		kipc_mwait_take(&m[pick]);
+		return pick;
+	}
+	if (!any && ready == nr) {
+		for (i = 0; i < nr; i++)
+			kipc_mwait_take(&m[i]);
+		return 0;
+	}
+	return dead ? -EIDRM : -EAGAIN;
+}
+
+/*
+ * Take the places out of their queues, granted or not; behind a place that
+ * was a head, the queue is examined again.  Under every lock.
+ */
+static void kipc_mwait_dequeue(struct kipc_mwait *m, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct kipc_sem *sem = m[i].sem;
+		bool head;
+
+		if (!m[i].queued || m[i].w.state == KIPC_SEM_REMOVED)
+			continue;
+		head = sem->waiters.next == &m[i].w.node;
+		list_del(&m[i].w.node);
+		sem->nwaiters--;
+		if (m[i].w.state == KIPC_SEM_WAITING)
+			m[i].w.state = KIPC_SEM_LEFT;
+		if (head)
+			kipc_sem_grant(sem, &m[i].value);
+	}
+}
+
+static int kipc_mwait_wait(struct kipc_mwait *m, unsigned int nr,
+			   const struct kipc_sem_wait_multi *cmd,
+			   ktime_t deadline)
+{
+	clockid_t clock = cmd->flags & KIPC_SEM_REALTIME ? CLOCK_REALTIME :
+							   CLOCK_MONOTONIC;
+	bool any = cmd->flags & KIPC_SEM_ANY;
+	bool queued = false, timed_out = false;
+	unsigned int i;
+	int ret;
+
+	kipc_mwait_lock(m, nr);
+	for (;;) {
+		/* A grant wins over a signal or deadline arriving with it. */
+		ret = kipc_mwait_try(m, nr, any);
+		if (ret != -EAGAIN || (cmd->flags & KIPC_SEM_NONBLOCK))
+			break;
+		if (!queued) {
+			for (i = 0; i < nr; i++) {
+				list_add_tail(&m[i].w.node, &m[i].sem->waiters);
+				m[i].sem->nwaiters++;
+				m[i].queued = true;
+			}
+			queued = true;
+		}
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (timed_out) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		set_current_state(TASK_INTERRUPTIBLE);
+		kipc_mwait_unlock(m, nr);
+		if (cmd->flags & KIPC_SEM_TIMED)
+			timed_out = kipc_sem_sleep_until(deadline, clock);
+		else
+			schedule();
+		kipc_mwait_lock(m, nr);
+	}
+	/* Granted units cannot be lost here: only a dequeue follows. */
+	kipc_mwait_dequeue(m, nr);
+	kipc_mwait_unlock(m, nr);
+	for (i = 0; i < nr; i++)
+		kipc_sem_poll_wake(m[i].sem);
+	return ret;
+}
+
+/* Check the request but its entries; find its deadline. */
+static int kipc_mwait_check(const struct kipc_sem_wait_multi *cmd,
+			    ktime_t *deadline)
+{
+	*deadline = 0;
+	if ((cmd->flags & ~KIPC_SEM_MULTI_FLAGS) || cmd->index)
+		return -EINVAL;
+	if ((cmd->flags & KIPC_SEM_REALTIME) && !(cmd->flags & KIPC_SEM_TIMED))
+		return -EINVAL;
+	if ((cmd->flags & KIPC_SEM_NONBLOCK) && (cmd->flags & KIPC_SEM_TIMED))
+		return -EINVAL;
+	if (cmd->flags & KIPC_SEM_TIMED) {
+		struct timespec64 ts = {
+			.tv_sec = cmd->tv_sec,
+			.tv_nsec = cmd->tv_nsec,
+		};
+
+		if (cmd->tv_sec < 0 || cmd->tv_nsec < 0 ||
+		    cmd->tv_nsec >= NSEC_PER_SEC)
+			return -EINVAL;
+		*deadline = timespec64_to_ktime(ts);
+	} else if (cmd->tv_sec || cmd->tv_nsec) {
+		return -EINVAL;
+	}
+	if (!cmd->nr)
+		return -EINVAL;
+	if (cmd->nr > KIPC_SEM_MULTI_MAX)
+		return -E2BIG;
+	return 0;
+}
+
+/* Read entry i and take a reference to its semaphore's handle. */
+static int kipc_mwait_get(struct kipc_mwait *m, u32 i, u32 flags,
+			  const struct kipc_sem_multi_entry __user *uent)
+{
+	struct kipc_sem_multi_entry ent;
+	struct kipc_handle *h;
+
+	if (copy_from_user(&ent, uent + i, sizeof(ent)))
+		return -EFAULT;
+	m->index = i;
+	m->file = fget(ent.fd);
+	if (!m->file)
+		return -EBADF;
+	if (m->file->f_op != &kipc_sem_fops)
+		return -EINVAL;
+	h = m->file->private_data;
+	m->sem = to_sem(h->obj);
+	if (!ent.count || ent.count > m->sem->max)
+		return -EINVAL;
+	if (!(m->file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	m->w = (struct kipc_waiter){
+		.task = current,
+		.count = ent.count,
+		.state = KIPC_SEM_WAITING,
+		.undo = flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
+		.multi = true,
+	};
+	return 0;
+}
+
+/* KIPC_IOC_SEM_WAIT_MULTI, on /dev/kipc. */
+int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd)
+{
+	struct kipc_sem_wait_multi *cmd = ucmd->cmd;
+	const struct kipc_sem_multi_entry __user *uent =
+		u64_to_user_ptr(cmd->entries);
+	struct kipc_mwait *m;
+	ktime_t deadline;
+	unsigned int i;
+	int ret;
+
+	ret = kipc_mwait_check(cmd, &deadline);
+	if (ret)
+		return ret;
+	m = kcalloc(cmd->nr, sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
+	for (i = 0; i < cmd->nr; i++) {
+		ret = kipc_mwait_get(&m[i], i, cmd->flags, uent);
+		if (ret)
+			goto out_put;
+	}
+	sort(m, cmd->nr, sizeof(*m), kipc_mwait_cmp, NULL);
+	for (i = 1; i < cmd->nr; i++) {
+		if (m[i].sem == m[i - 1].sem) {
+			ret = -EINVAL;
+			goto out_put;
+		}
+	}
+	ret = kipc_mwait_wait(m, cmd->nr, cmd, deadline);
+	if (ret < 0)
+		goto out_put;
+	cmd->index = cmd->flags & KIPC_SEM_ANY ? m[ret].index : 0;
+	ret = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	for (i = 0; i < cmd->nr; i++)
+		if (m[i].file)
+			fput(m[i].file);
+	kfree(m);
+	return ret;
+}

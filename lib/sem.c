@@ -203,6 +203,58 @@ LKIPC_API int lkipc_sem_wait_req(struct kipc_sem_wait *req, unsigned int n,
 	return 0;
 }
 
+/*
+ * KIPC_IOC_SEM_WAIT_MULTI on /dev/kipc: every entry's units (all) or one
+ * entry's (any).  Always a system call: the places it queues in the
+ * semaphores' FIFOs put their pages in SLOW, so no fast P overtakes it.
+ */
+static int lkipc_sem_wait_multi(struct lkipc *k,
+				const struct kipc_sem_multi_entry *entries,
+				unsigned int nr, unsigned int flags,
+				const struct timespec *deadline)
+{
+	struct kipc_sem_wait_multi cmd;
+	int ret;
+
+	if (!k || (nr && !entries))
+		return -EINVAL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.flags = flags;
+	cmd.nr = nr;
+	cmd.entries = (uintptr_t)entries;
+	if (deadline) {
+		cmd.flags |= KIPC_SEM_TIMED;
+		cmd.tv_sec = deadline->tv_sec;
+		cmd.tv_nsec = deadline->tv_nsec;
+	}
+	ret = lkipc_ioctl(k->fd, KIPC_IOC_SEM_WAIT_MULTI, &cmd);
+	if (ret < 0)
+		return ret;
+	return (int)cmd.index;
+}
+
+LKIPC_API int lkipc_sem_wait_all(struct lkipc *k,
+				 const struct kipc_sem_multi_entry *entries,
+				 unsigned int nr, unsigned int flags,
+				 const struct timespec *deadline)
+{
+	if (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO | KIPC_SEM_REALTIME))
+		return -EINVAL;
+	return lkipc_sem_wait_multi(k, entries, nr, flags, deadline);
+}
+
+LKIPC_API int lkipc_sem_wait_any(struct lkipc *k,
+				 const struct kipc_sem_multi_entry *entries,
+				 unsigned int nr, unsigned int flags,
+				 const struct timespec *deadline)
+{
+	if (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO | KIPC_SEM_REALTIME))
+		return -EINVAL;
+	return lkipc_sem_wait_multi(k, entries, nr, flags | KIPC_SEM_ANY,
+				    deadline);
+}
+
 LKIPC_API int lkipc_sem_trywait(int fd, unsigned int n, unsigned int flags)
 {
 	if (flags & ~KIPC_SEM_UNDO)

@@ -91,6 +91,22 @@ int lkipc_sem_destroy(int fd);
  */
 int lkipc_sem_wait(int fd, unsigned int n, unsigned int flags,
 		   const struct timespec *deadline);
+/*
+ * P on several semaphores at once (KIPC_IOC_SEM_WAIT_MULTI; needs
+ * KIPC_FEAT_SEM_MULTI): entries[0..nr) name up to KIPC_SEM_MULTI_MAX
+ * distinct semaphore handles and the units to take from each.  _all takes
+ * every entry's units atomically and returns 0; _any takes one entry's
+ * and returns its index.  flags and deadline as for lkipc_sem_wait(); -errno
+ * on failure, with nothing taken.  Since LIBLKIPC_1.1.
+ */
+int lkipc_sem_wait_all(struct lkipc *k,
+		       const struct kipc_sem_multi_entry *entries,
+		       unsigned int nr, unsigned int flags,
+		       const struct timespec *deadline);
+int lkipc_sem_wait_any(struct lkipc *k,
+		       const struct kipc_sem_multi_entry *entries,
+		       unsigned int nr, unsigned int flags,
+		       const struct timespec *deadline);
 /* P(n) that fails with -EAGAIN instead of waiting; flags: KIPC_SEM_UNDO. */
 int lkipc_sem_trywait(int fd, unsigned int n, unsigned int flags);
 /* V(n); flags: KIPC_SEM_UNDO. */

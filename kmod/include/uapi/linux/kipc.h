@@ -57,6 +57,7 @@ enum {
 	KIPC_CMD_QUEUE_STAT = 0x0c,
 	KIPC_CMD_RING_LANE = 0x0d,
 	KIPC_CMD_RING_KICK = 0x0e,
+	KIPC_CMD_SEM_WAIT_MULTI = 0x0f,
 };
 
 /*
@@ -68,6 +69,7 @@ enum {
 #define KIPC_FEAT_RING		(1ULL << 2)	/* mmap'able queue ring */
 #define KIPC_FEAT_SEM_FAST	(1ULL << 3)	/* mmap'able semaphore page */
 #define KIPC_FEAT_URING_CMD	(1ULL << 4)	/* cancellable uring_cmd */
+#define KIPC_FEAT_SEM_MULTI	(1ULL << 5)	/* KIPC_IOC_SEM_WAIT_MULTI */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -438,6 +440,64 @@ struct kipc_sem_wait {
 
 #define KIPC_IOC_SEM_WAIT \
 	_IOW(KIPC_IOC_TYPE, KIPC_CMD_SEM_WAIT, struct kipc_sem_wait)
+
+/**
+ * struct kipc_sem_multi_entry - one semaphore of KIPC_IOC_SEM_WAIT_MULTI
+ * @fd: a semaphore handle, open for writing
+ * @count: units to take from it, 1..the semaphore's max
+ */
+struct kipc_sem_multi_entry {
+	__s32 fd;
+	__u32 count;
+};
+
+/* The most entries one KIPC_IOC_SEM_WAIT_MULTI takes. */
+#define KIPC_SEM_MULTI_MAX	64
+
+/**
+ * struct kipc_sem_wait_multi - KIPC_IOC_SEM_WAIT_MULTI: P on several
+ *	semaphores at once, on /dev/kipc
+ * @size: sizeof(struct kipc_sem_wait_multi) as known to userspace
+ *	(minimum 40)
+ * @flags: KIPC_SEM_* bits: NONBLOCK, UNDO, TIMED, REALTIME, ANY
+ * @nr: the number of entries, 1..KIPC_SEM_MULTI_MAX
+ * @index: out: with KIPC_SEM_ANY, the index of the entry whose units were
+ *	taken; without, 0
+ * @entries: pointer to an array of @nr struct kipc_sem_multi_entry
+ * @tv_sec: with KIPC_SEM_TIMED: the absolute deadline, seconds; else 0
+ * @tv_nsec: with KIPC_SEM_TIMED: nanoseconds, 0..999999999; else 0
+ *
+ * Without KIPC_SEM_ANY ("all"), takes every entry's units at once, or
+ * none; with it ("any"), takes the units of exactly one entry, the first in
+ * array order that can be granted when the caller is examined.  The flags
+ * mean what they mean for KIPC_IOC_SEM_WAIT; KIPC_SEM_UNDO records the
+ * units taken on each entry's handle.  The request holds one place, taken
+ * at one instant, in the FIFO of every semaphore it names: see
+ * Documentation/semaphores.md, "Waiting on several semaphores", for the
+ * exact service rule.
+ *
+ * Errors: those of KIPC_IOC_SEM_WAIT, and EINVAL (nr 0, an entry's count 0
+ * or above its max, the same semaphore twice even through two handles, an
+ * open fd that is not a kipc semaphore), E2BIG (nr above
+ * KIPC_SEM_MULTI_MAX), EBADF (an fd that is not open, or a handle not open
+ * for writing), EIDRM (one of the semaphores is destroyed; with ANY only
+ * if no other entry could be granted).
+ */
+struct kipc_sem_wait_multi {
+	__u32 size;
+	__u32 flags;
+	__u32 nr;
+	__u32 index;
+	__u64 entries;
+	__s64 tv_sec;
+	__s64 tv_nsec;
+};
+
+#define KIPC_SEM_ANY		(1U << 4)	/* multi: one entry is enough */
+#define KIPC_SEM_MULTI_FLAGS	(KIPC_SEM_WAIT_FLAGS | KIPC_SEM_ANY)
+
+#define KIPC_IOC_SEM_WAIT_MULTI \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_SEM_WAIT_MULTI, struct kipc_sem_wait_multi)
 
 /**
  * struct kipc_sem_post - KIPC_IOC_SEM_POST: V(count) on a semaphore handle
