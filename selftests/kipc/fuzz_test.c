@@ -449,7 +449,8 @@ static void fill_mmsgs(uint32_t count, uint32_t entry_size, int send)
 	size_t room = NMSG_PAGES * PAGE;
 	uint32_t i;
 
-	for (i = 0; i < count && (size_t)(i + 1) * entry_size <= room; i++) {
+	for (i = 0; i < count && i <= KIPC_BATCH_MAX &&
+	     (size_t)(i + 1) * entry_size <= room; i++) {
 		uint8_t *e = A.msgs + (size_t)i * entry_size;
 		struct kipc_mmsg m = {
 			.type = one_in(8) ? (int64_t)rnd_u64() : 1 + below(3),
