@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# run_kselftests.sh [--kmemleak] [--timeout S] [PROGRAM...]
+# run_kselftests.sh [--kmemleak] [--timeout S] [VAR=VALUE...] [PROGRAM...]
 #
 # Runs inside the VM (busybox sh).  Runs every test case of every kselftest
 # harness PROGRAM (default: the *_test programs beside this script) on its
@@ -10,7 +10,9 @@
 # shows any splat listed in /kipc/splat-patterns.  Prints one flat TAP stream
 # (a test point per case) for Automake's TAP driver; the harness's own output
 # comes along as TAP comments.  With --kmemleak, a kmemleak scan after all
-# cases is one more test point.  Exits 1 if anything failed.
+# cases is one more test point.  VAR=VALUE arguments go to the programs'
+# environment (e.g. KIPC_FUZZ_CALLS, see fuzz_test.c).  Exits 1 if anything
+# failed.
 dir=$(cd "$(dirname "$0")" && pwd)
 kmemleak=0
 timeout=900
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--kmemleak) kmemleak=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
+	[A-Z]*=*) export "$1"; shift ;;
 	*) break ;;
 	esac
 done
