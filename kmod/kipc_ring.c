@@ -475,6 +475,24 @@ void kipc_qstat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st)
 	}
 }
 
+/*
+ * KIPC_IOC_RING_LANE could not tell the thread its lane: free it, as if the
+ * thread had died, so that a failed call holds none.  It is still the
+ * thread's: only the thread's death or the handle's release (the caller
+ * holds it) reaps a lane.
+ */
+static void kipc_lane_give_back(struct kipc_queue *q, u32 i,
+				struct kipc_handle *h)
+{
+	kipc_qenter(q);
+	if (!WARN_ON_ONCE(q->lanes[i].owner != task_pid(current) ||
+			  q->lanes[i].h != h)) {
+		kipc_lane_reap(q, i);
+		kipc_ring_pending(q);
+	}
+	kipc_qexit(q);
+}
+
 /* KIPC_IOC_RING_LANE: a lane record for the calling thread. */
 int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd)
 {
@@ -511,7 +529,12 @@ int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd)
 	}
 out:
 	kipc_qexit(q);
-	return ret ? ret : kipc_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		return ret;
+	ret = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		kipc_lane_give_back(q, cmd->lane, ucmd->file->private_data);
+	return ret;
 }
 
 /* KIPC_IOC_RING_KICK: enter and leave, which does all (ring.md §6). */

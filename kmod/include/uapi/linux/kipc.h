@@ -961,7 +961,8 @@ struct kipc_sem_page {
  * recovers the position its lane record names.  Lanes are released with
  * the handle's open file description, or reused once their thread is gone.
  * Errors: EBADF (handle not read-write), ENOSPC (every lane is taken by a
- * living thread), EIDRM (destroyed).
+ * living thread), EIDRM (destroyed), EFAULT.  A call that fails holds no
+ * lane.
  */
 struct kipc_ring_lane_req {
 	__u32 size;
