@@ -133,6 +133,8 @@ static uint64_t lkipc_spin_end(const struct lkipc_spin *sp)
 		return 0;
 	if (sp->deadline) {
 		const struct timespec *d = sp->deadline;
+		/* 32 bits on i386, where a comparison of it would be constant. */
+		int64_t sec = d->tv_sec;
 
 		/* A bad deadline is for the kernel to refuse (EINVAL). */
 		if (d->tv_sec < 0 || d->tv_nsec < 0 || d->tv_nsec >= 1000000000)
@@ -140,8 +142,8 @@ static uint64_t lkipc_spin_end(const struct lkipc_spin *sp)
 		t = sp->realtime ? lkipc_now_ns(CLOCK_REALTIME) : now;
 		if (t < 0)
 			return 0;
-		left = d->tv_sec >= INT64_MAX / 1000000000 ? INT64_MAX :
-			(int64_t)d->tv_sec * 1000000000 + d->tv_nsec - t;
+		left = sec >= INT64_MAX / 1000000000 ? INT64_MAX :
+			sec * 1000000000 + d->tv_nsec - t;
 		if (left <= 0)
 			return 0;
 		if (left < budget)
@@ -287,7 +289,7 @@ int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
 	if (!lane)
 		return LKIPC_RING_KERNEL;
 	for (tries = 0; tries < LKIPC_RING_TRIES; tries++) {
-		uint64_t w, p, c, s, hwm;
+		__u64 w, p, c, s, hwm;
 		struct kipc_ring_slot *slot;
 
 		w = __atomic_load_n(&h->prod, __ATOMIC_ACQUIRE);	/* S1 */
@@ -371,7 +373,7 @@ int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
 
 	for (tries = 0; tries < LKIPC_RING_TRIES; tries++) {
 		struct kipc_ring_slot *slot;
-		uint64_t w, c, s, p, type;
+		__u64 w, c, s, p, type;
 		uint32_t len;
 
 		w = __atomic_load_n(&h->cons, __ATOMIC_ACQUIRE);	/* R1 */

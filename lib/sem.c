@@ -100,7 +100,7 @@ static struct kipc_sem_page *lkipc_sem_page(int fd, int write)
 static int lkipc_sem_fast_p(struct kipc_sem_page *pg, unsigned int n,
 			    int nonblock)
 {
-	uint64_t s = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	__u64 s = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
 	int i;
 
 	/* 0 and more than the maximum are the kernel's EINVAL. */
@@ -123,7 +123,7 @@ static int lkipc_sem_fast_p(struct kipc_sem_page *pg, unsigned int n,
 /* V(n) through the page: 0 when done, else LKIPC_SEM_KERNEL.  Release. */
 static int lkipc_sem_fast_v(struct kipc_sem_page *pg, unsigned int n)
 {
-	uint64_t s = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
+	__u64 s = __atomic_load_n(&pg->state, __ATOMIC_RELAXED);
 	uint32_t max = __atomic_load_n(&pg->max, __ATOMIC_RELAXED);
 	int i;
 

@@ -286,6 +286,7 @@ t "recv without a name: status 2" 2 kipcctl queue recv
 # ---- Pipe mode: kipcctl send and recv in shell pipelines ---------------
 t "queue create --pipe" 0 kipcctl --json queue create p1 --pipe
 has "the JSON says pipe" '"pipe": true'
+# shellcheck disable=SC2016 # expanded by the inner shell
 t "a writer: the lines of a producer" 0 \
 	sh -c '(for i in 1 2 3; do echo $i; done) | kipcctl queue send p1'
 t "recv on a pipe-mode queue reads to end-of-file" 0 kipcctl queue recv p1

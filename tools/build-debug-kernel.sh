@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ -z "$tarball" ]; then
+	# shellcheck disable=SC2012 # Debian's own file names, no odd characters
 	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
 fi
 if [ -z "$tarball" ] || [ ! -f "$tarball" ]; then

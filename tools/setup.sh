@@ -15,6 +15,7 @@ liburing-dev
 sparse perl spin
 gnuplot-nox rt-tests stress-ng
 bc flex bison libelf-dev libssl-dev xz-utils
+clang shellcheck gcc-multilib libc6-dev-i386
 "
 
 if [ "$(id -u)" != 0 ]; then

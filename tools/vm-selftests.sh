@@ -6,8 +6,11 @@
 # kernel command line); this boots that
 # kernel with vm-run and runs every selftest inside, which prints TAP.
 set -u
+# shellcheck source=/dev/null # a .vmtest file, written by make
 . "./$1" 2>/dev/null || . "$1"
 : "${top_builddir:?}" "${top_srcdir:?}"
+# kernel= and args= come from the .vmtest file; args is a list of options.
+# shellcheck disable=SC2154,SC2086
 exec "$top_builddir/tools/vm-run" --kernel "$kernel" \
 	${module:+--module "$module"} --memory "${memory:-1024}" \
 	--timeout "${timeout:-1500}" ${append:+--append "$append"} \

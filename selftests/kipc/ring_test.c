@@ -340,7 +340,7 @@ TEST_F_TIMEOUT(ring, sender_admitted_after_slow_reader, 120)
 		struct kipc_ring_hdr *h;
 		struct kipc_ring_slot *slot;
 		struct kipc_ring_lane *lane;
-		uint64_t w, pos;
+		__u64 w, pos;
 		char *base;
 
 		if (stat_of(self->fd, &st) ||

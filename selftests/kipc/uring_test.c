@@ -419,7 +419,7 @@ static pid_t stuck_claimant(int q)
 		struct kipc_queue_stat st = q_stat(q);
 		struct kipc_ring_lane *lanes;
 		struct kipc_ring_hdr *h;
-		uint64_t p;
+		__u64 p;
 
 		h = mmap(NULL, st.ring_bytes, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, q, 0);

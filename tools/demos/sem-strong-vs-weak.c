@@ -114,7 +114,7 @@ int main(void)
 		do {
 			usleep(1000);
 			demo_ok(lkipc_sem_stat(strong, &st, NULL, 0), "stat");
-		} while (st.nwaiters < p + 1);
+		} while ((long)st.nwaiters < p + 1);
 	}
 	demo_ok(lkipc_sem_post(strong, 1, 0), "V");
 	strong_barged = lkipc_sem_trywait(strong, 1, 0) == 0;
