@@ -48,9 +48,19 @@
  * to, and NAME@OLD, the version programs built before glibc 2.34 bind:
  * glibc's own two versions of it (lib/posix/liblkipc-posix.map).
  */
+/* GCC's copy: the alias gets its target's attributes.  Clang has none. */
+#ifdef __has_attribute
+#if __has_attribute(copy)
+#define PX_COPY(fn) copy(fn),
+#endif
+#endif
+#ifndef PX_COPY
+#define PX_COPY(fn)
+#endif
+
 #define VERSIONS(name, old)						\
 	extern __typeof(px_##name) px_##name##_old			\
-		__attribute__((alias("px_" #name), copy(px_##name),	\
+		__attribute__((alias("px_" #name), PX_COPY(px_##name)	\
 			       visibility("default")));			\
 	__asm__(".symver px_" #name "," #name "@@GLIBC_2.34");		\
 	__asm__(".symver px_" #name "_old," #name "@" old)
@@ -684,12 +694,14 @@ __asm__(".symver px_read,read@@GLIBC_2.2.5");
 #define PSEM_MAGIC	0x6b73656dU	/* "kmes" */
 enum { PSEM_PRIVATE = 1, PSEM_SHARED = 2, PSEM_NAMED = 3 };
 
+/* 16 bytes: it fits every ABI's sem_t (i386's is 16, x86_64's 32). */
 struct psem {
 	uint32_t magic;
 	uint32_t kind;
-	int32_t fd;		/* PRIVATE, NAMED */
-	uint32_t __pad;
-	uint64_t token;		/* SHARED */
+	union {
+		int32_t fd;	/* PRIVATE, NAMED */
+		uint64_t token;	/* SHARED */
+	};
 };
 _Static_assert(sizeof(struct psem) <= sizeof(sem_t), "sem_t too small");
 
@@ -821,7 +833,6 @@ API int px_sem_init(sem_t *sem, int pshared, unsigned int value)
 		pthread_mutex_unlock(&sem_lock);
 		s->kind = PSEM_SHARED;
 		s->token = token;
-		s->fd = -1;
 	}
 	__atomic_add_fetch(&n_sem, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->magic, PSEM_MAGIC, __ATOMIC_RELEASE);
