@@ -34,9 +34,9 @@ watch_stop() { kill "$watcher"; wait "$watcher" 2>/dev/null; }
 run() { # NAME TIMEOUT COMMAND...: output in /tmp/NAME.out, status in $rc
 	name=$1 t=$2
 	shift 2
-	timeout "$t" "$@" >/tmp/$name.out 2>&1
+	timeout "$t" "$@" >"/tmp/$name.out" 2>&1
 	rc=$?
-	grep -v '^liblkipc-posix: pid' /tmp/$name.out | sed 's/^/# /' | tail -n 12
+	grep -v '^liblkipc-posix: pid' "/tmp/$name.out" | sed 's/^/# /' | tail -n 12
 }
 
 # pmqtest: two threads ping-pong over two queues, 1000 rounds.

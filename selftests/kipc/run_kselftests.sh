@@ -20,7 +20,11 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--kmemleak) kmemleak=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
-	[A-Z]*=*) export "$1"; shift ;;
+	[A-Z]*=*)
+		# shellcheck disable=SC2163 # "$1" is NAME=VALUE: export it so
+		export "$1"
+		shift
+		;;
 	*) break ;;
 	esac
 done
