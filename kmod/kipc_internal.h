@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -27,6 +28,33 @@ struct kipc_limits {
 };
 
 void kipc_limits_get(struct kipc_limits *lim);
+
+/*
+ * The wait rule every blocking ioctl shares: with the request's TIMED flag,
+ * (sec, nsec) is an absolute deadline, on CLOCK_MONOTONIC or, with its
+ * REALTIME flag, CLOCK_REALTIME (the caller picks the clock); without it
+ * both are 0 and *deadline is 0.  REALTIME needs TIMED, NONBLOCK excludes
+ * it, and nsec is 0..999999999: anything else is -EINVAL.  The flag bits
+ * are the request's own (KIPC_MSG_* or KIPC_SEM_*).
+ */
+static inline int kipc_deadline(u32 flags, u32 nonblock, u32 timed,
+				u32 realtime, s64 sec, s64 nsec,
+				ktime_t *deadline)
+{
+	struct timespec64 ts = { .tv_sec = sec, .tv_nsec = nsec };
+
+	*deadline = 0;
+	if ((flags & realtime) && !(flags & timed))
+		return -EINVAL;
+	if ((flags & nonblock) && (flags & timed))
+		return -EINVAL;
+	if (!(flags & timed))
+		return sec || nsec ? -EINVAL : 0;
+	if (sec < 0 || nsec < 0 || nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	*deadline = timespec64_to_ktime(ts);
+	return 0;
+}
 
 /*
  * Table-driven ioctl dispatch (the iommufd pattern).  Every kipc ioctl

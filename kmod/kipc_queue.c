@@ -758,19 +758,8 @@ out_unlock:
 
 static int kipc_qdeadline(u32 flags, s64 sec, s64 nsec, ktime_t *deadline)
 {
-	struct timespec64 ts = { .tv_sec = sec, .tv_nsec = nsec };
-
-	*deadline = 0;
-	if ((flags & KIPC_MSG_REALTIME) && !(flags & KIPC_MSG_TIMED))
-		return -EINVAL;
-	if ((flags & KIPC_MSG_NONBLOCK) && (flags & KIPC_MSG_TIMED))
-		return -EINVAL;
-	if (!(flags & KIPC_MSG_TIMED))
-		return sec || nsec ? -EINVAL : 0;
-	if (sec < 0 || nsec < 0 || nsec >= NSEC_PER_SEC)
-		return -EINVAL;
-	*deadline = timespec64_to_ktime(ts);
-	return 0;
+	return kipc_deadline(flags, KIPC_MSG_NONBLOCK, KIPC_MSG_TIMED,
+			     KIPC_MSG_REALTIME, sec, nsec, deadline);
 }
 
 static int kipc_qcheck_select(u32 select, s64 type)

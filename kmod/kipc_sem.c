@@ -336,32 +336,26 @@ static struct kipc_sem *kipc_file_sem(struct file *file)
 	return to_sem(h->obj);
 }
 
+static int kipc_sem_deadline(u32 flags, s64 sec, s64 nsec, ktime_t *deadline)
+{
+	return kipc_deadline(flags, KIPC_SEM_NONBLOCK, KIPC_SEM_TIMED,
+			     KIPC_SEM_REALTIME, sec, nsec, deadline);
+}
+
 /* Check KIPC_IOC_SEM_WAIT's struct and find its deadline. */
 static int kipc_sem_wait_prepare(struct kipc_ucmd *ucmd, ktime_t *deadline)
 {
 	struct kipc_sem_wait *cmd = ucmd->cmd;
 	struct kipc_sem *sem = kipc_file_sem(ucmd->file);
+	int ret;
 
 	*deadline = 0;
 	if ((cmd->flags & ~KIPC_SEM_WAIT_FLAGS) || cmd->__reserved)
 		return -EINVAL;
-	if ((cmd->flags & KIPC_SEM_REALTIME) && !(cmd->flags & KIPC_SEM_TIMED))
-		return -EINVAL;
-	if ((cmd->flags & KIPC_SEM_NONBLOCK) && (cmd->flags & KIPC_SEM_TIMED))
-		return -EINVAL;
-	if (cmd->flags & KIPC_SEM_TIMED) {
-		struct timespec64 ts = {
-			.tv_sec = cmd->tv_sec,
-			.tv_nsec = cmd->tv_nsec,
-		};
-
-		if (cmd->tv_sec < 0 || cmd->tv_nsec < 0 ||
-		    cmd->tv_nsec >= NSEC_PER_SEC)
-			return -EINVAL;
-		*deadline = timespec64_to_ktime(ts);
-	} else if (cmd->tv_sec || cmd->tv_nsec) {
-		return -EINVAL;
-	}
+	ret = kipc_sem_deadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec,
+				deadline);
+	if (ret)
+		return ret;
 	if (!cmd->count || cmd->count > sem->max)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_WRITE))
@@ -984,26 +978,15 @@ static int kipc_mwait_wait(struct kipc_mwait *m, unsigned int nr,
 static int kipc_mwait_check(const struct kipc_sem_wait_multi *cmd,
 			    ktime_t *deadline)
 {
+	int ret;
+
 	*deadline = 0;
 	if ((cmd->flags & ~KIPC_SEM_MULTI_FLAGS) || cmd->index)
 		return -EINVAL;
-	if ((cmd->flags & KIPC_SEM_REALTIME) && !(cmd->flags & KIPC_SEM_TIMED))
-		return -EINVAL;
-	if ((cmd->flags & KIPC_SEM_NONBLOCK) && (cmd->flags & KIPC_SEM_TIMED))
-		return -EINVAL;
-	if (cmd->flags & KIPC_SEM_TIMED) {
-		struct timespec64 ts = {
-			.tv_sec = cmd->tv_sec,
-			.tv_nsec = cmd->tv_nsec,
-		};
-
-		if (cmd->tv_sec < 0 || cmd->tv_nsec < 0 ||
-		    cmd->tv_nsec >= NSEC_PER_SEC)
-			return -EINVAL;
-		*deadline = timespec64_to_ktime(ts);
-	} else if (cmd->tv_sec || cmd->tv_nsec) {
-		return -EINVAL;
-	}
+	ret = kipc_sem_deadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec,
+				deadline);
+	if (ret)
+		return ret;
 	if (!cmd->nr)
 		return -EINVAL;
 	if (cmd->nr > KIPC_SEM_MULTI_MAX)
