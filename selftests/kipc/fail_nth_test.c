@@ -42,7 +42,6 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
 /* More fail points than any operation has: a sweep that reaches it fails. */
 #define NTH_MAX 400
 #define QMSGS 8
@@ -141,45 +140,22 @@ static int nth_disarm(int fd)
 
 /* ---- Helpers ------------------------------------------------------------ */
 
-static int ioctl_ret(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
 static int obj_open(int dev, unsigned int type, const char *name,
 		    unsigned int flags, unsigned int value, uint64_t *id)
 {
+	bool create = !name || (flags & KIPC_OPEN_CREATE);
 	struct kipc_open op;
 	int ret;
 
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = type;
-	op.mode = 0600;
-	op.name = (uintptr_t)name;
-	if (!name || (flags & KIPC_OPEN_CREATE)) {
-		if (type == KIPC_OBJ_SEM) {
-			op.sem_value = value;
-		} else {
-			op.queue_msgs = QMSGS;
-			op.queue_msgsize = QMSGSIZE;
-		}
-	}
-	ret = ioctl_ret(dev, KIPC_IOC_OPEN, &op);
+	if (type == KIPC_OBJ_SEM)
+		ret = sem_open_full(dev, name, flags, 0600, create ? value : 0,
+				    0, &op);
+	else
+		ret = q_open_full(dev, name, flags, 0600, create ? QMSGS : 0,
+				  create ? QMSGSIZE : 0, 0, 0, &op);
 	if (id)
 		*id = ret >= 0 ? op.id : 0;
 	return ret;
-}
-
-static int obj_unlink(int dev, unsigned int type, const char *name)
-{
-	struct kipc_unlink u = { .size = sizeof(u), .type = type,
-				 .name = (uintptr_t)name };
-
-	return ioctl_ret(dev, KIPC_IOC_UNLINK, &u);
 }
 
 /* Objects in all namespaces (what a half-made object would add to). */
@@ -203,42 +179,9 @@ static long list_count(int dev)
 	return l.count;
 }
 
-static int q_stat(int fd, struct kipc_queue_stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	return ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, st);
-}
-
 static int s_stat(int fd, struct kipc_sem_stat *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	return ioctl_ret(fd, KIPC_IOC_SEM_STAT, st);
-}
-
-static long long s_value(int fd)
-{
-	struct kipc_sem_stat st;
-	int ret = s_stat(fd, &st);
-
-	return ret ? ret : st.value;
-}
-
-static int sem_p(int fd, unsigned int n, unsigned int flags)
-{
-	struct kipc_sem_wait w = { .size = sizeof(w), .flags = flags,
-				   .count = n };
-
-	return ioctl_ret(fd, KIPC_IOC_SEM_WAIT, &w);
-}
-
-static int sem_v(int fd, unsigned int n, unsigned int flags)
-{
-	struct kipc_sem_post p = { .size = sizeof(p), .flags = flags,
-				   .count = n };
-
-	return ioctl_ret(fd, KIPC_IOC_SEM_POST, &p);
+	return sem_stat(fd, st, NULL, 0);
 }
 
 struct msg {
@@ -527,7 +470,7 @@ static int check_works(struct ctx *c, int fd)
 		CHECK(q_send(fd, &one) == 0);
 		CHECK(q_expect(fd, &one, 1, "new queue") == 0);
 	} else {
-		CHECK(s_value(fd) == 3);
+		CHECK(sem_value(fd) == 3);
 		CHECK(sem_p(fd, 3, KIPC_SEM_NONBLOCK) == 0);
 		CHECK(sem_v(fd, 3, 0) == 0);
 	}
@@ -556,7 +499,7 @@ static int check_create(struct ctx *c, long ret)
 static void cleanup_create(struct ctx *c, long ret)
 {
 	if (ret >= 0 && c->name)
-		obj_unlink(c->dev, c->otype, c->name);
+		unlink_obj(c->dev, c->otype, c->name);
 	close_h(c, ret);
 }
 
@@ -596,9 +539,10 @@ static int check_open(struct ctx *c, long ret)
 	struct kipc_queue_stat st;
 
 	CHECK(nr_objects(c->dev) <= c->nr0);
-	CHECK(q_stat(c->q, &st) == 0 && st.msgs == 1);
+	CHECK(queue_stat(c->q, &st) == 0 && st.msgs == 1);
 	if (ret >= 0) {
-		CHECK(q_stat(ret, &st) == 0 && st.msgs == 1 && st.id == c->id);
+		CHECK(queue_stat(ret, &st) == 0 && st.msgs == 1 &&
+		      st.id == c->id);
 		CHECK(q_send(ret, &base2[1]) == 0);
 		CHECK(q_expect(c->q, base2, 2, "opened queue") == 0);
 		CHECK(q_send(c->q, &one) == 0);
@@ -617,7 +561,7 @@ FAIL_NTH(open_existing)
 	ASSERT_LE(0, self->c.q);
 	ASSERT_EQ(0, q_send(self->c.q, &one));
 	sweep(_metadata, &self->c, &op);
-	EXPECT_EQ(0, obj_unlink(self->c.dev, KIPC_OBJ_QUEUE, "fn-open"));
+	EXPECT_EQ(0, unlink_obj(self->c.dev, KIPC_OBJ_QUEUE, "fn-open"));
 }
 
 static int prep_unlink(struct ctx *c)
@@ -629,7 +573,7 @@ static int prep_unlink(struct ctx *c)
 
 static long run_unlink(struct ctx *c)
 {
-	return obj_unlink(c->dev, KIPC_OBJ_QUEUE, "fn-unlink");
+	return unlink_obj(c->dev, KIPC_OBJ_QUEUE, "fn-unlink");
 }
 
 static int check_unlink(struct ctx *c, long ret)
@@ -653,7 +597,7 @@ static int check_unlink(struct ctx *c, long ret)
 static void cleanup_unlink(struct ctx *c, long ret)
 {
 	if (ret < 0)
-		obj_unlink(c->dev, KIPC_OBJ_QUEUE, "fn-unlink");
+		unlink_obj(c->dev, KIPC_OBJ_QUEUE, "fn-unlink");
 	close_h(c, ret);
 }
 
@@ -685,7 +629,7 @@ static int check_destroy(struct ctx *c, long ret)
 {
 	struct kipc_queue_stat st;
 
-	CHECK(q_stat(c->h, &st) == 0);
+	CHECK(queue_stat(c->h, &st) == 0);
 	if (ret < 0) {
 		CHECK(!(st.queue_flags & KIPC_QUEUE_DESTROYED));
 		CHECK(st.msgs == 1 && !st.dropped);
@@ -733,7 +677,7 @@ static int check_list(struct ctx *c, long ret)
 	if (ret < 0)
 		return 0;
 	CHECK(c->req.list.count == c->nr0 && c->req.list.filled == c->nr0);
-	CHECK(q_stat(c->q, &st) == 0);
+	CHECK(queue_stat(c->q, &st) == 0);
 	for (i = 0; i < c->req.list.filled; i++)
 		if (c->ents[i].id == st.id || c->ents[i].id == c->id)
 			found++;
@@ -802,7 +746,7 @@ FAIL_NTH(proc_read)
 	ASSERT_LE(0, self->c.q);
 	ASSERT_LE(0, self->c.s);
 	sweep(_metadata, &self->c, &op);
-	EXPECT_EQ(0, obj_unlink(self->c.dev, KIPC_OBJ_SEM, "fn-proc"));
+	EXPECT_EQ(0, unlink_obj(self->c.dev, KIPC_OBJ_SEM, "fn-proc"));
 }
 
 /* ---- Queue operations ------------------------------------------------- */
@@ -962,7 +906,7 @@ static long run_recv_wait(struct ctx *c)
 		return -EBADE;
 	while (!__atomic_load_n(&c->thr_done, __ATOMIC_ACQUIRE) &&
 	       now_mono() < end) {
-		if (!q_stat(c->q, &st) && st.nreceivers == 1)
+		if (!queue_stat(c->q, &st) && st.nreceivers == 1)
 			break;
 		usleep(500);
 	}
@@ -977,7 +921,7 @@ static int check_recv_wait(struct ctx *c, long ret)
 {
 	struct kipc_queue_stat st;
 
-	CHECK(q_stat(c->q, &st) == 0 && st.nreceivers == 0);
+	CHECK(queue_stat(c->q, &st) == 0 && st.nreceivers == 0);
 	if (ret < 0)
 		return q_expect(c->q, &handed, 1, "failed waiting recv");
 	CHECK(ret == 7 && c->req.recv.type == 9 && c->req.recv.msg_len == 7);
@@ -1038,7 +982,7 @@ static long run_send_wait(struct ctx *c)
 		return -EBADE;
 	while (!__atomic_load_n(&c->thr_done, __ATOMIC_ACQUIRE) &&
 	       now_mono() < end) {
-		if (!q_stat(c->q, &st) && st.nsenders == 1)
+		if (!queue_stat(c->q, &st) && st.nsenders == 1)
 			break;
 		usleep(500);
 	}
@@ -1055,7 +999,7 @@ static int check_send_wait(struct ctx *c, long ret)
 	struct msg after[QMSGS];
 	struct kipc_queue_stat st;
 
-	CHECK(q_stat(c->q, &st) == 0 && st.nsenders == 0);
+	CHECK(queue_stat(c->q, &st) == 0 && st.nsenders == 0);
 	memcpy(after, full + 1, (QMSGS - 1) * sizeof(after[0]));
 	after[QMSGS - 1] = seven;
 	return q_expect(c->q, after, ret < 0 ? QMSGS - 1 : QMSGS,
@@ -1238,7 +1182,7 @@ static int prep_lane(struct ctx *c)
 	struct kipc_queue_stat st;
 
 	c->h = obj_open(c->dev, KIPC_OBJ_QUEUE, "fn-lane", RW, 0, NULL);
-	if (c->h < 0 || q_stat(c->h, &st))
+	if (c->h < 0 || queue_stat(c->h, &st))
 		return -1;
 	c->lanes0 = st.lanes;
 	return 0;
@@ -1256,7 +1200,7 @@ static int check_lane(struct ctx *c, long ret)
 {
 	struct kipc_queue_stat st;
 
-	CHECK(q_stat(c->h, &st) == 0);
+	CHECK(queue_stat(c->h, &st) == 0);
 	if (st.lanes != c->lanes0 + (ret >= 0)) {
 		fprintf(stderr, "# lanes %u after, %u before\n", st.lanes,
 			c->lanes0);
@@ -1276,7 +1220,7 @@ FAIL_NTH(ring_lane)
 			     RW | KIPC_OPEN_CREATE, 0, NULL);
 	ASSERT_LE(0, self->c.q);
 	sweep(_metadata, &self->c, &op);
-	EXPECT_EQ(0, obj_unlink(self->c.dev, KIPC_OBJ_QUEUE, "fn-lane"));
+	EXPECT_EQ(0, unlink_obj(self->c.dev, KIPC_OBJ_QUEUE, "fn-lane"));
 }
 
 static long run_mmap(struct ctx *c)
@@ -1304,7 +1248,7 @@ static int check_mmap(struct ctx *c, long ret)
 		CHECK(munmap(c->map, c->maplen) == 0);
 	}
 	if (c->otype == KIPC_OBJ_SEM) {
-		CHECK(s_value(c->s) == 3);
+		CHECK(sem_value(c->s) == 3);
 		return 0;
 	}
 	return q_expect(c->q, &one, 1, "mmap");
@@ -1318,7 +1262,7 @@ FAIL_NTH(mmap_queue)
 
 	self->c.q = obj_open(self->c.dev, KIPC_OBJ_QUEUE, NULL, RW, 0, NULL);
 	ASSERT_LE(0, self->c.q);
-	ASSERT_EQ(0, q_stat(self->c.q, &st));
+	ASSERT_EQ(0, queue_stat(self->c.q, &st));
 	self->c.maplen = st.ring_bytes;
 	self->c.otype = KIPC_OBJ_QUEUE;
 	sweep(_metadata, &self->c, &op);
@@ -1400,7 +1344,7 @@ static long run_v(struct ctx *c)
 
 static int check_v(struct ctx *c, long ret)
 {
-	CHECK(s_value(c->s) == (ret < 0 ? 3 : 4));
+	CHECK(sem_value(c->s) == (ret < 0 ? 3 : 4));
 	return 0;
 }
 
@@ -1465,7 +1409,7 @@ FAIL_NTH(sem_stat)
 	EXPECT_EQ(0, sem_v(self->c.s, 2, 0));
 	pthread_join(self->c.thr, NULL);
 	EXPECT_EQ(0, self->c.thr_ret);
-	EXPECT_EQ(0, s_value(self->c.s));
+	EXPECT_EQ(0, sem_value(self->c.s));
 }
 
 /*
@@ -1597,7 +1541,7 @@ static long run_ring(struct ctx *c)
 static int check_ring(struct ctx *c, long ret)
 {
 	if (c->otype == KIPC_OBJ_SEM) {
-		CHECK(s_value(c->s) == (ret < 0 ? 3 : 2));
+		CHECK(sem_value(c->s) == (ret < 0 ? 3 : 2));
 		return 0;
 	}
 	if (ret < 0)

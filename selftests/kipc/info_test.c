@@ -22,40 +22,6 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define PARAM_DIR "/sys/module/kipc/parameters/"
-
-static unsigned long long read_param(const char *name)
-{
-	char path[128], buf[64] = "";
-	unsigned long long v;
-	FILE *f;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return ~0ULL;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	v = strtoull(buf, NULL, 0);
-	return v;
-}
-
-static int write_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 FIXTURE(dev) {
 	int fd;
 };
@@ -92,12 +58,12 @@ TEST_F(dev, get_info)
 	EXPECT_EQ(KIPC_ABI_VERSION, info.abi_version);
 	EXPECT_EQ(sizeof(info), info.size);
 	EXPECT_EQ(0, info.flags);
-	EXPECT_EQ(read_param("max_objects"), info.max_objects);
-	EXPECT_EQ(read_param("msgsize_max"), info.msgsize_max);
-	EXPECT_EQ(read_param("queue_msgs_max"), info.queue_msgs_max);
-	EXPECT_EQ(read_param("sem_value_max"), info.sem_value_max);
-	EXPECT_EQ(read_param("queue_bytes_max"), info.queue_bytes_max);
-	EXPECT_EQ(read_param("user_bytes_max"), info.user_bytes_max);
+	EXPECT_EQ(param_u("max_objects"), info.max_objects);
+	EXPECT_EQ(param_u("msgsize_max"), info.msgsize_max);
+	EXPECT_EQ(param_u("queue_msgs_max"), info.queue_msgs_max);
+	EXPECT_EQ(param_u("sem_value_max"), info.sem_value_max);
+	EXPECT_EQ(param_u("queue_bytes_max"), info.queue_bytes_max);
+	EXPECT_EQ(param_u("user_bytes_max"), info.user_bytes_max);
 }
 
 TEST(library_get_info)
@@ -125,7 +91,7 @@ TEST(library_get_info)
 /* Root may change the limits at run time, within their bounds. */
 TEST_F(dev, limits_follow_parameters)
 {
-	unsigned long long old = read_param("msgsize_max");
+	unsigned long long old = param_u("msgsize_max");
 	struct kipc_info info = { .size = sizeof(info) };
 	char buf[32];
 
@@ -140,7 +106,7 @@ TEST_F(dev, limits_follow_parameters)
 	EXPECT_EQ(-EINVAL, write_param("msgsize_max", "12abc"));
 	EXPECT_EQ(-EINVAL, write_param("queue_bytes_max", "1"));
 	EXPECT_EQ(-EINVAL, write_param("sem_value_max", "-1"));
-	EXPECT_EQ(1234, read_param("msgsize_max"));
+	EXPECT_EQ(1234, param_u("msgsize_max"));
 
 	snprintf(buf, sizeof(buf), "%llu", old);
 	ASSERT_EQ(0, write_param("msgsize_max", buf));

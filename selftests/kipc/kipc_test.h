@@ -8,9 +8,13 @@
 #include <sys/wait.h>
 #include <sys/mman.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -93,6 +97,326 @@
 #define TEST_LENGTH(_struct, _ioctl, _last) \
 	TEST_LENGTH_FD(self->fd, _struct, _ioctl, _last, )
 
+
+/* ---- Files and module parameters -------------------------------------- */
+
+#define PARAM_DIR "/sys/module/kipc/parameters/"
+#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
+#define NOBODY 65534
+
+/* Write val to a file: 0 or -errno. */
+static inline int write_file(const char *path, const char *val)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Up to len - 1 bytes of a file, NUL-terminated: 0 or -errno. */
+static inline int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+/* A module parameter's text, its newline cut: 0 or -errno. */
+static inline int read_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	int ret;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	ret = read_file(path, buf, len);
+	if (!ret)
+		buf[strcspn(buf, "\n")] = 0;
+	return ret;
+}
+
+static inline int write_param(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	return write_file(path, val);
+}
+
+static inline int write_param_u(const char *name, unsigned long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", v);
+	return write_param(name, buf);
+}
+
+/* A numeric module parameter, or ~0ULL if it cannot be read. */
+static inline unsigned long long param_u(const char *name)
+{
+	char buf[64];
+
+	if (read_param(name, buf, sizeof(buf)) || !buf[0])
+		return ~0ULL;
+	return strtoull(buf, NULL, 0);
+}
+
+/* Become uid/gid NOBODY with the given supplementary groups. */
+static inline int become_nobody(int ngroups, const gid_t *groups)
+{
+	if (setgroups(ngroups, groups))
+		return -errno;
+	if (setresgid(NOBODY, NOBODY, NOBODY))
+		return -errno;
+	if (setresuid(NOBODY, NOBODY, NOBODY))
+		return -errno;
+	return 0;
+}
+
+/* ---- Raw ioctls: what the ioctl returns, or -errno --------------------- */
+
+static inline int ioctl_ret(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static inline int dev_open(void)
+{
+	return open("/dev/kipc", O_RDWR | O_CLOEXEC);
+}
+
+/* A name unique to this process and tag. */
+static inline void make_name(char *buf, size_t len, const char *tag)
+{
+	snprintf(buf, len, "%s-%s-%d", program_invocation_short_name, tag,
+		 getpid());
+}
+
+/* KIPC_IOC_OPEN of a semaphore: the fd or -errno; the struct in *out. */
+static inline int sem_open_full(int dev, const char *name, unsigned int flags,
+				unsigned int mode, unsigned int value,
+				unsigned int max, struct kipc_open *out)
+{
+	struct kipc_open op;
+	int ret;
+
+	memset(&op, 0, sizeof(op));
+	op.size = sizeof(op);
+	op.flags = flags;
+	op.type = KIPC_OBJ_SEM;
+	op.mode = mode;
+	op.name = (uintptr_t)name;
+	op.sem_value = value;
+	op.sem_max = max;
+	ret = ioctl_ret(dev, KIPC_IOC_OPEN, &op);
+	if (out)
+		*out = op;
+	return ret;
+}
+
+/* KIPC_IOC_OPEN of a queue: the fd or -errno; the struct in *out. */
+static inline int q_open_full(int dev, const char *name, unsigned int flags,
+			      unsigned int mode, unsigned int msgs,
+			      unsigned int msgsize, unsigned long long bytes,
+			      unsigned int qflags, struct kipc_open *out)
+{
+	struct kipc_open op;
+	int ret;
+
+	memset(&op, 0, sizeof(op));
+	op.size = sizeof(op);
+	op.flags = flags;
+	op.type = KIPC_OBJ_QUEUE;
+	op.mode = mode;
+	op.name = (uintptr_t)name;
+	op.queue_msgs = msgs;
+	op.queue_msgsize = msgsize;
+	op.queue_bytes = bytes;
+	op.queue_flags = qflags;
+	ret = ioctl_ret(dev, KIPC_IOC_OPEN, &op);
+	if (out)
+		*out = op;
+	return ret;
+}
+
+/* KIPC_IOC_SEND; with ts, KIPC_MSG_TIMED and that deadline. */
+static inline int q_send_full(int fd, int64_t type, const void *buf,
+			      uint32_t len, unsigned int flags,
+			      const struct timespec *ts)
+{
+	struct kipc_send s;
+
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.flags = flags;
+	s.type = type;
+	s.buf = (uintptr_t)buf;
+	s.len = len;
+	if (ts) {
+		s.flags |= KIPC_MSG_TIMED;
+		s.tv_sec = ts->tv_sec;
+		s.tv_nsec = ts->tv_nsec;
+	}
+	return ioctl_ret(fd, KIPC_IOC_SEND, &s);
+}
+
+/* KIPC_IOC_RECV: the length or -errno; the type and msg_len out. */
+static inline int q_recv_full(int fd, void *buf, uint32_t len,
+			      unsigned int sel, int64_t type,
+			      unsigned int flags, const struct timespec *ts,
+			      int64_t *otype, uint64_t *olen)
+{
+	struct kipc_recv r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.flags = flags;
+	r.select = sel;
+	r.type = type;
+	r.buf = (uintptr_t)buf;
+	r.len = len;
+	if (ts) {
+		r.flags |= KIPC_MSG_TIMED;
+		r.tv_sec = ts->tv_sec;
+		r.tv_nsec = ts->tv_nsec;
+	}
+	ret = ioctl_ret(fd, KIPC_IOC_RECV, &r);
+	if (otype)
+		*otype = r.type;
+	if (olen)
+		*olen = r.msg_len;
+	return ret;
+}
+
+static inline int anon_sem(int dev, unsigned int value)
+{
+	return sem_open_full(dev, NULL, RW, 0600, value, 0, NULL);
+}
+
+static inline int sem_p_full(int fd, unsigned int n, unsigned int flags,
+			     long long sec, long long nsec)
+{
+	struct kipc_sem_wait w;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.flags = flags;
+	w.count = n;
+	w.tv_sec = sec;
+	w.tv_nsec = nsec;
+	return ioctl_ret(fd, KIPC_IOC_SEM_WAIT, &w);
+}
+
+static inline int sem_p(int fd, unsigned int n, unsigned int flags)
+{
+	return sem_p_full(fd, n, flags, 0, 0);
+}
+
+static inline int sem_v(int fd, unsigned int n, unsigned int flags)
+{
+	struct kipc_sem_post p;
+
+	memset(&p, 0, sizeof(p));
+	p.size = sizeof(p);
+	p.flags = flags;
+	p.count = n;
+	return ioctl_ret(fd, KIPC_IOC_SEM_POST, &p);
+}
+
+/* KIPC_IOC_SEM_STAT, with up to cap waiter records into w. */
+static inline int sem_stat(int fd, struct kipc_sem_stat *st,
+			   struct kipc_sem_waiter *w, unsigned int cap)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->capacity = cap;
+	st->waiters = (uintptr_t)w;
+	return ioctl_ret(fd, KIPC_IOC_SEM_STAT, st);
+}
+
+/* The value, or -errno. */
+static inline long long sem_value(int fd)
+{
+	struct kipc_sem_stat st;
+	int ret = sem_stat(fd, &st, NULL, 0);
+
+	return ret ? ret : (long long)st.value;
+}
+
+static inline long long sem_nwaiters(int fd)
+{
+	struct kipc_sem_stat st;
+	int ret = sem_stat(fd, &st, NULL, 0);
+
+	return ret ? ret : (long long)st.nwaiters;
+}
+
+static inline int queue_stat(int fd, struct kipc_queue_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, st);
+}
+
+static inline int destroy(int fd)
+{
+	struct kipc_destroy d = { .size = sizeof(d) };
+
+	return ioctl_ret(fd, KIPC_IOC_DESTROY, &d);
+}
+
+static inline int unlink_obj(int dev, unsigned int type, const char *name)
+{
+	struct kipc_unlink u;
+
+	memset(&u, 0, sizeof(u));
+	u.size = sizeof(u);
+	u.type = type;
+	u.name = (uintptr_t)name;
+	return ioctl_ret(dev, KIPC_IOC_UNLINK, &u);
+}
+
+static inline int unlink_sem(int dev, const char *name)
+{
+	return unlink_obj(dev, KIPC_OBJ_SEM, name);
+}
+
+/*
+ * A fixture holding an open /dev/kipc in self->dev.  (The harness's own
+ * macros expand inside this one.)
+ */
+#define KIPC_DEV_FIXTURE(_name)                                                \
+	FIXTURE(_name) {                                                       \
+		int dev;                                                       \
+	};                                                                     \
+	FIXTURE_SETUP(_name)                                                   \
+	{                                                                      \
+		self->dev = open("/dev/kipc", O_RDWR | O_CLOEXEC);             \
+		ASSERT_LE(0, self->dev);                                       \
+	}                                                                      \
+	FIXTURE_TEARDOWN(_name)                                                \
+	{                                                                      \
+		close(self->dev);                                              \
+	}
+
+/* ---- Waiting, children and signals ------------------------------------ */
+
 /* Exit status, or 1000 + the signal that killed it. */
 static inline int reap(pid_t pid)
 {
@@ -171,6 +495,39 @@ static inline struct timespec in_future(clockid_t clock, long long ns)
 		}                                                              \
 		_ret;                                                          \
 	})
+
+/* Wait up to 20 s until the semaphore has exactly n waiters. */
+static inline int wait_nwaiters(int fd, long long n)
+{
+	return WAIT_FOR(sem_nwaiters(fd), n);
+}
+
+/* A child doing P(n): exits 0, or with the errno. */
+static inline pid_t spawn_p(int fd, unsigned int n, unsigned int flags)
+{
+	pid_t pid = fork_child();
+
+	if (pid == 0)
+		_exit(-sem_p(fd, n, flags));
+	return pid;
+}
+
+static inline void nop_handler(int sig)
+{
+	(void)sig;
+}
+
+/* Install handler for sig with these SA_ flags. */
+static inline void set_handler_fn(int sig, int flags, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
 
 /* Memory shared with the test's children. */
 static inline void *shared_map(size_t len)

@@ -30,7 +30,6 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
 #define MIB (1024LL * 1024)
 #define PARAMS "/sys/module/kipc/parameters/"
 
@@ -64,35 +63,6 @@ struct report {
 	int again;		/* a create after closing: fd or -errno */
 	char why[200];		/* the worker's own failure, if any */
 };
-
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? (int)n : 0;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
 
 /* A number from a file of the cgroup: memory.current; -1 on error. */
 static long long cg_read(const char *cg, const char *file)
@@ -267,25 +237,16 @@ static int run_worker(struct __test_metadata *_metadata,
 static int q_create(int dev, long long *ring_bytes)
 {
 	struct kipc_queue_stat st;
-	struct kipc_open op;
-	int fd;
+	int fd, ret;
 
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = RW;
-	op.type = KIPC_OBJ_QUEUE;
-	op.mode = 0600;
-	op.queue_msgs = Q_MSGS;
-	op.queue_msgsize = Q_MSGSIZE;
-	op.queue_bytes = (unsigned long long)Q_MSGS * Q_MSGSIZE;
-	fd = ioctl(dev, KIPC_IOC_OPEN, &op);
+	fd = q_open_full(dev, NULL, RW, 0600, Q_MSGS, Q_MSGSIZE,
+			 (unsigned long long)Q_MSGS * Q_MSGSIZE, 0, NULL);
 	if (fd < 0)
-		return -errno;
-	memset(&st, 0, sizeof(st));
-	st.size = sizeof(st);
-	if (ioctl(fd, KIPC_IOC_QUEUE_STAT, &st)) {
+		return fd;
+	ret = queue_stat(fd, &st);
+	if (ret) {
 		close(fd);
-		return -errno;
+		return ret;
 	}
 	*ring_bytes += st.ring_bytes;
 	return fd;
@@ -293,16 +254,7 @@ static int q_create(int dev, long long *ring_bytes)
 
 static int sem_create(int dev)
 {
-	struct kipc_open op;
-	int fd;
-
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = RW;
-	op.type = KIPC_OBJ_SEM;
-	op.mode = 0600;
-	fd = ioctl(dev, KIPC_IOC_OPEN, &op);
-	return fd < 0 ? -errno : fd;
+	return sem_open_full(dev, NULL, RW, 0600, 0, 0, NULL);
 }
 
 /*

@@ -28,35 +28,12 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
 #define ENT(_fd, _n) ((struct kipc_sem_multi_entry){ .fd = (_fd), .count = (_n) })
-
-static int ioctl_ret(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
 
 static int sem_open_rw(int dev, const char *name, unsigned int flags,
 		       unsigned int value, unsigned int max)
 {
-	struct kipc_open op;
-
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = KIPC_OBJ_SEM;
-	op.mode = 0600;
-	op.name = (uintptr_t)name;
-	op.sem_value = value;
-	op.sem_max = max;
-	return ioctl_ret(dev, KIPC_IOC_OPEN, &op);
-}
-
-static int anon_sem(int dev, unsigned int value)
-{
-	return sem_open_rw(dev, NULL, RW, value, 0);
+	return sem_open_full(dev, name, flags, 0600, value, max, NULL);
 }
 
 /* The raw ioctl: the index (any), 0 (all) or -errno. */
@@ -78,73 +55,6 @@ static int mwait(int dev, const struct kipc_sem_multi_entry *e,
 	return ret < 0 ? ret : (int)w.index;
 }
 
-static int sem_p(int fd, unsigned int n, unsigned int flags)
-{
-	struct kipc_sem_wait w;
-
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w);
-	w.flags = flags;
-	w.count = n;
-	return ioctl_ret(fd, KIPC_IOC_SEM_WAIT, &w);
-}
-
-static int sem_v(int fd, unsigned int n)
-{
-	struct kipc_sem_post p;
-
-	memset(&p, 0, sizeof(p));
-	p.size = sizeof(p);
-	p.count = n;
-	return ioctl_ret(fd, KIPC_IOC_SEM_POST, &p);
-}
-
-static int sem_stat(int fd, struct kipc_sem_stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	return ioctl_ret(fd, KIPC_IOC_SEM_STAT, st);
-}
-
-static long long sem_value(int fd)
-{
-	struct kipc_sem_stat st;
-	int ret = sem_stat(fd, &st);
-
-	return ret ? ret : st.value;
-}
-
-static long long sem_nwaiters(int fd)
-{
-	struct kipc_sem_stat st;
-	int ret = sem_stat(fd, &st);
-
-	return ret ? ret : st.nwaiters;
-}
-
-static int destroy(int fd)
-{
-	struct kipc_destroy d = { .size = sizeof(d) };
-
-	return ioctl_ret(fd, KIPC_IOC_DESTROY, &d);
-}
-
-static int unlink_sem(int dev, const char *name)
-{
-	struct kipc_unlink u;
-
-	memset(&u, 0, sizeof(u));
-	u.size = sizeof(u);
-	u.type = KIPC_OBJ_SEM;
-	u.name = (uintptr_t)name;
-	return ioctl_ret(dev, KIPC_IOC_UNLINK, &u);
-}
-
-static int wait_nwaiters(int fd, long long n)
-{
-	return WAIT_FOR(sem_nwaiters(fd), n);
-}
-
 /* A child doing one multi-wait; exits with its index (any) or -errno. */
 static pid_t spawn_mwait(int dev, const struct kipc_sem_multi_entry *e,
 			 unsigned int nr, unsigned int flags)
@@ -157,20 +67,6 @@ static pid_t spawn_mwait(int dev, const struct kipc_sem_multi_entry *e,
 		_exit(ret < 0 ? -ret : ret);
 	}
 	return pid;
-}
-
-static pid_t spawn_p(int fd, unsigned int n)
-{
-	pid_t pid = fork_child();
-
-	if (pid == 0)
-		_exit(-sem_p(fd, n, 0));
-	return pid;
-}
-
-static void nop_handler(int sig)
-{
-	(void)sig;
 }
 
 FIXTURE(mw) {
@@ -392,7 +288,7 @@ TEST_F(mw, all_or_nothing)
 	/* Queued: the units it will need are not touched, nor taken. */
 	EXPECT_EQ(2, sem_value(a));
 	EXPECT_TRUE(still_running(pid));
-	ASSERT_EQ(0, sem_v(b, 1));
+	ASSERT_EQ(0, sem_v(b, 1, 0));
 	EXPECT_EQ(0, reap(pid));
 	EXPECT_EQ(0, sem_value(a));
 	EXPECT_EQ(0, sem_value(b));
@@ -424,7 +320,7 @@ TEST_F(mw, any_index)
 	/* Blocked on all three; the one posted is the one reported. */
 	pid = spawn_mwait(self->dev, e, 3, KIPC_SEM_ANY);
 	ASSERT_EQ(0, wait_nwaiters(a, 1));
-	ASSERT_EQ(0, sem_v(b, 1));
+	ASSERT_EQ(0, sem_v(b, 1, 0));
 	EXPECT_EQ(1, reap(pid));
 	EXPECT_EQ(0, sem_value(b));
 	EXPECT_EQ(0, sem_value(a));
@@ -432,9 +328,9 @@ TEST_F(mw, any_index)
 	EXPECT_EQ(0, sem_nwaiters(a));
 	EXPECT_EQ(0, sem_nwaiters(c));
 	/* All of them ready: the first in array order. */
-	ASSERT_EQ(0, sem_v(a, 1));
-	ASSERT_EQ(0, sem_v(b, 2));
-	ASSERT_EQ(0, sem_v(c, 1));
+	ASSERT_EQ(0, sem_v(a, 1, 0));
+	ASSERT_EQ(0, sem_v(b, 2, 0));
+	ASSERT_EQ(0, sem_v(c, 1, 0));
 	EXPECT_EQ(0, lkipc_sem_wait_any(&k, e, 3, 0, NULL));
 	EXPECT_EQ(0, lkipc_sem_wait_all(&k, e + 1, 2, 0, NULL));
 	EXPECT_EQ(0, sem_value(b));
@@ -468,7 +364,7 @@ TEST_F(mw, fifo_single_behind_multi)
 	/* b has its unit, but the multi-wait is ahead. */
 	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(b, 1, 0));
 	EXPECT_EQ(-EAGAIN, sem_p(b, 1, KIPC_SEM_NONBLOCK));
-	s = spawn_p(b, 1);
+	s = spawn_p(b, 1, 0);
 	ASSERT_EQ(0, wait_nwaiters(b, 2));
 	EXPECT_TRUE(still_running(s));
 	EXPECT_EQ(1, sem_value(b));
@@ -497,7 +393,7 @@ TEST_F(mw, fifo_multi_behind_single)
 	int b = anon_sem(self->dev, 1);
 	pid_t m, s;
 
-	s = spawn_p(b, 2);
+	s = spawn_p(b, 2, 0);
 	ASSERT_EQ(0, wait_nwaiters(b, 1));
 	e[0] = ENT(a, 1);
 	e[1] = ENT(b, 1);
@@ -508,10 +404,11 @@ TEST_F(mw, fifo_multi_behind_single)
 	ASSERT_EQ(0, wait_nwaiters(b, 2));
 	EXPECT_TRUE(still_running(m));
 	EXPECT_EQ(1, sem_value(a));
-	ASSERT_EQ(0, sem_v(b, 1));	/* b: 2, all for the single waiter */
+	/* b: 2, all for the single waiter */
+	ASSERT_EQ(0, sem_v(b, 1, 0));
 	EXPECT_EQ(0, reap(s));
 	EXPECT_TRUE(still_running(m));
-	ASSERT_EQ(0, sem_v(b, 1));
+	ASSERT_EQ(0, sem_v(b, 1, 0));
 	EXPECT_EQ(0, reap(m));
 	EXPECT_EQ(0, sem_value(a));
 	EXPECT_EQ(0, sem_value(b));
@@ -545,7 +442,7 @@ TEST_F_TIMEOUT(mw, opposite_orders, 120)
 
 				if (r < 0)
 					_exit(-r);
-				if (sem_v(a, 1) || sem_v(b, 1))
+				if (sem_v(a, 1, 0) || sem_v(b, 1, 0))
 					_exit(100);
 			}
 			_exit(0);
@@ -621,7 +518,7 @@ TEST_F_TIMEOUT(mw, conservation_under_fire, 120)
 				for (k = 0; k < 3; k++) {
 					if (any && k != r)
 						continue;
-					if (sem_v(e[k].fd, e[k].count))
+					if (sem_v(e[k].fd, e[k].count, 0))
 						_exit(101);
 				}
 			}
@@ -666,7 +563,7 @@ TEST_F(mw, kill_mid_wait)
 		m[i] = spawn_mwait(self->dev, e, 2, i == 1 ? KIPC_SEM_ANY : 0);
 		ASSERT_EQ(0, wait_nwaiters(a, i + 1));
 	}
-	s = spawn_p(b, 1);
+	s = spawn_p(b, 1, 0);
 	ASSERT_EQ(0, wait_nwaiters(b, 4));
 	/* m[0] heads b and blocks it: nobody behind gets b's unit. */
 	EXPECT_TRUE(still_running(m[1]));
@@ -679,7 +576,7 @@ TEST_F(mw, kill_mid_wait)
 	EXPECT_EQ(1000 + SIGKILL, reap(m[2]));
 	EXPECT_EQ(0, sem_nwaiters(a));
 	EXPECT_EQ(1, sem_nwaiters(b));
-	ASSERT_EQ(0, sem_v(b, 1));
+	ASSERT_EQ(0, sem_v(b, 1, 0));
 	EXPECT_EQ(0, reap(s));
 	EXPECT_EQ(0, sem_value(a));
 	EXPECT_EQ(0, sem_value(b));
@@ -699,7 +596,7 @@ TEST_F(mw, destroy_mid_wait)
 	e[1] = ENT(b, 1);
 	m = spawn_mwait(self->dev, e, 2, 0);
 	ASSERT_EQ(0, wait_nwaiters(a, 1));
-	s = spawn_p(a, 1);
+	s = spawn_p(a, 1, 0);
 	ASSERT_EQ(0, wait_nwaiters(a, 2));
 	ASSERT_EQ(0, destroy(b));
 	EXPECT_EQ(EIDRM, reap(m));
@@ -739,9 +636,9 @@ TEST_F(mw, undo_at_exit)
 		r = mwait(self->dev, e, 2, KIPC_SEM_UNDO, 0, 0);
 		if (r < 0)
 			_exit(-r);
-		if (sem_stat(ca, &st) || st.undo != 2 || st.value != 1)
+		if (sem_stat(ca, &st, NULL, 0) || st.undo != 2 || st.value != 1)
 			_exit(103);
-		if (sem_stat(cb, &st) || st.undo != 3 || st.value != 1)
+		if (sem_stat(cb, &st, NULL, 0) || st.undo != 3 || st.value != 1)
 			_exit(104);
 		e[0] = ENT(ca, 1);
 		r = mwait(self->dev, e, 1, KIPC_SEM_UNDO | KIPC_SEM_ANY, 0, 0);
@@ -798,7 +695,8 @@ TEST_F_TIMEOUT(mw, storm, 180)
 						_exit(-r);
 					for (k = 0; k < (int)n; k++)
 						if ((!any || k == r) &&
-						    sem_v(e[k].fd, 1) == -EIDRM)
+						    sem_v(e[k].fd, 1, 0) ==
+							    -EIDRM)
 							_exit(0);
 				}
 			}

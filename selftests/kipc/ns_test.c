@@ -32,8 +32,6 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define PARAM_DIR "/sys/module/kipc/parameters/"
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
 #define CREATE (RW | KIPC_OPEN_CREATE)
 #define CREATE_EXCL (CREATE | KIPC_OPEN_EXCL)
 #define USER_A 1000
@@ -43,32 +41,13 @@
 
 /* ---- Helpers ---------------------------------------------------------- */
 
-static int ioctl_ret(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
-static int dev_open(void)
-{
-	return open("/dev/kipc", O_RDWR | O_CLOEXEC);
-}
-
 /* KIPC_IOC_OPEN of a semaphore: the fd or -errno; its id in *id. */
 static int sem_open_id(int dev, const char *name, unsigned int flags,
 		       unsigned int mode, uint64_t *id)
 {
 	struct kipc_open op;
-	int ret;
+	int ret = sem_open_full(dev, name, flags, mode, 0, 0, &op);
 
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = KIPC_OBJ_SEM;
-	op.mode = mode;
-	op.name = (uintptr_t)name;
-	ret = ioctl_ret(dev, KIPC_IOC_OPEN, &op);
 	if (id)
 		*id = ret >= 0 ? op.id : 0;
 	return ret;
@@ -78,39 +57,6 @@ static int sem_open_name(int dev, const char *name, unsigned int flags,
 			 unsigned int mode)
 {
 	return sem_open_id(dev, name, flags, mode, NULL);
-}
-
-static int unlink_sem(int dev, const char *name)
-{
-	struct kipc_unlink u;
-
-	memset(&u, 0, sizeof(u));
-	u.size = sizeof(u);
-	u.type = KIPC_OBJ_SEM;
-	u.name = (uintptr_t)name;
-	return ioctl_ret(dev, KIPC_IOC_UNLINK, &u);
-}
-
-static int sem_post(int fd, unsigned int n)
-{
-	struct kipc_sem_post p;
-
-	memset(&p, 0, sizeof(p));
-	p.size = sizeof(p);
-	p.count = n;
-	return ioctl_ret(fd, KIPC_IOC_SEM_POST, &p);
-}
-
-/* The semaphore's value, or -errno. */
-static long long sem_value(int fd)
-{
-	struct kipc_sem_stat st;
-	int ret;
-
-	memset(&st, 0, sizeof(st));
-	st.size = sizeof(st);
-	ret = ioctl_ret(fd, KIPC_IOC_SEM_STAT, &st);
-	return ret < 0 ? ret : st.value;
 }
 
 /*
@@ -203,46 +149,6 @@ static int proc_lines(const char *name, int *has)
 	}
 	fclose(f);
 	return n;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int write_param_u(const char *name, unsigned long long v)
-{
-	char path[128], buf[32];
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	snprintf(buf, sizeof(buf), "%llu", v);
-	return write_file(path, buf);
-}
-
-static long long param_u(const char *name)
-{
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtoll(buf, NULL, 0);
 }
 
 /* Become uid:uid (all ids), keeping /proc/self ours (dumpable). */
@@ -742,7 +648,7 @@ TEST_F(ns, fd_passing_across_namespaces)
 	ASSERT_EQ(sizeof(id), read(sv[0], &id, sizeof(id)));
 	fd = recv_fd(sv[0]);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, sem_post(fd, 5));
+	EXPECT_EQ(0, sem_v(fd, 5, 0));
 	EXPECT_EQ(0, listed(self->dev, id, NULL));
 	EXPECT_EQ(-ENOENT, sem_open_name(self->dev, "ns-passed", RW, 0));
 	step_go(go[1]);
@@ -751,13 +657,13 @@ TEST_F(ns, fd_passing_across_namespaces)
 	/* The namespace is gone and its name with it; the handle works. */
 	usleep(REAP_SECONDS * 1000000 / 2);
 	EXPECT_EQ(5, sem_value(fd));
-	EXPECT_EQ(0, sem_post(fd, 1));
+	EXPECT_EQ(0, sem_v(fd, 1, 0));
 	EXPECT_EQ(6, sem_value(fd));
 	EXPECT_EQ(base + 1, nr_objects(self->dev));
 	memset(&d, 0, sizeof(d));
 	d.size = sizeof(d);
 	EXPECT_EQ(0, ioctl_ret(fd, KIPC_IOC_DESTROY, &d));
-	EXPECT_EQ(-EIDRM, sem_post(fd, 1));
+	EXPECT_EQ(-EIDRM, sem_v(fd, 1, 0));
 	close(fd);
 	EXPECT_EQ(base, nr_objects(self->dev));
 }

@@ -40,67 +40,14 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
-#define NOBODY 65534
-#define PARAM_DIR "/sys/module/kipc/parameters/"
 
 /* ---- Helpers ---------------------------------------------------------- */
-
-static int ioctl_ret(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
-static int q_open_full(int dev, const char *name, unsigned int flags,
-		       unsigned int mode, unsigned int msgs,
-		       unsigned int msgsize, unsigned long long bytes,
-		       unsigned int qflags, struct kipc_open *out)
-{
-	struct kipc_open op;
-	int ret;
-
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = KIPC_OBJ_QUEUE;
-	op.mode = mode;
-	op.name = (uintptr_t)name;
-	op.queue_msgs = msgs;
-	op.queue_msgsize = msgsize;
-	op.queue_bytes = bytes;
-	op.queue_flags = qflags;
-	ret = ioctl_ret(dev, KIPC_IOC_OPEN, &op);
-	if (out)
-		*out = op;
-	return ret;
-}
 
 static int anon_q(int dev, unsigned int msgs, unsigned int msgsize,
 		  unsigned long long bytes)
 {
 	return q_open_full(dev, NULL, RW, 0600, msgs, msgsize, bytes, 0,
 			   NULL);
-}
-
-static int q_send_full(int fd, int64_t type, const void *buf, uint32_t len,
-		       unsigned int flags, const struct timespec *ts)
-{
-	struct kipc_send s;
-
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.flags = flags;
-	s.type = type;
-	s.buf = (uintptr_t)buf;
-	s.len = len;
-	if (ts) {
-		s.flags |= KIPC_MSG_TIMED;
-		s.tv_sec = ts->tv_sec;
-		s.tv_nsec = ts->tv_nsec;
-	}
-	return ioctl_ret(fd, KIPC_IOC_SEND, &s);
 }
 
 static int q_send(int fd, int64_t type, const void *buf, uint32_t len,
@@ -113,34 +60,6 @@ static int q_send(int fd, int64_t type, const void *buf, uint32_t len,
 static int q_send_u32(int fd, int64_t type, uint32_t v, unsigned int flags)
 {
 	return q_send(fd, type, &v, sizeof(v), flags);
-}
-
-static int q_recv_full(int fd, void *buf, uint32_t len, unsigned int sel,
-		       int64_t type, unsigned int flags,
-		       const struct timespec *ts, int64_t *otype,
-		       uint64_t *olen)
-{
-	struct kipc_recv r;
-	int ret;
-
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
-	r.flags = flags;
-	r.select = sel;
-	r.type = type;
-	r.buf = (uintptr_t)buf;
-	r.len = len;
-	if (ts) {
-		r.flags |= KIPC_MSG_TIMED;
-		r.tv_sec = ts->tv_sec;
-		r.tv_nsec = ts->tv_nsec;
-	}
-	ret = ioctl_ret(fd, KIPC_IOC_RECV, &r);
-	if (otype)
-		*otype = r.type;
-	if (olen)
-		*olen = r.msg_len;
-	return ret;
 }
 
 static int q_recv(int fd, void *buf, uint32_t len, unsigned int sel,
@@ -161,17 +80,10 @@ static long long q_recv_u32(int fd, unsigned int sel, int64_t type,
 	return ret == 4 ? (long long)v : -EPROTO;
 }
 
-static int q_stat(int fd, struct kipc_queue_stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	return ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, st);
-}
-
 static long long q_field(int fd, size_t off)
 {
 	struct kipc_queue_stat st;
-	int ret = q_stat(fd, &st);
+	int ret = queue_stat(fd, &st);
 
 	if (ret)
 		return ret;
@@ -182,18 +94,6 @@ static long long q_field(int fd, size_t off)
 #define Q_NSEND(fd) q_field(fd, offsetof(struct kipc_queue_stat, nsenders))
 #define Q_MSGS(fd) q_field(fd, offsetof(struct kipc_queue_stat, msgs))
 
-static int destroy(int fd)
-{
-	struct kipc_destroy d = { .size = sizeof(d) };
-
-	return ioctl_ret(fd, KIPC_IOC_DESTROY, &d);
-}
-
-static void make_name(char *buf, size_t len, const char *tag)
-{
-	snprintf(buf, len, "queue_test-%s-%d", tag, getpid());
-}
-
 static volatile sig_atomic_t got_signal;
 
 static void count_handler(int sig)
@@ -203,47 +103,7 @@ static void count_handler(int sig)
 
 static void set_handler(int sig, int flags)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = count_handler;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
-}
-
-static unsigned long long read_param_u(const char *name)
-{
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return ~0ULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return ~0ULL;
-	buf[n] = 0;
-	return strtoull(buf, NULL, 0);
-}
-
-static int write_param_u(const char *name, unsigned long long v)
-{
-	char path[128], buf[32];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	snprintf(buf, sizeof(buf), "%llu", v);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, strlen(buf)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	set_handler_fn(sig, flags, count_handler);
 }
 
 static uint32_t xorshift(uint32_t *s)
@@ -256,20 +116,7 @@ static uint32_t xorshift(uint32_t *s)
 	return *s = x;
 }
 
-FIXTURE(queue) {
-	int dev;
-};
-
-FIXTURE_SETUP(queue)
-{
-	self->dev = open("/dev/kipc", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
-}
-
-FIXTURE_TEARDOWN(queue)
-{
-	close(self->dev);
-}
+KIPC_DEV_FIXTURE(queue)
 
 /* ---- Basics ------------------------------------------------------------ */
 
@@ -298,7 +145,7 @@ TEST_F(queue, send_receive_fifo)
 	}
 	/* Full by messages. */
 	EXPECT_EQ(-EAGAIN, q_send(fd, 1, "x", 1, KIPC_MSG_NONBLOCK));
-	ASSERT_EQ(0, q_stat(fd, &st));
+	ASSERT_EQ(0, queue_stat(fd, &st));
 	EXPECT_EQ(8, st.msgs);
 	EXPECT_EQ(8, st.cap_msgs);
 	EXPECT_EQ(64, st.msgsize);
@@ -316,7 +163,7 @@ TEST_F(queue, send_receive_fifo)
 		EXPECT_STREQ(want, buf);
 		EXPECT_EQ(1 + i % 3, type);
 	}
-	ASSERT_EQ(0, q_stat(fd, &st));
+	ASSERT_EQ(0, queue_stat(fd, &st));
 	EXPECT_EQ(0, st.msgs);
 	EXPECT_EQ(0, st.bytes);
 	EXPECT_EQ(8, st.received);
@@ -1278,7 +1125,7 @@ TEST_F(queue, destroy_wakes_everyone)
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN | POLLOUT };
 	EXPECT_EQ(1, poll(&pfd, 1, 0));
 	EXPECT_EQ(POLLHUP | POLLERR, pfd.revents);
-	ASSERT_EQ(0, q_stat(fd, &st));
+	ASSERT_EQ(0, queue_stat(fd, &st));
 	EXPECT_EQ(2, st.dropped);
 	EXPECT_EQ(2, st.sent);
 	EXPECT_EQ(0, st.msgs);
@@ -1302,10 +1149,7 @@ static int pipe_pair(int dev, const char *name, int *rd, int *wr,
 
 static void unlink_q(int dev, const char *name)
 {
-	struct kipc_unlink u = { .size = sizeof(u), .type = KIPC_OBJ_QUEUE,
-				 .name = (uintptr_t)name };
-
-	ioctl(dev, KIPC_IOC_UNLINK, &u);
+	unlink_obj(dev, KIPC_OBJ_QUEUE, name);
 }
 
 TEST_F(queue, pipe_eof)
@@ -1320,7 +1164,7 @@ TEST_F(queue, pipe_eof)
 	make_name(name, sizeof(name), "pipe-eof");
 	ASSERT_EQ(0, pipe_pair(self->dev, name, &rd, &wr, 0));
 	unlink_q(self->dev, name);
-	ASSERT_EQ(0, q_stat(rd, &st));
+	ASSERT_EQ(0, queue_stat(rd, &st));
 	EXPECT_EQ(KIPC_QUEUE_PIPE, st.queue_flags);
 	EXPECT_EQ(1, st.readers);
 	EXPECT_EQ(1, st.writers);
@@ -1461,7 +1305,7 @@ TEST_F(queue, access_modes)
 	EXPECT_EQ(EBADF, errno);
 	struct kipc_queue_stat st;
 
-	EXPECT_EQ(-EBADF, q_stat(wr, &st));
+	EXPECT_EQ(-EBADF, queue_stat(wr, &st));
 	EXPECT_EQ(0, q_send(wr, 1, "x", 1, 0));
 	EXPECT_EQ(1, q_recv(rd, buf, 8, KIPC_SEL_ANY, 0, 0, NULL));
 	close(rd);
@@ -1691,9 +1535,9 @@ TEST_F(queue, io_uring_poll)
 
 TEST_F(queue, limits)
 {
-	unsigned long long msgs_max = read_param_u("queue_msgs_max");
-	unsigned long long size_max = read_param_u("msgsize_max");
-	unsigned long long bytes_max = read_param_u("queue_bytes_max");
+	unsigned long long msgs_max = param_u("queue_msgs_max");
+	unsigned long long size_max = param_u("msgsize_max");
+	unsigned long long bytes_max = param_u("queue_bytes_max");
 	struct kipc_queue_stat st;
 	int fd;
 
@@ -1718,7 +1562,7 @@ TEST_F(queue, limits)
 	/* Defaults. */
 	fd = anon_q(self->dev, 0, 0, 0);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, q_stat(fd, &st));
+	ASSERT_EQ(0, queue_stat(fd, &st));
 	EXPECT_EQ(size_max, st.msgsize);
 	EXPECT_EQ(msgs_max < 64 ? msgs_max : 64, st.cap_msgs);
 	close(fd);
@@ -1729,7 +1573,7 @@ TEST_F(queue, limits)
 	ASSERT_LE(0, fd);
 	close(fd);
 	/* Memory per user: EDQUOT. */
-	unsigned long long ubm = read_param_u("user_bytes_max");
+	unsigned long long ubm = param_u("user_bytes_max");
 
 	ASSERT_EQ(0, write_param_u("user_bytes_max", 1 << 20));
 	EXPECT_EQ(-EDQUOT, anon_q(self->dev, 64, 8192, 0));

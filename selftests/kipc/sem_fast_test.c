@@ -36,7 +36,6 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
 
 /* ---- Helpers ---------------------------------------------------------- */
 
@@ -59,11 +58,6 @@ static int reap_within(pid_t pid, double secs)
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
 	return -1;
-}
-
-static void make_name(char *buf, size_t len, const char *tag)
-{
-	snprintf(buf, len, "sem_fast-%s-%d", tag, getpid());
 }
 
 /* A named semaphore of this value and max, created through the ioctl. */
@@ -131,12 +125,6 @@ static long long stat_field(int fd, int waiters)
 	if (ret)
 		return ret;
 	return waiters ? st.nwaiters : st.value;
-}
-
-/* Wait up to 20 s until the semaphore has exactly n waiters. */
-static int wait_nwaiters(int fd, long long n)
-{
-	return WAIT_FOR(stat_field(fd, 1), n);
 }
 
 /*

@@ -34,193 +34,13 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define PARAM_DIR "/sys/module/kipc/parameters/"
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
-#define NOBODY 65534
-
 /* ---- Helpers ---------------------------------------------------------- */
-
-static int read_param(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
-static int write_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int write_param_u(const char *name, unsigned long long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", v);
-	return write_param(name, buf);
-}
-
-static unsigned long long param_u(const char *name)
-{
-	char buf[64];
-
-	if (read_param(name, buf, sizeof(buf)))
-		return ~0ULL;
-	return strtoull(buf, NULL, 0);
-}
-
-static int ioctl_ret(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
-/* KIPC_IOC_OPEN of a semaphore: the fd or -errno. */
-static int sem_open_full(int dev, const char *name, unsigned int flags,
-			 unsigned int mode, unsigned int value,
-			 unsigned int max, struct kipc_open *out)
-{
-	struct kipc_open op;
-	int ret;
-
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = KIPC_OBJ_SEM;
-	op.mode = mode;
-	op.name = (uintptr_t)name;
-	op.sem_value = value;
-	op.sem_max = max;
-	ret = ioctl_ret(dev, KIPC_IOC_OPEN, &op);
-	if (out)
-		*out = op;
-	return ret;
-}
-
-static int anon_sem(int dev, unsigned int value)
-{
-	return sem_open_full(dev, NULL, RW, 0600, value, 0, NULL);
-}
-
-static int sem_p_full(int fd, unsigned int n, unsigned int flags,
-		      long long sec, long long nsec)
-{
-	struct kipc_sem_wait w;
-
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w);
-	w.flags = flags;
-	w.count = n;
-	w.tv_sec = sec;
-	w.tv_nsec = nsec;
-	return ioctl_ret(fd, KIPC_IOC_SEM_WAIT, &w);
-}
-
-static int sem_p(int fd, unsigned int n, unsigned int flags)
-{
-	return sem_p_full(fd, n, flags, 0, 0);
-}
 
 static int sem_p_until(int fd, unsigned int n, unsigned int flags,
 		       const struct timespec *ts)
 {
 	return sem_p_full(fd, n, flags | KIPC_SEM_TIMED, ts->tv_sec,
 			  ts->tv_nsec);
-}
-
-static int sem_v(int fd, unsigned int n, unsigned int flags)
-{
-	struct kipc_sem_post p;
-
-	memset(&p, 0, sizeof(p));
-	p.size = sizeof(p);
-	p.flags = flags;
-	p.count = n;
-	return ioctl_ret(fd, KIPC_IOC_SEM_POST, &p);
-}
-
-static int sem_stat(int fd, struct kipc_sem_stat *st,
-		    struct kipc_sem_waiter *w, unsigned int cap)
-{
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	st->capacity = cap;
-	st->waiters = (uintptr_t)w;
-	return ioctl_ret(fd, KIPC_IOC_SEM_STAT, st);
-}
-
-/* The value, or -errno. */
-static long long sem_value(int fd)
-{
-	struct kipc_sem_stat st;
-	int ret = sem_stat(fd, &st, NULL, 0);
-
-	return ret ? ret : (long long)st.value;
-}
-
-static long long sem_nwaiters(int fd)
-{
-	struct kipc_sem_stat st;
-	int ret = sem_stat(fd, &st, NULL, 0);
-
-	return ret ? ret : (long long)st.nwaiters;
-}
-
-static int destroy(int fd)
-{
-	struct kipc_destroy d = { .size = sizeof(d) };
-
-	return ioctl_ret(fd, KIPC_IOC_DESTROY, &d);
-}
-
-static int unlink_sem(int dev, const char *name)
-{
-	struct kipc_unlink u;
-
-	memset(&u, 0, sizeof(u));
-	u.size = sizeof(u);
-	u.type = KIPC_OBJ_SEM;
-	u.name = (uintptr_t)name;
-	return ioctl_ret(dev, KIPC_IOC_UNLINK, &u);
-}
-
-/* Wait up to 20 s until the semaphore has exactly n waiters. */
-static int wait_nwaiters(int fd, long long n)
-{
-	return WAIT_FOR(sem_nwaiters(fd), n);
-}
-
-/* A child doing P(n): exits 0, or with the errno. */
-static pid_t spawn_p(int fd, unsigned int n, unsigned int flags)
-{
-	pid_t pid = fork_child();
-
-	if (pid == 0)
-		_exit(-sem_p(fd, n, flags));
-	return pid;
 }
 
 static pid_t spawn_p_until(int fd, unsigned int n, const struct timespec *ts,
@@ -233,52 +53,12 @@ static pid_t spawn_p_until(int fd, unsigned int n, const struct timespec *ts,
 	return pid;
 }
 
-static void make_name(char *buf, size_t len, const char *tag)
-{
-	snprintf(buf, len, "sem_test-%s-%d", tag, getpid());
-}
-
-static void nop_handler(int sig)
-{
-}
-
 static void set_handler(int sig, int flags)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = nop_handler;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+	set_handler_fn(sig, flags, nop_handler);
 }
 
-/* Become uid/gid NOBODY with the given supplementary groups. */
-static int become_nobody(int ngroups, const gid_t *groups)
-{
-	if (setgroups(ngroups, groups))
-		return -errno;
-	if (setresgid(NOBODY, NOBODY, NOBODY))
-		return -errno;
-	if (setresuid(NOBODY, NOBODY, NOBODY))
-		return -errno;
-	return 0;
-}
-
-FIXTURE(sem) {
-	int dev;
-};
-
-FIXTURE_SETUP(sem)
-{
-	self->dev = open("/dev/kipc", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
-}
-
-FIXTURE_TEARDOWN(sem)
-{
-	close(self->dev);
-}
+KIPC_DEV_FIXTURE(sem)
 
 /* ---- Basics ------------------------------------------------------------ */
 

@@ -55,8 +55,6 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
-#define NOBODY 65534
 #define HOLD_MS 2000		/* how long the fault stays unresolved */
 #define BOUND_MS 200		/* what another user may wait meanwhile */
 #define BASELINE_MS 50		/* what an unstalled operation may take */
@@ -66,88 +64,26 @@
 
 /* ---- Helpers ---------------------------------------------------------- */
 
-static int ioctl_ret(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
-static int dev_open(void)
-{
-	return open("/dev/kipc", O_RDWR | O_CLOEXEC);
-}
-
 static int obj_open(int dev, unsigned int type, const char *name,
 		    unsigned int flags)
 {
-	struct kipc_open op;
-
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = type;
-	op.mode = 0666;
-	op.name = (uintptr_t)name;
 	if (type == KIPC_OBJ_SEM)
-		op.sem_value = 1;
-	else
-		op.queue_msgs = 16;
-	return ioctl_ret(dev, KIPC_IOC_OPEN, &op);
+		return sem_open_full(dev, name, flags, 0666, 1, 0, NULL);
+	return q_open_full(dev, name, flags, 0666, 16, 0, 0, 0, NULL);
 }
 
 static int q_send(int fd, int64_t type, const void *buf, uint32_t len,
 		  unsigned int flags)
 {
-	struct kipc_send s;
-
-	memset(&s, 0, sizeof(s));
-	s.size = sizeof(s);
-	s.flags = flags;
-	s.type = type;
-	s.buf = (uintptr_t)buf;
-	s.len = len;
-	return ioctl_ret(fd, KIPC_IOC_SEND, &s);
+	return q_send_full(fd, type, buf, len, flags, NULL);
 }
 
+/* A non-blocking receive. */
 static int q_recv(int fd, void *buf, uint32_t len, unsigned int sel,
 		  int64_t type, int64_t *otype)
 {
-	struct kipc_recv r;
-	int ret;
-
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
-	r.flags = KIPC_MSG_NONBLOCK;
-	r.select = sel;
-	r.type = type;
-	r.buf = (uintptr_t)buf;
-	r.len = len;
-	ret = ioctl_ret(fd, KIPC_IOC_RECV, &r);
-	if (otype)
-		*otype = r.type;
-	return ret;
-}
-
-static int sem_p(int fd)
-{
-	struct kipc_sem_wait w;
-
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w);
-	w.flags = KIPC_SEM_NONBLOCK;
-	w.count = 1;
-	return ioctl_ret(fd, KIPC_IOC_SEM_WAIT, &w);
-}
-
-static int sem_v(int fd)
-{
-	struct kipc_sem_post p;
-
-	memset(&p, 0, sizeof(p));
-	p.size = sizeof(p);
-	p.count = 1;
-	return ioctl_ret(fd, KIPC_IOC_SEM_POST, &p);
+	return q_recv_full(fd, buf, len, sel, type, KIPC_MSG_NONBLOCK, NULL,
+			   otype, NULL);
 }
 
 static int batch(int fd, unsigned long cmd, void *msgs, uint32_t count,
@@ -426,8 +362,8 @@ static int do_op(enum op op, int dev, int fd)
 		close(h);
 		return 0;
 	case OP_SEM_PV:
-		ret = sem_p(fd);
-		return ret ? ret : sem_v(fd);
+		ret = sem_p(fd, 1, KIPC_SEM_NONBLOCK);
+		return ret ? ret : sem_v(fd, 1, 0);
 	case OP_QUEUE_OTHER:
 	case OP_QUEUE_SAME:
 		ret = q_send(fd, 9, "other", 5, KIPC_MSG_NONBLOCK);
@@ -467,8 +403,7 @@ static pid_t spawn_op(enum op op, int dev, int fd, struct result *res)
 	if (op == OP_OPEN_OTHER) {
 		gid_t none[1] = { NOBODY };
 
-		if (setgroups(1, none) || setresgid(NOBODY, NOBODY, NOBODY) ||
-		    setresuid(NOBODY, NOBODY, NOBODY))
+		if (become_nobody(1, none))
 			_exit(2);
 	}
 	res->started = 1;

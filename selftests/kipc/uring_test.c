@@ -27,36 +27,20 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#define RW (KIPC_OPEN_READ | KIPC_OPEN_WRITE)
 #define NQUEUES 64
-
-static int ioctl_ret(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
 
 /* Open (creating, unless a name is given without KIPC_OPEN_CREATE). */
 static int open_named(int dev, const char *name, unsigned int type,
 		      unsigned int flags, unsigned int value,
 		      unsigned int qflags)
 {
-	struct kipc_open op;
+	bool create = !name || (flags & KIPC_OPEN_CREATE);
 
-	memset(&op, 0, sizeof(op));
-	op.size = sizeof(op);
-	op.flags = flags;
-	op.type = type;
-	op.mode = 0600;
-	op.name = (uintptr_t)name;
-	if (!name || (flags & KIPC_OPEN_CREATE)) {
-		op.sem_value = type == KIPC_OBJ_SEM ? value : 0;
-		op.queue_msgs = type == KIPC_OBJ_QUEUE ? 8 : 0;
-		op.queue_msgsize = type == KIPC_OBJ_QUEUE ? 64 : 0;
-		op.queue_flags = qflags;
-	}
-	return ioctl_ret(dev, KIPC_IOC_OPEN, &op);
+	if (type == KIPC_OBJ_SEM)
+		return sem_open_full(dev, name, flags, 0600,
+				     create ? value : 0, 0, NULL);
+	return q_open_full(dev, name, flags, 0600, create ? 8 : 0,
+			   create ? 64 : 0, 0, create ? qflags : 0, NULL);
 }
 
 /* An anonymous object. */
@@ -68,10 +52,7 @@ static int open_obj(int dev, unsigned int type, unsigned int flags,
 
 static void unlink_queue(int dev, const char *name)
 {
-	struct kipc_unlink u = { .size = sizeof(u), .type = KIPC_OBJ_QUEUE,
-				 .name = (uintptr_t)name };
-
-	ioctl(dev, KIPC_IOC_UNLINK, &u);
+	unlink_obj(dev, KIPC_OBJ_QUEUE, name);
 }
 
 static int q_send(int fd, int64_t type, const char *text)
@@ -99,13 +80,6 @@ static unsigned int sem_waiters(int fd)
 	if (ioctl_ret(fd, KIPC_IOC_SEM_STAT, &st))
 		return ~0U;
 	return st.nwaiters;
-}
-
-static int destroy(int fd)
-{
-	struct kipc_destroy d = { .size = sizeof(d) };
-
-	return ioctl_ret(fd, KIPC_IOC_DESTROY, &d);
 }
 
 /* Submit one prepared SQE with user_data id. */
