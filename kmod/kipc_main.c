@@ -17,6 +17,9 @@
 
 #include "kipc_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "kipc_trace.h"
+
 /* Hard upper bounds of the limits; the parameters may be set below them. */
 #define KIPC_OBJECTS_HARD	BIT(20)
 #define KIPC_MSGSIZE_HARD	BIT(20)

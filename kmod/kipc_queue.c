@@ -68,6 +68,7 @@
 #include <linux/wait.h>
 
 #include "kipc_queue.h"
+#include "kipc_trace.h"
 
 #if KIPC_HAVE_URING_CMD_CANCEL
 #include <linux/io_uring/cmd.h>
@@ -283,6 +284,7 @@ void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		kipc_qslot(q, m->pos)->flags |= KIPC_SLOT_RESERVED;
 		w->msg = m;
 		w->state = KIPC_QW_DONE;
+		trace_kipc_queue_handoff(q, w->task, m);
 		kipc_qwake(w);
 		return;
 	}
@@ -328,6 +330,7 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
 	q->bytes_sent += len;
 	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
+	trace_kipc_queue_send(q, m);
 	kipc_qpublish(q, m);
 	kipc_qnotify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
 	return 0;
@@ -349,6 +352,7 @@ void kipc_qadmit(struct kipc_queue *q)
 			break;
 		list_del(&w->node);
 		q->nsenders--;
+		trace_kipc_queue_admit(q, w->task, w->len);
 		src = (struct kipc_qbuf){ .kbuf = w->data };
 		/* A kernel copy cannot fail. */
 		WARN_ON_ONCE(kipc_qenqueue(q, &src, w->len, w->mtype));
@@ -377,6 +381,7 @@ static void kipc_qtake(struct kipc_queue *q, struct kipc_qmsg *m, bool drop)
 	} else {
 		q->received++;
 		q->bytes_received += m->len;
+		trace_kipc_queue_recv(q, m);
 	}
 	kipc_qadvance(q);
 	kipc_qadmit(q);
@@ -511,6 +516,7 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 	}
 	list_add_tail(&w.node, &q->senders);
 	q->nsenders++;
+	trace_kipc_queue_block(q, current, true);
 	for (;;) {
 		/* Admission wins over a signal or deadline arriving with it. */
 		if (w.state != KIPC_QW_WAITING)
@@ -720,6 +726,7 @@ static int kipc_qrecv(struct kipc_queue *q, struct kipc_qbuf *dst,
 
 	list_add_tail(&w.node, &q->receivers);
 	q->nreceivers++;
+	trace_kipc_queue_block(q, current, false);
 	for (;;) {
 		/* A handed message wins over a signal or deadline. */
 		if (w.state != KIPC_QW_WAITING)
@@ -1300,6 +1307,7 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		if (!found && !qa->a.nonblock) {
 			list_add_tail(&qa->w.node, &q->receivers);
 			q->nreceivers++;
+			trace_kipc_queue_block(q, qa->w.task, false);
 			kipc_async_wait(&qa->a, q->stuck ?
 					KIPC_RING_RECHECK_MS : 0);
 			kipc_qexit(q);

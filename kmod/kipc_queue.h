@@ -118,6 +118,7 @@ struct kipc_queue {
 	u32 npending;			/* PENDING positions in [head, tail) */
 	u32 nreserved;			/* RESERVED positions */
 	bool fast;			/* left in fast mode: SLOW clear */
+	bool fast_shown;		/* the mode kipc_ring_mode last saw */
 	bool fastsend;			/* KIPC_RING_FASTSEND: the kernel's copy */
 	bool stuck;			/* waits on another process: recheck */
 	u64 lost;

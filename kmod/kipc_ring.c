@@ -34,6 +34,7 @@
 #include <linux/string.h>
 
 #include "kipc_queue.h"
+#include "kipc_trace.h"
 
 /* ---- Positions and compaction -------------------------------------- */
 
@@ -195,6 +196,7 @@ static void kipc_ring_pending(struct kipc_queue *q)
 		    !kipc_ring_ingest(q, pos)) {
 			q->npending--;
 			kipc_ring_lose(q, m);
+			trace_kipc_ring_recover(q, pos, true);
 		}
 	}
 }
@@ -223,6 +225,7 @@ static void kipc_ring_recover_recv(struct kipc_queue *q, u64 pos)
 	/* Free for the next lap; pairs with a sender's acquire (S3). */
 	smp_store_release(&s->seq, pos + q->nslots);
 	q->lost++;
+	trace_kipc_ring_recover(q, pos, false);
 	if (q->received)
 		q->received--;
 }
@@ -309,6 +312,7 @@ static void kipc_ring_scribbled(struct kipc_queue *q)
 {
 	u64 pos;
 
+	trace_kipc_ring_scribbled(q);
 	for (pos = q->head; pos != q->head + q->nslots; pos++) {
 		u32 st = kipc_qmeta(q, pos)->state;
 		bool held = pos < q->tail && st != KIPC_QM_PENDING;
@@ -414,6 +418,8 @@ void kipc_ring_leave(struct kipc_queue *q)
 		WRITE_ONCE(hdr->cons, q->head | KIPC_RING_SLOW);
 		WRITE_ONCE(hdr->prod, q->tail | KIPC_RING_SLOW);
 	}
+	trace_kipc_ring_mode(q, fast);
+	q->fast_shown = fast;
 	q->fast = fast;
 }
 
@@ -576,6 +582,7 @@ void kipc_ring_init(struct kipc_queue *q)
 		kipc_qslot(q, i)->seq = i;
 	/* A new queue is in fast mode, but for pipe mode (ring.md §1). */
 	q->fast = !q->pipe;
+	q->fast_shown = q->fast;
 	if (q->pipe) {
 		q->hdr->prod = KIPC_RING_SLOW;
 		q->hdr->cons = KIPC_RING_SLOW;

@@ -72,6 +72,7 @@
 #include <linux/wait.h>
 
 #include "kipc_internal.h"
+#include "kipc_trace.h"
 
 #if KIPC_HAVE_URING_CMD_CANCEL
 #include <linux/io_uring/cmd.h>
@@ -187,6 +188,8 @@ static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 		list_del(&w->node);
 		sem->nwaiters--;
 		w->state = KIPC_SEM_GRANTED;
+		trace_kipc_sem_wait_granted(&sem->obj, w->task, w->count,
+					    *value);
 		kipc_sem_wake(w);
 	}
 }
@@ -262,6 +265,8 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 
 	list_add_tail(&w.node, &sem->waiters);
 	sem->nwaiters++;
+	trace_kipc_sem_wait_queued(&sem->obj, current, count, value,
+				   sem->nwaiters);
 	for (;;) {
 		/* A grant wins over a signal or deadline arriving with it. */
 		if (w.state != KIPC_SEM_WAITING)
@@ -290,6 +295,7 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		ret = -EIDRM;
 		break;
 	case KIPC_SEM_WAITING:
+		trace_kipc_sem_wait_left(&sem->obj, current, count, ret);
 		kipc_sem_leave(sem, &w, &value);
 		left = true;
 		break;
@@ -321,6 +327,7 @@ static int kipc_sem_v(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		value += count;
 		if (flags & KIPC_SEM_UNDO)
 			h->sem_undo -= count;
+		trace_kipc_sem_post(&sem->obj, count, value, sem->nwaiters);
 		kipc_sem_grant(sem, &value);
 	}
 	kipc_sem_unlock(sem, value);
@@ -538,6 +545,7 @@ static void kipc_sasync_resolve(struct io_uring_cmd *ioucmd,
 			kipc_sem_unlock(sem, value);
 			return;
 		}
+		trace_kipc_sem_wait_left(&sem->obj, w->task, w->count, ret);
 		kipc_sem_leave(sem, w, &value);
 		changed = true;
 		break;
@@ -631,6 +639,8 @@ static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
 	if (ret == -EAGAIN && !sa->a.nonblock) {
 		list_add_tail(&sa->w.node, &sem->waiters);
 		sem->nwaiters++;
+		trace_kipc_sem_wait_queued(&sem->obj, sa->w.task, sa->w.count,
+					   value, sem->nwaiters);
 		kipc_async_wait(&sa->a, 0);
 		kipc_sem_unlock(sem, value);
 		return -EIOCBQUEUED;
@@ -705,6 +715,7 @@ static void kipc_sem_kill(struct kipc_object *obj)
 	list_for_each_entry_safe(w, tmp, &sem->waiters, node) {
 		list_del(&w->node);
 		w->state = KIPC_SEM_REMOVED;
+		trace_kipc_sem_wait_left(obj, w->task, w->count, -EIDRM);
 		kipc_sem_wake(w);
 	}
 	sem->nwaiters = 0;

@@ -342,6 +342,79 @@ is "recv with SIGPIPE ignored | head -n 1: one line" "y"
 wait $pid
 t "recv got EPIPE and ended with status 1" 0 test "$(cat /tmp/p5.rc)" = 1
 t "quietly" 0 test ! -s /tmp/p5.err
+# Live views: top and watch, bounded with -n and -d.
+kipcctl queue create tq --msgs 8 >/dev/null
+kipcctl sem create ts --value 0 >/dev/null
+kipcctl queue recv tq --count 0 >/dev/null 2>&1 &
+rpid=$!
+yes | kipcctl queue send tq >/dev/null 2>&1 &
+spid=$!	# the pipeline's last command: kipcctl
+kipcctl sem P ts >/dev/null 2>&1 &
+ppid=$!
+waiters_of() { kipcctl sem stat "$1" | sed -n 's/^waiters *//p'; }
+i=0
+while [ "$(waiters_of ts)" != 1 ] && [ $i -lt 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kipcctl top --plain -n 2 -d 0.2 >/tmp/top.out 2>&1
+t "top --plain -n 2 -d 0.2" 0 test $? = 0
+t "two samples, each with its header" 0 test "$(grep -c '^type ' /tmp/top.out)" = 2
+t "no terminal control sequences in plain mode" 1 \
+	grep -q "$(printf '\033')" /tmp/top.out
+awk '/^type /{getline; print; exit}' /tmp/top.out >/tmp/top.first
+t "the busy queue first: rates, ring mode, nothing lost" 0 grep -qE \
+	'^queue +[0-9]+ +tq +[0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+ +[0-9]+ +(fast|kernel) +0$' \
+	/tmp/top.first
+t "its rates are above zero" 1 grep -qE '^queue +[0-9]+ +tq +0\.0 +0\.0 ' \
+	/tmp/top.first
+t "the semaphore with its waiter, without rates" 0 grep -qE \
+	'^sem +[0-9]+ +ts +- +- +0 +1 +- +-$' /tmp/top.out
+kipcctl top -n 1 -d 0.1 | cat >/tmp/top.out
+t "top on a pipe without --plain: no control sequences" 1 \
+	grep -q "$(printf '\033')" /tmp/top.out
+t "  but the table" 0 grep -q '^type ' /tmp/top.out
+t "--json top" 0 kipcctl --json top -n 2 -d 0.1
+t "  one line per sample" 0 test "$(wc -l <$out)" = 2
+kipcctl --json top -n 1 -d 0.1 >$out
+has "  with rates, ring mode and losses" \
+	'"name": "tq".*"send_rate": [0-9.]+, "recv_rate": [0-9.]+, "ring_mode": "(fast|kernel)", "lost": 0'
+t "top -n 0: usage" 2 kipcctl top -n 0
+t "top -d 0: usage" 2 kipcctl top -d 0
+t "top NAME: usage" 2 kipcctl top tq
+kill $spid $rpid 2>/dev/null
+wait $spid $rpid 2>/dev/null
+
+kipcctl watch ts -n 30 -d 0.1 >/tmp/watch.out 2>&1 &
+wpid=$!
+sleep 0.5
+kipcctl sem V ts
+wait $ppid
+wait $wpid
+t "watch ended after its samples with status 0" 0 test $? = 0
+t "  a line per change only: two" 0 test "$(wc -l </tmp/watch.out)" = 2
+cp /tmp/watch.out $out
+has "  first the waiter, by pid" "^\+0\.[0-9]{3}s value=0 waiters=1: $ppid wants 1$"
+has "  then the grant" '^\+[0-9.]+s value=0 waiters=0$'
+kipcctl sem create ts2 >/dev/null
+kipcctl watch ts2 -d 0.05 >/tmp/watch.out 2>&1 &
+wpid=$!
+sleep 0.3
+kipcctl sem rm ts2
+wait $wpid
+t "watch ends when the object is destroyed, status 0" 0 test $? = 0
+cp /tmp/watch.out $out
+has "  and says so" '^\+[0-9.]+s destroyed$'
+t "--json watch of a queue" 0 kipcctl --json watch tq -n 1
+has "  its counters and ring mode" '^\{"t": 0\.[0-9]{3}, "msgs": [0-9]+, .*"ring_mode": "(fast|kernel)", "lanes": [0-9]+\}$'
+t "watch of no such object: status 4" 4 kipcctl watch nosuch -n 1
+kipcctl sem create tq >/dev/null
+t "watch of a name both types have: usage" 2 kipcctl watch tq -n 1
+t "  unless --type says which" 0 kipcctl watch tq --type sem -n 1
+has "  the semaphore's" '^\+0\.[0-9]{3}s value=0 waiters=0$'
+kipcctl sem unlink tq
+kipcctl sem unlink ts
+kipcctl queue unlink tq
 for q in p1 p2 p3 p4 p5; do kipcctl queue unlink $q; done
 t "every queue is gone" 0 kipcctl queue ls
 is "only the header" "$(kipcctl queue ls | head -n 1)"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1224,6 +1225,496 @@ static int cmd_recv(const struct opts *o, int argc, char **argv)
 	return queue_recv(o, argc, argv, 0);
 }
 
+/* ---- Live views: top and watch -------------------------------------- */
+
+/* What top and watch share: how many samples, how far apart. */
+struct live_opts {
+	long long iter;		/* samples to show; -1: until interrupted */
+	double delay;		/* seconds between samples */
+	int plain;		/* top: no terminal control sequences */
+	__u32 type;		/* watch --type: 0 either */
+};
+
+/* -n ITER, -d SECS, --plain (and watch's --type): the index of NAME. */
+static int live_options(int argc, char **argv, struct live_opts *lo,
+			int watch)
+{
+	static const struct option longopts[] = {
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "plain", no_argument, NULL, 'p' },
+		{ "type", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*lo = (struct live_opts){ .iter = -1, .delay = 1 };
+	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
+	while ((c = getopt_long(argc, argv, watch ? "n:d:pt:" : "n:d:p",
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			lo->iter = parse_num(optarg, 1, LLONG_MAX, 10);
+			if (lo->iter < 0)
+				return -usage_error("bad -n '%s'", optarg);
+			break;
+		case 'd':
+			lo->delay = parse_timeout(optarg);
+			if (lo->delay < 0.01)
+				return -usage_error("bad -d '%s' (at least 0.01 s)",
+						    optarg);
+			break;
+		case 'p':
+			lo->plain = 1;
+			break;
+		case 't':
+			if (!strcmp(optarg, "sem"))
+				lo->type = KIPC_OBJ_SEM;
+			else if (!strcmp(optarg, "queue"))
+				lo->type = KIPC_OBJ_QUEUE;
+			else
+				return -usage_error("bad --type '%s'", optarg);
+			break;
+		default:
+			return -EXIT_USAGE;
+		}
+	}
+	return optind;
+}
+
+static void live_sleep(double secs)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)secs,
+		.tv_nsec = (long)((secs - (time_t)secs) * 1e9),
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* One object in a sample of top, with what its queue stat adds. */
+struct top_row {
+	struct kipc_obj_info e;
+	int have_stat;		/* ring_mode and lost are known */
+	__u32 ring_mode;
+	__u64 lost;
+	double send_rate, recv_rate;	/* messages/s; < 0: not known yet */
+};
+
+struct top_sample {
+	struct top_row *rows;
+	unsigned int n;
+	double when;		/* CLOCK_MONOTONIC seconds */
+};
+
+static const char *row_name(const struct top_row *r)
+{
+	return (r->e.flags & KIPC_OBJ_F_NAMED) ? (const char *)r->e.name : "";
+}
+
+/*
+ * Ring mode and losses are in a queue's stat only: open the queues that
+ * have a name (as "queue stat" does).  Pipe-mode queues are left alone (a
+ * handle would count as a reader and writer); they have no fast path, so
+ * their ring is in kernel mode and loses nothing.
+ */
+static void top_queue_stat(struct lkipc *k, struct top_row *r)
+{
+	struct kipc_queue_stat st;
+	int fd;
+
+	if (r->e.q_flags & KIPC_QUEUE_PIPE) {
+		r->have_stat = 1;
+		r->ring_mode = KIPC_RING_MODE_KERNEL;
+		return;
+	}
+	if (!*row_name(r) || (r->e.flags & KIPC_OBJ_F_DESTROYED))
+		return;
+	fd = lkipc_queue_open(k, row_name(r), KIPC_OPEN_READ | KIPC_OPEN_WRITE,
+			      0, NULL);
+	if (fd == -EACCES)
+		fd = lkipc_queue_open(k, row_name(r), KIPC_OPEN_READ, 0, NULL);
+	if (fd < 0)
+		return;
+	if (!lkipc_queue_info(fd, &st) && st.id == r->e.id) {
+		r->have_stat = 1;
+		r->ring_mode = st.ring_mode;
+		r->lost = st.lost;
+	}
+	lkipc_handle_close(fd);
+}
+
+static int top_take(const struct opts *o, struct top_sample *s)
+{
+	struct kipc_obj_info *v;
+	struct timespec ts;
+	struct lkipc k;
+	unsigned int i;
+	int ret;
+
+	ret = fetch_objects(o, &v);
+	if (ret < 0)
+		return ret;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->when = ts.tv_sec + ts.tv_nsec / 1e9;
+	s->n = ret;
+	s->rows = calloc(s->n ? s->n : 1, sizeof(*s->rows));
+	if (!s->rows) {
+		free(v);
+		return -ENOMEM;
+	}
+	ret = lkipc_open_path(&k, o->device, 0);
+	for (i = 0; i < s->n; i++) {
+		s->rows[i].e = v[i];
+		s->rows[i].send_rate = -1;
+		s->rows[i].recv_rate = -1;
+		if (!ret && v[i].type == KIPC_OBJ_QUEUE)
+			top_queue_stat(&k, &s->rows[i]);
+	}
+	if (!ret)
+		lkipc_close(&k);
+	free(v);
+	return 0;
+}
+
+/* Messages per second since the previous sample, for the same objects. */
+static void top_rates(struct top_sample *s, const struct top_sample *prev)
+{
+	double dt = s->when - prev->when;
+	unsigned int i, j;
+
+	if (dt <= 0)
+		return;
+	for (i = 0; i < s->n; i++) {
+		struct top_row *r = &s->rows[i];
+
+		if (r->e.type != KIPC_OBJ_QUEUE)
+			continue;
+		for (j = 0; j < prev->n; j++) {
+			const struct kipc_obj_info *p = &prev->rows[j].e;
+
+			if (p->id != r->e.id || p->type != r->e.type ||
+			    r->e.q_sent < p->q_sent ||
+			    r->e.q_received < p->q_received)
+				continue;
+			r->send_rate = (r->e.q_sent - p->q_sent) / dt;
+			r->recv_rate = (r->e.q_received - p->q_received) / dt;
+			break;
+		}
+	}
+}
+
+static unsigned int row_waiters(const struct top_row *r)
+{
+	if (r->e.type == KIPC_OBJ_QUEUE)
+		return r->e.q_nreceivers + r->e.q_nsenders;
+	return r->e.sem_nwaiters;
+}
+
+/* Busiest first: messages/s, then blocked tasks, then the oldest id. */
+static int top_cmp(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+	double ax = (x->send_rate > 0 ? x->send_rate : 0) +
+		    (x->recv_rate > 0 ? x->recv_rate : 0);
+	double ay = (y->send_rate > 0 ? y->send_rate : 0) +
+		    (y->recv_rate > 0 ? y->recv_rate : 0);
+
+	if (ax != ay)
+		return ax > ay ? -1 : 1;
+	if (row_waiters(x) != row_waiters(y))
+		return row_waiters(x) > row_waiters(y) ? -1 : 1;
+	return x->e.id < y->e.id ? -1 : x->e.id > y->e.id;
+}
+
+static void print_rate(double rate, int json)
+{
+	if (rate < 0)
+		printf(json ? "null" : "%9s", "-");
+	else
+		printf(json ? "%.1f" : "%9.1f", rate);
+}
+
+static void top_print(const struct opts *o, const struct live_opts *lo,
+		      const struct top_sample *s, double interval)
+{
+	unsigned int i;
+	char when[32];
+
+	if (o->json) {
+		printf("{\"time\": %lld, \"interval\": %.3f, \"objects\": [",
+		       (long long)time(NULL), interval);
+		for (i = 0; i < s->n; i++) {
+			const struct top_row *r = &s->rows[i];
+
+			printf("%s{\"object\": ", i ? ", " : "");
+			print_obj_json(&r->e, row_name(r));
+			printf(", \"send_rate\": ");
+			print_rate(r->send_rate, 1);
+			printf(", \"recv_rate\": ");
+			print_rate(r->recv_rate, 1);
+			if (r->have_stat)
+				printf(", \"ring_mode\": \"%s\", \"lost\": %llu",
+				       r->ring_mode == KIPC_RING_MODE_FAST ?
+				       "fast" : "kernel",
+				       (unsigned long long)r->lost);
+			printf("}");
+		}
+		printf("]}\n");
+		fflush(stdout);
+		return;
+	}
+	if (!lo->plain && isatty(STDOUT_FILENO))
+		printf("\033[H\033[2J");	/* home, clear: in place */
+	printf("kipcctl top  %s  %u objects, %.2f s between samples\n",
+	       format_time(time(NULL), when, sizeof(when)), s->n, interval);
+	printf("%-5s %-8s %-24s %9s %9s %7s %7s %-6s %6s\n", "type", "id",
+	       "name", "send/s", "recv/s", "depth", "waiters", "ring", "lost");
+	for (i = 0; i < s->n; i++) {
+		const struct top_row *r = &s->rows[i];
+		int queue = r->e.type == KIPC_OBJ_QUEUE;
+
+		printf("%-5s %-8llu %-24s ", type_name(r->e.type),
+		       (unsigned long long)r->e.id,
+		       *row_name(r) ? row_name(r) : "-");
+		print_rate(r->send_rate, 0);
+		putchar(' ');
+		print_rate(r->recv_rate, 0);
+		printf(" %7u %7u ", queue ? r->e.q_msgs : r->e.sem_value,
+		       row_waiters(r));
+		if (r->have_stat)
+			printf("%-6s %6llu\n",
+			       r->ring_mode == KIPC_RING_MODE_FAST ? "fast" :
+			       "kernel", (unsigned long long)r->lost);
+		else
+			printf("%-6s %6s\n", "-", "-");
+	}
+	if (lo->plain || !isatty(STDOUT_FILENO))
+		putchar('\n');
+	fflush(stdout);
+}
+
+/*
+ * "top [-n ITER] [-d SECS] [--plain]": every object, busiest first, with
+ * rates from successive samples; refreshed in place on a terminal.
+ */
+static int cmd_top(const struct opts *o, int argc, char **argv)
+{
+	struct top_sample prev, cur;
+	struct live_opts lo;
+	long long i;
+	int ret;
+
+	ret = live_options(argc, argv, &lo, 0);
+	if (ret < 0)
+		return -ret;
+	if (ret != argc)
+		return usage_error("top takes no NAME");
+	ret = top_take(o, &prev);
+	for (i = 0; !ret && (lo.iter < 0 || i < lo.iter); i++) {
+		live_sleep(lo.delay);
+		ret = top_take(o, &cur);
+		if (ret)
+			break;
+		top_rates(&cur, &prev);
+		qsort(cur.rows, cur.n, sizeof(*cur.rows), top_cmp);
+		top_print(o, &lo, &cur, cur.when - prev.when);
+		free(prev.rows);
+		prev = cur;
+	}
+	if (ret == -ENODEV)
+		return EXIT_FAILURE;
+	if (ret < 0)
+		return fail("top", NULL, ret);
+	free(prev.rows);
+	return 0;
+}
+
+/* What watch compares between samples. */
+struct watch_sample {
+	int err;			/* -EIDRM once destroyed */
+	struct kipc_sem_stat sem;
+	struct kipc_sem_waiter w[64];	/* the first waiters, in queue order */
+	struct kipc_queue_stat q;
+};
+
+static int watch_take(int fd, __u32 type, struct watch_sample *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (type == KIPC_OBJ_SEM)
+		s->err = lkipc_sem_stat(fd, &s->sem, s->w,
+					sizeof(s->w) / sizeof(s->w[0]));
+	else
+		s->err = lkipc_queue_info(fd, &s->q);
+	return s->err;
+}
+
+/* Did anything watch shows change? */
+static int watch_changed(__u32 type, const struct watch_sample *a,
+			 const struct watch_sample *b)
+{
+	const struct kipc_queue_stat *x = &a->q, *y = &b->q;
+	unsigned int n;
+
+	if (a->err != b->err)
+		return 1;
+	if (type == KIPC_OBJ_SEM) {
+		n = a->sem.nwaiters < 64 ? a->sem.nwaiters : 64;
+		return a->sem.value != b->sem.value ||
+		       a->sem.nwaiters != b->sem.nwaiters ||
+		       memcmp(a->w, b->w, n * sizeof(a->w[0]));
+	}
+	return x->msgs != y->msgs || x->bytes != y->bytes ||
+	       x->nreceivers != y->nreceivers || x->nsenders != y->nsenders ||
+	       x->sent != y->sent || x->received != y->received ||
+	       x->dropped != y->dropped || x->lost != y->lost ||
+	       x->ring_mode != y->ring_mode || x->lanes != y->lanes;
+}
+
+static void watch_print(const struct opts *o, __u32 type,
+			const struct watch_sample *s, double t)
+{
+	const struct kipc_queue_stat *q = &s->q;
+	const char *mode = q->ring_mode == KIPC_RING_MODE_FAST ? "fast" :
+								 "kernel";
+	unsigned int i, n = s->sem.nwaiters < 64 ? s->sem.nwaiters : 64;
+
+	if (s->err) {
+		if (o->json)
+			printf("{\"t\": %.3f, \"error\": \"%s\"}\n", t,
+			       s->err == -EIDRM ? "destroyed" :
+			       lkipc_strerror(s->err));
+		else
+			printf("+%.3fs %s\n", t, s->err == -EIDRM ?
+			       "destroyed" : lkipc_strerror(s->err));
+	} else if (type == KIPC_OBJ_SEM && o->json) {
+		printf("{\"t\": %.3f, \"value\": %u, \"max\": %u, "
+		       "\"nwaiters\": %u, \"waiters\": [", t, s->sem.value,
+		       s->sem.max, s->sem.nwaiters);
+		for (i = 0; i < n; i++)
+			printf("%s{\"pid\": %u, \"count\": %u}", i ? ", " : "",
+			       s->w[i].pid, s->w[i].count);
+		printf("]}\n");
+	} else if (type == KIPC_OBJ_SEM) {
+		printf("+%.3fs value=%u waiters=%u", t, s->sem.value,
+		       s->sem.nwaiters);
+		for (i = 0; i < n; i++)
+			printf("%s%u wants %u", i ? ", " : ": ", s->w[i].pid,
+			       s->w[i].count);
+		printf("%s\n", s->sem.nwaiters > n ? ", ..." : "");
+	} else if (o->json) {
+		printf("{\"t\": %.3f, \"msgs\": %u, \"bytes\": %llu, "
+		       "\"receivers\": %u, \"senders\": %u, \"sent\": %llu, "
+		       "\"received\": %llu, \"dropped\": %llu, \"lost\": %llu, "
+		       "\"ring_mode\": \"%s\", \"lanes\": %u}\n", t, q->msgs,
+		       (unsigned long long)q->bytes, q->nreceivers, q->nsenders,
+		       (unsigned long long)q->sent,
+		       (unsigned long long)q->received,
+		       (unsigned long long)q->dropped,
+		       (unsigned long long)q->lost, mode, q->lanes);
+	} else {
+		printf("+%.3fs msgs=%u bytes=%llu receivers=%u senders=%u "
+		       "sent=%llu received=%llu dropped=%llu lost=%llu "
+		       "ring=%s lanes=%u\n", t, q->msgs,
+		       (unsigned long long)q->bytes, q->nreceivers, q->nsenders,
+		       (unsigned long long)q->sent,
+		       (unsigned long long)q->received,
+		       (unsigned long long)q->dropped,
+		       (unsigned long long)q->lost, mode, q->lanes);
+	}
+	fflush(stdout);
+}
+
+/* The type of the object NAME: --type, else whichever exists (not both). */
+static int watch_type(const struct opts *o, const char *name, __u32 want,
+		      __u32 *type)
+{
+	struct kipc_obj_info *v;
+	unsigned int i, found = 0;
+	int ret;
+
+	if (want) {
+		*type = want;
+		return 0;
+	}
+	ret = fetch_objects(o, &v);
+	if (ret < 0)
+		return ret == -ENODEV ? -EXIT_FAILURE : -fail("watch", name, ret);
+	for (i = 0; i < (unsigned int)ret; i++)
+		if ((v[i].flags & KIPC_OBJ_F_NAMED) &&
+		    !strcmp((const char *)v[i].name, name)) {
+			found |= v[i].type;
+			*type = v[i].type;
+		}
+	free(v);
+	if (!found)
+		return -fail("watch", name, -ENOENT);
+	if (found == (KIPC_OBJ_SEM | KIPC_OBJ_QUEUE))
+		return -usage_error("both a sem and a queue are named '%s': "
+				    "give --type", name);
+	return 0;
+}
+
+/*
+ * "watch NAME [-n ITER] [-d SECS] [--type sem|queue]": a line (or JSON
+ * object) each time one object's waiters or counters change, the first
+ * sample included; ends after ITER samples or when it is destroyed.
+ */
+static int cmd_watch(const struct opts *o, int argc, char **argv)
+{
+	struct watch_sample *s, *prev;
+	struct live_opts lo;
+	struct timespec ts;
+	double start;
+	long long i;
+	__u32 type = 0;
+	int fd, ret;
+
+	ret = live_options(argc, argv, &lo, 1);
+	if (ret < 0)
+		return -ret;
+	if (argc - ret != 1)
+		return usage_error("watch takes one NAME");
+	argv += ret;
+	ret = watch_type(o, argv[0], lo.type, &type);
+	if (ret < 0)
+		return -ret;
+	fd = open_object(o, "watch", argv[0], type,
+			 type == KIPC_OBJ_SEM ? KIPC_OPEN_READ : 0);
+	if (fd < 0)
+		return exit_status(fd);
+	s = calloc(2, sizeof(*s));
+	if (!s) {
+		close(fd);
+		return fail("watch", argv[0], -ENOMEM);
+	}
+	prev = s + 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start = ts.tv_sec + ts.tv_nsec / 1e9;
+	for (i = 0; lo.iter < 0 || i < lo.iter; i++) {
+		struct watch_sample *tmp;
+
+		if (i)
+			live_sleep(lo.delay);
+		ret = watch_take(fd, type, s);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (!i || watch_changed(type, s, prev))
+			watch_print(o, type, s, ts.tv_sec + ts.tv_nsec / 1e9 -
+						start);
+		if (ret < 0)
+			break;
+		tmp = prev;
+		prev = s;
+		s = tmp;
+	}
+	close(fd);
+	free(s < prev ? s : prev);
+	if (ret < 0 && ret != -EIDRM)
+		return fail("watch", argv[0], ret);
+	return 0;
+}
+
 struct command {
 	const char *name;
 	int (*fn)(const struct opts *o, int argc, char **argv);
@@ -1245,6 +1736,10 @@ static const struct command commands[] = {
 	  "             rm NAME (destroy), unlink NAME" },
 	{ "send", cmd_send, "the same as queue send" },
 	{ "recv", cmd_recv, "the same as queue recv" },
+	{ "top", cmd_top, "every object, busiest first, refreshed: [-n ITER]\n"
+	  "             [-d SECS] [--plain]" },
+	{ "watch", cmd_watch, "a line each time NAME's waiters or counters change:\n"
+	  "             [-n ITER] [-d SECS] [--type sem|queue]" },
 };
 
 static void usage(FILE *f)
