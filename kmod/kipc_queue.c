@@ -40,10 +40,12 @@
  * fault on a kipc mapping takes it, and no global lock is taken under it.
  * It is never taken under kipc_registry_lock (/proc/kipc and KIPC_IOC_LIST
  * drop that first) and nests inside io_uring's ring lock (uring_cmd
- * cancellation and task work).  Under it are called only
- * wake_up_process(), kipc_async_wake(), the poll wait queue's wake-up and
- * kill_fasync().  A waiter reads its state only under the lock and returns
- * only after it is off its list.
+ * cancellation and task work).  Waking a sleeping waiter waits until it
+ * is dropped (kipc_qwake_task(): a task woken under it would only run into
+ * it); under it are called only kipc_async_wake(), the poll wait queue's
+ * wake-up, kill_fasync() and, on rare paths, wake_up_process().  A waiter
+ * reads its state only under the lock and returns only after it is off its
+ * list, so a wake-up that arrives after it left is only spurious.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,6 +61,7 @@
 #include <linux/rbtree.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -244,13 +247,46 @@ void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
 	kill_fasync(&q->fasync, SIGIO, band);
 }
 
+/*
+ * Wake task t once q->lock is dropped, as ipc/'s wake_q does (which is not
+ * exported to modules): woken under the lock, it would only run into the
+ * lock and sleep again.  The task is held until then.  A waiter reads its
+ * state under the lock, so a wake-up that comes late is only spurious.
+ */
+static void kipc_qwake_task(struct kipc_queue *q, struct task_struct *t)
+{
+	lockdep_assert_held(&q->lock);
+	if (q->nwake == KIPC_QWAKE_MAX) {
+		wake_up_process(t);
+		return;
+	}
+	get_task_struct(t);
+	q->wake[q->nwake++] = t;
+}
+
+/* Drop q->lock, then wake the tasks kipc_qwake_task() queued. */
+void kipc_qunlock_wake(struct kipc_queue *q)
+{
+	struct task_struct *wake[KIPC_QWAKE_MAX];
+	u32 i, n = q->nwake;
+
+	for (i = 0; i < n; i++)
+		wake[i] = q->wake[i];
+	q->nwake = 0;
+	mutex_unlock(&q->lock);
+	for (i = 0; i < n; i++) {
+		wake_up_process(wake[i]);
+		put_task_struct(wake[i]);
+	}
+}
+
 /* Wake a queued waiter: its task, or its uring_cmd's resolve. */
-static void kipc_qwake(struct kipc_qwaiter *w)
+static void kipc_qwake(struct kipc_queue *q, struct kipc_qwaiter *w)
 {
 	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
 		kipc_async_wake(w->async);
 	else
-		wake_up_process(w->task);
+		kipc_qwake_task(q, w->task);
 }
 
 /*
@@ -266,7 +302,7 @@ void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		if (!kipc_sel_match(w->select, w->type, m->type))
 			continue;
 		if (w->peek) {
-			kipc_qwake(w);
+			kipc_qwake(q, w);
 			continue;
 		}
 		list_del(&w->node);
@@ -274,7 +310,7 @@ void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		if (m->len > w->bufsize && !w->truncate) {
 			w->state = KIPC_QW_TOOBIG;
 			w->msg_len = m->len;
-			kipc_qwake(w);
+			kipc_qwake(q, w);
 			continue;
 		}
 		m->state = KIPC_QM_RESERVED;
@@ -283,7 +319,7 @@ void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		kipc_qslot(q, m->pos)->flags |= KIPC_SLOT_RESERVED;
 		w->msg = m;
 		w->state = KIPC_QW_DONE;
-		kipc_qwake(w);
+		kipc_qwake(q, w);
 		return;
 	}
 	kipc_qindex(q, m);
@@ -353,7 +389,7 @@ void kipc_qadmit(struct kipc_queue *q)
 		/* A kernel copy cannot fail. */
 		WARN_ON_ONCE(kipc_qenqueue(q, &src, w->len, w->mtype));
 		w->state = KIPC_QW_DONE;
-		wake_up_process(w->task);
+		kipc_qwake_task(q, w->task);
 	}
 }
 
@@ -400,7 +436,7 @@ static bool kipc_qsleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
 	bool stuck = q->stuck, timed_out = false;
 
 	kipc_ring_leave(q);
-	mutex_unlock(&q->lock);
+	kipc_qunlock_wake(q);
 	if (stuck) {
 		schedule_timeout(msecs_to_jiffies(KIPC_RING_RECHECK_MS) + 1);
 		if (flags & KIPC_MSG_TIMED)
@@ -1044,7 +1080,7 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	kipc_ring_leave(q);
 	if (q->fast)
 		cmd->ring_mode = KIPC_RING_MODE_FAST;
-	mutex_unlock(&q->lock);
+	kipc_qunlock_wake(q);
 	cmd->id = q->obj.id;
 	cmd->uid = from_kuid_munged(ns, q->obj.uid);
 	cmd->gid = from_kgid_munged(ns, q->obj.gid);
@@ -1393,7 +1429,7 @@ static void kipc_queue_release_handle(struct kipc_object *obj,
 	if ((h->q_flags & KIPC_QH_WRITER) && !--q->writers) {
 		/* Receivers see end-of-file once the queue is empty. */
 		list_for_each_entry(w, &q->receivers, node)
-			kipc_qwake(w);
+			kipc_qwake(q, w);
 		mask |= EPOLLIN | EPOLLRDNORM;
 	}
 	if (mask)
@@ -1419,7 +1455,7 @@ static void kipc_queue_kill(struct kipc_object *obj)
 	list_for_each_entry_safe(w, tmp, &q->receivers, node) {
 		list_del(&w->node);
 		w->state = KIPC_QW_REMOVED;
-		kipc_qwake(w);
+		kipc_qwake(q, w);
 	}
 	q->nreceivers = 0;
 	/* RESERVED messages are their receivers': they still get them. */
