@@ -28,9 +28,12 @@
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
  * the ring and its positions, the kipc_qmsg array, the indices, the waiter
  * lists and every queued waiter's state, the counters, the pipe-mode
- * reader/writer counts and "dead".  Copies of message data to and from
- * userspace happen under it (it is a mutex for that reason): they are what
- * orders a message in the queue, and a fault only delays the queue's other
+ * reader/writer counts and "dead".  A send copies its message from user
+ * memory into a kernel buffer before taking it (kipc_qsend_load(), as
+ * mqueue's load_msg()); only a batch's later entries, sent in one hold, are
+ * copied under it.  A receive copies out under it (it is a mutex for that
+ * reason): the message is taken only once the copy and the results are
+ * written, so a fault loses nothing, and it only delays the queue's other
  * users, who share the queue with the faulting process anyway.  Since such
  * a fault can last as long as its process likes (userfaultfd, a file on a
  * slow file system), everything else is kept out: a batch's entries are
@@ -514,17 +517,22 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 		.mtype = type,
 	};
 	bool timed_out = false, head;
-	void *data = NULL;
+	const void *data = src->kbuf;
+	void *alloc = NULL;
 	int ret;
 
-	/* Into a kernel buffer first, so that it can be admitted for us. */
-	if (len) {
-		data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
-		if (!data)
+	/*
+	 * The message must be in a kernel buffer, so that it can be admitted
+	 * for us: the caller's (kipc_qsend_load()), else one made here.
+	 */
+	if (len && !data) {
+		alloc = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!alloc)
 			return -ENOMEM;
-		ret = kipc_qcopy_in(data, src, len);
+		ret = kipc_qcopy_in(alloc, src, len);
 		if (ret)
 			goto out_free;
+		data = alloc;
 	}
 	w.data = data;
 
@@ -570,21 +578,68 @@ leave:
 out_unlock:
 	kipc_qexit(q);
 out_free:
-	kvfree(data);
+	kvfree(alloc);
 	return ret;
+}
+
+/*
+ * Copy a message from user memory into a kernel buffer before q->lock is
+ * taken, as mqueue's load_msg() does: on the stack up to
+ * KIPC_QSEND_STACK bytes, else allocated and charged to the sender's
+ * memory cgroup (like a waiting sender's copy always was).  *k then
+ * describes it and *heap is what to free.  A copy that faults leaves src
+ * as it was (an iov_iter is reverted) and returns false: the caller then
+ * copies under the lock as before, so that a destroyed, broken or full
+ * queue still reports what it reported before the fault.
+ */
+static bool kipc_qsend_load(struct kipc_qbuf *src, u32 len, void *stack,
+			    struct kipc_qbuf *k, void **heap)
+{
+	void *data = stack;
+	size_t n;
+
+	*heap = NULL;
+	if (len > KIPC_QSEND_STACK) {
+		*heap = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!*heap)
+			return false;
+		data = *heap;
+	}
+	if (src->iter) {
+		n = copy_from_iter(data, len, src->iter);
+		if (n != len) {
+			iov_iter_revert(src->iter, n);
+			goto fault;
+		}
+	} else if (copy_from_user(data, src->ubuf, len)) {
+		goto fault;
+	}
+	*k = (struct kipc_qbuf){ .kbuf = data };
+	return true;
+fault:
+	kvfree(*heap);
+	*heap = NULL;
+	return false;
 }
 
 static int kipc_qsend(struct kipc_queue *q, struct kipc_handle *h,
 		      struct kipc_qbuf *src, u32 len, s64 type, u32 flags,
 		      ktime_t deadline)
 {
+	u8 stack[KIPC_QSEND_STACK] __aligned(8);
+	struct kipc_qbuf k;
+	void *heap = NULL;
 	int ret;
 
 	if (len > q->msgsize)
 		return -EMSGSIZE;
+	/* A batch's later entries are sent in one hold: copied under it. */
+	if (len && !src->kbuf && !(flags & KIPC_QOP_LOCKED) &&
+	    kipc_qsend_load(src, len, stack, &k, &heap))
+		src = &k;
 	ret = kipc_qlock(q, flags);
 	if (ret)
-		return ret;
+		goto out_free;
 	if (q->dead) {
 		ret = -EIDRM;
 	} else if (kipc_qbroken(q)) {
@@ -603,6 +658,8 @@ out:
 	if (ret == -EPIPE && !(flags & KIPC_MSG_NOSIGNAL) &&
 	    !(h->q_flags & KIPC_QUEUE_NOSIGPIPE))
 		send_sig(SIGPIPE, current, 0);
+out_free:
+	kvfree(heap);
 	return ret;
 }
 

@@ -54,6 +54,8 @@ enum kipc_qmsg_state {
 struct kipc_qtype;
 struct kipc_qwaiter;
 
+/* A message up to this long is copied in on the sender's stack. */
+#define KIPC_QSEND_STACK	256
 /* Tasks whose wake-up waits for q->lock to be dropped; more wake at once. */
 #define KIPC_QWAKE_MAX		8
 
