@@ -28,9 +28,12 @@
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
  * the ring and its positions, the kipc_qmsg array, the indices, the waiter
  * lists and every queued waiter's state, the counters, the pipe-mode
- * reader/writer counts and "dead".  Copies of message data to and from
- * userspace happen under it (it is a mutex for that reason): they are what
- * orders a message in the queue, and a fault only delays the queue's other
+ * reader/writer counts and "dead".  A send copies its message from user
+ * memory into a kernel buffer before taking it (kipc_qsend_load(), as
+ * mqueue's load_msg()); only a batch's later entries, sent in one hold, are
+ * copied under it.  A receive copies out under it (it is a mutex for that
+ * reason): the message is taken only once the copy and the results are
+ * written, so a fault loses nothing, and it only delays the queue's other
  * users, who share the queue with the faulting process anyway.  Since such
  * a fault can last as long as its process likes (userfaultfd, a file on a
  * slow file system), everything else is kept out: a batch's entries are
@@ -40,10 +43,12 @@
  * fault on a kipc mapping takes it, and no global lock is taken under it.
  * It is never taken under kipc_registry_lock (/proc/kipc and KIPC_IOC_LIST
  * drop that first) and nests inside io_uring's ring lock (uring_cmd
- * cancellation and task work).  Under it are called only
- * wake_up_process(), kipc_async_wake(), the poll wait queue's wake-up and
- * kill_fasync().  A waiter reads its state only under the lock and returns
- * only after it is off its list.
+ * cancellation and task work).  Waking a sleeping waiter waits until it
+ * is dropped (kipc_qwake_task(): a task woken under it would only run into
+ * it); under it are called only kipc_async_wake(), the poll wait queue's
+ * wake-up, kill_fasync() and, on rare paths, wake_up_process().  A waiter
+ * reads its state only under the lock and returns only after it is off its
+ * list, so a wake-up that arrives after it left is only spurious.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,6 +64,7 @@
 #include <linux/rbtree.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -245,13 +251,46 @@ void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
 	kill_fasync(&q->fasync, SIGIO, band);
 }
 
+/*
+ * Wake task t once q->lock is dropped, as ipc/'s wake_q does (which is not
+ * exported to modules): woken under the lock, it would only run into the
+ * lock and sleep again.  The task is held until then.  A waiter reads its
+ * state under the lock, so a wake-up that comes late is only spurious.
+ */
+static void kipc_qwake_task(struct kipc_queue *q, struct task_struct *t)
+{
+	lockdep_assert_held(&q->lock);
+	if (q->nwake == KIPC_QWAKE_MAX) {
+		wake_up_process(t);
+		return;
+	}
+	get_task_struct(t);
+	q->wake[q->nwake++] = t;
+}
+
+/* Drop q->lock, then wake the tasks kipc_qwake_task() queued. */
+void kipc_qunlock_wake(struct kipc_queue *q)
+{
+	struct task_struct *wake[KIPC_QWAKE_MAX];
+	u32 i, n = q->nwake;
+
+	for (i = 0; i < n; i++)
+		wake[i] = q->wake[i];
+	q->nwake = 0;
+	mutex_unlock(&q->lock);
+	for (i = 0; i < n; i++) {
+		wake_up_process(wake[i]);
+		put_task_struct(wake[i]);
+	}
+}
+
 /* Wake a queued waiter: its task, or its uring_cmd's resolve. */
-static void kipc_qwake(struct kipc_qwaiter *w)
+static void kipc_qwake(struct kipc_queue *q, struct kipc_qwaiter *w)
 {
 	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
 		kipc_async_wake(w->async);
 	else
-		wake_up_process(w->task);
+		kipc_qwake_task(q, w->task);
 }
 
 /*
@@ -267,7 +306,7 @@ void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		if (!kipc_sel_match(w->select, w->type, m->type))
 			continue;
 		if (w->peek) {
-			kipc_qwake(w);
+			kipc_qwake(q, w);
 			continue;
 		}
 		list_del(&w->node);
@@ -275,7 +314,7 @@ void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		if (m->len > w->bufsize && !w->truncate) {
 			w->state = KIPC_QW_TOOBIG;
 			w->msg_len = m->len;
-			kipc_qwake(w);
+			kipc_qwake(q, w);
 			continue;
 		}
 		m->state = KIPC_QM_RESERVED;
@@ -285,7 +324,7 @@ void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		w->msg = m;
 		w->state = KIPC_QW_DONE;
 		trace_kipc_queue_handoff(q, w->task, m);
-		kipc_qwake(w);
+		kipc_qwake(q, w);
 		return;
 	}
 	kipc_qindex(q, m);
@@ -357,7 +396,7 @@ void kipc_qadmit(struct kipc_queue *q)
 		/* A kernel copy cannot fail. */
 		WARN_ON_ONCE(kipc_qenqueue(q, &src, w->len, w->mtype));
 		w->state = KIPC_QW_DONE;
-		wake_up_process(w->task);
+		kipc_qwake_task(q, w->task);
 	}
 }
 
@@ -405,7 +444,7 @@ static bool kipc_qsleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
 	bool stuck = q->stuck, timed_out = false;
 
 	kipc_ring_leave(q);
-	mutex_unlock(&q->lock);
+	kipc_qunlock_wake(q);
 	if (stuck) {
 		schedule_timeout(msecs_to_jiffies(KIPC_RING_RECHECK_MS) + 1);
 		if (flags & KIPC_MSG_TIMED)
@@ -483,17 +522,22 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 		.mtype = type,
 	};
 	bool timed_out = false, head;
-	void *data = NULL;
+	const void *data = src->kbuf;
+	void *alloc = NULL;
 	int ret;
 
-	/* Into a kernel buffer first, so that it can be admitted for us. */
-	if (len) {
-		data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
-		if (!data)
+	/*
+	 * The message must be in a kernel buffer, so that it can be admitted
+	 * for us: the caller's (kipc_qsend_load()), else one made here.
+	 */
+	if (len && !data) {
+		alloc = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!alloc)
 			return -ENOMEM;
-		ret = kipc_qcopy_in(data, src, len);
+		ret = kipc_qcopy_in(alloc, src, len);
 		if (ret)
 			goto out_free;
+		data = alloc;
 	}
 	w.data = data;
 
@@ -540,21 +584,68 @@ leave:
 out_unlock:
 	kipc_qexit(q);
 out_free:
-	kvfree(data);
+	kvfree(alloc);
 	return ret;
+}
+
+/*
+ * Copy a message from user memory into a kernel buffer before q->lock is
+ * taken, as mqueue's load_msg() does: on the stack up to
+ * KIPC_QSEND_STACK bytes, else allocated and charged to the sender's
+ * memory cgroup (like a waiting sender's copy always was).  *k then
+ * describes it and *heap is what to free.  A copy that faults leaves src
+ * as it was (an iov_iter is reverted) and returns false: the caller then
+ * copies under the lock as before, so that a destroyed, broken or full
+ * queue still reports what it reported before the fault.
+ */
+static bool kipc_qsend_load(struct kipc_qbuf *src, u32 len, void *stack,
+			    struct kipc_qbuf *k, void **heap)
+{
+	void *data = stack;
+	size_t n;
+
+	*heap = NULL;
+	if (len > KIPC_QSEND_STACK) {
+		*heap = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!*heap)
+			return false;
+		data = *heap;
+	}
+	if (src->iter) {
+		n = copy_from_iter(data, len, src->iter);
+		if (n != len) {
+			iov_iter_revert(src->iter, n);
+			goto fault;
+		}
+	} else if (copy_from_user(data, src->ubuf, len)) {
+		goto fault;
+	}
+	*k = (struct kipc_qbuf){ .kbuf = data };
+	return true;
+fault:
+	kvfree(*heap);
+	*heap = NULL;
+	return false;
 }
 
 static int kipc_qsend(struct kipc_queue *q, struct kipc_handle *h,
 		      struct kipc_qbuf *src, u32 len, s64 type, u32 flags,
 		      ktime_t deadline)
 {
+	u8 stack[KIPC_QSEND_STACK] __aligned(8);
+	struct kipc_qbuf k;
+	void *heap = NULL;
 	int ret;
 
 	if (len > q->msgsize)
 		return -EMSGSIZE;
+	/* A batch's later entries are sent in one hold: copied under it. */
+	if (len && !src->kbuf && !(flags & KIPC_QOP_LOCKED) &&
+	    kipc_qsend_load(src, len, stack, &k, &heap))
+		src = &k;
 	ret = kipc_qlock(q, flags);
 	if (ret)
-		return ret;
+		goto out_free;
 	if (q->dead) {
 		ret = -EIDRM;
 	} else if (kipc_qbroken(q)) {
@@ -573,6 +664,8 @@ out:
 	if (ret == -EPIPE && !(flags & KIPC_MSG_NOSIGNAL) &&
 	    !(h->q_flags & KIPC_QUEUE_NOSIGPIPE))
 		send_sig(SIGPIPE, current, 0);
+out_free:
+	kvfree(heap);
 	return ret;
 }
 
@@ -1040,7 +1133,7 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	kipc_ring_leave(q);
 	if (q->fast)
 		cmd->ring_mode = KIPC_RING_MODE_FAST;
-	mutex_unlock(&q->lock);
+	kipc_qunlock_wake(q);
 	cmd->id = q->obj.id;
 	cmd->uid = from_kuid_munged(ns, q->obj.uid);
 	cmd->gid = from_kgid_munged(ns, q->obj.gid);
@@ -1390,7 +1483,7 @@ static void kipc_queue_release_handle(struct kipc_object *obj,
 	if ((h->q_flags & KIPC_QH_WRITER) && !--q->writers) {
 		/* Receivers see end-of-file once the queue is empty. */
 		list_for_each_entry(w, &q->receivers, node)
-			kipc_qwake(w);
+			kipc_qwake(q, w);
 		mask |= EPOLLIN | EPOLLRDNORM;
 	}
 	if (mask)
@@ -1416,7 +1509,7 @@ static void kipc_queue_kill(struct kipc_object *obj)
 	list_for_each_entry_safe(w, tmp, &q->receivers, node) {
 		list_del(&w->node);
 		w->state = KIPC_QW_REMOVED;
-		kipc_qwake(w);
+		kipc_qwake(q, w);
 	}
 	q->nreceivers = 0;
 	/* RESERVED messages are their receivers': they still get them. */

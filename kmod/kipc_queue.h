@@ -54,6 +54,11 @@ enum kipc_qmsg_state {
 struct kipc_qtype;
 struct kipc_qwaiter;
 
+/* A message up to this long is copied in on the sender's stack. */
+#define KIPC_QSEND_STACK	256
+/* Tasks whose wake-up waits for q->lock to be dropped; more wake at once. */
+#define KIPC_QWAKE_MAX		8
+
 /* Who holds a lane record: kernel-private. */
 struct kipc_qlane {
 	struct pid *owner;		/* the thread, or NULL: free */
@@ -124,6 +129,9 @@ struct kipc_queue {
 	u64 lost;
 	/* Counters of released lanes. */
 	u64 lane_bytes_sent, lane_bytes_received;
+	/* Waiters to wake once q->lock is dropped (kipc_qunlock_wake()). */
+	struct task_struct *wake[KIPC_QWAKE_MAX];
+	u32 nwake;
 };
 
 enum kipc_qwaiter_state {
@@ -226,6 +234,8 @@ void kipc_qadmit(struct kipc_queue *q);
 void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band);
 void kipc_qunindex(struct kipc_queue *q, struct kipc_qmsg *m);
 
+void kipc_qunlock_wake(struct kipc_queue *q);
+
 /* The shared ring (kipc_ring.c), under q->lock. */
 void kipc_ring_init(struct kipc_queue *q);
 void kipc_ring_enter(struct kipc_queue *q);
@@ -260,7 +270,7 @@ static inline int kipc_qenter_killable(struct kipc_queue *q)
 static inline void kipc_qexit(struct kipc_queue *q)
 {
 	kipc_ring_leave(q);
-	mutex_unlock(&q->lock);
+	kipc_qunlock_wake(q);
 }
 
 #endif /* _KIPC_QUEUE_H */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One process must not stall kipc for everyone.  A "staller" makes its
- * queue's copies from user memory as slow as it can: the memory a send
- * (or a batch's entry array) reads is a page registered with userfaultfd
- * in missing mode, and the test leaves the fault unresolved for HOLD_MS.
- * Meanwhile other processes use kipc and must finish within BOUND_MS:
+ * queue's copies to or from user memory as slow as it can: the memory a
+ * send (or a batch's entry array) reads, or a receive writes, is a page
+ * registered with userfaultfd in missing mode, and the test leaves the
+ * fault unresolved for HOLD_MS.  Meanwhile other processes use kipc and
+ * must finish within BOUND_MS:
  *
  *  - /proc/kipc, KIPC_IOC_LIST, and another user's KIPC_IOC_OPEN of a new
  *    object while a /proc/kipc reader is in progress.  These need the
@@ -14,8 +15,11 @@
  *    never depended on the stalled queue);
  *  - send/receive on the SAME queue while a batch's second entry is the
  *    one stuck (the entries are read before the queue's lock is taken);
- *  - a second sender on the same queue, waiting for its lock behind the
- *    stalled send, dies at once on SIGKILL (the lock is taken killably);
+ *  - send/receive on the SAME queue while a single send's message is the
+ *    one stuck (it is copied into a kernel buffer before the lock);
+ *  - a second sender on the same queue, waiting for its lock behind a
+ *    stalled receive (whose copy-out is under the lock, so that a fault
+ *    loses nothing), dies at once on SIGKILL (the lock is taken killably);
  *  - a batch with an entry_size (or any "size") above KIPC_SIZE_MAX is
  *    refused at once with E2BIG.
  *
@@ -138,6 +142,7 @@ static double ms_since(double t0)
 enum stall_kind {
 	STALL_SEND,		/* KIPC_IOC_SEND of a message in the page */
 	STALL_BATCH,		/* KIPC_IOC_SEND_BATCH, entries 1, 2 in it */
+	STALL_RECV,		/* KIPC_IOC_RECV of a queued message into it */
 };
 
 /*
@@ -164,6 +169,9 @@ static void *stall_thread(void *arg)
 
 	if (st->kind == STALL_SEND)
 		st->ret = q_send(st->q, STALL_TYPE, st->hi, STALL_LEN, 0);
+	else if (st->kind == STALL_RECV)
+		st->ret = q_recv(st->q, st->hi, STALL_LEN, KIPC_SEL_ANY, 0,
+				 NULL);
 	else
 		st->ret = batch(st->q, KIPC_IOC_SEND_BATCH, st->entries, 3,
 				sizeof(struct kipc_mmsg), 0);
@@ -207,6 +215,17 @@ static int stall_start(struct stall *st, enum stall_kind kind)
 	/* Entry 0 ends the ordinary page; entries 1 and 2 start "hi". */
 	st->entries = (struct kipc_mmsg *)(st->hi - sizeof(struct kipc_mmsg));
 	batch_entry(st, st->entries, 0);
+	if (kind == STALL_RECV) {
+		/* The message to receive, from "lo" (restored after). */
+		for (i = 0; i < STALL_LEN; i++)
+			st->lo[i] = PATTERN(i);
+		i = q_send(st->q, STALL_TYPE, st->lo, STALL_LEN,
+			   KIPC_MSG_NONBLOCK);
+		memset(st->lo, 0, st->page);
+		batch_entry(st, st->entries, 0);
+		if (i)
+			return i;
+	}
 
 	/* Kernel faults too: no UFFD_USER_MODE_ONLY (the VM runs as root). */
 	st->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
@@ -253,7 +272,7 @@ static int stall_release(struct stall *st)
 	if (st->kind == STALL_SEND) {
 		for (i = 0; i < STALL_LEN; i++)
 			src[i] = PATTERN(i);
-	} else {
+	} else if (st->kind == STALL_BATCH) {
 		struct kipc_mmsg *e = (struct kipc_mmsg *)src;
 
 		batch_entry(st, &e[0], 1);
@@ -280,7 +299,13 @@ static int stall_check_queue(struct stall *st)
 	int64_t type;
 	int i, n;
 
-	if (st->kind == STALL_SEND) {
+	if (st->kind == STALL_RECV) {
+		if (st->ret != STALL_LEN)
+			return -1000 + st->ret;
+		for (i = 0; i < STALL_LEN; i++)
+			if (st->hi[i] != PATTERN(i))
+				return -5;
+	} else if (st->kind == STALL_SEND) {
 		if (st->ret != 0)
 			return -1000 + st->ret;
 		n = q_recv(st->q, buf, sizeof(buf), KIPC_SEL_ANY, 0, &type);
@@ -506,7 +531,11 @@ TEST(baseline)
 	close(dev);
 }
 
-/* The stall itself works, and a same-queue user does wait for it. */
+/*
+ * The stall itself works, and a same-queue user does wait for it: a
+ * receive copies out under the queue's lock, so that a fault leaves the
+ * message queued.
+ */
 TEST(stall_holds_the_queue)
 {
 	struct result *res = shared_map(sizeof(*res));
@@ -514,13 +543,12 @@ TEST(stall_holds_the_queue)
 	pid_t pid;
 
 	ASSERT_NE(NULL, res);
-	ASSERT_EQ(0, stall_start(&st, STALL_SEND)) {
+	ASSERT_EQ(0, stall_start(&st, STALL_RECV)) {
 		stall_end(&st);
 	}
 	pid = spawn_op(OP_QUEUE_SAME, st.dev, st.q, res);
 	ASSERT_LT(0, pid);
 	wait_done(res, 300);
-	/* Single sends copy under the queue's lock (not changed here). */
 	EXPECT_EQ(0, res->done);
 	EXPECT_EQ(0, stall_release(&st));
 	EXPECT_EQ(0, reap(pid));
@@ -599,8 +627,20 @@ TEST(batch_entries_read_outside_lock)
 }
 
 /*
- * A second sender waiting for the stalled queue's lock dies at once on
- * SIGKILL, sends nothing, and the stalled send still completes alone.
+ * A single send whose message is stuck: it is copied into a kernel buffer
+ * before the queue's lock is taken (as mqueue's load_msg() does), so the
+ * queue stays usable meanwhile, and the message is queued after what was
+ * sent meanwhile.
+ */
+TEST(send_copies_outside_lock)
+{
+	stalled_op(_metadata, STALL_SEND, OP_QUEUE_SAME);
+}
+
+/*
+ * A second sender waiting for the stalled queue's lock (held by a receive
+ * stuck in its copy-out) dies at once on SIGKILL, sends nothing, and the
+ * stalled receive still completes alone.
  */
 TEST(killable_behind_stalled_send)
 {
@@ -611,7 +651,7 @@ TEST(killable_behind_stalled_send)
 	pid_t pid;
 
 	ASSERT_NE(NULL, res);
-	ASSERT_EQ(0, stall_start(&st, STALL_SEND)) {
+	ASSERT_EQ(0, stall_start(&st, STALL_RECV)) {
 		stall_end(&st);
 	}
 	pid = spawn_op(OP_SEND_SAME, st.dev, st.q, res);

@@ -19,8 +19,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -393,6 +396,67 @@ static void s4(void)
 	run_case(&bc, cs, N(m));
 }
 
+/*
+ * S8: S3 (64 B) and S4 while other runnable work competes for the same
+ * CPUs.  In the guest: one busy process per CPU, started before the case
+ * and killed after it.  On the host: "make bench" (tools/bench-report.sh)
+ * runs busy processes beside the VM and says so with KIPC_BENCH_HOST_BUSY;
+ * those cases are then named "host-busy" instead of "guest-busy".
+ */
+static pid_t busy_pids[64];
+static unsigned int nbusy;
+
+static void busy_start(unsigned int n)
+{
+	while (nbusy < n && nbusy < N(busy_pids)) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			break;
+		if (!pid) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			alarm(3600);
+			for (;;)
+				__asm__ __volatile__("" ::: "memory");
+		}
+		busy_pids[nbusy++] = pid;
+	}
+}
+
+static void busy_stop(void)
+{
+	while (nbusy) {
+		pid_t pid = busy_pids[--nbusy];
+
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+static void s8(void)
+{
+	static const struct msg_mech *m3[] = {
+		&msg_kipc_ring, &msg_kipc_ioctl, &msg_posix_mq, &msg_sysv_msg,
+	};
+	static const struct bcase g3 = { .scen = "S8", .cas = "S3-64B guest-busy", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
+	static const struct bcase g4 = { .scen = "S8", .cas = "S4 guest-busy", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
+	static const struct bcase h3 = { .scen = "S8", .cas = "S3-64B host-busy", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
+	static const struct bcase h4 = { .scen = "S8", .cas = "S4 host-busy", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
+	struct msg_cfg c3 = { .msgsize = 64, .depth = 64, .producers = 1 };
+	struct msg_cfg c4 = { .msgsize = 64, .depth = 64, .producers = 4 };
+	bool host = getenv("KIPC_BENCH_HOST_BUSY") != NULL;
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct contender cs[N(m3)];
+
+	if (!host)
+		busy_start(ncpus > 0 ? (unsigned int)ncpus : 1);
+	msg_contenders(cs, m3, N(m3), &c3, trial_stream);
+	run_case(host ? &h3 : &g3, cs, N(m3));
+	msg_contenders(cs, m3, N(m3), &c4, trial_stream);
+	run_case(host ? &h4 : &g4, cs, N(m3));
+	busy_stop();
+}
+
 static void s5(void)
 {
 	static const struct sem_mech *m[] = {
@@ -465,6 +529,8 @@ static const struct scenario {
 	  "kipc (fast path), kipc-ioctl, glibc sem_t, SysV sem", s6 },
 	{ "S7", "uncontended P+V pair in one process",
 	  "kipc (fast path), kipc-ioctl, glibc sem_t (and the timer alone)", s7 },
+	{ "S8", "S3 (64 B) and S4 with busy processes competing for the CPUs",
+	  "kipc (fast path), kipc-ioctl, POSIX mq, SysV msg", s8 },
 };
 
 const char *scenario_title(const char *id)

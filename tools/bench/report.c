@@ -290,6 +290,10 @@ static const struct goal {
 	{ "S6", "N=8", "acq/s", "SysV sem", G_AT_LEAST, 1.0, NULL },
 	{ "S7", "-", "P+V", "glibc sem_t", G_AT_MOST, 1.5, NULL },
 	{ "S7", "-", "P+V", NULL, G_NO_SYSCALLS, 0, NULL },
+	{ "S8", "S3-64B guest-busy", "msgs/s", "POSIX mq", G_AT_LEAST, 1.0, "kipc-ioctl" },
+	{ "S8", "S4 guest-busy", "msgs/s", "POSIX mq", G_AT_LEAST, 1.0, "kipc-ioctl" },
+	{ "S8", "S3-64B host-busy", "msgs/s", "POSIX mq", G_AT_LEAST, 1.0, "kipc-ioctl" },
+	{ "S8", "S4 host-busy", "msgs/s", "POSIX mq", G_AT_LEAST, 1.0, "kipc-ioctl" },
 };
 
 /*
