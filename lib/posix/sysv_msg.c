@@ -408,39 +408,72 @@ struct sv_msgbuf {
 	char mtext[];
 };
 
+/* One msgsnd or msgrcv, as kipc calls. */
+struct sv_op {
+	int send;
+	const struct sv_msgbuf *smsg;	/* send */
+	struct sv_msgbuf *rmsg;		/* receive */
+	size_t len;
+	unsigned int sel;		/* receive: KIPC_SEL_* and type */
+	int64_t type;
+	int64_t got;			/* receive: the type received */
+	unsigned int flags;		/* KIPC_MSG_* */
+};
+
+static int sv_do(int fd, struct sv_op *o, unsigned int more)
+{
+	if (o->send)
+		return lkipc_send(fd, o->smsg->mtype, o->smsg->mtext, o->len,
+				  o->flags | more, NULL);
+	return lkipc_recv(fd, o->rmsg->mtext, o->len, o->sel, o->type,
+			  &o->got, o->flags | more, NULL);
+}
+
+/*
+ * The operation on queue msqid: first without waiting, where a removed
+ * queue (or a stale handle, tried once more with a fresh one) is EINVAL,
+ * then, unless IPC_NOWAIT, waiting: a removal then is EIDRM.  Never
+ * restarted after a signal handler (signal(7)).  Returns kipc's result.
+ */
+static int sv_run(int msqid, struct sv_op *o, int msgflg)
+{
+	unsigned int need = o->send ? KIPC_OPEN_WRITE : KIPC_OPEN_READ;
+	int fd, ret, retried = 0;
+
+	for (;;) {
+		fd = sv_fd(msqid, need);
+		if (fd < 0)
+			return fd;
+		ret = sv_do(fd, o, KIPC_MSG_NONBLOCK);
+		if (ret >= 0 || !sv_stale(msqid, ret))
+			break;
+		if (retried++)
+			return -EINVAL;
+	}
+	if (ret == -EIDRM)
+		return -EINVAL;
+	if (ret == -EAGAIN && !(msgflg & IPC_NOWAIT)) {
+		ret = sv_do(fd, o, 0);
+		if (ret == -EIDRM)
+			sv_forget(msqid, 1);
+	}
+	return ret;
+}
+
 API int px_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg)
 {
-	const struct sv_msgbuf *m = msgp;
-	unsigned int fl = KIPC_MSG_NOSIGNAL;
-	int fd, ret, retried = 0;
+	struct sv_op o = { .send = 1, .smsg = msgp, .len = msgsz,
+			   .flags = KIPC_MSG_NOSIGNAL };
+	int ret;
 
 	FALLBACK(msgsnd, -1, msqid, msgp, msgsz, msgflg);
 	if (msgsz > SV_MSGMAX || msqid < 0)
 		return px_fail(EINVAL);
-	if (!m)
+	if (!msgp)
 		return px_fail(EFAULT);
-	if (m->mtype < 1)
+	if (o.smsg->mtype < 1)
 		return px_fail(EINVAL);
-again:
-	fd = sv_fd(msqid, KIPC_OPEN_WRITE);
-	if (fd < 0)
-		return px_fail(-fd);
-	/* First without waiting: a removed queue is EINVAL then. */
-	ret = lkipc_send(fd, m->mtype, m->mtext, msgsz, fl | KIPC_MSG_NONBLOCK,
-			 NULL);
-	if (ret < 0 && sv_stale(msqid, ret)) {
-		if (retried++)
-			return px_fail(EINVAL);
-		goto again;
-	}
-	if (ret == -EIDRM)
-		return px_fail(EINVAL);
-	if (ret == -EAGAIN && !(msgflg & IPC_NOWAIT)) {
-		/* Never restarted after a handler (signal(7)). */
-		ret = lkipc_send(fd, m->mtype, m->mtext, msgsz, fl, NULL);
-		if (ret == -EIDRM)
-			sv_forget(msqid, 1);
-	}
+	ret = sv_run(msqid, &o, msgflg);
 	if (ret == -EMSGSIZE)
 		ret = -EINVAL;
 	return ret ? px_fail(-ret) : 0;
@@ -450,11 +483,8 @@ __asm__(".symver px_msgsnd,msgsnd@@GLIBC_2.2.5");
 API ssize_t px_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		      int msgflg)
 {
-	struct sv_msgbuf *m = msgp;
-	unsigned int sel, fl = 0;
-	int64_t type, got = 0;
-	int fd, ret, retried = 0;
-	size_t len;
+	struct sv_op o = { .rmsg = msgp };
+	int ret;
 
 	FALLBACK(msgrcv, -1, msqid, msgp, msgsz, msgtyp, msgflg);
 	if ((ssize_t)msgsz < 0 || msqid < 0)
@@ -467,43 +497,24 @@ API ssize_t px_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		return px_fail(ENOSYS);
 	}
 	if (msgtyp == 0) {
-		sel = KIPC_SEL_ANY;
-		type = 0;
+		o.sel = KIPC_SEL_ANY;
 	} else if (msgtyp < 0) {
-		sel = KIPC_SEL_LE;
-		type = msgtyp == LONG_MIN ? LONG_MAX : -msgtyp;
+		o.sel = KIPC_SEL_LE;
+		o.type = msgtyp == LONG_MIN ? LONG_MAX : -msgtyp;
 	} else {
-		sel = (msgflg & MSG_EXCEPT) ? KIPC_SEL_NOT : KIPC_SEL_EXACT;
-		type = msgtyp;
+		o.sel = (msgflg & MSG_EXCEPT) ? KIPC_SEL_NOT : KIPC_SEL_EXACT;
+		o.type = msgtyp;
 	}
 	if (msgflg & MSG_NOERROR)
-		fl |= KIPC_MSG_TRUNCATE;
-	if (!m)
+		o.flags |= KIPC_MSG_TRUNCATE;
+	if (!msgp)
 		return px_fail(EFAULT);
-	len = msgsz > UINT32_MAX ? UINT32_MAX : msgsz;
-again:
-	fd = sv_fd(msqid, KIPC_OPEN_READ);
-	if (fd < 0)
-		return px_fail(-fd);
-	ret = lkipc_recv(fd, m->mtext, len, sel, type, &got,
-			 fl | KIPC_MSG_NONBLOCK, NULL);
-	if (ret < 0 && sv_stale(msqid, ret)) {
-		if (retried++)
-			return px_fail(EINVAL);
-		goto again;
-	}
-	if (ret == -EIDRM)
-		return px_fail(EINVAL);
-	if (ret == -EAGAIN && !(msgflg & IPC_NOWAIT)) {
-		/* Never restarted after a handler (signal(7)). */
-		ret = lkipc_recv(fd, m->mtext, len, sel, type, &got, fl, NULL);
-		if (ret == -EIDRM)
-			sv_forget(msqid, 1);
-	}
+	o.len = msgsz > UINT32_MAX ? UINT32_MAX : msgsz;
+	ret = sv_run(msqid, &o, msgflg);
 	if (ret < 0)
 		return px_fail(ret == -EAGAIN ? ENOMSG :
 			       ret == -EMSGSIZE ? E2BIG : -ret);
-	m->mtype = (long)got;
+	o.rmsg->mtype = (long)o.got;
 	return (size_t)ret > msgsz ? (ssize_t)msgsz : ret;
 }
 __asm__(".symver px_msgrcv,msgrcv@@GLIBC_2.2.5");
