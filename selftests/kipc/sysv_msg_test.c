@@ -787,11 +787,18 @@ static int differential(uint64_t seed, int ops, char *why, size_t whysz)
 	return 0;
 }
 
-/* SYSV_TEST_SEEDS sets another count (the debug kernel's lane). */
+/*
+ * SYSV_TEST_SEEDS sets another count (the debug kernel's lane).  About 5 s
+ * on an idle 6.12 VM; the timeout leaves room for a loaded machine.
+ */
 #define DIFF_SEEDS	100
 #define DIFF_OPS	400
 
-TEST(differential_kernel_sysv)
+FIXTURE(diff) {};
+FIXTURE_SETUP(diff) {}
+FIXTURE_TEARDOWN(diff) {}
+
+TEST_F_TIMEOUT(diff, kernel_sysv, 180)
 {
 	char why[200] = "";
 	const char *nenv = getenv("SYSV_TEST_SEEDS");
