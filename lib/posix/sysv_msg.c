@@ -49,12 +49,6 @@
 #define KEY_PREFIX	"sysv.msg.0x"
 #define PRIV_PREFIX	"sysv.msg.private."
 
-#ifndef MSG_COPY
-#define MSG_COPY	040000
-#endif
-#ifndef MSG_STAT_ANY
-#define MSG_STAT_ANY	13
-#endif
 
 __typeof(msgget) px_msgget;
 __typeof(msgsnd) px_msgsnd;

@@ -29,12 +29,6 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-#ifndef MSG_COPY
-#define MSG_COPY	040000
-#endif
-#ifndef MSG_STAT_ANY
-#define MSG_STAT_ANY	13
-#endif
 /* The raw msgctl's IPC_64: parsed on i386, an unknown bit on x86_64. */
 #ifdef __x86_64__
 #define IPC_64_FLAG	0
