@@ -29,13 +29,12 @@
 #include "kselftest_harness.h"
 #include "kipc_test.h"
 
-/* The raw msgctl's IPC_64: parsed on i386, an unknown bit on x86_64. */
-#ifdef __x86_64__
-#define IPC_64_FLAG	0
-#else
-#define IPC_64_FLAG	0x100
-#endif
 
+/*
+ * The kernel's own queues are reached by raw system calls.  SYS_msgctl
+ * (x86_64's, and i386's direct one since Linux 5.1) always means IPC_64:
+ * struct msqid64_ds, the layout of glibc's struct msqid_ds.
+ */
 static char *self_path;
 
 /* Keys of this run's own (its pid, set in main), so that runs do not meet. */
@@ -528,7 +527,7 @@ static int interrupted(int restart, int send, int kernel)
 			       (int)msgrcv(q, &m, 8192, 0, 0);
 	err = errno;
 	if (kernel)
-		syscall(SYS_msgctl, q, IPC_RMID | IPC_64_FLAG, NULL);
+		syscall(SYS_msgctl, q, IPC_RMID, NULL);
 	else
 		msgctl(q, IPC_RMID, NULL);
 	signal(SIGALRM, SIG_DFL);
@@ -723,7 +722,7 @@ static int differential(uint64_t seed, int ops, char *why, size_t whysz)
 
 			if (kid[n] < 0 && lid[n] < 0)
 				continue;
-			kr = syscall(SYS_msgctl, kid[n], IPC_STAT | IPC_64_FLAG,
+			kr = syscall(SYS_msgctl, kid[n], IPC_STAT,
 				     &kd);
 			ke = errno;
 			errno = 0;
@@ -753,7 +752,7 @@ static int differential(uint64_t seed, int ops, char *why, size_t whysz)
 			if (kid[n] < 0 && lid[n] < 0)
 				continue;
 			/* The id stays: later calls with it are EINVAL. */
-			kr = syscall(SYS_msgctl, kid[n], IPC_RMID | IPC_64_FLAG,
+			kr = syscall(SYS_msgctl, kid[n], IPC_RMID,
 				     NULL);
 			ke = errno;
 			errno = 0;
@@ -774,7 +773,7 @@ static int differential(uint64_t seed, int ops, char *why, size_t whysz)
 		int l = msgget(key_of(0x40 + i), 0);
 
 		if (k >= 0)
-			syscall(SYS_msgctl, k, IPC_RMID | IPC_64_FLAG, NULL);
+			syscall(SYS_msgctl, k, IPC_RMID, NULL);
 		if (l >= 0)
 			msgctl(l, IPC_RMID, NULL);
 	}
