@@ -196,7 +196,8 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 	kipc_limits_get(&lim);
 	info->abi_version = KIPC_ABI_VERSION;
 	info->features = KIPC_FEAT_SEM | KIPC_FEAT_SEM_FAST | KIPC_FEAT_QUEUE |
-			 KIPC_FEAT_RING | KIPC_FEAT_SEM_MULTI;
+			 KIPC_FEAT_RING | KIPC_FEAT_SEM_MULTI |
+			 KIPC_FEAT_OPEN_BY_ID;
 	if (KIPC_HAVE_URING_CMD_CANCEL)
 		info->features |= KIPC_FEAT_URING_CMD;
 	info->max_objects = lim.max_objects;

@@ -194,6 +194,24 @@ static struct kipc_object *kipc_name_lookup(struct kipc_ns *ns,
 }
 
 /*
+ * KIPC_OPEN_BY_ID: the object with that id, if it is of that type, belongs
+ * to the caller's IPC namespace and has a name now.  An anonymous, unlinked
+ * or destroyed object can be reached only through a handle to it.
+ */
+static struct kipc_object *kipc_id_lookup(struct kipc_ns *ns,
+					  const struct kipc_object_type *type,
+					  u64 id)
+{
+	struct kipc_object *obj;
+
+	lockdep_assert_held(&kipc_registry_lock);
+	obj = xa_load(&kipc_objects, id);
+	if (!obj || obj->type != type || obj->ns != ns || !obj->linked)
+		return NULL;
+	return obj;
+}
+
+/*
  * Take the object's name away.  Returns true if it had one: the caller then
  * drops the name's reference, after unlocking.
  */
@@ -566,8 +584,13 @@ static struct kipc_object *kipc_open_locked(const struct kipc_object_type *type,
 		return ERR_CAST(ns);
 	if (!ns)
 		return ERR_PTR(-ENOENT);
-	if (name)
+	if (op->flags & KIPC_OPEN_BY_ID) {
+		obj = kipc_id_lookup(ns, type, op->id);
+		if (!obj)
+			return ERR_PTR(-ENOENT);
+	} else if (name) {
 		obj = kipc_name_lookup(ns, type, name);
+	}
 	if (obj) {
 		if ((op->flags & KIPC_OPEN_CREATE) &&
 		    (op->flags & KIPC_OPEN_EXCL))
@@ -625,6 +648,11 @@ int kipc_cmd_open(struct kipc_ucmd *ucmd)
 	if ((op->flags & ~KIPC_OPEN_FLAGS) || op->__reserved ||
 	    op->__reserved2 || (op->mode & ~0777))
 		return -EINVAL;
+	/* By id: an existing object, no name, nothing to create. */
+	if ((op->flags & KIPC_OPEN_BY_ID) &&
+	    (op->name || !op->id ||
+	     (op->flags & (KIPC_OPEN_CREATE | KIPC_OPEN_EXCL))))
+		return -EINVAL;
 	type = kipc_type_find(op->type);
 	if (!type || kipc_open_foreign_fields(op))
 		return -EINVAL;
@@ -638,7 +666,8 @@ int kipc_cmd_open(struct kipc_ucmd *ucmd)
 		 may == MAY_READ ? O_RDONLY : O_WRONLY;
 	if (!(op->flags & KIPC_OPEN_INHERIT))
 		oflags |= O_CLOEXEC;
-	create = !op->name || (op->flags & KIPC_OPEN_CREATE);
+	create = !(op->flags & KIPC_OPEN_BY_ID) &&
+		 (!op->name || (op->flags & KIPC_OPEN_CREATE));
 	kipc_limits_get(&lim);
 	ret = type->check_open(op, create, &lim);
 	if (ret)

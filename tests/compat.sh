@@ -61,4 +61,19 @@ check "stress-ng opened its queues on kipc" \
 	grep -q 'mq_open /.*: kipc queue posix\.mq\.' /tmp/sng-kipc.out
 check "stress-ng left /dev/mqueue empty" test -z "$(ls /dev/mqueue)"
 check "stress-ng reported no failure" sh -c '! grep -qE "fail:|failures|error" /tmp/sng-kipc.out'
+
+# stress-ng --msg: SysV message queues, 2 workers, 2000 operations each
+# way, checked; the log names the sysv.msg.* kipc queue of each msgget,
+# and kipcctl ls (about 10 samples) shows them with their key.
+run msg-native 120 stress-ng --msg 2 --msg-ops 2000 --verify --metrics-brief
+check "stress-ng --msg natively (status $rc)" test $rc = 0
+watch_start /tmp/msg.ls
+LKIPC_POSIX_LOG=1 run msg-kipc 120 kipc-compat stress-ng --msg 2 --msg-ops 2000 --verify --metrics-brief
+watch_stop
+check "stress-ng --msg --verify through kipc-compat (status $rc)" test $rc = 0
+check "its queues showed in kipcctl ls with their SysV key" \
+	grep -q 'sysv\.msg\..* sysv key 0x' /tmp/msg.ls
+check "stress-ng --msg opened its queues on kipc" \
+	grep -q 'msgget 0x.*: kipc queue sysv\.msg\.' /tmp/msg-kipc.out
+check "stress-ng --msg reported no failure" sh -c '! grep -qE "fail:|failures|error" /tmp/msg-kipc.out'
 exit 0

@@ -30,7 +30,7 @@ struct opts {
 };
 
 static const char *const feature_names[] = {
-	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi",
+	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi", "open_by_id",
 };
 
 static int open_dev(const struct opts *o, struct lkipc *k)
@@ -265,9 +265,34 @@ static int fetch_objects(const struct opts *o, struct kipc_obj_info **entries)
 	return ret;
 }
 
+/*
+ * The SysV key of a liblkipc-posix message queue, from its name
+ * (Documentation/compat.md): "sysv.msg.0xKKKKKKKK", or IPC_PRIVATE's
+ * "sysv.msg.private.<random>" (key 0).  Returns 1 for such a name.
+ */
+static int sysv_key(const char *name, unsigned int *key)
+{
+	static const char kp[] = "sysv.msg.0x", pp[] = "sysv.msg.private.";
+	unsigned int k;
+	int end = 0;
+
+	if (!strncmp(name, pp, sizeof(pp) - 1)) {
+		*key = 0;
+		return 1;
+	}
+	if (strncmp(name, kp, sizeof(kp) - 1) ||
+	    strlen(name) != sizeof(kp) - 1 + 8 ||
+	    sscanf(name + sizeof(kp) - 1, "%8x%n", &k, &end) != 1 || end != 8)
+		return 0;
+	*key = k;
+	return 1;
+}
+
 /* One KIPC_IOC_LIST entry as a JSON object: the same in ls and queue ls. */
 static void print_obj_json(const struct kipc_obj_info *e, const char *name)
 {
+	unsigned int key;
+
 	printf("{\"type\": \"%s\", \"id\": %llu, \"name\": ",
 	       type_name(e->type), (unsigned long long)e->id);
 	if (*name)
@@ -290,11 +315,23 @@ static void print_obj_json(const struct kipc_obj_info *e, const char *name)
 	else
 		printf(", \"value\": %u, \"max\": %u, \"waiters\": %u",
 		       e->sem_value, e->sem_max, e->sem_nwaiters);
+	if (e->type == KIPC_OBJ_QUEUE && sysv_key(name, &key))
+		printf(", \"sysv_key\": %u", key);
 	printf(", \"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
 	       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
 	       "\"destroyed\": %s}", e->mode, e->uid, e->gid, e->cuid, e->cgid,
 	       (long long)e->ctime,
 	       (e->flags & KIPC_OBJ_F_DESTROYED) ? "true" : "false");
+}
+
+/* The end of a line of ls: a SysV queue's key, as ipcs shows it. */
+static void print_sysv_key(int queue, const char *name)
+{
+	unsigned int key;
+
+	if (queue && sysv_key(name, &key))
+		printf(" sysv key 0x%08x", key);
+	printf("\n");
 }
 
 /* A line of "ls": queues show messages, capacity and blocked tasks. */
@@ -303,26 +340,28 @@ static void print_obj_line(const struct kipc_obj_info *e, const char *name,
 {
 	int queue = e->type == KIPC_OBJ_QUEUE;
 
-	printf("%-5s %-8llu %-24s %5u %5u %7u %04o %6u %6u %s%s\n",
+	printf("%-5s %-8llu %-24s %5u %5u %7u %04o %6u %6u %s%s",
 	       type_name(e->type), (unsigned long long)e->id,
 	       *name ? name : "-", queue ? e->q_msgs : e->sem_value,
 	       queue ? e->q_cap_msgs : e->sem_max,
 	       queue ? e->q_nreceivers + e->q_nsenders : e->sem_nwaiters,
 	       e->mode, e->uid, e->gid, when,
 	       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
+	print_sysv_key(queue, name);
 }
 
 /* A line of "queue ls": occupancy, geometry and blocked tasks. */
 static void print_queue_line(const struct kipc_obj_info *e, const char *name,
 			     const char *when)
 {
-	printf("%-8llu %-24s %6u %6u %10llu %7u %5u %5u %-4s %04o %6u %6u %s%s\n",
+	printf("%-8llu %-24s %6u %6u %10llu %7u %5u %5u %-4s %04o %6u %6u %s%s",
 	       (unsigned long long)e->id, *name ? name : "-", e->q_msgs,
 	       e->q_cap_msgs, (unsigned long long)e->q_bytes, e->q_msgsize,
 	       e->q_nreceivers, e->q_nsenders,
 	       (e->q_flags & KIPC_QUEUE_PIPE) ? "yes" : "no", e->mode, e->uid,
 	       e->gid, when,
 	       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
+	print_sysv_key(1, name);
 }
 
 /* Every object, or those of one type (0: all). */

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "lkipc.h"
 
 #define API __attribute__((visibility("default")))
@@ -99,12 +100,12 @@ __typeof(sem_getvalue) px_sem_getvalue;
 /* The device, the glibc fallback, counters                            */
 /* ------------------------------------------------------------------ */
 
-enum { MODE_KIPC = 1, MODE_GLIBC = 2, MODE_NONE = 3 };
-static struct lkipc dev = { .fd = -1 };
+struct lkipc px_dev = { .fd = -1 };
 static int lib_mode;
-static int log_opens;	/* LKIPC_POSIX_LOG: a line per object opened */
+int px_log_opens;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static unsigned long n_mq, n_sem;
+unsigned long px_n_mq;
+static unsigned long n_sem;
 
 unsigned long lkipc_posix_count(void);
 
@@ -113,7 +114,7 @@ static void report(void)
 	if (!lkipc_posix_count())
 		return;
 	fprintf(stderr, "liblkipc-posix: %lu queue and %lu semaphore opens on kipc\n",
-		__atomic_load_n(&n_mq, __ATOMIC_RELAXED),
+		__atomic_load_n(&px_n_mq, __ATOMIC_RELAXED),
 		__atomic_load_n(&n_sem, __ATOMIC_RELAXED));
 }
 
@@ -121,13 +122,13 @@ static void init(void)
 {
 	const char *fb = getenv("LKIPC_POSIX_FALLBACK");
 	const char *path = getenv("LKIPC_POSIX_DEVICE");
-	int ret = lkipc_open_path(&dev, path && *path ? path :
+	int ret = lkipc_open_path(&px_dev, path && *path ? path :
 				  LKIPC_DEFAULT_DEVICE, 0);
 
 	if (!ret) {
 		lib_mode = MODE_KIPC;
 		if (getenv("LKIPC_POSIX_LOG")) {
-			log_opens = 1;
+			px_log_opens = 1;
 			atexit(report);
 		}
 		return;
@@ -141,14 +142,14 @@ static void init(void)
 		path && *path ? path : LKIPC_DEFAULT_DEVICE, strerror(-ret));
 }
 
-static int get_mode(void)
+int px_get_mode(void)
 {
 	pthread_once(&init_once, init);
 	return lib_mode;
 }
 
 /* glibc's own function, for LKIPC_POSIX_FALLBACK=glibc. */
-static void *real(const char *name)
+void *px_real(const char *name)
 {
 	void *f = dlvsym(RTLD_NEXT, name, "GLIBC_2.34");
 
@@ -161,24 +162,13 @@ static void *real(const char *name)
 	return f;
 }
 
-#define FALLBACK(name, fail, ...)					\
-	do {								\
-		int m_ = get_mode();					\
-		if (m_ == MODE_GLIBC)					\
-			return ((__typeof(&name))real(#name))(__VA_ARGS__); \
-		if (m_ != MODE_KIPC) {					\
-			errno = ENOSYS;					\
-			return fail;					\
-		}							\
-	} while (0)
-
 API unsigned long lkipc_posix_count(void)
 {
-	return __atomic_load_n(&n_mq, __ATOMIC_RELAXED) +
+	return __atomic_load_n(&px_n_mq, __ATOMIC_RELAXED) +
 	       __atomic_load_n(&n_sem, __ATOMIC_RELAXED);
 }
 
-static int fail(int err)
+int px_fail(int err)
 {
 	errno = err;
 	return -1;
@@ -362,9 +352,9 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 	FALLBACK(mq_open, (mqd_t)-1, name, oflag, mode, attr);
 	err = kname(kn, sizeof(kn), MQ_PREFIX, name, 0);
 	if (err)
-		return fail(err);
+		return px_fail(err);
 	if (acc == O_ACCMODE)
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	flags = acc == O_RDONLY ? KIPC_OPEN_READ :
 		acc == O_WRONLY ? KIPC_OPEN_WRITE :
 		KIPC_OPEN_READ | KIPC_OPEN_WRITE;
@@ -381,16 +371,16 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 			if (attr->mq_maxmsg <= 0 || attr->mq_msgsize <= 0 ||
 			    attr->mq_maxmsg > INT_MAX ||
 			    attr->mq_msgsize > INT_MAX) {
-				fd = lkipc_queue_open(&dev, kn, flags &
+				fd = lkipc_queue_open(&px_dev, kn, flags &
 						      ~(KIPC_OPEN_CREATE |
 							KIPC_OPEN_EXCL),
 						      0, &qa);
 				if (fd >= 0 && (oflag & O_EXCL)) {
 					lkipc_handle_close(fd);
-					return fail(EEXIST);
+					return px_fail(EEXIST);
 				}
 				if (fd < 0)
-					return fail(fd == -ENOENT ? EINVAL :
+					return px_fail(fd == -ENOENT ? EINVAL :
 						    fd == -EPERM ? EACCES : -fd);
 				goto opened;
 			}
@@ -399,9 +389,9 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 		}
 		mode = mode & ~cur_umask() & 0777;
 	}
-	fd = lkipc_queue_open(&dev, kn, flags, mode, &qa);
+	fd = lkipc_queue_open(&px_dev, kn, flags, mode, &qa);
 	if (fd < 0)
-		return fail(fd == -EPERM ? EACCES : fd == -EDQUOT ? ENOSPC :
+		return px_fail(fd == -EPERM ? EACCES : fd == -EDQUOT ? ENOSPC :
 			    -fd);
 opened:
 	if (oflag & O_NONBLOCK)
@@ -412,13 +402,13 @@ opened:
 		if (mq_shadow[fd] >= 0)
 			lkipc_handle_close(mq_shadow[fd]);
 		mq_shadow[fd] = acc == O_WRONLY ?
-			lkipc_queue_open(&dev, kn, KIPC_OPEN_READ |
+			lkipc_queue_open(&px_dev, kn, KIPC_OPEN_READ |
 					 LKIPC_OPEN_NOMAP, 0, NULL) : -1;
 		if (mq_shadow[fd] < 0)
 			mq_shadow[fd] = -1;
 	}
-	__atomic_add_fetch(&n_mq, 1, __ATOMIC_RELAXED);
-	if (log_opens)
+	__atomic_add_fetch(&px_n_mq, 1, __ATOMIC_RELAXED);
+	if (px_log_opens)
 		fprintf(stderr, "liblkipc-posix: pid %d: mq_open %s: kipc queue %s\n",
 			getpid(), name, kn);
 	if (fd < MQ_TABLE)
@@ -440,7 +430,7 @@ API int px_mq_close(mqd_t mqd)
 		}
 	}
 	if (lkipc_handle_close(mqd))
-		return fail(EBADF);
+		return px_fail(EBADF);
 	return 0;
 }
 VERSIONS(mq_close, "GLIBC_2.3.4");
@@ -453,10 +443,10 @@ API int px_mq_unlink(const char *name)
 	FALLBACK(mq_unlink, -1, name);
 	err = kname(kn, sizeof(kn), MQ_PREFIX, name, 0);
 	if (err)
-		return fail(err);
-	ret = lkipc_queue_unlink(&dev, kn);
+		return px_fail(err);
+	ret = lkipc_queue_unlink(&px_dev, kn);
 	if (ret < 0)
-		return fail(ret == -EPERM ? EACCES : -ret);
+		return px_fail(ret == -EPERM ? EACCES : -ret);
 	return 0;
 }
 VERSIONS(mq_unlink, "GLIBC_2.3.4");
@@ -478,19 +468,19 @@ static int do_send(mqd_t mqd, const char *msg, size_t len, unsigned int prio,
 	int ret, nb;
 
 	if (prio >= MQ_PRIO_MAX)
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	/* First without waiting: through the ring when it can be. */
 	ret = lkipc_send(mqd, MQ_PRIO_MAX - prio, msg, len,
 			 KIPC_MSG_NONBLOCK | KIPC_MSG_NOSIGNAL, NULL);
 	if (ret != -EAGAIN)
-		return ret ? fail(mq_err(-ret)) : 0;
+		return ret ? px_fail(mq_err(-ret)) : 0;
 	nb = nonblocking(mqd);
 	if (nb < 0)
-		return fail(-nb);
+		return px_fail(-nb);
 	if (nb)
-		return fail(EAGAIN);
+		return px_fail(EAGAIN);
 	if (abs_timeout && !ts_valid(abs_timeout))
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	for (;;) {
 		ret = lkipc_send(mqd, MQ_PRIO_MAX - prio, msg, len,
 				 KIPC_MSG_NOSIGNAL |
@@ -500,7 +490,7 @@ static int do_send(mqd_t mqd, const char *msg, size_t len, unsigned int prio,
 			continue;
 		break;
 	}
-	return ret ? fail(mq_err(-ret)) : 0;
+	return ret ? px_fail(mq_err(-ret)) : 0;
 }
 
 API int px_mq_timedsend(mqd_t mqd, const char *msg, size_t len, unsigned int prio,
@@ -527,19 +517,19 @@ static ssize_t do_recv(mqd_t mqd, char *msg, size_t len, unsigned int *prio,
 
 	ret = mq_size(mqd, &msgsize);
 	if (ret < 0)
-		return fail(mq_err(-ret));
+		return px_fail(mq_err(-ret));
 	if (len < (size_t)msgsize)
-		return fail(EMSGSIZE);
+		return px_fail(EMSGSIZE);
 	ret = lkipc_recv(mqd, msg, len, KIPC_SEL_LE, MQ_PRIO_MAX, &type,
 			 KIPC_MSG_NONBLOCK, NULL);
 	if (ret == -EAGAIN) {
 		nb = nonblocking(mqd);
 		if (nb < 0)
-			return fail(-nb);
+			return px_fail(-nb);
 		if (nb)
-			return fail(EAGAIN);
+			return px_fail(EAGAIN);
 		if (abs_timeout && !ts_valid(abs_timeout))
-			return fail(EINVAL);
+			return px_fail(EINVAL);
 		for (;;) {
 			ret = lkipc_recv(mqd, msg, len, KIPC_SEL_LE,
 					 MQ_PRIO_MAX, &type,
@@ -551,7 +541,7 @@ static ssize_t do_recv(mqd_t mqd, char *msg, size_t len, unsigned int *prio,
 		}
 	}
 	if (ret < 0)
-		return fail(mq_err(-ret));
+		return px_fail(mq_err(-ret));
 	if (prio)
 		*prio = (unsigned int)(MQ_PRIO_MAX - type);
 	return ret;
@@ -581,10 +571,10 @@ API int px_mq_getattr(mqd_t mqd, struct mq_attr *attr)
 	FALLBACK(mq_getattr, -1, mqd, attr);
 	ret = mq_stat(mqd, &st);
 	if (ret < 0)
-		return fail(mq_err(-ret));
+		return px_fail(mq_err(-ret));
 	nb = nonblocking(mqd);
 	if (nb < 0)
-		return fail(-nb);
+		return px_fail(-nb);
 	memset(attr, 0, sizeof(*attr));
 	attr->mq_flags = nb ? O_NONBLOCK : 0;
 	attr->mq_maxmsg = st.cap_msgs;
@@ -602,7 +592,7 @@ API int px_mq_setattr(mqd_t mqd, const struct mq_attr *newattr,
 
 	FALLBACK(mq_setattr, -1, mqd, newattr, oldattr);
 	if (newattr->mq_flags & ~(long)O_NONBLOCK)
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	if (px_mq_getattr(mqd, &cur))
 		return -1;
 	fl = fcntl(mqd, F_GETFL);
@@ -630,8 +620,8 @@ API int px_mq_notify(mqd_t mqd, const struct sigevent *sev)
 	FALLBACK(mq_notify, -1, mqd, sev);
 	ret = lkipc_queue_info(mqd, &st);
 	if (ret < 0 && ret != -EBADF)
-		return fail(mq_err(-ret));
-	return fail(ENOSYS);
+		return px_fail(mq_err(-ret));
+	return px_fail(ENOSYS);
 }
 VERSIONS(mq_notify, "GLIBC_2.3.4");
 
@@ -682,7 +672,7 @@ API ssize_t px_read(int fd, void *buf, size_t count)
 		return ret;
 	if (!__atomic_load_n(&libc_read, __ATOMIC_ACQUIRE))
 		__atomic_store_n(&libc_read, (__typeof(libc_read))
-				 real("read"), __ATOMIC_RELEASE);
+				 px_real("read"), __ATOMIC_RELEASE);
 	return libc_read(fd, buf, count);
 }
 __asm__(".symver px_read,read@@GLIBC_2.2.5");
@@ -776,7 +766,7 @@ static int sem_fd(sem_t *sem)
 	fd = shared_find(s->token);
 	if (fd < 0) {
 		semu_name(kn, sizeof(kn), s->token);
-		fd = lkipc_sem_open(&dev, kn, 0, 0, 0);
+		fd = lkipc_sem_open(&px_dev, kn, 0, 0, 0);
 		if (fd >= 0 && shared_add(s->token, fd)) {
 			lkipc_handle_close(fd);
 			fd = -ENOMEM;
@@ -804,31 +794,31 @@ API int px_sem_init(sem_t *sem, int pshared, unsigned int value)
 
 	FALLBACK(sem_init, -1, sem, pshared, value);
 	if (value > SEM_VALUE_MAX)
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	memset(sem, 0, sizeof(*sem));
 	if (!pshared) {
-		fd = lkipc_sem_open(&dev, NULL, KIPC_OPEN_CREATE, 0600, value);
+		fd = lkipc_sem_open(&px_dev, NULL, KIPC_OPEN_CREATE, 0600, value);
 		if (fd < 0)
-			return fail(fd == -EDQUOT ? ENOSPC : -fd);
+			return px_fail(fd == -EDQUOT ? ENOSPC : -fd);
 		s->kind = PSEM_PRIVATE;
 		s->fd = fd;
 	} else {
 		do {
 			if (getrandom(&token, sizeof(token), 0) !=
 			    sizeof(token))
-				return fail(ENOSPC);
+				return px_fail(ENOSPC);
 			semu_name(kn, sizeof(kn), token);
-			fd = lkipc_sem_open(&dev, kn, KIPC_OPEN_CREATE |
+			fd = lkipc_sem_open(&px_dev, kn, KIPC_OPEN_CREATE |
 					    KIPC_OPEN_EXCL, 0600, value);
 		} while (fd == -EEXIST);
 		if (fd < 0)
-			return fail(fd == -EDQUOT ? ENOSPC : -fd);
+			return px_fail(fd == -EDQUOT ? ENOSPC : -fd);
 		pthread_mutex_lock(&sem_lock);
 		if (shared_add(token, fd)) {
 			pthread_mutex_unlock(&sem_lock);
-			lkipc_sem_unlink(&dev, kn);
+			lkipc_sem_unlink(&px_dev, kn);
 			lkipc_handle_close(fd);
-			return fail(ENOMEM);
+			return px_fail(ENOMEM);
 		}
 		pthread_mutex_unlock(&sem_lock);
 		s->kind = PSEM_SHARED;
@@ -848,12 +838,12 @@ API int px_sem_destroy(sem_t *sem)
 
 	FALLBACK(sem_destroy, -1, sem);
 	if (!s || s->magic != PSEM_MAGIC || s->kind == PSEM_NAMED)
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	if (s->kind == PSEM_PRIVATE) {
 		lkipc_handle_close(s->fd);
 	} else {
 		semu_name(kn, sizeof(kn), s->token);
-		lkipc_sem_unlink(&dev, kn);
+		lkipc_sem_unlink(&px_dev, kn);
 		pthread_mutex_lock(&sem_lock);
 		for (e = shared_tab[s->token % SHARED_BUCKETS]; e; e = e->next)
 			if (e->token == s->token && e->fd >= 0) {
@@ -899,7 +889,7 @@ API sem_t *px_sem_open(const char *name, int oflag, ...)
 			flags |= KIPC_OPEN_EXCL;
 		mode = mode & ~cur_umask() & 0777;
 	}
-	fd = lkipc_sem_open(&dev, kn, flags, mode, value);
+	fd = lkipc_sem_open(&px_dev, kn, flags, mode, value);
 	if (fd < 0) {
 		errno = fd == -EDQUOT ? ENOSPC : -fd;
 		return SEM_FAILED;
@@ -949,7 +939,7 @@ API int px_sem_close(sem_t *sem)
 			break;
 	if (!n) {
 		pthread_mutex_unlock(&sem_lock);
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	}
 	if (--n->refs == 0) {
 		*pp = n->next;
@@ -970,10 +960,10 @@ API int px_sem_unlink(const char *name)
 	FALLBACK(sem_unlink, -1, name);
 	err = kname(kn, sizeof(kn), SEM_PREFIX, name, 1);
 	if (err)
-		return fail(err == EINVAL ? ENOENT : err);
-	ret = lkipc_sem_unlink(&dev, kn);
+		return px_fail(err == EINVAL ? ENOENT : err);
+	ret = lkipc_sem_unlink(&px_dev, kn);
 	if (ret < 0)
-		return fail(ret == -EPERM ? EACCES : -ret);
+		return px_fail(ret == -EPERM ? EACCES : -ret);
 	return 0;
 }
 VERSIONS(sem_unlink, "GLIBC_2.2.5");
@@ -985,9 +975,9 @@ API int px_sem_post(sem_t *sem)
 	FALLBACK(sem_post, -1, sem);
 	fd = sem_fd(sem);
 	if (fd < 0)
-		return fail(-fd);
+		return px_fail(-fd);
 	ret = lkipc_sem_post(fd, 1, 0);
-	return ret ? fail(sem_err(-ret)) : 0;
+	return ret ? px_fail(sem_err(-ret)) : 0;
 }
 VERSIONS(sem_post, "GLIBC_2.2.5");
 
@@ -998,9 +988,9 @@ API int px_sem_trywait(sem_t *sem)
 	FALLBACK(sem_trywait, -1, sem);
 	fd = sem_fd(sem);
 	if (fd < 0)
-		return fail(-fd);
+		return px_fail(-fd);
 	ret = lkipc_sem_trywait(fd, 1, 0);
-	return ret ? fail(sem_err(-ret)) : 0;
+	return ret ? px_fail(sem_err(-ret)) : 0;
 }
 VERSIONS(sem_trywait, "GLIBC_2.2.5");
 
@@ -1011,14 +1001,14 @@ static int sem_wait_on(sem_t *sem, clockid_t clock, const struct timespec *ts)
 
 	fd = sem_fd(sem);
 	if (fd < 0)
-		return fail(-fd);
+		return px_fail(-fd);
 	if (ts) {
 		/* POSIX: a bad deadline matters only if the call waits. */
 		ret = lkipc_sem_trywait(fd, 1, 0);
 		if (ret != -EAGAIN)
-			return ret ? fail(sem_err(-ret)) : 0;
+			return ret ? px_fail(sem_err(-ret)) : 0;
 		if (!ts_valid(ts))
-			return fail(EINVAL);
+			return px_fail(EINVAL);
 	}
 	for (;;) {
 		ret = lkipc_sem_wait(fd, 1, ts && clock == CLOCK_REALTIME ?
@@ -1027,7 +1017,7 @@ static int sem_wait_on(sem_t *sem, clockid_t clock, const struct timespec *ts)
 			continue;
 		break;
 	}
-	return ret ? fail(sem_err(-ret)) : 0;
+	return ret ? px_fail(sem_err(-ret)) : 0;
 }
 
 API int px_sem_wait(sem_t *sem)
@@ -1049,7 +1039,7 @@ API int px_sem_clockwait(sem_t *sem, clockid_t clock,
 {
 	FALLBACK(sem_clockwait, -1, sem, clock, abs_timeout);
 	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	return sem_wait_on(sem, clock, abs_timeout);
 }
 VERSIONS(sem_clockwait, "GLIBC_2.30");
@@ -1061,10 +1051,10 @@ API int px_sem_getvalue(sem_t *sem, int *sval)
 	FALLBACK(sem_getvalue, -1, sem, sval);
 	fd = sem_fd(sem);
 	if (fd < 0)
-		return fail(-fd);
+		return px_fail(-fd);
 	ret = lkipc_sem_value(fd);
 	if (ret < 0)
-		return fail(sem_err(-ret));
+		return px_fail(sem_err(-ret));
 	*sval = ret;
 	return 0;
 }

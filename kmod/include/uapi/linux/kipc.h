@@ -70,6 +70,7 @@ enum {
 #define KIPC_FEAT_SEM_FAST	(1ULL << 3)	/* mmap'able semaphore page */
 #define KIPC_FEAT_URING_CMD	(1ULL << 4)	/* cancellable uring_cmd */
 #define KIPC_FEAT_SEM_MULTI	(1ULL << 5)	/* KIPC_IOC_SEM_WAIT_MULTI */
+#define KIPC_FEAT_OPEN_BY_ID	(1ULL << 6)	/* KIPC_OPEN_BY_ID */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -165,7 +166,8 @@ struct kipc_info {
  * @sem_value: KIPC_OBJ_SEM: the initial value of a new semaphore
  * @sem_max: KIPC_OBJ_SEM: the largest value of a new semaphore, 0 for the
  *	module's sem_value_max; it may not exceed sem_value_max
- * @id: out: the object's id
+ * @id: in, with KIPC_OPEN_BY_ID: the id of the object to open; out: the
+ *	object's id
  * @out_flags: out: KIPC_OPEN_CREATED if this call created the object
  * @__reserved: must be 0
  * @queue_msgs: KIPC_OBJ_QUEUE: the capacity of a new queue in messages,
@@ -185,6 +187,14 @@ struct kipc_info {
  * permission (see above) for the access asked for.  Type fields of another
  * type must be 0; those of @type are used only when the object is created.
  *
+ * With KIPC_OPEN_BY_ID (KIPC_FEAT_OPEN_BY_ID), @name must be 0 and neither
+ * KIPC_OPEN_CREATE nor KIPC_OPEN_EXCL given: it opens the existing object
+ * of type @type whose id is @id, with the same permission check, if that
+ * object belongs to the caller's IPC namespace and has a name now (ENOENT
+ * otherwise: an anonymous, unlinked or destroyed object is reached only
+ * through a handle to it).  A process that was told an id (SysV msqid
+ * style) opens the object without knowing its name.
+ *
  * Returns the handle, a new file descriptor (close-on-exec unless
  * KIPC_OPEN_INHERIT), open for reading and/or writing as asked.
  *
@@ -193,7 +203,8 @@ struct kipc_info {
  * maximum, sem_max above sem_value_max, a queue capacity or message size out
  * of range, unknown queue_flags), ENAMETOOLONG (name longer than
  * KIPC_NAME_MAX), EFAULT, ENOENT (no such object and no KIPC_OPEN_CREATE),
- * EEXIST (KIPC_OPEN_CREATE | KIPC_OPEN_EXCL and the object exists), EACCES
+ * EEXIST (KIPC_OPEN_CREATE | KIPC_OPEN_EXCL and the object exists), EINVAL
+ * (KIPC_OPEN_BY_ID with a name, id 0, CREATE or EXCL), EACCES
  * (permission denied), ENOSPC (max_objects objects exist), EDQUOT (the
  * creator has max_objects_per_user objects in its IPC namespace, or its
  * objects would exceed user_bytes_max), EMFILE, ENFILE, ENOMEM.
@@ -221,9 +232,10 @@ struct kipc_open {
 #define KIPC_OPEN_CREATE	(1U << 2)	/* create if missing */
 #define KIPC_OPEN_EXCL		(1U << 3)	/* CREATE: must not exist */
 #define KIPC_OPEN_INHERIT	(1U << 4)	/* no close-on-exec */
+#define KIPC_OPEN_BY_ID		(1U << 5)	/* open the object @id */
 #define KIPC_OPEN_FLAGS		(KIPC_OPEN_READ | KIPC_OPEN_WRITE | \
 				 KIPC_OPEN_CREATE | KIPC_OPEN_EXCL | \
-				 KIPC_OPEN_INHERIT)
+				 KIPC_OPEN_INHERIT | KIPC_OPEN_BY_ID)
 
 /* out_flags of struct kipc_open */
 #define KIPC_OPEN_CREATED	(1U << 0)
