@@ -139,36 +139,33 @@ TRACE_EVENT(kipc_sem_post,
 
 /* ---- Message queues -------------------------------------------------- */
 
-/* A message entered the queue through the kernel. */
-TRACE_EVENT(kipc_queue_send,
-	    TP_PROTO(const struct kipc_queue *q, const struct kipc_qmsg *m),
-	    TP_ARGS(q, m),
-	    TP_STRUCT__entry(__field(u64, id)
-			     __field(s64, type)
-			     __field(u32, len)
-			     __field(u32, nmsgs)),
-	    TP_fast_assign(__entry->id = q->obj.id;
-			   __entry->type = m->type;
-			   __entry->len = m->len;
-			   __entry->nmsgs = q->nmsgs;),
-	    TP_printk("id=%llu type=%lld len=%u nmsgs=%u", __entry->id,
-		      __entry->type, __entry->len, __entry->nmsgs)
+/* A message through the kernel: in (send) or out (recv). */
+DECLARE_EVENT_CLASS(kipc_queue_msg,
+		    TP_PROTO(const struct kipc_queue *q,
+			     const struct kipc_qmsg *m),
+		    TP_ARGS(q, m),
+		    TP_STRUCT__entry(__field(u64, id)
+				     __field(s64, type)
+				     __field(u32, len)
+				     __field(u32, nmsgs)),
+		    TP_fast_assign(__entry->id = q->obj.id;
+				   __entry->type = m->type;
+				   __entry->len = m->len;
+				   __entry->nmsgs = q->nmsgs;),
+		    TP_printk("id=%llu type=%lld len=%u nmsgs=%u", __entry->id,
+			      __entry->type, __entry->len, __entry->nmsgs)
 );
 
-/* A message left the queue, received through the kernel. */
-TRACE_EVENT(kipc_queue_recv,
-	    TP_PROTO(const struct kipc_queue *q, const struct kipc_qmsg *m),
-	    TP_ARGS(q, m),
-	    TP_STRUCT__entry(__field(u64, id)
-			     __field(s64, type)
-			     __field(u32, len)
-			     __field(u32, nmsgs)),
-	    TP_fast_assign(__entry->id = q->obj.id;
-			   __entry->type = m->type;
-			   __entry->len = m->len;
-			   __entry->nmsgs = q->nmsgs;),
-	    TP_printk("id=%llu type=%lld len=%u nmsgs=%u", __entry->id,
-		      __entry->type, __entry->len, __entry->nmsgs)
+/* A message entered the queue; nmsgs counts it. */
+DEFINE_EVENT(kipc_queue_msg, kipc_queue_send,
+	     TP_PROTO(const struct kipc_queue *q, const struct kipc_qmsg *m),
+	     TP_ARGS(q, m)
+);
+
+/* A message was received and left the queue; nmsgs is what is left. */
+DEFINE_EVENT(kipc_queue_msg, kipc_queue_recv,
+	     TP_PROTO(const struct kipc_queue *q, const struct kipc_qmsg *m),
+	     TP_ARGS(q, m)
 );
 
 /* A new message was handed to the blocked receiver "pid". */

@@ -1642,18 +1642,13 @@ static void watch_print(const struct opts *o, __u32 type,
 			printf("%s%u wants %u", i ? ", " : ": ", s->w[i].pid,
 			       s->w[i].count);
 		printf("%s\n", s->sem.nwaiters > n ? ", ..." : "");
-	} else if (o->json) {
-		printf("{\"t\": %.3f, \"msgs\": %u, \"bytes\": %llu, "
+	} else {
+		printf(o->json ?
+		       "{\"t\": %.3f, \"msgs\": %u, \"bytes\": %llu, "
 		       "\"receivers\": %u, \"senders\": %u, \"sent\": %llu, "
 		       "\"received\": %llu, \"dropped\": %llu, \"lost\": %llu, "
-		       "\"ring_mode\": \"%s\", \"lanes\": %u}\n", t, q->msgs,
-		       (unsigned long long)q->bytes, q->nreceivers, q->nsenders,
-		       (unsigned long long)q->sent,
-		       (unsigned long long)q->received,
-		       (unsigned long long)q->dropped,
-		       (unsigned long long)q->lost, mode, q->lanes);
-	} else {
-		printf("+%.3fs msgs=%u bytes=%llu receivers=%u senders=%u "
+		       "\"ring_mode\": \"%s\", \"lanes\": %u}\n" :
+		       "+%.3fs msgs=%u bytes=%llu receivers=%u senders=%u "
 		       "sent=%llu received=%llu dropped=%llu lost=%llu "
 		       "ring=%s lanes=%u\n", t, q->msgs,
 		       (unsigned long long)q->bytes, q->nreceivers, q->nsenders,

@@ -555,7 +555,7 @@ TEST_F(trace, ring_dead_sender_recovered)
 	if (pid == 0) {
 		struct kipc_ring_lane_req req = { .size = sizeof(req) };
 		struct kipc_ring_lane *lane;
-		uint64_t w = 0;
+		__u64 w = 0;
 
 		if (ioctl(fd, KIPC_IOC_RING_LANE, &req))
 			_exit(1);
