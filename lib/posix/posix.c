@@ -147,8 +147,24 @@ static int get_mode(void)
 	return lib_mode;
 }
 
+/*
+ * For the other files of the library (sysv_sem.c): the device if kipc is
+ * in use, else NULL with *glibc set if glibc's functions were asked for;
+ * *log: LKIPC_POSIX_LOG.
+ */
+struct lkipc *px_device(int *glibc, int *log);
+struct lkipc *px_device(int *glibc, int *log)
+{
+	int m = get_mode();
+
+	*glibc = m == MODE_GLIBC;
+	*log = log_opens;
+	return m == MODE_KIPC ? &dev : NULL;
+}
+
 /* glibc's own function, for LKIPC_POSIX_FALLBACK=glibc. */
-static void *real(const char *name)
+void *px_real(const char *name);
+void *px_real(const char *name)
 {
 	void *f = dlvsym(RTLD_NEXT, name, "GLIBC_2.34");
 
@@ -165,7 +181,7 @@ static void *real(const char *name)
 	do {								\
 		int m_ = get_mode();					\
 		if (m_ == MODE_GLIBC)					\
-			return ((__typeof(&name))real(#name))(__VA_ARGS__); \
+			return ((__typeof(&name))px_real(#name))(__VA_ARGS__); \
 		if (m_ != MODE_KIPC) {					\
 			errno = ENOSYS;					\
 			return fail;					\
@@ -682,7 +698,7 @@ API ssize_t px_read(int fd, void *buf, size_t count)
 		return ret;
 	if (!__atomic_load_n(&libc_read, __ATOMIC_ACQUIRE))
 		__atomic_store_n(&libc_read, (__typeof(libc_read))
-				 real("read"), __ATOMIC_RELEASE);
+				 px_real("read"), __ATOMIC_RELEASE);
 	return libc_read(fd, buf, count);
 }
 __asm__(".symver px_read,read@@GLIBC_2.2.5");
