@@ -29,7 +29,7 @@ struct opts {
 };
 
 static const char *const feature_names[] = {
-	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi",
+	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi", "sem_op",
 };
 
 static int open_dev(const struct opts *o, struct lkipc *k)
