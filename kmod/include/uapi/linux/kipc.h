@@ -984,7 +984,10 @@ struct kipc_ring_lane {
 	__u64 hwm;
 };
 
-/* The page of a semaphore handle. */
+/*
+ * The page of a semaphore handle.  The kernel uses these 16 bytes only;
+ * the rest of the page is zero at creation and left to the processes.
+ */
 #define KIPC_SEM_SLOW		(1ULL << 63)
 #define KIPC_SEM_VALUE_MASK	0xffffffffULL
 
