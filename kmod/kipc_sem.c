@@ -976,12 +976,56 @@ static void kipc_mwait_dequeue(struct kipc_mwait *m, unsigned int nr)
 	}
 }
 
+/*
+ * Append the places to their queues, in one section: all of them for a
+ * multi-wait, those that take or wait for zero for KIPC_IOC_SEM_OP.
+ */
+static void kipc_mwait_enqueue(struct kipc_mwait *m, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct kipc_sem *sem = m[i].sem;
+
+		if (!m[i].w.count && !m[i].zero)
+			continue;
+		list_add_tail(&m[i].w.node, &sem->waiters);
+		sem->nwaiters++;
+		if (!m[i].w.count)
+			sem->nzero++;
+		m[i].queued = true;
+	}
+}
+
+/*
+ * The request could not be granted: fail for a signal or a passed
+ * deadline, else sleep once with every lock dropped and take them again.
+ * 0 to try again, or -EINTR, -ETIMEDOUT.
+ */
+static int kipc_mwait_sleep(struct kipc_mwait *m, unsigned int nr, u32 flags,
+			    ktime_t deadline, bool *timed_out)
+{
+	clockid_t clock = flags & KIPC_SEM_REALTIME ? CLOCK_REALTIME :
+						      CLOCK_MONOTONIC;
+
+	if (signal_pending(current))
+		return -EINTR;
+	if (*timed_out)
+		return -ETIMEDOUT;
+	set_current_state(TASK_INTERRUPTIBLE);
+	kipc_mwait_unlock(m, nr);
+	if (flags & KIPC_SEM_TIMED)
+		*timed_out = kipc_sem_sleep_until(deadline, clock);
+	else
+		schedule();
+	kipc_mwait_lock(m, nr);
+	return 0;
+}
+
 static int kipc_mwait_wait(struct kipc_mwait *m, unsigned int nr,
 			   const struct kipc_sem_wait_multi *cmd,
 			   ktime_t deadline)
 {
-	clockid_t clock = cmd->flags & KIPC_SEM_REALTIME ? CLOCK_REALTIME :
-							   CLOCK_MONOTONIC;
 	bool any = cmd->flags & KIPC_SEM_ANY;
 	bool queued = false, timed_out = false;
 	unsigned int i;
@@ -993,29 +1037,13 @@ static int kipc_mwait_wait(struct kipc_mwait *m, unsigned int nr,
 		ret = kipc_mwait_try(m, nr, any);
 		if (ret != -EAGAIN || (cmd->flags & KIPC_SEM_NONBLOCK))
 			break;
-		if (!queued) {
-			for (i = 0; i < nr; i++) {
-				list_add_tail(&m[i].w.node, &m[i].sem->waiters);
-				m[i].sem->nwaiters++;
-				m[i].queued = true;
-			}
-			queued = true;
-		}
-		if (signal_pending(current)) {
-			ret = -EINTR;
+		if (!queued)
+			kipc_mwait_enqueue(m, nr);
+		queued = true;
+		ret = kipc_mwait_sleep(m, nr, cmd->flags, deadline,
+				       &timed_out);
+		if (ret)
 			break;
-		}
-		if (timed_out) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		set_current_state(TASK_INTERRUPTIBLE);
-		kipc_mwait_unlock(m, nr);
-		if (cmd->flags & KIPC_SEM_TIMED)
-			timed_out = kipc_sem_sleep_until(deadline, clock);
-		else
-			schedule();
-		kipc_mwait_lock(m, nr);
 	}
 	/* Granted units cannot be lost here: only a dequeue follows. */
 	kipc_mwait_dequeue(m, nr);
@@ -1241,8 +1269,6 @@ static int kipc_semop_wait(struct kipc_mwait *p, unsigned int np,
 			   const struct kipc_semop *ops, unsigned int nr,
 			   u32 flags, ktime_t deadline)
 {
-	clockid_t clock = flags & KIPC_SEM_REALTIME ? CLOCK_REALTIME :
-						      CLOCK_MONOTONIC;
 	bool queued = false, timed_out = false;
 	unsigned int i;
 	int ret;
@@ -1253,35 +1279,12 @@ static int kipc_semop_wait(struct kipc_mwait *p, unsigned int np,
 		ret = kipc_semop_try(p, np, ops, nr, flags & KIPC_SEM_NONBLOCK);
 		if (ret <= 0)
 			break;
-		if (!queued) {
-			for (i = 0; i < np; i++) {
-				struct kipc_sem *sem = p[i].sem;
-
-				if (!p[i].w.count && !p[i].zero)
-					continue;
-				list_add_tail(&p[i].w.node, &sem->waiters);
-				sem->nwaiters++;
-				if (!p[i].w.count)
-					sem->nzero++;
-				p[i].queued = true;
-			}
-			queued = true;
-		}
-		if (signal_pending(current)) {
-			ret = -EINTR;
+		if (!queued)
+			kipc_mwait_enqueue(p, np);
+		queued = true;
+		ret = kipc_mwait_sleep(p, np, flags, deadline, &timed_out);
+		if (ret)
 			break;
-		}
-		if (timed_out) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		set_current_state(TASK_INTERRUPTIBLE);
-		kipc_mwait_unlock(p, np);
-		if (flags & KIPC_SEM_TIMED)
-			timed_out = kipc_sem_sleep_until(deadline, clock);
-		else
-			schedule();
-		kipc_mwait_lock(p, np);
 	}
 	kipc_mwait_dequeue(p, np);
 	/* Added or set units go to the waiters, as a V's do. */
