@@ -271,6 +271,7 @@ int kipc_cmd_destroy(struct kipc_ucmd *ucmd);
 /* Semaphores (kipc_sem.c). */
 extern const struct kipc_object_type kipc_sem_type;
 int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd);
+int kipc_sem_cmd_op(struct kipc_ucmd *ucmd);
 
 /* Message queues (kipc_queue.c). */
 extern const struct kipc_object_type kipc_queue_type;

@@ -197,7 +197,7 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 	info->abi_version = KIPC_ABI_VERSION;
 	info->features = KIPC_FEAT_SEM | KIPC_FEAT_SEM_FAST | KIPC_FEAT_QUEUE |
 			 KIPC_FEAT_RING | KIPC_FEAT_SEM_MULTI |
-			 KIPC_FEAT_OPEN_BY_ID;
+			 KIPC_FEAT_OPEN_BY_ID | KIPC_FEAT_SEM_OP;
 	if (KIPC_HAVE_URING_CMD_CANCEL)
 		info->features |= KIPC_FEAT_URING_CMD;
 	info->max_objects = lim.max_objects;
@@ -234,6 +234,8 @@ static const struct kipc_ioctl_op kipc_dev_ops[] = {
 	KIPC_IOCTL_OP(KIPC_IOC_LIST, kipc_cmd_list_checked, struct kipc_list,
 		      filled),
 	KIPC_IOCTL_OP(KIPC_IOC_SEM_WAIT_MULTI, kipc_sem_cmd_wait_multi,
+		      struct kipc_sem_wait_multi, tv_nsec),
+	KIPC_IOCTL_OP(KIPC_IOC_SEM_OP, kipc_sem_cmd_op,
 		      struct kipc_sem_wait_multi, tv_nsec),
 };
 

@@ -18,9 +18,10 @@
  * ring lock (uring_cmd cancellation, task work); only wake_up_process(),
  * kipc_async_wake() and the timer start of kipc_async_keep_waiting() are
  * called under it.  poll's wait queue is woken after it is dropped.
- * KIPC_IOC_SEM_WAIT_MULTI takes the mutex kipc_sem_multi_lock and then the
- * locks of up to 64 semaphores in address order (spin_lock_nest_lock());
- * nothing else takes more than one sem->lock, or that mutex.
+ * KIPC_IOC_SEM_WAIT_MULTI and KIPC_IOC_SEM_OP take the mutex
+ * kipc_sem_multi_lock and then the locks of up to 64 semaphores in address
+ * order (spin_lock_nest_lock()); nothing else takes more than one
+ * sem->lock, or that mutex.
  *
  * The value lives in the semaphore's page (struct kipc_sem_page), which
  * processes map and operate on without system calls while nothing needs
@@ -85,6 +86,8 @@ struct kipc_sem {
 	struct kipc_sem_page *page;	/* shared.addr: holds the value */
 	u32 max;			/* set at creation */
 	u32 nwaiters;
+	u32 nzero;			/* of them wait-for-zero places */
+	u32 lock_value;			/* the value when the lock was taken */
 	bool dead;			/* destroyed */
 	struct list_head waiters;	/* struct kipc_waiter, FIFO */
 	wait_queue_head_t poll_wq;
@@ -101,7 +104,7 @@ struct kipc_waiter {
 	struct list_head node;
 	struct task_struct *task;
 	struct kipc_async *async;	/* a uring_cmd's, else NULL: sleeping */
-	u32 count;
+	u32 count;			/* 0: a wait-for-zero place */
 	enum kipc_sem_state state;
 	u64 *undo;			/* the handle's undo record, or NULL */
 	bool multi;			/* one place of a KIPC_IOC_SEM_WAIT_MULTI */
@@ -122,7 +125,45 @@ static u32 kipc_sem_lock(struct kipc_sem *sem) __acquires(&sem->lock)
 
 	spin_lock(&sem->lock);
 	state = xchg(&sem->page->state, KIPC_SEM_SLOW);
-	return min_t(u64, state & KIPC_SEM_VALUE_MASK, sem->max);
+	sem->lock_value = min_t(u64, state & KIPC_SEM_VALUE_MASK, sem->max);
+	return sem->lock_value;
+}
+
+/* Wake a queued waiter: its task, or its uring_cmd's resolve. */
+static void kipc_sem_wake(struct kipc_waiter *w)
+{
+	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
+		kipc_async_wake(w->async);
+	else
+		wake_up_process(w->task);
+}
+
+/*
+ * The units went down to 0 in this section: wake the wait-for-zero places
+ * (KIPC_IOC_SEM_OP), wherever they are in the queue.  Under sem->lock.
+ */
+static void kipc_sem_wake_zero(struct kipc_sem *sem, u32 value)
+{
+	struct kipc_waiter *w;
+
+	if (!sem->nzero || value || !sem->lock_value)
+		return;
+	list_for_each_entry(w, &sem->waiters, node)
+		if (!w->count)
+			kipc_sem_wake(w);
+}
+
+/* The first queued waiter that takes units, or NULL.  Under sem->lock. */
+static struct kipc_waiter *kipc_sem_first_taker(struct kipc_sem *sem)
+{
+	struct kipc_waiter *w;
+
+	if (sem->nwaiters == sem->nzero)
+		return NULL;
+	list_for_each_entry(w, &sem->waiters, node)
+		if (w->count)
+			return w;
+	return NULL;
 }
 
 /*
@@ -137,6 +178,7 @@ static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	u64 state = value;
 	bool polled;
 
+	kipc_sem_wake_zero(sem, value);
 	/*
 	 * A poller adds itself to poll_wq before it takes sem->lock: the one
 	 * this misses sets SLOW in its own section, before it looks at the
@@ -156,15 +198,6 @@ static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	spin_unlock(&sem->lock);
 }
 
-/* Wake a queued waiter: its task, or its uring_cmd's resolve. */
-static void kipc_sem_wake(struct kipc_waiter *w)
-{
-	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
-		kipc_async_wake(w->async);
-	else
-		wake_up_process(w->task);
-}
-
 /* Grant from the head while the head fits.  Under sem->lock. */
 static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 {
@@ -172,6 +205,9 @@ static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 
 	lockdep_assert_held(&sem->lock);
 	list_for_each_entry_safe(w, tmp, &sem->waiters, node) {
+		/* A wait-for-zero place takes nothing: nobody waits for it. */
+		if (!w->count)
+			continue;
 		/*
 		 * A multi-wait decides for itself, under all its semaphores'
 		 * locks: wake it and let nobody pass it meanwhile.
@@ -202,17 +238,18 @@ static void kipc_sem_poll_wake(struct kipc_sem *sem)
 					   EPOLLIN | EPOLLRDNORM);
 }
 
-/* Leave the queue without units, on a signal or timeout.  Under the lock. */
+/*
+ * Leave the queue without units, on a signal or timeout.  Under the lock.
+ * If w was the first taker the queue is examined again; if not, the first
+ * taker still does not fit and the walk changes nothing.
+ */
 static void kipc_sem_leave(struct kipc_sem *sem, struct kipc_waiter *w,
 			   u32 *value)
 {
-	bool head = sem->waiters.next == &w->node;
-
 	list_del(&w->node);
 	sem->nwaiters--;
 	w->state = KIPC_SEM_LEFT;
-	if (head)
-		kipc_sem_grant(sem, value);
+	kipc_sem_grant(sem, value);
 }
 
 /* Sleep until woken or the deadline; true if the deadline passed. */
@@ -234,7 +271,7 @@ static int kipc_sem_take_now(struct kipc_sem *sem, struct kipc_waiter *w,
 		return -EIDRM;
 	if (w->undo && *w->undo > U64_MAX - w->count)
 		return -EOVERFLOW;
-	if (!list_empty(&sem->waiters) || *value < w->count)
+	if (kipc_sem_first_taker(sem) || *value < w->count)
 		return -EAGAIN;
 	*value -= w->count;
 	if (w->undo)
@@ -494,7 +531,7 @@ static __poll_t kipc_sem_poll(struct file *file, poll_table *wait)
 	value = kipc_sem_lock(sem);
 	if (sem->dead)
 		mask = EPOLLHUP | EPOLLERR;
-	else if (list_empty(&sem->waiters) && value >= 1)
+	else if (!kipc_sem_first_taker(sem) && value >= 1)
 		mask = EPOLLIN | EPOLLRDNORM;
 	kipc_sem_unlock(sem, value);
 	return mask;
@@ -719,6 +756,7 @@ static void kipc_sem_kill(struct kipc_object *obj)
 		kipc_sem_wake(w);
 	}
 	sem->nwaiters = 0;
+	sem->nzero = 0;
 	kipc_sem_unlock(sem, value);
 	wake_up_interruptible_poll(&sem->poll_wq, EPOLLHUP | EPOLLERR);
 }
@@ -817,6 +855,7 @@ struct kipc_mwait {
 	u32 index;			/* in the caller's array */
 	u32 value;			/* while locked */
 	bool queued;			/* w was queued */
+	bool zero;			/* KIPC_IOC_SEM_OP: waits for zero */
 	struct kipc_waiter w;
 };
 
@@ -845,6 +884,7 @@ static void kipc_mwait_lock(struct kipc_mwait *m, unsigned int nr)
 		spin_lock_nest_lock(&sem->lock, &kipc_sem_multi_lock);
 		state = xchg(&sem->page->state, KIPC_SEM_SLOW);
 		m[i].value = min_t(u64, state & KIPC_SEM_VALUE_MASK, sem->max);
+		sem->lock_value = m[i].value;
 		__release(&sem->lock);
 	}
 }
@@ -860,17 +900,23 @@ static void kipc_mwait_unlock(struct kipc_mwait *m, unsigned int nr)
 	mutex_unlock(&kipc_sem_multi_lock);
 }
 
-/* Could m's units be handed over now?  Under its semaphore's lock. */
-static bool kipc_mwait_ready(struct kipc_mwait *m)
+/* Is m first among the takers of its queue, or would it be, appended? */
+static bool kipc_mwait_first(struct kipc_mwait *m)
 {
 	struct kipc_sem *sem = m->sem;
 
-	if (sem->dead || m->value < m->w.count)
-		return false;
 	if (!m->queued)
-		return list_empty(&sem->waiters);
+		return !kipc_sem_first_taker(sem);
 	return m->w.state == KIPC_SEM_WAITING &&
-	       sem->waiters.next == &m->w.node;
+	       kipc_sem_first_taker(sem) == &m->w;
+}
+
+/* Could m's units be handed over now?  Under its semaphore's lock. */
+static bool kipc_mwait_ready(struct kipc_mwait *m)
+{
+	if (m->sem->dead || m->value < m->w.count)
+		return false;
+	return kipc_mwait_first(m);
 }
 
 static void kipc_mwait_take(struct kipc_mwait *m)
@@ -913,8 +959,8 @@ static int kipc_mwait_try(struct kipc_mwait *m, unsigned int nr, bool any)
 }
 
 /*
- * Take the places out of their queues, granted or not; behind a place that
- * was a head, the queue is examined again.  Under every lock.
+ * Take the places out of their queues, granted or not, and examine each
+ * queue again from its head.  Under every lock.
  */
 static void kipc_mwait_dequeue(struct kipc_mwait *m, unsigned int nr)
 {
@@ -922,26 +968,69 @@ static void kipc_mwait_dequeue(struct kipc_mwait *m, unsigned int nr)
 
 	for (i = 0; i < nr; i++) {
 		struct kipc_sem *sem = m[i].sem;
-		bool head;
 
 		if (!m[i].queued || m[i].w.state == KIPC_SEM_REMOVED)
 			continue;
-		head = sem->waiters.next == &m[i].w.node;
 		list_del(&m[i].w.node);
 		sem->nwaiters--;
+		if (!m[i].w.count)
+			sem->nzero--;
 		if (m[i].w.state == KIPC_SEM_WAITING)
 			m[i].w.state = KIPC_SEM_LEFT;
-		if (head)
-			kipc_sem_grant(sem, &m[i].value);
+		kipc_sem_grant(sem, &m[i].value);
 	}
+}
+
+/*
+ * Append the places to their queues, in one section: all of them for a
+ * multi-wait, those that take or wait for zero for KIPC_IOC_SEM_OP.
+ */
+static void kipc_mwait_enqueue(struct kipc_mwait *m, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		struct kipc_sem *sem = m[i].sem;
+
+		if (!m[i].w.count && !m[i].zero)
+			continue;
+		list_add_tail(&m[i].w.node, &sem->waiters);
+		sem->nwaiters++;
+		if (!m[i].w.count)
+			sem->nzero++;
+		m[i].queued = true;
+	}
+}
+
+/*
+ * The request could not be granted: fail for a signal or a passed
+ * deadline, else sleep once with every lock dropped and take them again.
+ * 0 to try again, or -EINTR, -ETIMEDOUT.
+ */
+static int kipc_mwait_sleep(struct kipc_mwait *m, unsigned int nr, u32 flags,
+			    ktime_t deadline, bool *timed_out)
+{
+	clockid_t clock = flags & KIPC_SEM_REALTIME ? CLOCK_REALTIME :
+						      CLOCK_MONOTONIC;
+
+	if (signal_pending(current))
+		return -EINTR;
+	if (*timed_out)
+		return -ETIMEDOUT;
+	set_current_state(TASK_INTERRUPTIBLE);
+	kipc_mwait_unlock(m, nr);
+	if (flags & KIPC_SEM_TIMED)
+		*timed_out = kipc_sem_sleep_until(deadline, clock);
+	else
+		schedule();
+	kipc_mwait_lock(m, nr);
+	return 0;
 }
 
 static int kipc_mwait_wait(struct kipc_mwait *m, unsigned int nr,
 			   const struct kipc_sem_wait_multi *cmd,
 			   ktime_t deadline)
 {
-	clockid_t clock = cmd->flags & KIPC_SEM_REALTIME ? CLOCK_REALTIME :
-							   CLOCK_MONOTONIC;
 	bool any = cmd->flags & KIPC_SEM_ANY;
 	bool queued = false, timed_out = false;
 	unsigned int i;
@@ -953,29 +1042,13 @@ static int kipc_mwait_wait(struct kipc_mwait *m, unsigned int nr,
 		ret = kipc_mwait_try(m, nr, any);
 		if (ret != -EAGAIN || (cmd->flags & KIPC_SEM_NONBLOCK))
 			break;
-		if (!queued) {
-			for (i = 0; i < nr; i++) {
-				list_add_tail(&m[i].w.node, &m[i].sem->waiters);
-				m[i].sem->nwaiters++;
-				m[i].queued = true;
-			}
-			queued = true;
-		}
-		if (signal_pending(current)) {
-			ret = -EINTR;
+		if (!queued)
+			kipc_mwait_enqueue(m, nr);
+		queued = true;
+		ret = kipc_mwait_sleep(m, nr, cmd->flags, deadline,
+				       &timed_out);
+		if (ret)
 			break;
-		}
-		if (timed_out) {
-			ret = -ETIMEDOUT;
-			break;
-		}
-		set_current_state(TASK_INTERRUPTIBLE);
-		kipc_mwait_unlock(m, nr);
-		if (cmd->flags & KIPC_SEM_TIMED)
-			timed_out = kipc_sem_sleep_until(deadline, clock);
-		else
-			schedule();
-		kipc_mwait_lock(m, nr);
 	}
 	/* Granted units cannot be lost here: only a dequeue follows. */
 	kipc_mwait_dequeue(m, nr);
@@ -1070,6 +1143,269 @@ int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd)
 		goto out_put;
 	cmd->index = cmd->flags & KIPC_SEM_ANY ? m[ret].index : 0;
 	ret = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	for (i = 0; i < cmd->nr; i++)
+		if (m[i].file)
+			fput(m[i].file);
+	kfree(m);
+	return ret;
+}
+
+/* ---- Operations on several semaphores at once (KIPC_IOC_SEM_OP) ------- */
+
+/*
+ * SysV semop() on kipc: a sequence of take, add and wait-for-zero
+ * operations (or only set operations) applied in one step, or not at all.
+ * The same semaphore may appear more than once; the operations apply in
+ * array order to a running copy of the values, as semop() does.  Each
+ * distinct semaphore has one place, built and locked as a multi-wait's
+ * (kipc_mwait_lock()): its count is the sum of the request's takes there,
+ * 0 if it only waits for zero, and it is not queued at all if it only adds.
+ * The rule is the multi-wait's, with the takers alone forming each FIFO:
+ * a place that takes must be the first taker of its queue; a place with
+ * count 0 blocks nobody and is passed over by every grant, and it is woken
+ * when the value drops to 0 (kipc_sem_wake_zero()).
+ */
+struct kipc_semop {
+	u32 place;			/* in the array of places */
+	u32 op;				/* KIPC_SEMOP_* */
+	u32 count;
+	u32 flags;			/* KIPC_SEM_UNDO, KIPC_SEM_NONBLOCK */
+	u64 *undo;			/* the handle's undo record, or NULL */
+};
+
+/* Is the record of op i, with ops 0..i-1 applied to it, able to take it? */
+static int kipc_semop_undo_ok(const struct kipc_semop *ops, unsigned int i)
+{
+	u64 rec = *ops[i].undo;
+	unsigned int j;
+
+	for (j = 0; j < i; j++) {
+		if (ops[j].undo != ops[i].undo)
+			continue;
+		if (ops[j].op == KIPC_SEMOP_TAKE)
+			rec += ops[j].count;
+		else
+			rec -= ops[j].count;
+	}
+	if (ops[i].op == KIPC_SEMOP_TAKE)
+		return rec > U64_MAX - ops[i].count ? -EOVERFLOW : 0;
+	return rec < ops[i].count ? -EINVAL : 0;
+}
+
+/*
+ * Apply the operations to the places' values if every one can go now: 0,
+ * 1 if the request must wait, or an error.  Under every lock.
+ */
+static int kipc_semop_try(struct kipc_mwait *p, unsigned int np,
+			  const struct kipc_semop *ops, unsigned int nr,
+			  bool nonblock)
+{
+	u32 val[KIPC_SEM_MULTI_MAX];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < np; i++) {
+		if (p[i].sem->dead)
+			return -EIDRM;
+		val[i] = p[i].value;
+	}
+	for (i = 0; i < nr; i++) {
+		const struct kipc_semop *op = &ops[i];
+		struct kipc_mwait *m = &p[op->place];
+		u32 *v = &val[op->place];
+		bool blocked = false;
+
+		if (op->undo) {
+			ret = kipc_semop_undo_ok(ops, i);
+			if (ret)
+				return ret;
+		}
+		switch (op->op) {
+		case KIPC_SEMOP_TAKE:
+			blocked = !kipc_mwait_first(m) || *v < op->count;
+			if (!blocked)
+				*v -= op->count;
+			break;
+		case KIPC_SEMOP_ADD:
+			if (op->count > m->sem->max - *v)
+				return -ERANGE;
+			*v += op->count;
+			break;
+		case KIPC_SEMOP_ZERO:
+			blocked = *v != 0;
+			break;
+		default:
+			*v = op->count;
+			break;
+		}
+		if (blocked)
+			return nonblock || (op->flags & KIPC_SEM_NONBLOCK) ?
+				-EAGAIN : 1;
+	}
+	for (i = 0; i < nr; i++) {
+		if (!ops[i].undo)
+			continue;
+		if (ops[i].op == KIPC_SEMOP_TAKE)
+			*ops[i].undo += ops[i].count;
+		else
+			*ops[i].undo -= ops[i].count;
+	}
+	for (i = 0; i < np; i++) {
+		p[i].value = val[i];
+		if (p[i].w.state == KIPC_SEM_WAITING)
+			p[i].w.state = KIPC_SEM_GRANTED;
+	}
+	return 0;
+}
+
+static int kipc_semop_wait(struct kipc_mwait *p, unsigned int np,
+			   const struct kipc_semop *ops, unsigned int nr,
+			   u32 flags, ktime_t deadline)
+{
+	bool queued = false, timed_out = false;
+	unsigned int i;
+	int ret;
+
+	kipc_mwait_lock(p, np);
+	for (;;) {
+		/* A grant wins over a signal or deadline arriving with it. */
+		ret = kipc_semop_try(p, np, ops, nr, flags & KIPC_SEM_NONBLOCK);
+		if (ret <= 0)
+			break;
+		if (!queued)
+			kipc_mwait_enqueue(p, np);
+		queued = true;
+		ret = kipc_mwait_sleep(p, np, flags, deadline, &timed_out);
+		if (ret)
+			break;
+	}
+	kipc_mwait_dequeue(p, np);
+	/* Added or set units go to the waiters, as a V's do. */
+	if (!ret)
+		for (i = 0; i < np; i++)
+			kipc_sem_grant(p[i].sem, &p[i].value);
+	kipc_mwait_unlock(p, np);
+	for (i = 0; i < np; i++)
+		kipc_sem_poll_wake(p[i].sem);
+	return ret;
+}
+
+/* Read operation i into ops[i] and m[i] (a reference to its handle). */
+static int kipc_semop_get(struct kipc_semop *op, struct kipc_mwait *m,
+			  u32 i, const struct kipc_sem_op_entry __user *uent)
+{
+	struct kipc_sem_op_entry ent;
+	struct kipc_handle *h;
+
+	if (copy_from_user(&ent, uent + i, sizeof(ent)))
+		return -EFAULT;
+	m->index = i;
+	m->file = fget(ent.fd);
+	if (!m->file)
+		return -EBADF;
+	if (m->file->f_op != &kipc_sem_fops)
+		return -EINVAL;
+	h = m->file->private_data;
+	m->sem = to_sem(h->obj);
+	if (ent.flags & ~(KIPC_SEM_UNDO | KIPC_SEM_NONBLOCK))
+		return -EINVAL;
+	switch (ent.op) {
+	case KIPC_SEMOP_TAKE:
+	case KIPC_SEMOP_ADD:
+		if (!ent.count || ent.count > m->sem->max)
+			return -EINVAL;
+		break;
+	case KIPC_SEMOP_ZERO:
+		if (ent.count || (ent.flags & KIPC_SEM_UNDO))
+			return -EINVAL;
+		break;
+	case KIPC_SEMOP_SET:
+		if (ent.count > m->sem->max || ent.flags)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!(m->file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	*op = (struct kipc_semop){
+		.op = ent.op,
+		.count = ent.count,
+		.flags = ent.flags,
+		.undo = ent.flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
+	};
+	return 0;
+}
+
+/*
+ * One place per distinct semaphore of the sorted m: its count is the sum
+ * of the takes there.  Returns the number of places.
+ */
+static unsigned int kipc_semop_places(struct kipc_mwait *m, unsigned int nr,
+				      struct kipc_semop *ops,
+				      struct kipc_mwait *p)
+{
+	unsigned int i, np = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct kipc_semop *op = &ops[m[i].index];
+
+		if (!i || m[i].sem != m[i - 1].sem) {
+			p[np] = (struct kipc_mwait){
+				.sem = m[i].sem,
+				.index = np,
+				.w = {
+					.task = current,
+					.state = KIPC_SEM_WAITING,
+					.multi = true,
+				},
+			};
+			np++;
+		}
+		op->place = np - 1;
+		if (op->op == KIPC_SEMOP_TAKE)
+			p[np - 1].w.count = min_t(u64, (u64)p[np - 1].w.count +
+						  op->count, U32_MAX);
+		p[np - 1].zero |= op->op == KIPC_SEMOP_ZERO;
+	}
+	return np;
+}
+
+/* KIPC_IOC_SEM_OP, on /dev/kipc. */
+int kipc_sem_cmd_op(struct kipc_ucmd *ucmd)
+{
+	struct kipc_sem_wait_multi *cmd = ucmd->cmd;
+	const struct kipc_sem_op_entry __user *uent =
+		u64_to_user_ptr(cmd->entries);
+	struct kipc_mwait *m, *p;
+	struct kipc_semop *ops;
+	unsigned int i, np, nset = 0;
+	ktime_t deadline;
+	int ret;
+
+	ret = kipc_mwait_check(cmd, &deadline);
+	if (ret)
+		return ret;
+	if (cmd->flags & (KIPC_SEM_ANY | KIPC_SEM_UNDO))
+		return -EINVAL;
+	m = kcalloc(cmd->nr, 2 * sizeof(*m) + sizeof(*ops), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
+	p = m + cmd->nr;
+	ops = (struct kipc_semop *)(p + cmd->nr);
+	for (i = 0; i < cmd->nr; i++) {
+		ret = kipc_semop_get(&ops[i], &m[i], i, uent);
+		if (ret)
+			goto out_put;
+		nset += ops[i].op == KIPC_SEMOP_SET;
+	}
+	ret = -EINVAL;
+	if (nset && nset != cmd->nr)
+		goto out_put;
+	sort(m, cmd->nr, sizeof(*m), kipc_mwait_cmp, NULL);
+	np = kipc_semop_places(m, cmd->nr, ops, p);
+	ret = kipc_semop_wait(p, np, ops, cmd->nr, cmd->flags, deadline);
 out_put:
 	for (i = 0; i < cmd->nr; i++)
 		if (m[i].file)

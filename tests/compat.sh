@@ -6,7 +6,10 @@
 # TAP.  Each run through kipc must have opened kipc objects (the library's
 # log, LKIPC_POSIX_LOG, names the posix.mq.* kipc queue of each mq_open),
 # pmqtest's must show in kipcctl ls while it runs (stress-ng's run is too
-# short to sample), and the kernel's /dev/mqueue must stay empty.
+# short to sample), and the kernel's /dev/mqueue must stay empty.  The
+# same for SysV semaphores (svsematest, stress-ng --sem-sysv): the log
+# names the sysv.sem.* set of each semget, and the kernel's own sets
+# (/proc/sysvipc/sem) stay unused.
 #
 # compat.sh BASE KERNEL: test points are numbered from BASE + 1 and named
 # after KERNEL; the plan (COMPAT_POINTS of them) is compat.test's.
@@ -76,4 +79,30 @@ check "its queues showed in kipcctl ls with their SysV key" \
 check "stress-ng --msg opened its queues on kipc" \
 	grep -q 'msgget 0x.*: kipc queue sysv\.msg\.' /tmp/msg-kipc.out
 check "stress-ng --msg reported no failure" sh -c '! grep -qE "fail:|failures|error" /tmp/msg-kipc.out'
+
+# svsematest: two threads (then two processes, -f) ping-pong over a SysV
+# semaphore set, 1000 rounds; run from /tmp with its full path (ftok).
+cd /tmp || exit 1
+run svs-native 60 /usr/bin/svsematest -l 1000 -i 1000 -q
+check "svsematest natively (status $rc)" test $rc = 0
+LKIPC_POSIX_LOG=1 run svs-kipc 60 kipc-compat /usr/bin/svsematest -l 1000 -i 1000 -q
+check "svsematest through kipc-compat (status $rc)" test $rc = 0
+check "svsematest opened its set on kipc" \
+	grep -q 'semget .*: kipc semaphore set sysv\.sem\.' /tmp/svs-kipc.out
+check "svsematest measured latencies" grep -q 'Max' /tmp/svs-kipc.out
+LKIPC_POSIX_LOG=1 run svsf-kipc 60 kipc-compat /usr/bin/svsematest -f -l 1000 -i 1000 -q
+check "svsematest -f (processes) through kipc-compat (status $rc)" \
+	sh -c "test $rc = 0 && grep -q 'Max' /tmp/svsf-kipc.out"
+# The kernel's own sets (/proc/sysvipc/sem: a header line alone) unused.
+check "svsematest left the kernel's SysV semaphores unused" \
+	sh -c '! grep -qv "^ *key" /proc/sysvipc/sem'
+
+# stress-ng: 2 workers, 2000 operations, checking the values it reads.
+run sngs-native 120 stress-ng --sem-sysv 2 --sem-sysv-ops 2000 --verify --metrics-brief
+check "stress-ng --sem-sysv natively (status $rc)" test $rc = 0
+LKIPC_POSIX_LOG=1 run sngs-kipc 120 kipc-compat stress-ng --sem-sysv 2 --sem-sysv-ops 2000 --verify --metrics-brief
+check "stress-ng --sem-sysv --verify through kipc-compat (status $rc)" test $rc = 0
+check "stress-ng opened its set on kipc" \
+	grep -q 'semget .*: kipc semaphore set sysv\.sem\.' /tmp/sngs-kipc.out
+check "stress-ng --sem-sysv reported no failure" sh -c '! grep -qE "fail:|failures|error" /tmp/sngs-kipc.out'
 exit 0

@@ -31,6 +31,7 @@ struct opts {
 
 static const char *const feature_names[] = {
 	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi", "open_by_id",
+	"sem_op",
 };
 
 static int open_dev(const struct opts *o, struct lkipc *k)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * liblkipc-posix: what lib/posix/posix.c shares with the other interfaces
- * of the library (lib/posix/sysv_msg.c).  Hidden: nothing here is exported.
+ * of the library (lib/posix/sysv_msg.c, lib/posix/sysv_sem.c).  Hidden: nothing here is exported.
  */
 #ifndef LKIPC_POSIX_COMPAT_H
 #define LKIPC_POSIX_COMPAT_H
@@ -19,6 +19,11 @@ extern unsigned long px_n_mq;
 
 /* MODE_KIPC, MODE_GLIBC (LKIPC_POSIX_FALLBACK=glibc) or MODE_NONE. */
 int px_get_mode(void);
+/*
+ * The device handle when kipc is in use, else NULL; *glibc says whether
+ * glibc's function is wanted instead, *log whether opens are logged.
+ */
+struct lkipc *px_device(int *glibc, int *log);
 /* glibc's own function "name", for LKIPC_POSIX_FALLBACK=glibc. */
 void *px_real(const char *name);
 /* errno = err; returns -1. */

@@ -148,6 +148,20 @@ int px_get_mode(void)
 	return lib_mode;
 }
 
+/*
+ * For the other files of the library (sysv_sem.c): the device if kipc is
+ * in use, else NULL with *glibc set if glibc's functions were asked for;
+ * *log: LKIPC_POSIX_LOG.
+ */
+struct lkipc *px_device(int *glibc, int *log)
+{
+	int m = px_get_mode();
+
+	*glibc = m == MODE_GLIBC;
+	*log = px_log_opens;
+	return m == MODE_KIPC ? &px_dev : NULL;
+}
+
 /* glibc's own function, for LKIPC_POSIX_FALLBACK=glibc. */
 void *px_real(const char *name)
 {

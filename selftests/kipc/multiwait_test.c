@@ -7,6 +7,8 @@
  * units conserved under signals and deadlines racing grants; kill -9 and
  * destroy in the middle of a multi-wait; undo given back at exit; a storm of
  * overlapping multi-waits with destroys and deaths (for lockdep).
+ * KIPC_IOC_SEM_OP (SysV semop): its errnos, ERANGE and undo, a wait for
+ * zero that blocks nobody, FIFO of takes with single P, and its own storm.
  *
  * Forked helpers never use the harness's macros: they report through their
  * exit status (0, or the errno their operation failed with).
@@ -718,6 +720,236 @@ TEST_F_TIMEOUT(mw, storm, 180)
 			}
 		}
 		for (i = 0; i < 6; i++)
+			close(fds[i]);
+	}
+}
+
+/* ---- KIPC_IOC_SEM_OP: take, add, wait for zero, set ------------------- */
+
+#define OPE(_fd, _op, _n, _f) ((struct kipc_sem_op_entry){ .fd = (_fd), \
+	.op = KIPC_SEMOP_##_op, .count = (_n), .flags = (_f) })
+
+static int semop_raw(int dev, const struct kipc_sem_op_entry *e,
+		     unsigned int nr, unsigned int flags)
+{
+	struct kipc_sem_wait_multi w;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.flags = flags;
+	w.nr = nr;
+	w.entries = (uintptr_t)e;
+	return ioctl_ret(dev, KIPC_IOC_SEM_OP, &w);
+}
+
+static pid_t spawn_semop(int dev, const struct kipc_sem_op_entry *e,
+			 unsigned int nr)
+{
+	pid_t pid = fork_child();
+
+	if (pid == 0)
+		_exit(-semop_raw(dev, e, nr, 0));
+	return pid;
+}
+
+TEST_F(mw, semop_errnos)
+{
+	struct kipc_sem_op_entry e[KIPC_SEM_MULTI_MAX + 1];
+	int a = sem_open_rw(self->dev, NULL, RW, 1, 10);
+	int ro, i;
+
+	ASSERT_LE(0, a);
+	ro = sem_open_rw(self->dev, "mw.semop.ro", RW | KIPC_OPEN_CREATE, 0, 0);
+	ASSERT_LE(0, ro);
+	close(ro);
+	ro = sem_open_rw(self->dev, "mw.semop.ro", KIPC_OPEN_READ, 0, 0);
+	ASSERT_LE(0, ro);
+	ASSERT_EQ(0, unlink_sem(self->dev, "mw.semop.ro"));
+
+	e[0] = OPE(a, TAKE, 1, 0);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 0, 0));
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, KIPC_SEM_ANY));
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, KIPC_SEM_UNDO));
+	for (i = 0; i <= KIPC_SEM_MULTI_MAX; i++)
+		e[i] = OPE(a, ADD, 1, 0);
+	EXPECT_EQ(-E2BIG, semop_raw(self->dev, e, KIPC_SEM_MULTI_MAX + 1, 0));
+	e[0] = OPE(a, TAKE, 0, 0);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(a, TAKE, 11, 0);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(a, ZERO, 1, 0);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(a, ZERO, 0, KIPC_SEM_UNDO);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(a, SET, 11, 0);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(a, SET, 2, 0);
+	e[1] = OPE(a, ADD, 1, 0);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 2, 0));
+	e[0] = (struct kipc_sem_op_entry){ .fd = a, .op = 9, .count = 1 };
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(a, ADD, 1, 1U << 7);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(self->dev, ADD, 1, 0);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(ro, ADD, 1, 0);
+	EXPECT_EQ(-EBADF, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(9999, ADD, 1, 0);
+	EXPECT_EQ(-EBADF, semop_raw(self->dev, e, 1, 0));
+	/* An add past max after a take: ERANGE, nothing changes. */
+	e[0] = OPE(a, TAKE, 1, 0);
+	e[1] = OPE(a, ADD, 10, 0);
+	e[2] = OPE(a, ADD, 1, 0);
+	EXPECT_EQ(-ERANGE, semop_raw(self->dev, e, 3, 0));
+	EXPECT_EQ(1, sem_value(a));
+	/* Undo: an add may give back only what was recorded. */
+	e[0] = OPE(a, ADD, 1, KIPC_SEM_UNDO);
+	EXPECT_EQ(-EINVAL, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(a, TAKE, 1, KIPC_SEM_UNDO);
+	e[1] = OPE(a, ADD, 1, KIPC_SEM_UNDO);
+	EXPECT_EQ(0, semop_raw(self->dev, e, 2, 0));
+	EXPECT_EQ(1, sem_value(a));
+	/* NONBLOCK on the entry that would wait, or on the request. */
+	e[0] = OPE(a, TAKE, 2, KIPC_SEM_NONBLOCK);
+	EXPECT_EQ(-EAGAIN, semop_raw(self->dev, e, 1, 0));
+	e[0] = OPE(a, ZERO, 0, 0);
+	EXPECT_EQ(-EAGAIN, semop_raw(self->dev, e, 1, KIPC_SEM_NONBLOCK));
+	e[0] = OPE(a, SET, 0, 0);
+	EXPECT_EQ(0, semop_raw(self->dev, e, 1, 0));
+	EXPECT_EQ(0, sem_value(a));
+	EXPECT_EQ(0, destroy(a));
+	e[0] = OPE(a, ADD, 1, 0);
+	EXPECT_EQ(-EIDRM, semop_raw(self->dev, e, 1, 0));
+	close(a);
+	close(ro);
+}
+
+/*
+ * A wait for zero blocks nobody: a P behind it is served at once, and the
+ * P that takes the value to 0 wakes it.  SEM_STAT shows it with count 0.
+ */
+TEST_F(mw, semop_zero_blocks_nobody)
+{
+	struct kipc_sem_waiter wt[2];
+	struct kipc_sem_stat st;
+	struct kipc_sem_op_entry z;
+	int a = anon_sem(self->dev, 2);
+	pid_t pid;
+
+	ASSERT_LE(0, a);
+	z = OPE(a, ZERO, 0, 0);
+	pid = spawn_semop(self->dev, &z, 1);
+	ASSERT_EQ(0, wait_nwaiters(a, 1));
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.capacity = 2;
+	st.waiters = (uintptr_t)wt;
+	ASSERT_EQ(0, ioctl_ret(a, KIPC_IOC_SEM_STAT, &st));
+	EXPECT_EQ(0, wt[0].count);
+	EXPECT_EQ(0, sem_p(a, 1, KIPC_SEM_NONBLOCK));
+	EXPECT_TRUE(still_running(pid));
+	EXPECT_EQ(0, sem_p(a, 1, KIPC_SEM_NONBLOCK));
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, sem_nwaiters(a));
+	close(a);
+}
+
+/* Takes keep FIFO order with single P in both directions; adds grant. */
+TEST_F(mw, semop_fifo_and_add)
+{
+	struct kipc_sem_op_entry e[2];
+	int a = anon_sem(self->dev, 0), b = anon_sem(self->dev, 5);
+	pid_t single, multi;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	single = spawn_p(a, 2);
+	ASSERT_EQ(0, wait_nwaiters(a, 1));
+	/* A later take of 1 on a, with an add on b: behind the P of 2. */
+	e[0] = OPE(a, TAKE, 1, 0);
+	e[1] = OPE(b, ADD, 1, 0);
+	multi = spawn_semop(self->dev, e, 2);
+	ASSERT_EQ(0, wait_nwaiters(a, 2));
+	EXPECT_EQ(0, sem_nwaiters(b));
+	EXPECT_EQ(0, sem_v(a, 1));
+	EXPECT_TRUE(still_running(multi));
+	EXPECT_TRUE(still_running(single));
+	/* An add through KIPC_IOC_SEM_OP grants like V. */
+	e[0] = OPE(a, ADD, 2, 0);
+	EXPECT_EQ(0, semop_raw(self->dev, e, 1, 0));
+	EXPECT_EQ(0, reap(single));
+	EXPECT_EQ(0, reap(multi));
+	EXPECT_EQ(0, sem_value(a));
+	EXPECT_EQ(6, sem_value(b));
+	close(a);
+	close(b);
+}
+
+/* Overlapping mixed operations with destroys and deaths (for lockdep). */
+TEST_F_TIMEOUT(mw, semop_storm, 180)
+{
+	struct kipc_sem_op_entry e[4];
+	int fds[4], i, round;
+	pid_t p[6];
+
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < 4; i++) {
+			fds[i] = anon_sem(self->dev, 1);
+			ASSERT_LE(0, fds[i]);
+		}
+		for (i = 0; i < 6; i++) {
+			p[i] = fork_child();
+			if (p[i] == 0) {
+				unsigned int seed = round * 6 + i;
+
+				for (;;) {
+					int k, r, n = 1 + rand_r(&seed) % 4;
+
+					for (k = 0; k < n; k++) {
+						int f = fds[rand_r(&seed) % 4];
+
+						switch (rand_r(&seed) % 4) {
+						case 0:
+							e[k] = OPE(f, ZERO, 0, 0);
+							break;
+						case 1:
+							e[k] = OPE(f, ADD, 1,
+								   KIPC_SEM_UNDO);
+							break;
+						default:
+							e[k] = OPE(f, TAKE, 1,
+								   KIPC_SEM_UNDO);
+						}
+					}
+					r = semop_raw(self->dev, e, n, 0);
+					if (r == -EIDRM)
+						_exit(0);
+					if (r && r != -EINVAL && r != -ERANGE)
+						_exit(-r);
+					e[0] = OPE(fds[rand_r(&seed) % 4], ADD, 1, 0);
+					r = semop_raw(self->dev, e, 1, 0);
+					if (r == -EIDRM)
+						_exit(0);
+				}
+			}
+		}
+		usleep(200000);
+		kill(p[round % 6], SIGKILL);
+		usleep(50000);
+		EXPECT_EQ(0, destroy(fds[round % 4]));
+		usleep(50000);
+		for (i = 0; i < 4; i++)
+			destroy(fds[i]);
+		for (i = 0; i < 6; i++) {
+			int st = reap(p[i]);
+
+			if (i == round % 6) {
+				EXPECT_TRUE(st == 0 || st == 1000 + SIGKILL);
+			} else {
+				EXPECT_EQ(0, st);
+			}
+		}
+		for (i = 0; i < 4; i++)
 			close(fds[i]);
 	}
 }

@@ -116,6 +116,9 @@ struct sem_mech {
 
 extern const struct sem_mech sem_kipc, sem_kipc_ioctl, sem_glibc, sem_sysv,
 	sem_eventfd;
+/* S10: acquire-all of 2 and 8 semaphores; sem.c */
+extern const struct sem_mech sem_kipc_all2, sem_kipc_all8,
+	sem_kipc_all2_ioctl, sem_kipc_all8_ioctl, sem_sysv_set2, sem_sysv_set8;
 
 /* ------------------------------------------------------------------ */
 /* kipc (kipc.c)                                                      */

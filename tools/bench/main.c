@@ -507,6 +507,31 @@ static void s7(void)
 	run_case(&bc, cs, N(m) + 1);
 }
 
+/*
+ * Acquire-all as a lock: each of 4 processes takes one unit of each of K
+ * semaphores of value 1 at once, a kipc multi-wait against SysV semop on
+ * a set; the starvation measure (max/min, Jain) is S6's.
+ */
+static void s10(void)
+{
+	static const struct sem_mech *m2[] = {
+		&sem_kipc_all2, &sem_kipc_all2_ioctl, &sem_sysv_set2,
+	};
+	static const struct sem_mech *m8[] = {
+		&sem_kipc_all8, &sem_kipc_all8_ioctl, &sem_sysv_set8,
+	};
+	static const struct bcase bc[] = {
+		{ .scen = "S10", .cas = "K=2", .metric = "acq/s", .kind = K_LOCK },
+		{ .scen = "S10", .cas = "K=8", .metric = "acq/s", .kind = K_LOCK },
+	};
+	struct contender cs[N(m2)];
+
+	sem_contenders(cs, m2, N(m2), 4, trial_lock);
+	run_case(&bc[0], cs, N(m2));
+	sem_contenders(cs, m8, N(m8), 4, trial_lock);
+	run_case(&bc[1], cs, N(m8));
+}
+
 static const struct scenario {
 	const char *id;
 	const char *title;
@@ -531,6 +556,8 @@ static const struct scenario {
 	  "kipc (fast path), kipc-ioctl, glibc sem_t (and the timer alone)", s7 },
 	{ "S8", "S3 (64 B) and S4 with busy processes competing for the CPUs",
 	  "kipc (fast path), kipc-ioctl, POSIX mq, SysV msg", s8 },
+	{ "S10", "acquire-all of K = 2 and 8 semaphores of value 1 as a lock, 4 processes",
+	  "kipc (fast-path posts), kipc-ioctl, SysV semop on a set", s10 },
 };
 
 const char *scenario_title(const char *id)

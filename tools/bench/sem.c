@@ -273,3 +273,208 @@ const struct sem_mech sem_eventfd = {
 	.post = efd_post,
 	.teardown = efd_teardown,
 };
+
+/* ------------------------------------------------------------------ */
+/* Sets: acquire-all of K semaphores at once (S10)                    */
+/* ------------------------------------------------------------------ */
+
+#define SET_MAX 8
+
+struct semset {
+	unsigned int k;
+	struct lkipc dev;			/* kipc: for the multi-wait */
+	struct kipc_sem_multi_entry e[SET_MAX];	/* kipc */
+	int id;					/* SysV */
+};
+
+static void semset_teardown(void *p)
+{
+	struct semset *s = p;
+	unsigned int i;
+
+	if (s->id >= 0) {
+		semctl(s->id, 0, IPC_RMID);
+	} else {
+		for (i = 0; i < s->k; i++)
+			if (s->e[i].fd >= 0)
+				lkipc_handle_close(s->e[i].fd);
+		lkipc_close(&s->dev);
+	}
+	free(s);
+}
+
+/* K kipc semaphores of value "value", posts on "path". */
+static void *kipc_set_setup(unsigned int k, unsigned int value,
+			    enum kipc_path path, char *err, size_t len)
+{
+	struct semset *s = calloc(1, sizeof(*s));
+	unsigned int i;
+
+	if (!s) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	s->k = k;
+	s->id = -1;
+	for (i = 0; i < k; i++)
+		s->e[i].fd = -1;
+	if (!kipc_device(&s->dev, err, len)) {
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < k; i++) {
+		s->e[i].count = 1;
+		s->e[i].fd = lkipc_sem_open(&s->dev, NULL,
+					    kipc_open_flags(path), 0600, value);
+		if (s->e[i].fd < 0) {
+			snprintf(err, len, "lkipc_sem_open: %s",
+				 lkipc_strerror(s->e[i].fd));
+			semset_teardown(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static int kipc_set_wait(void *p)
+{
+	struct semset *s = p;
+	int ret;
+
+	do
+		ret = lkipc_sem_wait_all(&s->dev, s->e, s->k, 0, NULL);
+	while (ret == -EINTR);
+	return ret;
+}
+
+static int kipc_set_post(void *p)
+{
+	struct semset *s = p;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < s->k && ret >= 0; i++)
+		ret = lkipc_sem_post(s->e[i].fd, 1, 0);
+	return ret;
+}
+
+/* A SysV set of K semaphores of value "value". */
+static void *sysv_set_setup(unsigned int k, unsigned int value, char *err,
+			    size_t len)
+{
+	struct semset *s = calloc(1, sizeof(*s));
+	unsigned short vals[SET_MAX];
+	unsigned int i;
+
+	if (!s) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	s->k = k;
+	s->id = semget(IPC_PRIVATE, (int)k, IPC_CREAT | 0600);
+	for (i = 0; i < k; i++)
+		vals[i] = (unsigned short)value;
+	if (s->id < 0 || semctl(s->id, 0, SETALL, vals)) {
+		snprintf(err, len, "semget/SETALL: %s", strerror(errno));
+		if (s->id >= 0)
+			semctl(s->id, 0, IPC_RMID);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int sysv_set_op(struct semset *s, short op)
+{
+	struct sembuf sb[SET_MAX];
+	unsigned int i;
+
+	for (i = 0; i < s->k; i++)
+		sb[i] = (struct sembuf){ .sem_num = (unsigned short)i,
+					 .sem_op = op };
+	while (semop(s->id, sb, s->k))
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int sysv_set_wait(void *p)
+{
+	return sysv_set_op(p, -1);
+}
+
+static int sysv_set_post(void *p)
+{
+	return sysv_set_op(p, 1);
+}
+
+static void *kipc_set2_setup(unsigned int v, char *err, size_t len)
+{
+	return kipc_set_setup(2, v, KIPC_FAST, err, len);
+}
+
+static void *kipc_set8_setup(unsigned int v, char *err, size_t len)
+{
+	return kipc_set_setup(8, v, KIPC_FAST, err, len);
+}
+
+static void *kipc_set2_ioctl_setup(unsigned int v, char *err, size_t len)
+{
+	return kipc_set_setup(2, v, KIPC_IOCTL, err, len);
+}
+
+static void *kipc_set8_ioctl_setup(unsigned int v, char *err, size_t len)
+{
+	return kipc_set_setup(8, v, KIPC_IOCTL, err, len);
+}
+
+static void *sysv_set2_setup(unsigned int v, char *err, size_t len)
+{
+	return sysv_set_setup(2, v, err, len);
+}
+
+static void *sysv_set8_setup(unsigned int v, char *err, size_t len)
+{
+	return sysv_set_setup(8, v, err, len);
+}
+
+#define KIPC_SET_MECH(_name, _setup, _path, _what, _note)		\
+	{								\
+		.name = _name, .what = _what, .note = _note,		\
+		.kipc = true, .path = _path, .setup = _setup,		\
+		.wait = kipc_set_wait, .post = kipc_set_post,		\
+		.teardown = semset_teardown,				\
+	}
+
+const struct sem_mech sem_kipc_all2 = KIPC_SET_MECH("kipc", kipc_set2_setup,
+	KIPC_FAST, "lkipc_sem_wait_all() over 2 kipc semaphores, a post each",
+	"acquire-all: an ioctl; posts: fast path");
+const struct sem_mech sem_kipc_all8 = KIPC_SET_MECH("kipc", kipc_set8_setup,
+	KIPC_FAST, "lkipc_sem_wait_all() over 8 kipc semaphores, a post each",
+	"acquire-all: an ioctl; posts: fast path");
+const struct sem_mech sem_kipc_all2_ioctl = KIPC_SET_MECH("kipc-ioctl",
+	kipc_set2_ioctl_setup, KIPC_IOCTL,
+	"lkipc_sem_wait_all() over 2 kipc semaphores, an ioctl per post",
+	"an ioctl per acquire-all and per post");
+const struct sem_mech sem_kipc_all8_ioctl = KIPC_SET_MECH("kipc-ioctl",
+	kipc_set8_ioctl_setup, KIPC_IOCTL,
+	"lkipc_sem_wait_all() over 8 kipc semaphores, an ioctl per post",
+	"an ioctl per acquire-all and per post");
+
+const struct sem_mech sem_sysv_set2 = {
+	.name = "SysV set",
+	.what = "semop() of 2 sembufs on a System V set of 2, both ways",
+	.setup = sysv_set2_setup,
+	.wait = sysv_set_wait,
+	.post = sysv_set_post,
+	.teardown = semset_teardown,
+};
+
+const struct sem_mech sem_sysv_set8 = {
+	.name = "SysV set",
+	.what = "semop() of 8 sembufs on a System V set of 8, both ways",
+	.setup = sysv_set8_setup,
+	.wait = sysv_set_wait,
+	.post = sysv_set_post,
+	.teardown = semset_teardown,
+};

@@ -58,6 +58,7 @@ enum {
 	KIPC_CMD_RING_LANE = 0x0d,
 	KIPC_CMD_RING_KICK = 0x0e,
 	KIPC_CMD_SEM_WAIT_MULTI = 0x0f,
+	KIPC_CMD_SEM_OP = 0x10,
 };
 
 /*
@@ -71,6 +72,7 @@ enum {
 #define KIPC_FEAT_URING_CMD	(1ULL << 4)	/* cancellable uring_cmd */
 #define KIPC_FEAT_SEM_MULTI	(1ULL << 5)	/* KIPC_IOC_SEM_WAIT_MULTI */
 #define KIPC_FEAT_OPEN_BY_ID	(1ULL << 6)	/* KIPC_OPEN_BY_ID */
+#define KIPC_FEAT_SEM_OP	(1ULL << 7)	/* KIPC_IOC_SEM_OP */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -402,7 +404,7 @@ struct kipc_destroy {
  * ==========
  *
  * A semaphore's value v is 0 <= v <= max.  Waiters are served strictly in
- * arrival order: P(n) takes n at once only if nobody is waiting and v >= n;
+ * arrival order: P(n) takes n at once only if no P is waiting and v >= n;
  * otherwise it queues at the tail.  V(n) adds n and then grants from the
  * head of the queue while the head's request fits, handing the units over
  * directly; a smaller request behind a waiter that does not fit waits too.
@@ -512,6 +514,49 @@ struct kipc_sem_wait_multi {
 	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_SEM_WAIT_MULTI, struct kipc_sem_wait_multi)
 
 /**
+ * struct kipc_sem_op_entry - one operation of KIPC_IOC_SEM_OP
+ * @fd: a semaphore handle, open for writing
+ * @op: KIPC_SEMOP_TAKE (P), KIPC_SEMOP_ADD (V), KIPC_SEMOP_ZERO (wait until
+ *	the value is 0) or KIPC_SEMOP_SET (make the value @count)
+ * @count: TAKE, ADD: 1..the semaphore's max; ZERO: 0; SET: 0..max
+ * @flags: KIPC_SEM_UNDO (TAKE, ADD: record on @fd's handle, as for P and
+ *	V), KIPC_SEM_NONBLOCK (fail with EAGAIN if this operation is the one
+ *	that would make the request wait)
+ */
+struct kipc_sem_op_entry {
+	__s32 fd;
+	__u32 op;
+	__u32 count;
+	__u32 flags;
+};
+
+#define KIPC_SEMOP_TAKE		1
+#define KIPC_SEMOP_ADD		2
+#define KIPC_SEMOP_ZERO		3
+#define KIPC_SEMOP_SET		4
+
+/*
+ * KIPC_IOC_SEM_OP: struct kipc_sem_wait_multi whose @entries point to @nr
+ * struct kipc_sem_op_entry, on /dev/kipc; @flags: NONBLOCK, TIMED,
+ * REALTIME.  SysV semop(): the operations apply in array order to running
+ * copies of the values, the same semaphore may appear more than once, and
+ * all of them happen in one step or none does; the request waits until
+ * they can.  A take keeps strong FIFO order among the takers of each
+ * semaphore, with the rule of KIPC_IOC_SEM_WAIT_MULTI; a wait for zero
+ * blocks nobody and is woken when the value drops to 0; an add never
+ * waits.  Set operations (all the entries or none) never wait.  Added or
+ * set units are then handed to the waiters as by V.  Returns 0.
+ *
+ * Errors: those of KIPC_IOC_SEM_WAIT_MULTI (no ANY, no UNDO in @flags:
+ * EINVAL), and EINVAL (an unknown op, a count out of its range, UNDO with
+ * ZERO or SET, SET mixed with other operations, an ADD with UNDO beyond the
+ * handle's record), ERANGE (an add would pass the semaphore's max), EAGAIN
+ * (NONBLOCK, in @flags or on the operation that would wait).
+ */
+#define KIPC_IOC_SEM_OP \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_SEM_OP, struct kipc_sem_wait_multi)
+
+/**
  * struct kipc_sem_post - KIPC_IOC_SEM_POST: V(count) on a semaphore handle
  * @size: sizeof(struct kipc_sem_post) as known to userspace (minimum 16)
  * @flags: KIPC_SEM_UNDO or 0
@@ -538,7 +583,8 @@ struct kipc_sem_post {
 /**
  * struct kipc_sem_waiter - one blocked waiter, as KIPC_IOC_SEM_STAT reports
  * @pid: its process id in the caller's pid namespace (0 if not visible)
- * @count: the units it asks for
+ * @count: the units it asks for; 0 for a KIPC_IOC_SEM_OP that waits for
+ *	the value to be 0 and takes nothing here
  */
 struct kipc_sem_waiter {
 	__u32 pid;
@@ -950,7 +996,10 @@ struct kipc_ring_lane {
 	__u64 hwm;
 };
 
-/* The page of a semaphore handle. */
+/*
+ * The page of a semaphore handle.  The kernel uses these 16 bytes only;
+ * the rest of the page is zero at creation and left to the processes.
+ */
 #define KIPC_SEM_SLOW		(1ULL << 63)
 #define KIPC_SEM_VALUE_MASK	0xffffffffULL
 
