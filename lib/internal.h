@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include <linux/kipc.h>
+#include <lkipc/kipc.h>
 
 #include "lkipc.h"
 

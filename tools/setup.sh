@@ -16,6 +16,7 @@ sparse perl spin
 gnuplot-nox rt-tests stress-ng
 bc flex bison libelf-dev libssl-dev xz-utils
 clang shellcheck gcc-multilib libc6-dev-i386
+debhelper dh-dkms dkms lintian
 "
 
 if [ "$(id -u)" != 0 ]; then

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <linux/kipc.h>
+#include <lkipc/kipc.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -126,7 +126,7 @@ int lkipc_sem_stat(int fd, struct kipc_sem_stat *st,
  * lkipc_queue_open: open the queue "name", or a new anonymous one if name is
  * NULL; flags and mode as for lkipc_sem_open.  attr (may be NULL: all
  * defaults) gives a new queue's capacity in messages and bytes, its largest
- * message (0 for each: the module's defaults, see <linux/kipc.h>) and
+ * message (0 for each: the module's defaults, see <lkipc/kipc.h>) and
  * KIPC_QUEUE_PIPE; KIPC_QUEUE_NOSIGPIPE in attr->flags applies to the
  * handle whether or not it creates the queue.  Returns the new fd.
  */

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/kipc.h>
+#include <lkipc/kipc.h>
 
 #ifndef offsetofend
 #define offsetofend(TYPE, MEMBER) \

@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/kipc.h>
+#include <lkipc/kipc.h>
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
