@@ -863,7 +863,7 @@ TEST_F(mw, semop_fifo_and_add)
 
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
-	single = spawn_p(a, 2);
+	single = spawn_p(a, 2, 0);
 	ASSERT_EQ(0, wait_nwaiters(a, 1));
 	/* A later take of 1 on a, with an add on b: behind the P of 2. */
 	e[0] = OPE(a, TAKE, 1, 0);
@@ -871,7 +871,7 @@ TEST_F(mw, semop_fifo_and_add)
 	multi = spawn_semop(self->dev, e, 2);
 	ASSERT_EQ(0, wait_nwaiters(a, 2));
 	EXPECT_EQ(0, sem_nwaiters(b));
-	EXPECT_EQ(0, sem_v(a, 1));
+	EXPECT_EQ(0, sem_v(a, 1, 0));
 	EXPECT_TRUE(still_running(multi));
 	EXPECT_TRUE(still_running(single));
 	/* An add through KIPC_IOC_SEM_OP grants like V. */

@@ -223,23 +223,6 @@ static uint64_t sem_id(int fd, unsigned int *nwaiters)
 	return st.id;
 }
 
-static unsigned int sem_nwaiters(int fd)
-{
-	unsigned int n = ~0u;
-
-	sem_id(fd, &n);
-	return n;
-}
-
-static pid_t spawn_p(int fd, unsigned int n)
-{
-	pid_t pid = fork_child();
-
-	if (pid == 0)
-		_exit(-lkipc_sem_wait(fd, n, 0, NULL));
-	return pid;
-}
-
 /* Every event of the kipc system is in tracefs, with its format. */
 TEST_F(trace, events_in_tracefs)
 {
@@ -285,9 +268,9 @@ TEST_F(trace, sem_wait_post_grant)
 	ASSERT_LE(0, fd);
 	id = sem_id(fd, NULL);
 	ASSERT_NE(0, id);
-	c1 = spawn_p(fd, 2);
+	c1 = spawn_p(fd, 2, 0);
 	ASSERT_EQ(0, WAIT_FOR(sem_nwaiters(fd), 1));
-	c2 = spawn_p(fd, 1);
+	c2 = spawn_p(fd, 1, 0);
 	ASSERT_EQ(0, WAIT_FOR(sem_nwaiters(fd), 2));
 	ASSERT_EQ(0, lkipc_sem_post(fd, 3, 0));
 	EXPECT_EQ(0, reap(c1));
