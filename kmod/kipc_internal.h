@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kipc: declarations shared by the files of the module.
+ *
+ * Naming: kipc_<object>_<verb>, with the object spelt out (kipc_sem_*,
+ * kipc_queue_*, kipc_ring_*, kipc_registry_*): kipc_queue_lock() and
+ * kipc_queue_unlock(), kipc_queue_enter() and kipc_queue_exit() (the lock
+ * plus the ring's kipc_ring_enter() and kipc_ring_exit()), kipc_sem_async
+ * and kipc_queue_async for io_uring requests, struct kipc_sem_sleeper and
+ * struct kipc_queue_sleeper for a blocked task (the uapi's kipc_sem_waiter
+ * is what a stat reports of one), and private constants prefixed by their
+ * object (KIPC_SW_* for a semaphore sleeper's state, KIPC_QW_* for a
+ * queue's), never by a uapi prefix.
  */
 #ifndef _KIPC_INTERNAL_H
 #define _KIPC_INTERNAL_H

@@ -26,10 +26,10 @@
  * nobody barges.
  *
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
- * the ring and its positions, the kipc_qmsg array, the indices, the waiter
+ * the ring and its positions, the kipc_queue_msg array, the indices, the waiter
  * lists and every queued waiter's state, the counters, the pipe-mode
  * reader/writer counts and "dead".  A send copies its message from user
- * memory into a kernel buffer before taking it (kipc_qsend_load(), as
+ * memory into a kernel buffer before taking it (kipc_queue_send_load(), as
  * mqueue's load_msg()); only a batch's later entries, sent in one hold, are
  * copied under it.  A receive copies out under it (it is a mutex for that
  * reason): the message is taken only once the copy and the results are
@@ -38,13 +38,13 @@
  * a fault can last as long as its process likes (userfaultfd, a file on a
  * slow file system), everything else is kept out: a batch's entries are
  * read (sizes bounded by KIPC_SIZE_MAX) before it is taken, and every
- * caller that can return an error takes it with kipc_qenter_killable(), so
+ * caller that can return an error takes it with kipc_queue_enter_killable(), so
  * a process stuck behind the holder can still be killed.  Nothing that can
  * fault on a kipc mapping takes it, and no global lock is taken under it.
  * It is never taken under kipc_registry_lock (/proc/kipc and KIPC_IOC_LIST
  * drop that first) and nests inside io_uring's ring lock (uring_cmd
  * cancellation and task work).  Waking a sleeping waiter waits until it
- * is dropped (kipc_qwake_task(): a task woken under it would only run into
+ * is dropped (kipc_queue_wake_task(): a task woken under it would only run into
  * it); under it are called only kipc_async_wake(), the poll wait queue's
  * wake-up, kill_fasync() and, on rare paths, wake_up_process().  A waiter
  * reads its state only under the lock and returns only after it is off its
@@ -96,7 +96,7 @@ static bool kipc_sel_match(u32 select, s64 want, s64 type)
 
 /* ---- Copies --------------------------------------------------------- */
 
-static int kipc_qcopy_in(void *dst, struct kipc_qbuf *src, u32 len)
+static int kipc_queue_copy_in(void *dst, struct kipc_queue_buf *src, u32 len)
 {
 	if (src->kbuf) {
 		memcpy(dst, src->kbuf, len);
@@ -107,7 +107,7 @@ static int kipc_qcopy_in(void *dst, struct kipc_qbuf *src, u32 len)
 	return copy_from_user(dst, src->ubuf, len) ? -EFAULT : 0;
 }
 
-static int kipc_qcopy_out(struct kipc_qbuf *dst, const void *src, u32 len)
+static int kipc_queue_copy_out(struct kipc_queue_buf *dst, const void *src, u32 len)
 {
 	if (dst->iter)
 		return copy_to_iter(src, len, dst->iter) == len ? 0 : -EFAULT;
@@ -116,12 +116,12 @@ static int kipc_qcopy_out(struct kipc_qbuf *dst, const void *src, u32 len)
 
 /* ---- Indices -------------------------------------------------------- */
 
-static struct kipc_qtype *kipc_qtype_find(struct kipc_queue *q, s64 type)
+static struct kipc_queue_mtype *kipc_queue_mtype_find(struct kipc_queue *q, s64 type)
 {
 	struct rb_node *n = q->types.rb_root.rb_node;
 
 	while (n) {
-		struct kipc_qtype *qt = rb_entry(n, struct kipc_qtype, node);
+		struct kipc_queue_mtype *qt = rb_entry(n, struct kipc_queue_mtype, node);
 
 		if (type < qt->type)
 			n = n->rb_left;
@@ -134,15 +134,15 @@ static struct kipc_qtype *kipc_qtype_find(struct kipc_queue *q, s64 type)
 }
 
 /* The type's entry, made from the pool if new; never fails (see create). */
-static struct kipc_qtype *kipc_qtype_get(struct kipc_queue *q, s64 type)
+static struct kipc_queue_mtype *kipc_queue_mtype_get(struct kipc_queue *q, s64 type)
 {
 	struct rb_node **link = &q->types.rb_root.rb_node, *parent = NULL;
-	struct kipc_qtype *qt;
+	struct kipc_queue_mtype *qt;
 	bool leftmost = true;
 
 	while (*link) {
 		parent = *link;
-		qt = rb_entry(parent, struct kipc_qtype, node);
+		qt = rb_entry(parent, struct kipc_queue_mtype, node);
 		if (type < qt->type) {
 			link = &parent->rb_left;
 		} else if (type > qt->type) {
@@ -152,7 +152,7 @@ static struct kipc_qtype *kipc_qtype_get(struct kipc_queue *q, s64 type)
 			return qt;
 		}
 	}
-	qt = list_first_entry_or_null(&q->types_free, struct kipc_qtype, free);
+	qt = list_first_entry_or_null(&q->types_free, struct kipc_queue_mtype, free);
 	if (WARN_ON_ONCE(!qt))
 		return NULL;
 	list_del(&qt->free);
@@ -168,9 +168,9 @@ static struct kipc_qtype *kipc_qtype_get(struct kipc_queue *q, s64 type)
  * new message goes at the tails at once; only a message put back (its
  * receiver faulted) walks back.
  */
-static void kipc_qindex(struct kipc_queue *q, struct kipc_qmsg *m)
+static void kipc_queue_index(struct kipc_queue *q, struct kipc_queue_msg *m)
 {
-	struct kipc_qtype *qt = kipc_qtype_get(q, m->type);
+	struct kipc_queue_mtype *qt = kipc_queue_mtype_get(q, m->type);
 	struct list_head *prev;
 
 	m->state = KIPC_QM_LIVE;
@@ -178,21 +178,21 @@ static void kipc_qindex(struct kipc_queue *q, struct kipc_qmsg *m)
 	m->qt = qt;
 	prev = q->live.prev;
 	while (prev != &q->live &&
-	       list_entry(prev, struct kipc_qmsg, all)->pos > m->pos)
+	       list_entry(prev, struct kipc_queue_msg, all)->pos > m->pos)
 		prev = prev->prev;
 	list_add(&m->all, prev);
 	if (!qt)
 		return;
 	prev = qt->msgs.prev;
 	while (prev != &qt->msgs &&
-	       list_entry(prev, struct kipc_qmsg, by_type)->pos > m->pos)
+	       list_entry(prev, struct kipc_queue_msg, by_type)->pos > m->pos)
 		prev = prev->prev;
 	list_add(&m->by_type, prev);
 }
 
-void kipc_qunindex(struct kipc_queue *q, struct kipc_qmsg *m)
+void kipc_queue_unindex(struct kipc_queue *q, struct kipc_queue_msg *m)
 {
-	struct kipc_qtype *qt = m->qt;
+	struct kipc_queue_mtype *qt = m->qt;
 
 	list_del(&m->all);
 	m->qt = NULL;
@@ -206,20 +206,20 @@ void kipc_qunindex(struct kipc_queue *q, struct kipc_qmsg *m)
 }
 
 /* The first LIVE message the selector matches, in send order. */
-static struct kipc_qmsg *kipc_qfind(struct kipc_queue *q, u32 select,
-				    s64 type)
+static struct kipc_queue_msg *kipc_queue_find(struct kipc_queue *q, u32 select,
+					      s64 type)
 {
-	struct kipc_qtype *qt;
-	struct kipc_qmsg *m;
+	struct kipc_queue_mtype *qt;
+	struct kipc_queue_msg *m;
 	struct rb_node *n;
 
 	switch (select) {
 	case KIPC_SEL_EXACT:
-		qt = kipc_qtype_find(q, type);
+		qt = kipc_queue_mtype_find(q, type);
 		break;
 	case KIPC_SEL_LE:
 		n = rb_first_cached(&q->types);
-		qt = n ? rb_entry(n, struct kipc_qtype, node) : NULL;
+		qt = n ? rb_entry(n, struct kipc_queue_mtype, node) : NULL;
 		if (qt && qt->type > type)
 			qt = NULL;
 		break;
@@ -230,21 +230,21 @@ static struct kipc_qmsg *kipc_qfind(struct kipc_queue *q, u32 select,
 				return m;
 		return NULL;
 	default:
-		return list_first_entry_or_null(&q->live, struct kipc_qmsg,
+		return list_first_entry_or_null(&q->live, struct kipc_queue_msg,
 						all);
 	}
 	if (!qt)
 		return NULL;
-	return list_first_entry_or_null(&qt->msgs, struct kipc_qmsg, by_type);
+	return list_first_entry_or_null(&qt->msgs, struct kipc_queue_msg, by_type);
 }
 
-static bool kipc_qfits(struct kipc_queue *q, u32 len)
+static bool kipc_queue_fits(struct kipc_queue *q, u32 len)
 {
 	return q->nmsgs < q->cap_msgs && q->nbytes + len <= q->cap_bytes &&
-	       kipc_qroom(q);
+	       kipc_queue_room(q);
 }
 
-void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
+void kipc_queue_notify(struct kipc_queue *q, __poll_t mask, int band)
 {
 	if (wq_has_sleeper(&q->poll_wq))
 		wake_up_interruptible_poll(&q->poll_wq, mask);
@@ -257,7 +257,7 @@ void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band)
  * lock and sleep again.  The task is held until then.  A waiter reads its
  * state under the lock, so a wake-up that comes late is only spurious.
  */
-static void kipc_qwake_task(struct kipc_queue *q, struct task_struct *t)
+static void kipc_queue_wake_task(struct kipc_queue *q, struct task_struct *t)
 {
 	lockdep_assert_held(&q->lock);
 	if (q->nwake == KIPC_QWAKE_MAX) {
@@ -268,8 +268,8 @@ static void kipc_qwake_task(struct kipc_queue *q, struct task_struct *t)
 	q->wake[q->nwake++] = t;
 }
 
-/* Drop q->lock, then wake the tasks kipc_qwake_task() queued. */
-void kipc_qunlock_wake(struct kipc_queue *q)
+/* Drop q->lock, then wake the tasks kipc_queue_wake_task() queued. */
+void kipc_queue_unlock_wake(struct kipc_queue *q)
 {
 	struct task_struct *wake[KIPC_QWAKE_MAX];
 	u32 i, n = q->nwake;
@@ -285,12 +285,12 @@ void kipc_qunlock_wake(struct kipc_queue *q)
 }
 
 /* Wake a queued waiter: its task, or its uring_cmd's resolve. */
-static void kipc_qwake(struct kipc_queue *q, struct kipc_qwaiter *w)
+static void kipc_queue_wake(struct kipc_queue *q, struct kipc_queue_sleeper *w)
 {
 	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
 		kipc_async_wake(w->async);
 	else
-		kipc_qwake_task(q, w->task);
+		kipc_queue_wake_task(q, w->task);
 }
 
 /*
@@ -298,15 +298,15 @@ static void kipc_qwake(struct kipc_queue *q, struct kipc_qwaiter *w)
  * waiting receiver it matches, else make it LIVE.  Peeking receivers it
  * matches are woken and stay queued.
  */
-void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
+void kipc_queue_publish(struct kipc_queue *q, struct kipc_queue_msg *m)
 {
-	struct kipc_qwaiter *w, *tmp;
+	struct kipc_queue_sleeper *w, *tmp;
 
 	list_for_each_entry_safe(w, tmp, &q->receivers, node) {
 		if (!kipc_sel_match(w->select, w->type, m->type))
 			continue;
 		if (w->peek) {
-			kipc_qwake(q, w);
+			kipc_queue_wake(q, w);
 			continue;
 		}
 		list_del(&w->node);
@@ -314,43 +314,43 @@ void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m)
 		if (m->len > w->bufsize && !w->truncate) {
 			w->state = KIPC_QW_TOOBIG;
 			w->msg_len = m->len;
-			kipc_qwake(q, w);
+			kipc_queue_wake(q, w);
 			continue;
 		}
 		m->state = KIPC_QM_RESERVED;
 		q->nreserved++;
 		m->w = w;
-		kipc_qslot(q, m->pos)->flags |= KIPC_SLOT_RESERVED;
+		kipc_queue_slot(q, m->pos)->flags |= KIPC_SLOT_RESERVED;
 		w->msg = m;
 		w->state = KIPC_QW_DONE;
 		trace_kipc_queue_handoff(q, w->task, m);
-		kipc_qwake(q, w);
+		kipc_queue_wake(q, w);
 		return;
 	}
-	kipc_qindex(q, m);
+	kipc_queue_index(q, m);
 }
 
 /* Append a message at tail; nothing is visible if the copy fails. */
-static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
-			 s64 type)
+static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, u32 len,
+			      s64 type)
 {
 	struct kipc_ring_slot *s;
-	struct kipc_qmsg *m;
+	struct kipc_queue_msg *m;
 	u64 pos;
 	int ret;
 
 	lockdep_assert_held(&q->lock);
 	pos = q->tail;
-	s = kipc_qslot(q, pos);
+	s = kipc_queue_slot(q, pos);
 	/*
-	 * Callers checked kipc_qfits() under this lock, so by the kernel's own
+	 * Callers checked kipc_queue_fits() under this lock, so by the kernel's own
 	 * indices the slot is free.  Its seq word is not re-checked: a
 	 * scribbler may have changed it since, and untrusted memory must not
 	 * trip a kernel warning (it garbles only this queue's data).
 	 */
 	if (WARN_ON_ONCE(pos - q->head >= q->nslots))
 		return -ENOSPC;
-	ret = kipc_qcopy_in(kipc_qdata(q, pos), src, len);
+	ret = kipc_queue_copy_in(kipc_queue_data(q, pos), src, len);
 	if (ret)
 		return ret;
 	s->type = type;
@@ -358,7 +358,7 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
 	s->flags = 0;
 	/* Publish the slot: a mapped reader sees data before seq. */
 	smp_store_release(&s->seq, pos + 1);
-	m = kipc_qmeta(q, pos);
+	m = kipc_queue_meta(q, pos);
 	m->pos = pos;
 	m->type = type;
 	m->len = len;
@@ -370,8 +370,8 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
 	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
 	trace_kipc_queue_send(q, m);
-	kipc_qpublish(q, m);
-	kipc_qnotify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
+	kipc_queue_publish(q, m);
+	kipc_queue_notify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
 	return 0;
 }
 
@@ -379,24 +379,24 @@ static int kipc_qenqueue(struct kipc_queue *q, struct kipc_qbuf *src, u32 len,
  * Admit waiting senders from the head while the head fits, enqueueing their
  * messages for them.  Under q->lock, after room appeared.
  */
-void kipc_qadmit(struct kipc_queue *q)
+void kipc_queue_admit(struct kipc_queue *q)
 {
-	struct kipc_qwaiter *w;
+	struct kipc_queue_sleeper *w;
 
 	while (!q->dead && !list_empty(&q->senders)) {
-		struct kipc_qbuf src;
+		struct kipc_queue_buf src;
 
-		w = list_first_entry(&q->senders, struct kipc_qwaiter, node);
-		if (!kipc_qfits(q, w->len))
+		w = list_first_entry(&q->senders, struct kipc_queue_sleeper, node);
+		if (!kipc_queue_fits(q, w->len))
 			break;
 		list_del(&w->node);
 		q->nsenders--;
 		trace_kipc_queue_admit(q, w->task, w->len);
-		src = (struct kipc_qbuf){ .kbuf = w->data };
+		src = (struct kipc_queue_buf){ .kbuf = w->data };
 		/* A kernel copy cannot fail. */
-		WARN_ON_ONCE(kipc_qenqueue(q, &src, w->len, w->mtype));
+		WARN_ON_ONCE(kipc_queue_enqueue(q, &src, w->len, w->mtype));
 		w->state = KIPC_QW_DONE;
-		kipc_qwake_task(q, w->task);
+		kipc_queue_wake_task(q, w->task);
 	}
 }
 
@@ -404,9 +404,9 @@ void kipc_qadmit(struct kipc_queue *q)
  * m (LIVE, already out of the indices, or RESERVED) leaves the queue:
  * received, or dropped by destroy.  head moves over the tombstones.
  */
-static void kipc_qtake(struct kipc_queue *q, struct kipc_qmsg *m, bool drop)
+static void kipc_queue_take(struct kipc_queue *q, struct kipc_queue_msg *m, bool drop)
 {
-	struct kipc_ring_slot *s = kipc_qslot(q, m->pos);
+	struct kipc_ring_slot *s = kipc_queue_slot(q, m->pos);
 
 	if (m->state == KIPC_QM_RESERVED)
 		q->nreserved--;
@@ -422,9 +422,9 @@ static void kipc_qtake(struct kipc_queue *q, struct kipc_qmsg *m, bool drop)
 		q->bytes_received += m->len;
 		trace_kipc_queue_recv(q, m);
 	}
-	kipc_qadvance(q);
-	kipc_qadmit(q);
-	kipc_qnotify(q, EPOLLOUT | EPOLLWRNORM, POLL_OUT);
+	kipc_queue_advance(q);
+	kipc_queue_admit(q);
+	kipc_queue_notify(q, EPOLLOUT | EPOLLWRNORM, POLL_OUT);
 }
 
 /* ---- Sleeping ------------------------------------------------------- */
@@ -436,15 +436,15 @@ static void kipc_qtake(struct kipc_queue *q, struct kipc_qmsg *m, bool drop)
  * position, a fast receiver copying out of the slot at tail), wake up every
  * KIPC_RING_RECHECK_MS to see whether that process died.
  */
-static bool kipc_qsleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
+static bool kipc_queue_sleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
 {
 	clockid_t clock = flags & KIPC_MSG_REALTIME ? CLOCK_REALTIME :
 						      CLOCK_MONOTONIC;
 	u64 slack = current->timer_slack_ns;
 	bool stuck = q->stuck, timed_out = false;
 
-	kipc_ring_leave(q);
-	kipc_qunlock_wake(q);
+	kipc_ring_exit(q);
+	kipc_queue_unlock_wake(q);
 	if (stuck) {
 		schedule_timeout(msecs_to_jiffies(KIPC_RING_RECHECK_MS) + 1);
 		if (flags & KIPC_MSG_TIMED)
@@ -458,7 +458,7 @@ static bool kipc_qsleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
 	} else {
 		schedule();
 	}
-	kipc_qenter(q);
+	kipc_queue_enter(q);
 	return timed_out;
 }
 
@@ -466,56 +466,56 @@ static bool kipc_qsleep(struct kipc_queue *q, u32 flags, ktime_t deadline)
  * One round of a wait loop, after the caller found nothing to return:
  * -EINTR on a signal, -ETIMEDOUT once the deadline passed, else sleep and 0.
  */
-static int kipc_qwait_round(struct kipc_queue *q, u32 flags,
-			    ktime_t deadline, bool *timed_out)
+static int kipc_queue_wait_round(struct kipc_queue *q, u32 flags,
+				 ktime_t deadline, bool *timed_out)
 {
 	if (signal_pending(current))
 		return -EINTR;
 	if (*timed_out)
 		return -ETIMEDOUT;
 	set_current_state(TASK_INTERRUPTIBLE);
-	*timed_out = kipc_qsleep(q, flags, deadline);
+	*timed_out = kipc_queue_sleep(q, flags, deadline);
 	__set_current_state(TASK_RUNNING);
 	return 0;
 }
 
-static int kipc_qlock(struct kipc_queue *q, u32 flags)
+static int kipc_queue_lock(struct kipc_queue *q, u32 flags)
 {
 	if (flags & KIPC_QOP_LOCKED) {
 		lockdep_assert_held(&q->lock);
 		return 0;
 	}
 	if (!(flags & KIPC_QOP_TRYLOCK))
-		return kipc_qenter_killable(q);
+		return kipc_queue_enter_killable(q);
 	if (!mutex_trylock(&q->lock))
 		return -EAGAIN;
 	kipc_ring_enter(q);
 	return 0;
 }
 
-static void kipc_qunlock(struct kipc_queue *q, u32 flags)
+static void kipc_queue_unlock(struct kipc_queue *q, u32 flags)
 {
 	if (!(flags & KIPC_QOP_LOCKED))
-		kipc_qexit(q);
+		kipc_queue_exit(q);
 }
 
-static bool kipc_qbroken(struct kipc_queue *q)
+static bool kipc_queue_broken(struct kipc_queue *q)
 {
 	return q->pipe && q->had_reader && !q->readers;
 }
 
 /* Pipe mode: no writer left, so a receive finding nothing is at EOF. */
-static bool kipc_qeof(struct kipc_queue *q)
+static bool kipc_queue_eof(struct kipc_queue *q)
 {
 	return q->pipe && q->had_writer && !q->writers;
 }
 
 /* ---- Send ----------------------------------------------------------- */
 
-static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
-			   u32 len, s64 type, u32 flags, ktime_t deadline)
+static int kipc_queue_send_wait(struct kipc_queue *q, struct kipc_queue_buf *src,
+				u32 len, s64 type, u32 flags, ktime_t deadline)
 {
-	struct kipc_qwaiter w = {
+	struct kipc_queue_sleeper w = {
 		.task = current,
 		.state = KIPC_QW_WAITING,
 		.len = len,
@@ -528,34 +528,34 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 
 	/*
 	 * The message must be in a kernel buffer, so that it can be admitted
-	 * for us: the caller's (kipc_qsend_load()), else one made here.
+	 * for us: the caller's (kipc_queue_send_load()), else one made here.
 	 */
 	if (len && !data) {
 		alloc = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 		if (!alloc)
 			return -ENOMEM;
-		ret = kipc_qcopy_in(alloc, src, len);
+		ret = kipc_queue_copy_in(alloc, src, len);
 		if (ret)
 			goto out_free;
 		data = alloc;
 	}
 	w.data = data;
 
-	ret = kipc_qenter_killable(q);
+	ret = kipc_queue_enter_killable(q);
 	if (ret)
 		goto out_free;
 	if (q->dead) {
 		ret = -EIDRM;
 		goto out_unlock;
 	}
-	if (kipc_qbroken(q)) {
+	if (kipc_queue_broken(q)) {
 		ret = -EPIPE;
 		goto out_unlock;
 	}
-	if (list_empty(&q->senders) && kipc_qfits(q, len)) {
-		struct kipc_qbuf k = { .kbuf = data };
+	if (list_empty(&q->senders) && kipc_queue_fits(q, len)) {
+		struct kipc_queue_buf k = { .kbuf = data };
 
-		ret = kipc_qenqueue(q, &k, len, type);
+		ret = kipc_queue_enqueue(q, &k, len, type);
 		goto out_unlock;
 	}
 	list_add_tail(&w.node, &q->senders);
@@ -565,11 +565,11 @@ static int kipc_qsend_wait(struct kipc_queue *q, struct kipc_qbuf *src,
 		/* Admission wins over a signal or deadline arriving with it. */
 		if (w.state != KIPC_QW_WAITING)
 			break;
-		if (kipc_qbroken(q)) {
+		if (kipc_queue_broken(q)) {
 			ret = -EPIPE;
 			goto leave;
 		}
-		ret = kipc_qwait_round(q, flags, deadline, &timed_out);
+		ret = kipc_queue_wait_round(q, flags, deadline, &timed_out);
 		if (ret)
 			goto leave;
 	}
@@ -580,9 +580,9 @@ leave:
 	list_del(&w.node);
 	q->nsenders--;
 	if (head)
-		kipc_qadmit(q);
+		kipc_queue_admit(q);
 out_unlock:
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 out_free:
 	kvfree(alloc);
 	return ret;
@@ -598,8 +598,8 @@ out_free:
  * copies under the lock as before, so that a destroyed, broken or full
  * queue still reports what it reported before the fault.
  */
-static bool kipc_qsend_load(struct kipc_qbuf *src, u32 len, void *stack,
-			    struct kipc_qbuf *k, void **heap)
+static bool kipc_queue_send_load(struct kipc_queue_buf *src, u32 len, void *stack,
+				 struct kipc_queue_buf *k, void **heap)
 {
 	void *data = stack;
 	size_t n;
@@ -620,7 +620,7 @@ static bool kipc_qsend_load(struct kipc_qbuf *src, u32 len, void *stack,
 	} else if (copy_from_user(data, src->ubuf, len)) {
 		goto fault;
 	}
-	*k = (struct kipc_qbuf){ .kbuf = data };
+	*k = (struct kipc_queue_buf){ .kbuf = data };
 	return true;
 fault:
 	kvfree(*heap);
@@ -628,12 +628,12 @@ fault:
 	return false;
 }
 
-static int kipc_qsend(struct kipc_queue *q, struct kipc_handle *h,
-		      struct kipc_qbuf *src, u32 len, s64 type, u32 flags,
-		      ktime_t deadline)
+static int kipc_queue_send(struct kipc_queue *q, struct kipc_handle *h,
+			   struct kipc_queue_buf *src, u32 len, s64 type, u32 flags,
+			   ktime_t deadline)
 {
 	u8 stack[KIPC_QSEND_STACK] __aligned(8);
-	struct kipc_qbuf k;
+	struct kipc_queue_buf k;
 	void *heap = NULL;
 	int ret;
 
@@ -641,25 +641,25 @@ static int kipc_qsend(struct kipc_queue *q, struct kipc_handle *h,
 		return -EMSGSIZE;
 	/* A batch's later entries are sent in one hold: copied under it. */
 	if (len && !src->kbuf && !(flags & KIPC_QOP_LOCKED) &&
-	    kipc_qsend_load(src, len, stack, &k, &heap))
+	    kipc_queue_send_load(src, len, stack, &k, &heap))
 		src = &k;
-	ret = kipc_qlock(q, flags);
+	ret = kipc_queue_lock(q, flags);
 	if (ret)
 		goto out_free;
 	if (q->dead) {
 		ret = -EIDRM;
-	} else if (kipc_qbroken(q)) {
+	} else if (kipc_queue_broken(q)) {
 		ret = -EPIPE;
-	} else if (list_empty(&q->senders) && kipc_qfits(q, len)) {
-		ret = kipc_qenqueue(q, src, len, type);
+	} else if (list_empty(&q->senders) && kipc_queue_fits(q, len)) {
+		ret = kipc_queue_enqueue(q, src, len, type);
 	} else if (flags & KIPC_MSG_NONBLOCK) {
 		ret = -EAGAIN;
 	} else {
-		kipc_qexit(q);
-		ret = kipc_qsend_wait(q, src, len, type, flags, deadline);
+		kipc_queue_exit(q);
+		ret = kipc_queue_send_wait(q, src, len, type, flags, deadline);
 		goto out;
 	}
-	kipc_qunlock(q, flags);
+	kipc_queue_unlock(q, flags);
 out:
 	if (ret == -EPIPE && !(flags & KIPC_MSG_NOSIGNAL) &&
 	    !(h->q_flags & KIPC_QUEUE_NOSIGPIPE))
@@ -671,7 +671,7 @@ out_free:
 
 /* ---- Receive -------------------------------------------------------- */
 
-struct kipc_qrecv {
+struct kipc_queue_recv {
 	u32 select;
 	s64 type;		/* in: selector's; out: the message's */
 	u32 bufsize;
@@ -691,9 +691,9 @@ struct kipc_qrecv {
 	bool responded;
 };
 
-/* Write KIPC_IOC_RECV's outputs for the result ret of kipc_qrecv(). */
-static int kipc_qrecv_respond(struct kipc_ucmd *ucmd, struct kipc_qrecv *r,
-			      int ret)
+/* Write KIPC_IOC_RECV's outputs for the result ret of kipc_queue_recv(). */
+static int kipc_queue_recv_respond(struct kipc_ucmd *ucmd, struct kipc_queue_recv *r,
+				   int ret)
 {
 	struct kipc_recv *cmd = ucmd->cmd;
 	int ret2;
@@ -708,7 +708,7 @@ static int kipc_qrecv_respond(struct kipc_ucmd *ucmd, struct kipc_qrecv *r,
 }
 
 /* A batch entry's results: its type and full length. */
-static int kipc_qrecv_respond_entry(struct kipc_qrecv *r)
+static int kipc_queue_recv_respond_entry(struct kipc_queue_recv *r)
 {
 	r->entry->type = r->type;
 	r->entry->msg_len = r->msg_len;
@@ -723,14 +723,14 @@ static int kipc_qrecv_respond_entry(struct kipc_qrecv *r)
  * uring_cmd) goes back in order: to the next waiting receiver it matches,
  * else LIVE; dropped if the queue was destroyed meanwhile.
  */
-static void kipc_qunreserve(struct kipc_queue *q, struct kipc_qmsg *m)
+static void kipc_queue_unreserve(struct kipc_queue *q, struct kipc_queue_msg *m)
 {
-	kipc_qslot(q, m->pos)->flags &= ~KIPC_SLOT_RESERVED;
+	kipc_queue_slot(q, m->pos)->flags &= ~KIPC_SLOT_RESERVED;
 	if (q->dead) {
-		kipc_qtake(q, m, true);
+		kipc_queue_take(q, m, true);
 	} else {
 		q->nreserved--;
-		kipc_qpublish(q, m);
+		kipc_queue_publish(q, m);
 	}
 }
 
@@ -739,40 +739,40 @@ static void kipc_qunreserve(struct kipc_queue *q, struct kipc_qmsg *m)
  * (in the indices) or RESERVED for us.  If either copy faults the message
  * stays: a LIVE one where it is, a RESERVED one put back in order.
  */
-static int kipc_qdeliver(struct kipc_queue *q, struct kipc_qmsg *m,
-			 struct kipc_qbuf *dst, struct kipc_qrecv *r)
+static int kipc_queue_deliver(struct kipc_queue *q, struct kipc_queue_msg *m,
+			      struct kipc_queue_buf *dst, struct kipc_queue_recv *r)
 {
 	u32 n = min(m->len, r->bufsize), len = m->len;
 	int ret;
 
 	r->type = m->type;
 	r->msg_len = m->len;
-	ret = kipc_qcopy_out(dst, kipc_qdata(q, m->pos), n);
+	ret = kipc_queue_copy_out(dst, kipc_queue_data(q, m->pos), n);
 	if (!ret && r->ucmd) {
-		ret = kipc_qrecv_respond(r->ucmd, r, len);
+		ret = kipc_queue_recv_respond(r->ucmd, r, len);
 		ret = ret < 0 ? ret : 0;
 	} else if (!ret && r->entry) {
-		ret = kipc_qrecv_respond_entry(r);
+		ret = kipc_queue_recv_respond_entry(r);
 	}
 	if (ret) {
 		if (m->state == KIPC_QM_RESERVED)
-			kipc_qunreserve(q, m);
+			kipc_queue_unreserve(q, m);
 		return ret;
 	}
 	if (r->flags & KIPC_MSG_PEEK)
 		return len;
 	if (m->state == KIPC_QM_LIVE)
-		kipc_qunindex(q, m);
+		kipc_queue_unindex(q, m);
 	/* Admitting senders may compact the ring and move m's entry. */
-	kipc_qtake(q, m, false);
+	kipc_queue_take(q, m, false);
 	return len;
 }
 
 /* Under q->lock: a message now, EOF (0 with type 0), or -errno. */
-static int kipc_qrecv_now(struct kipc_queue *q, struct kipc_qbuf *dst,
-			  struct kipc_qrecv *r, bool *found)
+static int kipc_queue_recv_now(struct kipc_queue *q, struct kipc_queue_buf *dst,
+			       struct kipc_queue_recv *r, bool *found)
 {
-	struct kipc_qmsg *m = kipc_qfind(q, r->select, r->type);
+	struct kipc_queue_msg *m = kipc_queue_find(q, r->select, r->type);
 
 	*found = true;
 	if (m) {
@@ -780,9 +780,9 @@ static int kipc_qrecv_now(struct kipc_queue *q, struct kipc_qbuf *dst,
 			r->msg_len = m->len;
 			return -EMSGSIZE;
 		}
-		return kipc_qdeliver(q, m, dst, r);
+		return kipc_queue_deliver(q, m, dst, r);
 	}
-	if (kipc_qeof(q)) {
+	if (kipc_queue_eof(q)) {
 		r->type = 0;
 		r->msg_len = 0;
 		return 0;
@@ -791,10 +791,10 @@ static int kipc_qrecv_now(struct kipc_queue *q, struct kipc_qbuf *dst,
 	return -EAGAIN;
 }
 
-static int kipc_qrecv(struct kipc_queue *q, struct kipc_qbuf *dst,
-		      struct kipc_qrecv *r)
+static int kipc_queue_recv(struct kipc_queue *q, struct kipc_queue_buf *dst,
+			   struct kipc_queue_recv *r)
 {
-	struct kipc_qwaiter w = {
+	struct kipc_queue_sleeper w = {
 		.task = current,
 		.state = KIPC_QW_WAITING,
 		.select = r->select,
@@ -806,14 +806,14 @@ static int kipc_qrecv(struct kipc_queue *q, struct kipc_qbuf *dst,
 	bool timed_out = false, found;
 	int ret;
 
-	ret = kipc_qlock(q, r->flags);
+	ret = kipc_queue_lock(q, r->flags);
 	if (ret)
 		return ret;
 	if (q->dead) {
 		ret = -EIDRM;
 		goto out_unlock;
 	}
-	ret = kipc_qrecv_now(q, dst, r, &found);
+	ret = kipc_queue_recv_now(q, dst, r, &found);
 	if (found || (r->flags & KIPC_MSG_NONBLOCK))
 		goto out_unlock;
 
@@ -824,18 +824,18 @@ static int kipc_qrecv(struct kipc_queue *q, struct kipc_qbuf *dst,
 		/* A handed message wins over a signal or deadline. */
 		if (w.state != KIPC_QW_WAITING)
 			break;
-		if (w.peek || kipc_qeof(q)) {
-			ret = kipc_qrecv_now(q, dst, r, &found);
+		if (w.peek || kipc_queue_eof(q)) {
+			ret = kipc_queue_recv_now(q, dst, r, &found);
 			if (found)
 				goto leave;
 		}
-		ret = kipc_qwait_round(q, r->flags, r->deadline, &timed_out);
+		ret = kipc_queue_wait_round(q, r->flags, r->deadline, &timed_out);
 		if (ret)
 			goto leave;
 	}
 	switch (w.state) {
 	case KIPC_QW_DONE:
-		ret = kipc_qdeliver(q, w.msg, dst, r);
+		ret = kipc_queue_deliver(q, w.msg, dst, r);
 		break;
 	case KIPC_QW_TOOBIG:
 		r->msg_len = w.msg_len;
@@ -850,19 +850,19 @@ leave:
 	list_del(&w.node);
 	q->nreceivers--;
 out_unlock:
-	kipc_qunlock(q, r->flags);
+	kipc_queue_unlock(q, r->flags);
 	return ret;
 }
 
 /* ---- ioctls --------------------------------------------------------- */
 
-static int kipc_qdeadline(u32 flags, s64 sec, s64 nsec, ktime_t *deadline)
+static int kipc_queue_deadline(u32 flags, s64 sec, s64 nsec, ktime_t *deadline)
 {
 	return kipc_deadline(flags, KIPC_MSG_NONBLOCK, KIPC_MSG_TIMED,
 			     KIPC_MSG_REALTIME, sec, nsec, deadline);
 }
 
-static int kipc_qcheck_select(u32 select, s64 type)
+static int kipc_queue_check_select(u32 select, s64 type)
 {
 	if (select > KIPC_SEL_NOT)
 		return -EINVAL;
@@ -875,76 +875,76 @@ static int kipc_queue_cmd_send(struct kipc_ucmd *ucmd)
 {
 	struct kipc_send *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
-	struct kipc_qbuf src = { .ubuf = u64_to_user_ptr(cmd->buf) };
+	struct kipc_queue_buf src = { .ubuf = u64_to_user_ptr(cmd->buf) };
 	ktime_t deadline;
 	int ret;
 
 	if ((cmd->flags & ~KIPC_SEND_FLAGS) || cmd->__reserved ||
 	    cmd->type <= 0)
 		return -EINVAL;
-	ret = kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, &deadline);
+	ret = kipc_queue_deadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, &deadline);
 	if (ret)
 		return ret;
 	if (!(ucmd->file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	return kipc_qsend(q, ucmd->file->private_data, &src, cmd->len,
+	return kipc_queue_send(q, ucmd->file->private_data, &src, cmd->len,
 			  cmd->type, cmd->flags, deadline);
 }
 
-/* Check KIPC_IOC_RECV's struct; r and dst for kipc_qrecv(). */
-static int kipc_qrecv_prepare(struct kipc_ucmd *ucmd, struct kipc_qrecv *r,
-			      struct kipc_qbuf *dst)
+/* Check KIPC_IOC_RECV's struct; r and dst for kipc_queue_recv(). */
+static int kipc_queue_recv_prepare(struct kipc_ucmd *ucmd, struct kipc_queue_recv *r,
+				   struct kipc_queue_buf *dst)
 {
 	struct kipc_recv *cmd = ucmd->cmd;
 	int ret;
 
 	if (cmd->flags & ~KIPC_RECV_FLAGS)
 		return -EINVAL;
-	ret = kipc_qcheck_select(cmd->select, cmd->type);
+	ret = kipc_queue_check_select(cmd->select, cmd->type);
 	if (ret)
 		return ret;
-	*r = (struct kipc_qrecv){
+	*r = (struct kipc_queue_recv){
 		.select = cmd->select,
 		.type = cmd->type,
 		.bufsize = cmd->len,
 		.flags = cmd->flags,
 		.ucmd = ucmd,
 	};
-	ret = kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec,
-			     &r->deadline);
+	ret = kipc_queue_deadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec,
+				  &r->deadline);
 	if (ret)
 		return ret;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	*dst = (struct kipc_qbuf){ .ubuf = u64_to_user_ptr(cmd->buf) };
+	*dst = (struct kipc_queue_buf){ .ubuf = u64_to_user_ptr(cmd->buf) };
 	return 0;
 }
 
 static int kipc_queue_cmd_recv(struct kipc_ucmd *ucmd)
 {
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
-	struct kipc_qrecv r;
-	struct kipc_qbuf dst;
+	struct kipc_queue_recv r;
+	struct kipc_queue_buf dst;
 	int ret;
 
-	ret = kipc_qrecv_prepare(ucmd, &r, &dst);
+	ret = kipc_queue_recv_prepare(ucmd, &r, &dst);
 	if (ret)
 		return ret;
-	return kipc_qrecv_respond(ucmd, &r, kipc_qrecv(q, &dst, &r));
+	return kipc_queue_recv_respond(ucmd, &r, kipc_queue_recv(q, &dst, &r));
 }
 
 /* Where entry i of a batch is in user memory. */
-static void __user *kipc_qbatch_entry(const struct kipc_batch *cmd, u32 i)
+static void __user *kipc_queue_batch_entry(const struct kipc_batch *cmd, u32 i)
 {
 	return u64_to_user_ptr(cmd->msgs + (u64)i * cmd->entry_size);
 }
 
 /* Read one entry of a batch with the size rules of the ioctl structs. */
-static int kipc_qbatch_get(const struct kipc_batch *cmd, u32 i,
-			   struct kipc_mmsg *mm)
+static int kipc_queue_batch_get(const struct kipc_batch *cmd, u32 i,
+				struct kipc_mmsg *mm)
 {
 	return copy_struct_from_user(mm, sizeof(*mm),
-				     kipc_qbatch_entry(cmd, i),
+				     kipc_queue_batch_entry(cmd, i),
 				     cmd->entry_size);
 }
 
@@ -956,8 +956,8 @@ static int kipc_qbatch_get(const struct kipc_batch *cmd, u32 i,
  * error, which is what the loop reports if it gets that far.  NULL if out
  * of memory.
  */
-static struct kipc_mmsg *kipc_qbatch_read(const struct kipc_batch *cmd,
-					  bool send, u32 *nr, int *err)
+static struct kipc_mmsg *kipc_queue_batch_read(const struct kipc_batch *cmd,
+					       bool send, u32 *nr, int *err)
 {
 	struct kipc_mmsg *mms;
 	int ret = 0;
@@ -967,7 +967,7 @@ static struct kipc_mmsg *kipc_qbatch_read(const struct kipc_batch *cmd,
 	if (!mms)
 		return NULL;
 	for (i = 0; i < cmd->count; i++) {
-		ret = kipc_qbatch_get(cmd, i, &mms[i]);
+		ret = kipc_queue_batch_get(cmd, i, &mms[i]);
 		if (!ret && send && (mms[i].type <= 0 || mms[i].msg_len))
 			ret = -EINVAL;
 		if (ret)
@@ -978,8 +978,8 @@ static struct kipc_mmsg *kipc_qbatch_read(const struct kipc_batch *cmd,
 	return mms;
 }
 
-static int kipc_qbatch_check(const struct kipc_batch *cmd, u32 allowed,
-			     ktime_t *deadline)
+static int kipc_queue_batch_check(const struct kipc_batch *cmd, u32 allowed,
+				  ktime_t *deadline)
 {
 	if ((cmd->flags & ~allowed) || cmd->__reserved ||
 	    !cmd->count || cmd->count > KIPC_BATCH_MAX ||
@@ -989,7 +989,7 @@ static int kipc_qbatch_check(const struct kipc_batch *cmd, u32 allowed,
 	/* Bounds the copy-in and its zero-tail check, like "size". */
 	if (cmd->entry_size > KIPC_SIZE_MAX)
 		return -E2BIG;
-	return kipc_qdeadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, deadline);
+	return kipc_queue_deadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, deadline);
 }
 
 static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
@@ -1002,29 +1002,29 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 	u32 done, nr;
 	int ret;
 
-	ret = kipc_qbatch_check(cmd, KIPC_SEND_FLAGS, &deadline);
+	ret = kipc_queue_batch_check(cmd, KIPC_SEND_FLAGS, &deadline);
 	if (ret)
 		return ret;
 	if (cmd->select || cmd->type)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	mms = kipc_qbatch_read(cmd, true, &nr, &ret);
+	mms = kipc_queue_batch_read(cmd, true, &nr, &ret);
 	if (!mms)
 		return -ENOMEM;
 	for (done = 0; done < nr; done++) {
-		struct kipc_qbuf src = {
+		struct kipc_queue_buf src = {
 			.ubuf = u64_to_user_ptr(mms[done].buf),
 		};
 
-		ret = kipc_qsend(q, ucmd->file->private_data, &src,
-				 mms[done].len, mms[done].type, flags,
-				 deadline);
+		ret = kipc_queue_send(q, ucmd->file->private_data, &src,
+				      mms[done].len, mms[done].type, flags,
+				      deadline);
 		if (ret)
 			break;
 		if (!done && nr > 1) {
 			/* Only the first may wait; the rest in one hold. */
-			if (kipc_qenter_killable(q)) {
+			if (kipc_queue_enter_killable(q)) {
 				done = 1;
 				break;
 			}
@@ -1034,7 +1034,7 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 		}
 	}
 	if (flags & KIPC_QOP_LOCKED)
-		kipc_qexit(q);
+		kipc_queue_exit(q);
 	kvfree(mms);
 	return done ? (int)done : ret;
 }
@@ -1043,46 +1043,46 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 {
 	struct kipc_batch *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
-	struct kipc_qrecv r = { .flags = cmd->flags };
+	struct kipc_queue_recv r = { .flags = cmd->flags };
 	struct kipc_mmsg *mms;
 	u32 done, nr;
 	int ret;
 
-	ret = kipc_qbatch_check(cmd, KIPC_RECV_FLAGS & ~KIPC_MSG_PEEK,
-				&r.deadline);
+	ret = kipc_queue_batch_check(cmd, KIPC_RECV_FLAGS & ~KIPC_MSG_PEEK,
+				     &r.deadline);
 	if (ret)
 		return ret;
-	ret = kipc_qcheck_select(cmd->select, cmd->type);
+	ret = kipc_queue_check_select(cmd->select, cmd->type);
 	if (ret)
 		return ret;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	mms = kipc_qbatch_read(cmd, false, &nr, &ret);
+	mms = kipc_queue_batch_read(cmd, false, &nr, &ret);
 	if (!mms)
 		return -ENOMEM;
 	for (done = 0; done < nr; done++) {
 		struct kipc_mmsg *mm = &mms[done];
-		struct kipc_qbuf dst = { .ubuf = u64_to_user_ptr(mm->buf) };
+		struct kipc_queue_buf dst = { .ubuf = u64_to_user_ptr(mm->buf) };
 
 		r.select = cmd->select;
 		r.type = cmd->type;
 		r.bufsize = mm->len;
 		r.entry = mm;
-		r.uentry = kipc_qbatch_entry(cmd, done);
+		r.uentry = kipc_queue_batch_entry(cmd, done);
 		r.entry_size = min_t(u32, cmd->entry_size, sizeof(*mm));
 		r.responded = false;
 		/* A message's entry is written before it is taken. */
-		ret = kipc_qrecv(q, &dst, &r);
+		ret = kipc_queue_recv(q, &dst, &r);
 		if (ret < 0)
 			break;
 		if (!r.responded) {
 			/* End-of-file: nothing was taken. */
-			ret = kipc_qrecv_respond_entry(&r);
+			ret = kipc_queue_recv_respond_entry(&r);
 			break;
 		}
 		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < nr) {
 			/* Only the first may wait; the rest in one hold. */
-			if (kipc_qenter_killable(q)) {
+			if (kipc_queue_enter_killable(q)) {
 				done++;
 				break;
 			}
@@ -1093,7 +1093,7 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 		}
 	}
 	if (r.flags & KIPC_QOP_LOCKED)
-		kipc_qexit(q);
+		kipc_queue_exit(q);
 	kvfree(mms);
 	return done ? (int)done : ret;
 }
@@ -1109,7 +1109,7 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
-	ret = kipc_qenter_killable(q);
+	ret = kipc_queue_enter_killable(q);
 	if (ret)
 		return ret;
 	cmd->msgs = q->nmsgs;
@@ -1128,12 +1128,12 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->dropped = q->dropped;
 	cmd->lost = q->lost;
 	cmd->hwm_bytes = q->hwm_bytes;
-	kipc_qstat_lanes(q, cmd);
+	kipc_queue_stat_lanes(q, cmd);
 	cmd->ring_mode = KIPC_RING_MODE_KERNEL;
-	kipc_ring_leave(q);
+	kipc_ring_exit(q);
 	if (q->fast)
 		cmd->ring_mode = KIPC_RING_MODE_FAST;
-	kipc_qunlock_wake(q);
+	kipc_queue_unlock_wake(q);
 	cmd->id = q->obj.id;
 	cmd->uid = from_kuid_munged(ns, q->obj.uid);
 	cmd->gid = from_kgid_munged(ns, q->obj.gid);
@@ -1186,15 +1186,15 @@ static u32 kipc_iocb_flags(struct kiocb *iocb)
 static ssize_t kipc_queue_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct kipc_queue *q = kipc_file_queue(iocb->ki_filp);
-	struct kipc_qbuf dst = { .iter = to };
+	struct kipc_queue_buf dst = { .iter = to };
 	size_t count = iov_iter_count(to);
-	struct kipc_qrecv r = {
+	struct kipc_queue_recv r = {
 		.select = KIPC_SEL_ANY,
 		.bufsize = min_t(size_t, count, U32_MAX),
 		.flags = kipc_iocb_flags(iocb),
 	};
 
-	return kipc_qrecv(q, &dst, &r);
+	return kipc_queue_recv(q, &dst, &r);
 }
 
 /* write(2): one whole message of type 1. */
@@ -1202,14 +1202,14 @@ static ssize_t kipc_queue_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct file *file = iocb->ki_filp;
 	struct kipc_queue *q = kipc_file_queue(file);
-	struct kipc_qbuf src = { .iter = from };
+	struct kipc_queue_buf src = { .iter = from };
 	size_t len = iov_iter_count(from);
 	int ret;
 
 	if (len > q->msgsize)
 		return -EMSGSIZE;
-	ret = kipc_qsend(q, file->private_data, &src, len, 1,
-			 kipc_iocb_flags(iocb), 0);
+	ret = kipc_queue_send(q, file->private_data, &src, len, 1,
+			      kipc_iocb_flags(iocb), 0);
 	return ret ? ret : len;
 }
 
@@ -1219,19 +1219,19 @@ static __poll_t kipc_queue_poll(struct file *file, poll_table *wait)
 	__poll_t mask = 0;
 
 	poll_wait(file, &q->poll_wq, wait);
-	kipc_qenter(q);
+	kipc_queue_enter(q);
 	if (q->dead) {
 		mask = EPOLLHUP | EPOLLERR;
 	} else {
-		if (!list_empty(&q->live) || kipc_qeof(q))
+		if (!list_empty(&q->live) || kipc_queue_eof(q))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if (kipc_qbroken(q))
+		if (kipc_queue_broken(q))
 			mask |= EPOLLOUT | EPOLLERR;
 		else if (list_empty(&q->senders) &&
-			 kipc_qfits(q, q->msgsize))
+			 kipc_queue_fits(q, q->msgsize))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 	}
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 	return mask;
 }
 
@@ -1241,11 +1241,11 @@ static int kipc_queue_fasync(int fd, struct file *file, int on)
 	int ret;
 
 	/* Under q->lock: SIGIO listeners keep the queue in kernel mode. */
-	ret = kipc_qenter_killable(q);
+	ret = kipc_queue_enter_killable(q);
 	if (ret)
 		return ret;
 	ret = fasync_helper(fd, file, on, &q->fasync);
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 	return ret;
 }
 
@@ -1261,12 +1261,12 @@ static int kipc_queue_mmap(struct file *file, struct vm_area_struct *vma)
 
 #if KIPC_HAVE_URING_CMD_CANCEL
 /* A KIPC_IOC_RECV made through io_uring; see kipc_internal.h. */
-struct kipc_qasync {
+struct kipc_queue_async {
 	struct kipc_async a;
 	struct kipc_queue *q;
-	struct kipc_qwaiter w;
-	struct kipc_qrecv r;
-	struct kipc_qbuf dst;
+	struct kipc_queue_sleeper w;
+	struct kipc_queue_recv r;
+	struct kipc_queue_buf dst;
 	struct kipc_ucmd ucmd;
 	union kipc_ioctl_buffer buf;
 };
@@ -1276,29 +1276,29 @@ struct kipc_qasync {
  * "gone": cancelled, or its task or ring is going away, so no result can
  * reach anyone; a message handed to it goes back to the next receiver.
  */
-static void kipc_qasync_resolve(struct io_uring_cmd *ioucmd,
-				unsigned int issue_flags)
+static void kipc_queue_async_resolve(struct io_uring_cmd *ioucmd,
+				     unsigned int issue_flags)
 {
 	struct kipc_async *a = kipc_uring_pdu(ioucmd);
-	struct kipc_qasync *qa = container_of(a, struct kipc_qasync, a);
+	struct kipc_queue_async *qa = container_of(a, struct kipc_queue_async, a);
 	struct kipc_queue *q = qa->q;
 	bool gone, found;
 	int ret;
 
-	kipc_qenter(q);
+	kipc_queue_enter(q);
 	gone = kipc_async_gone(a, issue_flags);
 	switch (qa->w.state) {
 	case KIPC_QW_WAITING:
 		if (gone) {
 			ret = -ECANCELED;
-		} else if (kipc_qeof(q)) {
-			ret = kipc_qrecv_now(q, &qa->dst, &qa->r, &found);
+		} else if (kipc_queue_eof(q)) {
+			ret = kipc_queue_recv_now(q, &qa->dst, &qa->r, &found);
 		} else if (kipc_async_timed_out(a)) {
 			ret = -ETIMEDOUT;
 		} else {
 			kipc_async_keep_waiting(a, q->stuck ?
 						   KIPC_RING_RECHECK_MS : 0);
-			kipc_qexit(q);
+			kipc_queue_exit(q);
 			return;
 		}
 		list_del(&qa->w.node);
@@ -1306,10 +1306,10 @@ static void kipc_qasync_resolve(struct io_uring_cmd *ioucmd,
 		break;
 	case KIPC_QW_DONE:
 		if (gone) {
-			kipc_qunreserve(q, qa->w.msg);
+			kipc_queue_unreserve(q, qa->w.msg);
 			ret = -ECANCELED;
 		} else {
-			ret = kipc_qdeliver(q, qa->w.msg, &qa->dst, &qa->r);
+			ret = kipc_queue_deliver(q, qa->w.msg, &qa->dst, &qa->r);
 		}
 		break;
 	case KIPC_QW_TOOBIG:
@@ -1320,26 +1320,26 @@ static void kipc_qasync_resolve(struct io_uring_cmd *ioucmd,
 		ret = -EIDRM;
 		break;
 	}
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 	if (!gone)
-		ret = kipc_qrecv_respond(&qa->ucmd, &qa->r, ret);
+		ret = kipc_queue_recv_respond(&qa->ucmd, &qa->r, ret);
 	kipc_async_finish(a, ret, issue_flags);
 	kfree(qa);
 }
 
 /* The ring is torn down or its task exits: the request must end. */
-static void kipc_qasync_cancel(struct io_uring_cmd *ioucmd)
+static void kipc_queue_async_cancel(struct io_uring_cmd *ioucmd)
 {
 	struct kipc_async *a = kipc_uring_pdu(ioucmd);
-	struct kipc_qasync *qa = container_of(a, struct kipc_qasync, a);
+	struct kipc_queue_async *qa = container_of(a, struct kipc_queue_async, a);
 	struct kipc_queue *q = qa->q;
 
-	kipc_qenter(q);
+	kipc_queue_enter(q);
 	kipc_async_cancel(a);
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 }
 
-static const struct kipc_ioctl_op kipc_qasync_op =
+static const struct kipc_ioctl_op kipc_queue_async_op =
 	KIPC_IOCTL_OP(KIPC_IOC_RECV, kipc_queue_cmd_recv, struct kipc_recv,
 		      tv_nsec);
 
@@ -1353,12 +1353,12 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 				unsigned int issue_flags)
 {
 	struct kipc_queue *q = kipc_file_queue(ioucmd->file);
-	struct kipc_qasync *qa;
+	struct kipc_queue_async *qa;
 	bool found;
 	int ret;
 
 	if (issue_flags & IO_URING_F_CANCEL) {
-		kipc_qasync_cancel(ioucmd);
+		kipc_queue_async_cancel(ioucmd);
 		return 0;
 	}
 	qa = kzalloc(sizeof(*qa), GFP_KERNEL_ACCOUNT);
@@ -1366,19 +1366,19 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		return -ENOMEM;
 	qa->q = q;
 	qa->ucmd.cmd = &qa->buf;
-	ret = kipc_uring_ucmd(ioucmd, &kipc_qasync_op, &qa->ucmd);
+	ret = kipc_uring_ucmd(ioucmd, &kipc_queue_async_op, &qa->ucmd);
 	if (!ret)
-		ret = kipc_qrecv_prepare(&qa->ucmd, &qa->r, &qa->dst);
+		ret = kipc_queue_recv_prepare(&qa->ucmd, &qa->r, &qa->dst);
 	if (!ret && (qa->r.flags & KIPC_MSG_PEEK))
 		ret = -EINVAL;
 	if (ret)
 		goto out_free;
-	kipc_async_init(&qa->a, ioucmd, kipc_qasync_resolve, issue_flags,
+	kipc_async_init(&qa->a, ioucmd, kipc_queue_async_resolve, issue_flags,
 			qa->r.flags & KIPC_MSG_NONBLOCK);
 	if (qa->r.flags & KIPC_MSG_TIMED)
 		kipc_async_set_deadline(&qa->a, qa->r.flags & KIPC_MSG_REALTIME,
 					qa->r.deadline);
-	qa->w = (struct kipc_qwaiter){
+	qa->w = (struct kipc_queue_sleeper){
 		.task = io_uring_cmd_get_task(ioucmd),
 		.async = &qa->a,
 		.state = KIPC_QW_WAITING,
@@ -1388,7 +1388,7 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		.truncate = qa->r.flags & KIPC_MSG_TRUNCATE,
 	};
 
-	ret = kipc_qenter_killable(q);
+	ret = kipc_queue_enter_killable(q);
 	if (ret)
 		goto out_respond;
 	if (q->dead) {
@@ -1396,21 +1396,21 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 	} else if (qa->a.cancelled) {
 		ret = -ECANCELED;
 	} else {
-		ret = kipc_qrecv_now(q, &qa->dst, &qa->r, &found);
+		ret = kipc_queue_recv_now(q, &qa->dst, &qa->r, &found);
 		if (!found && !qa->a.nonblock) {
 			list_add_tail(&qa->w.node, &q->receivers);
 			q->nreceivers++;
 			trace_kipc_queue_block(q, qa->w.task, false);
 			kipc_async_wait(&qa->a, q->stuck ?
 					KIPC_RING_RECHECK_MS : 0);
-			kipc_qexit(q);
+			kipc_queue_exit(q);
 			return -EIOCBQUEUED;
 		}
 	}
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 out_respond:
 	if (ret != -ECANCELED)
-		ret = kipc_qrecv_respond(&qa->ucmd, &qa->r, ret);
+		ret = kipc_queue_recv_respond(&qa->ucmd, &qa->r, ret);
 	ret = kipc_async_issue_end(&qa->a, ret, issue_flags);
 out_free:
 	kfree(qa);
@@ -1451,7 +1451,7 @@ static void kipc_queue_open_handle(struct kipc_object *obj,
 	h->q_flags = op->queue_flags & KIPC_QUEUE_NOSIGPIPE;
 	if (!q->pipe)
 		return;
-	kipc_qenter(q);
+	kipc_queue_enter(q);
 	if (rw == FMODE_READ) {
 		h->q_flags |= KIPC_QH_READER;
 		q->readers++;
@@ -1461,17 +1461,17 @@ static void kipc_queue_open_handle(struct kipc_object *obj,
 		q->writers++;
 		q->had_writer = true;
 	}
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 }
 
 static void kipc_queue_release_handle(struct kipc_object *obj,
 				      struct kipc_handle *h)
 {
 	struct kipc_queue *q = to_queue(obj);
-	struct kipc_qwaiter *w;
+	struct kipc_queue_sleeper *w;
 	__poll_t mask = 0;
 
-	kipc_qenter(q);
+	kipc_queue_enter(q);
 	/* Its mappings are gone too: its lanes' threads cannot act again. */
 	kipc_lanes_reap(q, h);
 	if ((h->q_flags & KIPC_QH_READER) && !--q->readers) {
@@ -1483,22 +1483,22 @@ static void kipc_queue_release_handle(struct kipc_object *obj,
 	if ((h->q_flags & KIPC_QH_WRITER) && !--q->writers) {
 		/* Receivers see end-of-file once the queue is empty. */
 		list_for_each_entry(w, &q->receivers, node)
-			kipc_qwake(q, w);
+			kipc_queue_wake(q, w);
 		mask |= EPOLLIN | EPOLLRDNORM;
 	}
 	if (mask)
-		kipc_qnotify(q, mask, mask & EPOLLIN ? POLL_IN : POLL_OUT);
-	kipc_qexit(q);
+		kipc_queue_notify(q, mask, mask & EPOLLIN ? POLL_IN : POLL_OUT);
+	kipc_queue_exit(q);
 }
 
 /* KIPC_IOC_DESTROY: waiters leave with EIDRM, queued messages are dropped. */
 static void kipc_queue_kill(struct kipc_object *obj)
 {
 	struct kipc_queue *q = to_queue(obj);
-	struct kipc_qwaiter *w, *tmp;
-	struct kipc_qmsg *m, *mtmp;
+	struct kipc_queue_sleeper *w, *tmp;
+	struct kipc_queue_msg *m, *mtmp;
 
-	kipc_qenter(q);
+	kipc_queue_enter(q);
 	q->dead = true;
 	list_for_each_entry_safe(w, tmp, &q->senders, node) {
 		list_del(&w->node);
@@ -1509,16 +1509,16 @@ static void kipc_queue_kill(struct kipc_object *obj)
 	list_for_each_entry_safe(w, tmp, &q->receivers, node) {
 		list_del(&w->node);
 		w->state = KIPC_QW_REMOVED;
-		kipc_qwake(q, w);
+		kipc_queue_wake(q, w);
 	}
 	q->nreceivers = 0;
 	/* RESERVED messages are their receivers': they still get them. */
 	list_for_each_entry_safe(m, mtmp, &q->live, all) {
-		kipc_qunindex(q, m);
-		kipc_qtake(q, m, true);
+		kipc_queue_unindex(q, m);
+		kipc_queue_take(q, m, true);
 	}
-	kipc_qnotify(q, EPOLLHUP | EPOLLERR, POLL_HUP);
-	kipc_qexit(q);
+	kipc_queue_notify(q, EPOLLHUP | EPOLLERR, POLL_HUP);
+	kipc_queue_exit(q);
 }
 
 static int kipc_queue_geometry(const struct kipc_open *op,
@@ -1618,7 +1618,7 @@ err:
 static void kipc_queue_show(struct seq_file *m, struct kipc_object *obj)
 {
 	struct kipc_queue *q = to_queue(obj);
-	struct kipc_qsnap snap;
+	struct kipc_queue_snap snap;
 
 	kipc_ring_snapshot(q, &snap);
 	seq_printf(m, "%10u %10u %7u", snap.msgs, q->cap_msgs, snap.waiters);
@@ -1628,7 +1628,7 @@ static void kipc_queue_fill_info(struct kipc_object *obj,
 				 struct kipc_obj_info *info)
 {
 	struct kipc_queue *q = to_queue(obj);
-	struct kipc_qsnap snap;
+	struct kipc_queue_snap snap;
 
 	kipc_ring_snapshot(q, &snap);
 	info->q_msgs = snap.msgs;

@@ -16,7 +16,7 @@
  * amortised O(1) per message.
  *
  * The kernel's truth about each slot (state, type, length, its place in the
- * indices) is kept in a kernel-private array, struct kipc_qmsg.  The shared
+ * indices) is kept in a kernel-private array, struct kipc_queue_msg.  The shared
  * slot headers are read back only when a fast sender's message is taken in
  * (kipc_ring.c), and what is read there is validated first, so whatever a
  * process writes to the shared pages only garbles that queue's data.
@@ -43,7 +43,7 @@
 
 /* ---- Kernel-private state ------------------------------------------- */
 
-enum kipc_qmsg_state {
+enum kipc_queue_msg_state {
 	KIPC_QM_FREE,
 	KIPC_QM_LIVE,
 	KIPC_QM_RESERVED,
@@ -51,8 +51,8 @@ enum kipc_qmsg_state {
 	KIPC_QM_PENDING,	/* claimed by a fast sender, not published yet */
 };
 
-struct kipc_qtype;
-struct kipc_qwaiter;
+struct kipc_queue_mtype;
+struct kipc_queue_sleeper;
 
 /* A message up to this long is copied in on the sender's stack. */
 #define KIPC_QSEND_STACK	256
@@ -60,27 +60,27 @@ struct kipc_qwaiter;
 #define KIPC_QWAKE_MAX		8
 
 /* Who holds a lane record: kernel-private. */
-struct kipc_qlane {
+struct kipc_queue_lane {
 	struct pid *owner;		/* the thread, or NULL: free */
 	struct kipc_handle *h;		/* the handle that registered it */
 };
 
 /* What the kernel knows of one slot. */
-struct kipc_qmsg {
+struct kipc_queue_msg {
 	struct list_head all;		/* LIVE: on q->live */
 	struct list_head by_type;	/* LIVE: on qt->msgs */
-	struct kipc_qtype *qt;		/* LIVE: its type's entry */
-	struct kipc_qwaiter *w;		/* RESERVED: for this receiver */
+	struct kipc_queue_mtype *qt;		/* LIVE: its type's entry */
+	struct kipc_queue_sleeper *w;		/* RESERVED: for this receiver */
 	u64 pos;
 	s64 type;
 	u32 len;
-	u32 state;			/* enum kipc_qmsg_state */
+	u32 state;			/* enum kipc_queue_msg_state */
 };
 
 /* The LIVE messages of one type, in send order. */
-struct kipc_qtype {
+struct kipc_queue_mtype {
 	struct rb_node node;		/* on q->types, or unused */
-	struct list_head msgs;		/* in use: kipc_qmsg.by_type */
+	struct list_head msgs;		/* in use: kipc_queue_msg.by_type */
 	struct list_head free;		/* unused: on q->types_free */
 	s64 type;
 };
@@ -99,16 +99,16 @@ struct kipc_queue {
 	struct kipc_shared shared;	/* ring_bytes of pages */
 	void *ring;			/* shared.addr: the kernel's view */
 	struct kipc_ring_hdr *hdr;
-	struct kipc_qmsg *meta;		/* nslots entries */
-	struct kipc_qtype *type_pool;	/* cap_msgs entries */
+	struct kipc_queue_msg *meta;		/* nslots entries */
+	struct kipc_queue_mtype *type_pool;	/* cap_msgs entries */
 	struct list_head types_free;
-	struct rb_root_cached types;	/* struct kipc_qtype by type */
-	struct list_head live;		/* LIVE kipc_qmsg, send order */
+	struct rb_root_cached types;	/* struct kipc_queue_mtype by type */
+	struct list_head live;		/* LIVE kipc_queue_msg, send order */
 	u64 head, tail;
 	u32 nmsgs;			/* LIVE + RESERVED */
 	u64 nbytes;
-	struct list_head receivers;	/* struct kipc_qwaiter, FIFO */
-	struct list_head senders;	/* struct kipc_qwaiter, FIFO */
+	struct list_head receivers;	/* struct kipc_queue_sleeper, FIFO */
+	struct list_head senders;	/* struct kipc_queue_sleeper, FIFO */
 	u32 nreceivers, nsenders;
 	u32 readers, writers;		/* pipe mode */
 	bool had_reader, had_writer;
@@ -118,7 +118,7 @@ struct kipc_queue {
 	struct fasync_struct *fasync;
 	/* The shared ring's protocol (Documentation/ring.md). */
 	struct kipc_ring_lane *lane_rec;	/* the lane page: shared */
-	struct kipc_qlane lanes[KIPC_RING_LANES];
+	struct kipc_queue_lane lanes[KIPC_RING_LANES];
 	u32 nlanes;
 	u32 npending;			/* PENDING positions in [head, tail) */
 	u32 nreserved;			/* RESERVED positions */
@@ -129,30 +129,30 @@ struct kipc_queue {
 	u64 lost;
 	/* Counters of released lanes. */
 	u64 lane_bytes_sent, lane_bytes_received;
-	/* Waiters to wake once q->lock is dropped (kipc_qunlock_wake()). */
+	/* Waiters to wake once q->lock is dropped (kipc_queue_unlock_wake()). */
 	struct task_struct *wake[KIPC_QWAKE_MAX];
 	u32 nwake;
 };
 
-enum kipc_qwaiter_state {
+enum kipc_queue_sleeper_state {
 	KIPC_QW_WAITING,
 	KIPC_QW_DONE,		/* sender: enqueued; receiver: handed a msg */
 	KIPC_QW_TOOBIG,		/* receiver: handed a message too long */
 	KIPC_QW_REMOVED,	/* destroyed */
 };
 
-struct kipc_qwaiter {
+struct kipc_queue_sleeper {
 	struct list_head node;
 	struct task_struct *task;
 	struct kipc_async *async;	/* a uring_cmd's, else NULL: sleeping */
-	u32 state;		/* enum kipc_qwaiter_state */
+	u32 state;		/* enum kipc_queue_sleeper_state */
 	/* Receivers. */
 	u32 select;
 	s64 type;
 	u32 bufsize;
 	bool truncate;
 	bool peek;
-	struct kipc_qmsg *msg;	/* DONE: the RESERVED message */
+	struct kipc_queue_msg *msg;	/* DONE: the RESERVED message */
 	u32 msg_len;		/* TOOBIG: its length */
 	/* Senders: the message in a kernel buffer. */
 	const void *data;
@@ -161,7 +161,7 @@ struct kipc_qwaiter {
 };
 
 /* Where a message comes from or goes to: user memory or an iov_iter. */
-struct kipc_qbuf {
+struct kipc_queue_buf {
 	void __user *ubuf;
 	struct iov_iter *iter;
 	const void *kbuf;
@@ -201,12 +201,12 @@ static inline struct kipc_queue *kipc_file_queue(struct file *file)
 	return to_queue(h->obj);
 }
 
-static inline struct kipc_qmsg *kipc_qmeta(struct kipc_queue *q, u64 pos)
+static inline struct kipc_queue_msg *kipc_queue_meta(struct kipc_queue *q, u64 pos)
 {
 	return &q->meta[pos & (q->nslots - 1)];
 }
 
-static inline struct kipc_ring_slot *kipc_qslot(struct kipc_queue *q, u64 pos)
+static inline struct kipc_ring_slot *kipc_queue_slot(struct kipc_queue *q, u64 pos)
 {
 	size_t off = KIPC_RING_SLOTS_OFF +
 		     (size_t)(pos & (q->nslots - 1)) * q->slot_size;
@@ -214,13 +214,13 @@ static inline struct kipc_ring_slot *kipc_qslot(struct kipc_queue *q, u64 pos)
 	return q->ring + off;
 }
 
-static inline void *kipc_qdata(struct kipc_queue *q, u64 pos)
+static inline void *kipc_queue_data(struct kipc_queue *q, u64 pos)
 {
-	return (void *)kipc_qslot(q, pos) + KIPC_QSLOT_HDR;
+	return (void *)kipc_queue_slot(q, pos) + KIPC_QSLOT_HDR;
 }
 
 /* A queue's counts for listings: kipc_ring_snapshot(). */
-struct kipc_qsnap {
+struct kipc_queue_snap {
 	u32 msgs;
 	u32 waiters;
 	u64 bytes;
@@ -229,26 +229,26 @@ struct kipc_qsnap {
 };
 
 /* The queue's semantics (kipc_queue.c), called by the ring's protocol. */
-void kipc_qpublish(struct kipc_queue *q, struct kipc_qmsg *m);
-void kipc_qadmit(struct kipc_queue *q);
-void kipc_qnotify(struct kipc_queue *q, __poll_t mask, int band);
-void kipc_qunindex(struct kipc_queue *q, struct kipc_qmsg *m);
+void kipc_queue_publish(struct kipc_queue *q, struct kipc_queue_msg *m);
+void kipc_queue_admit(struct kipc_queue *q);
+void kipc_queue_notify(struct kipc_queue *q, __poll_t mask, int band);
+void kipc_queue_unindex(struct kipc_queue *q, struct kipc_queue_msg *m);
 
-void kipc_qunlock_wake(struct kipc_queue *q);
+void kipc_queue_unlock_wake(struct kipc_queue *q);
 
 /* The shared ring (kipc_ring.c), under q->lock. */
 void kipc_ring_init(struct kipc_queue *q);
 void kipc_ring_enter(struct kipc_queue *q);
-void kipc_ring_leave(struct kipc_queue *q);
-void kipc_qadvance(struct kipc_queue *q);
-bool kipc_qroom(struct kipc_queue *q);
+void kipc_ring_exit(struct kipc_queue *q);
+void kipc_queue_advance(struct kipc_queue *q);
+bool kipc_queue_room(struct kipc_queue *q);
 void kipc_lanes_reap(struct kipc_queue *q, struct kipc_handle *h);
-void kipc_qstat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st);
+void kipc_queue_stat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st);
 int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd);
 int kipc_queue_cmd_kick(struct kipc_ucmd *ucmd);
-void kipc_ring_snapshot(struct kipc_queue *q, struct kipc_qsnap *snap);
+void kipc_ring_snapshot(struct kipc_queue *q, struct kipc_queue_snap *snap);
 
-static inline void kipc_qenter(struct kipc_queue *q)
+static inline void kipc_queue_enter(struct kipc_queue *q)
 {
 	mutex_lock(&q->lock);
 	kipc_ring_enter(q);
@@ -259,7 +259,7 @@ static inline void kipc_qenter(struct kipc_queue *q)
  * that is stuck in a copy from its own memory (userfaultfd, a slow file)
  * can still be killed.  -EINTR on a fatal signal, with nothing done.
  */
-static inline int kipc_qenter_killable(struct kipc_queue *q)
+static inline int kipc_queue_enter_killable(struct kipc_queue *q)
 {
 	if (mutex_lock_killable(&q->lock))
 		return -EINTR;
@@ -267,10 +267,10 @@ static inline int kipc_qenter_killable(struct kipc_queue *q)
 	return 0;
 }
 
-static inline void kipc_qexit(struct kipc_queue *q)
+static inline void kipc_queue_exit(struct kipc_queue *q)
 {
-	kipc_ring_leave(q);
-	kipc_qunlock_wake(q);
+	kipc_ring_exit(q);
+	kipc_queue_unlock_wake(q);
 }
 
 #endif /* _KIPC_QUEUE_H */

@@ -8,7 +8,7 @@
  * laid out).  In fast mode processes send and receive through the mapping
  * without the kernel; every kernel operation enters (kipc_ring_enter(): set
  * SLOW, take in what fast operations did, publish what fast senders
- * finished, recover what dead ones left) and leaves (kipc_ring_leave():
+ * finished, recover what dead ones left) and leaves (kipc_ring_exit():
  * back to fast mode if nothing needs the kernel).  This file also keeps the
  * positions: head moving over tombstones, compaction, and whether the slot
  * at tail is free to write.  Lanes are per-thread records in the mapping
@@ -42,13 +42,13 @@
  * head moves over the tombstones at the front, freeing their slots for the
  * next lap; room may have appeared for waiting senders.
  */
-void kipc_qadvance(struct kipc_queue *q)
+void kipc_queue_advance(struct kipc_queue *q)
 {
 	while (q->head != q->tail &&
-	       kipc_qmeta(q, q->head)->state == KIPC_QM_TOMB) {
-		struct kipc_ring_slot *s = kipc_qslot(q, q->head);
+	       kipc_queue_meta(q, q->head)->state == KIPC_QM_TOMB) {
+		struct kipc_ring_slot *s = kipc_queue_slot(q, q->head);
 
-		kipc_qmeta(q, q->head)->state = KIPC_QM_FREE;
+		kipc_queue_meta(q, q->head)->state = KIPC_QM_FREE;
 		s->flags = 0;
 		/* Free for the lap after: flags cleared before seq says so. */
 		smp_store_release(&s->seq, q->head + q->nslots);
@@ -67,12 +67,12 @@ void kipc_qadvance(struct kipc_queue *q)
  * frees at least half the ring unless fast senders pin it: O(1) amortised
  * per message.
  */
-static void kipc_qcompact(struct kipc_queue *q)
+static void kipc_queue_compact(struct kipc_queue *q)
 {
 	u64 src = q->tail, dst = q->tail;
 
 	while (src != q->head) {
-		struct kipc_qmsg *ms = kipc_qmeta(q, --src), *md;
+		struct kipc_queue_msg *ms = kipc_queue_meta(q, --src), *md;
 		struct kipc_ring_slot *ss, *sd;
 
 		if (ms->state == KIPC_QM_TOMB)
@@ -83,9 +83,9 @@ static void kipc_qcompact(struct kipc_queue *q)
 		}
 		if (--dst == src)
 			continue;
-		md = kipc_qmeta(q, dst);
-		ss = kipc_qslot(q, src);
-		sd = kipc_qslot(q, dst);
+		md = kipc_queue_meta(q, dst);
+		ss = kipc_queue_slot(q, src);
+		sd = kipc_queue_slot(q, dst);
 		memcpy(sd, ss, KIPC_QSLOT_HDR + ms->len);
 		WRITE_ONCE(sd->seq, dst + 1);
 		*md = *ms;
@@ -99,12 +99,12 @@ static void kipc_qcompact(struct kipc_queue *q)
 		}
 		ms->state = KIPC_QM_TOMB;
 	}
-	kipc_qadvance(q);
+	kipc_queue_advance(q);
 }
 
 /* ---- The shared ring's protocol (Documentation/ring.md) -------------- */
 
-static bool kipc_lane_alive(const struct kipc_qlane *l)
+static bool kipc_lane_alive(const struct kipc_queue_lane *l)
 {
 	struct task_struct *t;
 	bool alive;
@@ -134,7 +134,7 @@ static bool kipc_ring_claimed(struct kipc_queue *q, u64 intent)
  * A position sent through the ring that will never be a message: its
  * sender died (or the slot's header is impossible).  Counted in "lost".
  */
-static void kipc_ring_lose(struct kipc_queue *q, struct kipc_qmsg *m)
+static void kipc_ring_lose(struct kipc_queue *q, struct kipc_queue_msg *m)
 {
 	m->state = KIPC_QM_TOMB;
 	q->nmsgs--;
@@ -142,8 +142,8 @@ static void kipc_ring_lose(struct kipc_queue *q, struct kipc_qmsg *m)
 		q->dropped++;
 	else
 		q->lost++;
-	kipc_qadvance(q);
-	kipc_qadmit(q);
+	kipc_queue_advance(q);
+	kipc_queue_admit(q);
 }
 
 /*
@@ -153,8 +153,8 @@ static void kipc_ring_lose(struct kipc_queue *q, struct kipc_qmsg *m)
  */
 static bool kipc_ring_ingest(struct kipc_queue *q, u64 pos)
 {
-	struct kipc_ring_slot *s = kipc_qslot(q, pos);
-	struct kipc_qmsg *m = kipc_qmeta(q, pos);
+	struct kipc_ring_slot *s = kipc_queue_slot(q, pos);
+	struct kipc_queue_msg *m = kipc_queue_meta(q, pos);
 	s64 type;
 	u32 len;
 
@@ -173,8 +173,8 @@ static bool kipc_ring_ingest(struct kipc_queue *q, u64 pos)
 	m->len = len;
 	q->nbytes += len;
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
-	kipc_qpublish(q, m);
-	kipc_qnotify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
+	kipc_queue_publish(q, m);
+	kipc_queue_notify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
 	return true;
 }
 
@@ -184,7 +184,7 @@ static void kipc_ring_pending(struct kipc_queue *q)
 	u64 pos;
 
 	for (pos = q->head; q->npending && pos != q->tail; pos++) {
-		struct kipc_qmsg *m = kipc_qmeta(q, pos);
+		struct kipc_queue_msg *m = kipc_queue_meta(q, pos);
 
 		if (m->state != KIPC_QM_PENDING || kipc_ring_ingest(q, pos))
 			continue;
@@ -207,7 +207,7 @@ static void kipc_ring_pending(struct kipc_queue *q)
  */
 static void kipc_ring_recover_recv(struct kipc_queue *q, u64 pos)
 {
-	struct kipc_ring_slot *s = kipc_qslot(q, pos);
+	struct kipc_ring_slot *s = kipc_queue_slot(q, pos);
 
 	if (pos >= q->head || q->head - pos > q->nslots)
 		return;
@@ -314,10 +314,10 @@ static void kipc_ring_scribbled(struct kipc_queue *q)
 
 	trace_kipc_ring_scribbled(q);
 	for (pos = q->head; pos != q->head + q->nslots; pos++) {
-		u32 st = kipc_qmeta(q, pos)->state;
+		u32 st = kipc_queue_meta(q, pos)->state;
 		bool held = pos < q->tail && st != KIPC_QM_PENDING;
 
-		WRITE_ONCE(kipc_qslot(q, pos)->seq, held ? pos + 1 : pos);
+		WRITE_ONCE(kipc_queue_slot(q, pos)->seq, held ? pos + 1 : pos);
 	}
 }
 
@@ -330,10 +330,10 @@ static void kipc_ring_catch_up(struct kipc_queue *q, u64 c, u64 p)
 	u64 pos, start = max(c, q->tail);
 
 	for (pos = q->head; pos < min(c, q->tail); pos++) {
-		struct kipc_qmsg *m = kipc_qmeta(q, pos);
+		struct kipc_queue_msg *m = kipc_queue_meta(q, pos);
 
 		if (m->state == KIPC_QM_LIVE) {
-			kipc_qunindex(q, m);
+			kipc_queue_unindex(q, m);
 			q->nmsgs--;
 			q->nbytes -= m->len;
 		}
@@ -345,8 +345,8 @@ static void kipc_ring_catch_up(struct kipc_queue *q, u64 c, u64 p)
 		q->received += c - q->tail;
 	}
 	for (pos = start; pos < p; pos++) {
-		kipc_qmeta(q, pos)->state = KIPC_QM_PENDING;
-		kipc_qmeta(q, pos)->pos = pos;
+		kipc_queue_meta(q, pos)->state = KIPC_QM_PENDING;
+		kipc_queue_meta(q, pos)->pos = pos;
 	}
 	q->npending += p - start;
 	q->nmsgs += p - start;
@@ -386,7 +386,7 @@ void kipc_ring_enter(struct kipc_queue *q)
 	 * the kernel admits waiting senders, so it looks at every entry.
 	 */
 	if (!list_empty(&q->senders))
-		kipc_qadmit(q);
+		kipc_queue_admit(q);
 }
 
 /*
@@ -394,7 +394,7 @@ void kipc_ring_enter(struct kipc_queue *q)
  * the kernel, else stay in kernel mode.  The kernel's positions are written
  * either way: they are the truth.
  */
-void kipc_ring_leave(struct kipc_queue *q)
+void kipc_ring_exit(struct kipc_queue *q)
 {
 	struct kipc_ring_hdr *hdr = q->hdr;
 	bool fast;
@@ -428,17 +428,17 @@ void kipc_ring_leave(struct kipc_queue *q)
  * positions; a fast receiver of the slot's previous lap may still be
  * copying out of it: spin briefly, then recover it if its thread is dead.
  */
-bool kipc_qroom(struct kipc_queue *q)
+bool kipc_queue_room(struct kipc_queue *q)
 {
 	struct kipc_ring_slot *s;
 	int spins;
 
 	if (q->tail - q->head >= q->nslots) {
-		kipc_qcompact(q);
+		kipc_queue_compact(q);
 		if (q->tail - q->head >= q->nslots)
 			return false;
 	}
-	s = kipc_qslot(q, q->tail);
+	s = kipc_queue_slot(q, q->tail);
 	for (spins = 0; spins < 1000; spins++) {
 		/* Pairs with the previous lap's receiver's release (R6). */
 		if (smp_load_acquire(&s->seq) == q->tail)
@@ -460,7 +460,7 @@ bool kipc_qroom(struct kipc_queue *q)
  * path's, which each lane keeps (hints: a process can write them; they are
  * clamped where a bound exists).
  */
-void kipc_qstat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st)
+void kipc_queue_stat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st)
 {
 	u32 i;
 
@@ -490,13 +490,13 @@ void kipc_qstat_lanes(struct kipc_queue *q, struct kipc_queue_stat *st)
 static void kipc_lane_give_back(struct kipc_queue *q, u32 i,
 				struct kipc_handle *h)
 {
-	kipc_qenter(q);
+	kipc_queue_enter(q);
 	if (!WARN_ON_ONCE(q->lanes[i].owner != task_pid(current) ||
 			  q->lanes[i].h != h)) {
 		kipc_lane_reap(q, i);
 		kipc_ring_pending(q);
 	}
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 }
 
 /* KIPC_IOC_RING_LANE: a lane record for the calling thread. */
@@ -512,7 +512,7 @@ int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd)
 		return -EINVAL;
 	if ((ucmd->file->f_mode & rw) != rw)
 		return -EBADF;
-	if (kipc_qenter_killable(q))
+	if (kipc_queue_enter_killable(q))
 		return -EINTR;
 	if (q->dead) {
 		ret = -EIDRM;
@@ -534,7 +534,7 @@ int kipc_queue_cmd_lane(struct kipc_ucmd *ucmd)
 		break;
 	}
 out:
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 	if (ret)
 		return ret;
 	ret = kipc_ucmd_respond(ucmd, sizeof(*cmd));
@@ -551,9 +551,9 @@ int kipc_queue_cmd_kick(struct kipc_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EINVAL;
-	if (kipc_qenter_killable(q))
+	if (kipc_queue_enter_killable(q))
 		return -EINTR;
-	kipc_qexit(q);
+	kipc_queue_exit(q);
 	return 0;
 }
 
@@ -579,7 +579,7 @@ void kipc_ring_init(struct kipc_queue *q)
 		q->hdr->flags = KIPC_RING_FASTSEND;
 	q->lane_rec = q->ring + KIPC_RING_LANES_OFF;
 	for (i = 0; i < q->nslots; i++)
-		kipc_qslot(q, i)->seq = i;
+		kipc_queue_slot(q, i)->seq = i;
 	/* A new queue is in fast mode, but for pipe mode (ring.md §1). */
 	q->fast = !q->pipe;
 	q->fast_shown = q->fast;
@@ -597,7 +597,7 @@ void kipc_ring_init(struct kipc_queue *q)
  * enter checks them (E2).  Changes nothing; the fields may be a moment
  * apart, and a scribbled ring shows the kernel's counts only.
  */
-void kipc_ring_snapshot(struct kipc_queue *q, struct kipc_qsnap *snap)
+void kipc_ring_snapshot(struct kipc_queue *q, struct kipc_queue_snap *snap)
 {
 	u64 head = READ_ONCE(q->head), tail = READ_ONCE(q->tail);
 	u64 p, c, pos;
@@ -620,6 +620,6 @@ void kipc_ring_snapshot(struct kipc_queue *q, struct kipc_qsnap *snap)
 	/* Fast mode has no tombstones: every position in [c, p) is one. */
 	snap->bytes = 0;
 	for (pos = c; pos != p; pos++)
-		snap->bytes += min(READ_ONCE(kipc_qslot(q, pos)->len),
+		snap->bytes += min(READ_ONCE(kipc_queue_slot(q, pos)->len),
 				   q->msgsize);
 }

@@ -89,18 +89,18 @@ struct kipc_sem {
 	u32 nzero;			/* of them wait-for-zero places */
 	u32 lock_value;			/* the value when the lock was taken */
 	bool dead;			/* destroyed */
-	struct list_head waiters;	/* struct kipc_waiter, FIFO */
+	struct list_head waiters;	/* struct kipc_sem_sleeper, FIFO */
 	wait_queue_head_t poll_wq;
 };
 
 enum kipc_sem_state {
-	KIPC_SEM_WAITING,
-	KIPC_SEM_GRANTED,
-	KIPC_SEM_LEFT,
-	KIPC_SEM_REMOVED,
+	KIPC_SW_WAITING,
+	KIPC_SW_GRANTED,
+	KIPC_SW_LEFT,
+	KIPC_SW_REMOVED,
 };
 
-struct kipc_waiter {
+struct kipc_sem_sleeper {
 	struct list_head node;
 	struct task_struct *task;
 	struct kipc_async *async;	/* a uring_cmd's, else NULL: sleeping */
@@ -130,7 +130,7 @@ static u32 kipc_sem_lock(struct kipc_sem *sem) __acquires(&sem->lock)
 }
 
 /* Wake a queued waiter: its task, or its uring_cmd's resolve. */
-static void kipc_sem_wake(struct kipc_waiter *w)
+static void kipc_sem_wake(struct kipc_sem_sleeper *w)
 {
 	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
 		kipc_async_wake(w->async);
@@ -144,7 +144,7 @@ static void kipc_sem_wake(struct kipc_waiter *w)
  */
 static void kipc_sem_wake_zero(struct kipc_sem *sem, u32 value)
 {
-	struct kipc_waiter *w;
+	struct kipc_sem_sleeper *w;
 
 	if (!sem->nzero || value || !sem->lock_value)
 		return;
@@ -154,9 +154,9 @@ static void kipc_sem_wake_zero(struct kipc_sem *sem, u32 value)
 }
 
 /* The first queued waiter that takes units, or NULL.  Under sem->lock. */
-static struct kipc_waiter *kipc_sem_first_taker(struct kipc_sem *sem)
+static struct kipc_sem_sleeper *kipc_sem_first_taker(struct kipc_sem *sem)
 {
-	struct kipc_waiter *w;
+	struct kipc_sem_sleeper *w;
 
 	if (sem->nwaiters == sem->nzero)
 		return NULL;
@@ -201,7 +201,7 @@ static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 /* Grant from the head while the head fits.  Under sem->lock. */
 static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 {
-	struct kipc_waiter *w, *tmp;
+	struct kipc_sem_sleeper *w, *tmp;
 
 	lockdep_assert_held(&sem->lock);
 	list_for_each_entry_safe(w, tmp, &sem->waiters, node) {
@@ -223,7 +223,7 @@ static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 			*w->undo += w->count;
 		list_del(&w->node);
 		sem->nwaiters--;
-		w->state = KIPC_SEM_GRANTED;
+		w->state = KIPC_SW_GRANTED;
 		trace_kipc_sem_wait_granted(&sem->obj, w->task, w->count,
 					    *value);
 		kipc_sem_wake(w);
@@ -243,12 +243,12 @@ static void kipc_sem_poll_wake(struct kipc_sem *sem)
  * If w was the first taker the queue is examined again; if not, the first
  * taker still does not fit and the walk changes nothing.
  */
-static void kipc_sem_leave(struct kipc_sem *sem, struct kipc_waiter *w,
+static void kipc_sem_leave(struct kipc_sem *sem, struct kipc_sem_sleeper *w,
 			   u32 *value)
 {
 	list_del(&w->node);
 	sem->nwaiters--;
-	w->state = KIPC_SEM_LEFT;
+	w->state = KIPC_SW_LEFT;
 	kipc_sem_grant(sem, value);
 }
 
@@ -264,7 +264,7 @@ static bool kipc_sem_sleep_until(ktime_t deadline, clockid_t clock)
  * P without waiting, under sem->lock: 0 with the units taken, -EAGAIN if
  * w would have to queue, or an error.
  */
-static int kipc_sem_take_now(struct kipc_sem *sem, struct kipc_waiter *w,
+static int kipc_sem_take_now(struct kipc_sem *sem, struct kipc_sem_sleeper *w,
 			     u32 *value)
 {
 	if (sem->dead)
@@ -282,10 +282,10 @@ static int kipc_sem_take_now(struct kipc_sem *sem, struct kipc_waiter *w,
 static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		      u32 flags, ktime_t deadline)
 {
-	struct kipc_waiter w = {
+	struct kipc_sem_sleeper w = {
 		.task = current,
 		.count = count,
-		.state = KIPC_SEM_WAITING,
+		.state = KIPC_SW_WAITING,
 		.undo = flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
 	};
 	clockid_t clock = flags & KIPC_SEM_REALTIME ? CLOCK_REALTIME :
@@ -306,7 +306,7 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 				   sem->nwaiters);
 	for (;;) {
 		/* A grant wins over a signal or deadline arriving with it. */
-		if (w.state != KIPC_SEM_WAITING)
+		if (w.state != KIPC_SW_WAITING)
 			break;
 		if (signal_pending(current)) {
 			ret = -EINTR;
@@ -325,13 +325,13 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		value = kipc_sem_lock(sem);
 	}
 	switch (w.state) {
-	case KIPC_SEM_GRANTED:
+	case KIPC_SW_GRANTED:
 		ret = 0;
 		break;
-	case KIPC_SEM_REMOVED:
+	case KIPC_SW_REMOVED:
 		ret = -EIDRM;
 		break;
-	case KIPC_SEM_WAITING:
+	case KIPC_SW_WAITING:
 		trace_kipc_sem_wait_left(&sem->obj, current, count, ret);
 		kipc_sem_leave(sem, &w, &value);
 		left = true;
@@ -442,7 +442,7 @@ static int kipc_sem_cmd_stat(struct kipc_ucmd *ucmd)
 	struct user_namespace *ns = current_user_ns();
 	struct pid_namespace *pid_ns = task_active_pid_ns(current);
 	struct kipc_sem_waiter *buf = NULL;
-	struct kipc_waiter *w;
+	struct kipc_sem_sleeper *w;
 	unsigned int want, nr = 0;
 	int ret = 0;
 	u32 value;
@@ -547,10 +547,10 @@ static int kipc_sem_mmap(struct file *file, struct vm_area_struct *vma)
 
 #if KIPC_HAVE_URING_CMD_CANCEL
 /* A KIPC_IOC_SEM_WAIT made through io_uring; see kipc_internal.h. */
-struct kipc_sasync {
+struct kipc_sem_async {
 	struct kipc_async a;
 	struct kipc_sem *sem;
-	struct kipc_waiter w;
+	struct kipc_sem_sleeper w;
 };
 
 /*
@@ -558,13 +558,13 @@ struct kipc_sasync {
  * granted to a request that can no longer be answered (cancelled, its task
  * or ring going away) are posted back, to the next waiters.
  */
-static void kipc_sasync_resolve(struct io_uring_cmd *ioucmd,
-				unsigned int issue_flags)
+static void kipc_sem_async_resolve(struct io_uring_cmd *ioucmd,
+				   unsigned int issue_flags)
 {
 	struct kipc_async *a = kipc_uring_pdu(ioucmd);
-	struct kipc_sasync *sa = container_of(a, struct kipc_sasync, a);
+	struct kipc_sem_async *sa = container_of(a, struct kipc_sem_async, a);
 	struct kipc_sem *sem = sa->sem;
-	struct kipc_waiter *w = &sa->w;
+	struct kipc_sem_sleeper *w = &sa->w;
 	bool gone, changed = false;
 	u32 value;
 	int ret;
@@ -572,7 +572,7 @@ static void kipc_sasync_resolve(struct io_uring_cmd *ioucmd,
 	value = kipc_sem_lock(sem);
 	gone = kipc_async_gone(a, issue_flags);
 	switch (w->state) {
-	case KIPC_SEM_WAITING:
+	case KIPC_SW_WAITING:
 		if (gone) {
 			ret = -ECANCELED;
 		} else if (kipc_async_timed_out(a)) {
@@ -586,7 +586,7 @@ static void kipc_sasync_resolve(struct io_uring_cmd *ioucmd,
 		kipc_sem_leave(sem, w, &value);
 		changed = true;
 		break;
-	case KIPC_SEM_GRANTED:
+	case KIPC_SW_GRANTED:
 		ret = 0;
 		if (!gone)
 			break;
@@ -609,10 +609,10 @@ static void kipc_sasync_resolve(struct io_uring_cmd *ioucmd,
 }
 
 /* The ring is torn down or its task exits: the request must end. */
-static void kipc_sasync_cancel(struct io_uring_cmd *ioucmd)
+static void kipc_sem_async_cancel(struct io_uring_cmd *ioucmd)
 {
 	struct kipc_async *a = kipc_uring_pdu(ioucmd);
-	struct kipc_sasync *sa = container_of(a, struct kipc_sasync, a);
+	struct kipc_sem_async *sa = container_of(a, struct kipc_sem_async, a);
 	struct kipc_sem *sem = sa->sem;
 	u32 value;
 
@@ -621,7 +621,7 @@ static void kipc_sasync_cancel(struct io_uring_cmd *ioucmd)
 	kipc_sem_unlock(sem, value);
 }
 
-static const struct kipc_ioctl_op kipc_sasync_op =
+static const struct kipc_ioctl_op kipc_sem_async_op =
 	KIPC_IOCTL_OP(KIPC_IOC_SEM_WAIT, kipc_sem_cmd_wait,
 		      struct kipc_sem_wait, tv_nsec);
 
@@ -639,16 +639,16 @@ static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
 	union kipc_ioctl_buffer buf;
 	struct kipc_ucmd ucmd = { .cmd = &buf };
 	struct kipc_sem_wait *cmd = &buf.sem_wait;
-	struct kipc_sasync *sa;
+	struct kipc_sem_async *sa;
 	ktime_t deadline;
 	u32 value;
 	int ret;
 
 	if (issue_flags & IO_URING_F_CANCEL) {
-		kipc_sasync_cancel(ioucmd);
+		kipc_sem_async_cancel(ioucmd);
 		return 0;
 	}
-	ret = kipc_uring_ucmd(ioucmd, &kipc_sasync_op, &ucmd);
+	ret = kipc_uring_ucmd(ioucmd, &kipc_sem_async_op, &ucmd);
 	if (!ret)
 		ret = kipc_sem_wait_prepare(&ucmd, &deadline);
 	if (ret)
@@ -657,14 +657,14 @@ static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
 	if (!sa)
 		return -ENOMEM;
 	sa->sem = sem;
-	sa->w = (struct kipc_waiter){
+	sa->w = (struct kipc_sem_sleeper){
 		.task = io_uring_cmd_get_task(ioucmd),
 		.async = &sa->a,
 		.count = cmd->count,
-		.state = KIPC_SEM_WAITING,
+		.state = KIPC_SW_WAITING,
 		.undo = cmd->flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
 	};
-	kipc_async_init(&sa->a, ioucmd, kipc_sasync_resolve, issue_flags,
+	kipc_async_init(&sa->a, ioucmd, kipc_sem_async_resolve, issue_flags,
 			cmd->flags & KIPC_SEM_NONBLOCK);
 	if (cmd->flags & KIPC_SEM_TIMED)
 		kipc_async_set_deadline(&sa->a, cmd->flags & KIPC_SEM_REALTIME,
@@ -744,14 +744,14 @@ static struct kipc_object *kipc_sem_create(const struct kipc_open *op,
 static void kipc_sem_kill(struct kipc_object *obj)
 {
 	struct kipc_sem *sem = to_sem(obj);
-	struct kipc_waiter *w, *tmp;
+	struct kipc_sem_sleeper *w, *tmp;
 	u32 value;
 
 	value = kipc_sem_lock(sem);
 	sem->dead = true;
 	list_for_each_entry_safe(w, tmp, &sem->waiters, node) {
 		list_del(&w->node);
-		w->state = KIPC_SEM_REMOVED;
+		w->state = KIPC_SW_REMOVED;
 		trace_kipc_sem_wait_left(obj, w->task, w->count, -EIDRM);
 		kipc_sem_wake(w);
 	}
@@ -856,7 +856,7 @@ struct kipc_mwait {
 	u32 value;			/* while locked */
 	bool queued;			/* w was queued */
 	bool zero;			/* KIPC_IOC_SEM_OP: waits for zero */
-	struct kipc_waiter w;
+	struct kipc_sem_sleeper w;
 };
 
 static int kipc_mwait_cmp(const void *a, const void *b)
@@ -907,7 +907,7 @@ static bool kipc_mwait_first(struct kipc_mwait *m)
 
 	if (!m->queued)
 		return !kipc_sem_first_taker(sem);
-	return m->w.state == KIPC_SEM_WAITING &&
+	return m->w.state == KIPC_SW_WAITING &&
 	       kipc_sem_first_taker(sem) == &m->w;
 }
 
@@ -924,7 +924,7 @@ static void kipc_mwait_take(struct kipc_mwait *m)
 	m->value -= m->w.count;
 	if (m->w.undo)
 		*m->w.undo += m->w.count;
-	m->w.state = KIPC_SEM_GRANTED;
+	m->w.state = KIPC_SW_GRANTED;
 }
 
 /*
@@ -969,14 +969,14 @@ static void kipc_mwait_dequeue(struct kipc_mwait *m, unsigned int nr)
 	for (i = 0; i < nr; i++) {
 		struct kipc_sem *sem = m[i].sem;
 
-		if (!m[i].queued || m[i].w.state == KIPC_SEM_REMOVED)
+		if (!m[i].queued || m[i].w.state == KIPC_SW_REMOVED)
 			continue;
 		list_del(&m[i].w.node);
 		sem->nwaiters--;
 		if (!m[i].w.count)
 			sem->nzero--;
-		if (m[i].w.state == KIPC_SEM_WAITING)
-			m[i].w.state = KIPC_SEM_LEFT;
+		if (m[i].w.state == KIPC_SW_WAITING)
+			m[i].w.state = KIPC_SW_LEFT;
 		kipc_sem_grant(sem, &m[i].value);
 	}
 }
@@ -1099,10 +1099,10 @@ static int kipc_mwait_get(struct kipc_mwait *m, u32 i, u32 flags,
 		return -EINVAL;
 	if (!(m->file->f_mode & FMODE_WRITE))
 		return -EBADF;
-	m->w = (struct kipc_waiter){
+	m->w = (struct kipc_sem_sleeper){
 		.task = current,
 		.count = ent.count,
-		.state = KIPC_SEM_WAITING,
+		.state = KIPC_SW_WAITING,
 		.undo = flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
 		.multi = true,
 	};
@@ -1253,8 +1253,8 @@ static int kipc_semop_try(struct kipc_mwait *p, unsigned int np,
 	}
 	for (i = 0; i < np; i++) {
 		p[i].value = val[i];
-		if (p[i].w.state == KIPC_SEM_WAITING)
-			p[i].w.state = KIPC_SEM_GRANTED;
+		if (p[i].w.state == KIPC_SW_WAITING)
+			p[i].w.state = KIPC_SW_GRANTED;
 	}
 	return 0;
 }
@@ -1357,7 +1357,7 @@ static unsigned int kipc_semop_places(struct kipc_mwait *m, unsigned int nr,
 				.index = np,
 				.w = {
 					.task = current,
-					.state = KIPC_SEM_WAITING,
+					.state = KIPC_SW_WAITING,
 					.multi = true,
 				},
 			};

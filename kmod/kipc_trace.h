@@ -142,7 +142,7 @@ TRACE_EVENT(kipc_sem_post,
 /* A message through the kernel: in (send) or out (recv). */
 DECLARE_EVENT_CLASS(kipc_queue_msg,
 		    TP_PROTO(const struct kipc_queue *q,
-			     const struct kipc_qmsg *m),
+			     const struct kipc_queue_msg *m),
 		    TP_ARGS(q, m),
 		    TP_STRUCT__entry(__field(u64, id)
 				     __field(s64, type)
@@ -158,20 +158,20 @@ DECLARE_EVENT_CLASS(kipc_queue_msg,
 
 /* A message entered the queue; nmsgs counts it. */
 DEFINE_EVENT(kipc_queue_msg, kipc_queue_send,
-	     TP_PROTO(const struct kipc_queue *q, const struct kipc_qmsg *m),
+	     TP_PROTO(const struct kipc_queue *q, const struct kipc_queue_msg *m),
 	     TP_ARGS(q, m)
 );
 
 /* A message was received and left the queue; nmsgs is what is left. */
 DEFINE_EVENT(kipc_queue_msg, kipc_queue_recv,
-	     TP_PROTO(const struct kipc_queue *q, const struct kipc_qmsg *m),
+	     TP_PROTO(const struct kipc_queue *q, const struct kipc_queue_msg *m),
 	     TP_ARGS(q, m)
 );
 
 /* A new message was handed to the blocked receiver "pid". */
 TRACE_EVENT(kipc_queue_handoff,
 	    TP_PROTO(const struct kipc_queue *q, const struct task_struct *t,
-		     const struct kipc_qmsg *m),
+		     const struct kipc_queue_msg *m),
 	    TP_ARGS(q, t, m),
 	    TP_STRUCT__entry(__field(u64, id)
 			     __field(pid_t, pid)

@@ -216,7 +216,7 @@ ratio, and even those vary by 2x from round to round.
   after its spinlock is dropped.
 
 **What changed.**  A queue wakes the tasks it hands a message to, or
-admits, after it drops its lock (\`kipc_qunlock_wake()\`; ipc/'s \`wake_q\`
+admits, after it drops its lock (\`kipc_queue_unlock_wake()\`; ipc/'s \`wake_q\`
 is not exported to modules), and a send copies its message into a kernel
 buffer before it takes the lock, as mqueue's \`load_msg()\` does (on the
 stack up to 256 bytes, else allocated and charged to the sender's memory
