@@ -350,7 +350,8 @@ static int lkipc_ring_le_head(const struct lkipc_ring *r,
 	if (type > (uint64_t)le || (p & KIPC_RING_SLOW))
 		return 0;
 	p &= KIPC_RING_POS_MASK;
-	if (p - c > r->cap_msgs)
+	/* A message at c means p is past it: p == c only if scribbled. */
+	if (p - c > r->cap_msgs || p == c)
 		return 0;
 	for (pos = c + 1; pos != p; pos++) {
 		const struct kipc_ring_slot *slot = lkipc_slot(r, pos);

@@ -975,6 +975,33 @@ TEST_F(ring, scribble_positions_far_ahead)
 	scribbled_check(_metadata, &sc);
 }
 
+/*
+ * A mapper publishes a message at cons but leaves prod at cons: a
+ * receive of KIPC_SEL_LE looked for lower types from cons + 1 up to prod
+ * and, with prod == cons, went round the whole position space in
+ * userspace (the fuzzer's 32-bit lane hung there).  It must return.
+ */
+TEST_F(ring, scribble_published_at_empty)
+{
+	struct scribbled sc;
+	struct kipc_ring_slot *s;
+	char buf[64];
+	int64_t type;
+	int ret;
+
+	ASSERT_EQ(0, scribbled_open(&self->k, &sc));
+	s = scribbled_slot(&sc, 0);
+	s->type = 1;
+	s->len = 8;
+	__atomic_store_n(&s->seq, 1, __ATOMIC_RELEASE);
+	ret = lkipc_recv(sc.fd, buf, sizeof(buf), KIPC_SEL_LE, 5, &type,
+			 KIPC_MSG_NONBLOCK, NULL);
+	EXPECT_TRUE(ret == -EAGAIN || ret == 8) {
+		TH_LOG("lkipc_recv: %d", ret);
+	}
+	scribbled_check(_metadata, &sc);
+}
+
 /* Who may map what. */
 TEST_F(ring, mmap_rules)
 {
