@@ -83,6 +83,12 @@ struct kipc_ioctl_op {
 	unsigned int size;	/* sizeof the kernel's struct */
 	unsigned int min_size;	/* offsetofend of the last required field */
 	unsigned int ioctl_num;	/* the ioctl number; its size bits are unused */
+	/*
+	 * Requests on an object handle that carry the object's "__u64 id":
+	 * its offset, which kipc_ucmd_copy_in() checks with
+	 * kipc_handle_check_id(); 0 for none.
+	 */
+	unsigned int id_offset;
 	int (*execute)(struct kipc_ucmd *ucmd);
 };
 
@@ -110,7 +116,7 @@ union kipc_ioctl_buffer {
  * multiple of 8 bytes and fits the dispatch buffer (a struct left out of
  * the union above fails the build, not a run).
  */
-#define KIPC_IOCTL_OP(_ioctl, _fn, _struct, _last)                        \
+#define __KIPC_IOCTL_OP(_ioctl, _fn, _struct, _last, _id_offset)         \
 	{                                                                  \
 		.size = sizeof(_struct) +                                  \
 			BUILD_BUG_ON_ZERO(sizeof(_struct) % 8 != 0) +      \
@@ -118,8 +124,24 @@ union kipc_ioctl_buffer {
 					  sizeof(union kipc_ioctl_buffer)), \
 		.min_size = offsetofend(_struct, _last),                   \
 		.ioctl_num = _ioctl,                                       \
+		.id_offset = _id_offset,                                   \
 		.execute = _fn,                                            \
 	}
+
+#define KIPC_IOCTL_OP(_ioctl, _fn, _struct, _last) \
+	__KIPC_IOCTL_OP(_ioctl, _fn, _struct, _last, 0)
+
+/*
+ * An entry whose struct ends with "__u64 id", the object the caller
+ * believes the handle names (checked at compile time: a u64, the last
+ * member, so that an old caller's shorter struct has no id).
+ */
+#define KIPC_IOCTL_OP_ID(_ioctl, _fn, _struct, _last)                     \
+	__KIPC_IOCTL_OP(_ioctl, _fn, _struct, _last,                       \
+			offsetof(_struct, id) +                            \
+			BUILD_BUG_ON_ZERO(sizeof_field(_struct, id) != 8) + \
+			BUILD_BUG_ON_ZERO(offsetof(_struct, id) + 8 !=     \
+					  sizeof(_struct)))
 
 long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
 		   struct file *file, unsigned int cmd, unsigned long arg);
@@ -267,6 +289,18 @@ struct kipc_handle {
 	/* Queues: KIPC_QUEUE_NOSIGPIPE and the pipe-mode role; set at open. */
 	u32 q_flags;
 };
+
+/*
+ * A request's id (KIPC_FEAT_HANDLE_ID) against the object of the handle
+ * it was made on: 0 asks for no check.  A handle's object never changes,
+ * so one comparison, before any lock, decides.
+ */
+static inline int kipc_handle_check_id(struct file *file, u64 id)
+{
+	const struct kipc_handle *h = file->private_data;
+
+	return id && id != h->obj->id ? -EBADF : 0;
+}
 
 int kipc_registry_init(void);
 void kipc_registry_exit(void);

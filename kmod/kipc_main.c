@@ -147,10 +147,14 @@ static_assert(sizeof(union kipc_ioctl_buffer) <= KIPC_SIZE_MAX);
 
 /*
  * Copy op's struct in from ucmd->ubuffer into ucmd->cmd (a union
- * kipc_ioctl_buffer) with the ABI's size rules.
+ * kipc_ioctl_buffer) with the ABI's size rules; then, for a request that
+ * carries one, check its object id against the handle's, before the
+ * handler has taken a lock or done anything.  Both the ioctls and the
+ * uring_cmd requests come through here.
  */
 int kipc_ucmd_copy_in(const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd)
 {
+	u64 id;
 	int ret;
 
 	ret = get_user(ucmd->user_size, (u32 __user *)ucmd->ubuffer);
@@ -161,8 +165,13 @@ int kipc_ucmd_copy_in(const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd)
 	/* Bounds the zero-tail check: never gigabytes of user memory. */
 	if (ucmd->user_size > KIPC_SIZE_MAX)
 		return -E2BIG;
-	return copy_struct_from_user(ucmd->cmd, op->size, ucmd->ubuffer,
-				     ucmd->user_size);
+	ret = copy_struct_from_user(ucmd->cmd, op->size, ucmd->ubuffer,
+				    ucmd->user_size);
+	if (ret || !op->id_offset)
+		return ret;
+	/* The buffer is a union holding u64s: id_offset is 8-aligned. */
+	id = *(const u64 *)((const u8 *)ucmd->cmd + op->id_offset);
+	return kipc_handle_check_id(ucmd->file, id);
 }
 
 long kipc_dispatch(const struct kipc_ioctl_op *ops, unsigned int nr_ops,
@@ -197,7 +206,8 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 	info->abi_version = KIPC_ABI_VERSION;
 	info->features = KIPC_FEAT_SEM | KIPC_FEAT_SEM_FAST | KIPC_FEAT_QUEUE |
 			 KIPC_FEAT_RING | KIPC_FEAT_SEM_MULTI |
-			 KIPC_FEAT_OPEN_BY_ID | KIPC_FEAT_SEM_OP;
+			 KIPC_FEAT_OPEN_BY_ID | KIPC_FEAT_SEM_OP |
+			 KIPC_FEAT_HANDLE_ID;
 	if (KIPC_HAVE_URING_CMD_CANCEL)
 		info->features |= KIPC_FEAT_URING_CMD;
 	info->max_objects = lim.max_objects;

@@ -1146,16 +1146,16 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 }
 
 static const struct kipc_ioctl_op kipc_queue_ioctl_ops[] = {
-	KIPC_IOCTL_OP(KIPC_IOC_DESTROY, kipc_cmd_destroy, struct kipc_destroy,
-		      flags),
-	KIPC_IOCTL_OP(KIPC_IOC_SEND, kipc_queue_cmd_send, struct kipc_send,
-		      tv_nsec),
-	KIPC_IOCTL_OP(KIPC_IOC_RECV, kipc_queue_cmd_recv, struct kipc_recv,
-		      tv_nsec),
-	KIPC_IOCTL_OP(KIPC_IOC_SEND_BATCH, kipc_queue_cmd_send_batch,
-		      struct kipc_batch, tv_nsec),
-	KIPC_IOCTL_OP(KIPC_IOC_RECV_BATCH, kipc_queue_cmd_recv_batch,
-		      struct kipc_batch, tv_nsec),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_DESTROY, kipc_cmd_destroy,
+			 struct kipc_destroy, flags),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_SEND, kipc_queue_cmd_send, struct kipc_send,
+			 tv_nsec),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_RECV, kipc_queue_cmd_recv, struct kipc_recv,
+			 tv_nsec),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_SEND_BATCH, kipc_queue_cmd_send_batch,
+			 struct kipc_batch, tv_nsec),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_RECV_BATCH, kipc_queue_cmd_recv_batch,
+			 struct kipc_batch, tv_nsec),
 	KIPC_IOCTL_OP(KIPC_IOC_QUEUE_STAT, kipc_queue_cmd_stat,
 		      struct kipc_queue_stat, ring_bytes),
 	KIPC_IOCTL_OP(KIPC_IOC_RING_LANE, kipc_queue_cmd_lane,
@@ -1340,8 +1340,8 @@ static void kipc_queue_async_cancel(struct io_uring_cmd *ioucmd)
 }
 
 static const struct kipc_ioctl_op kipc_queue_async_op =
-	KIPC_IOCTL_OP(KIPC_IOC_RECV, kipc_queue_cmd_recv, struct kipc_recv,
-		      tv_nsec);
+	KIPC_IOCTL_OP_ID(KIPC_IOC_RECV, kipc_queue_cmd_recv, struct kipc_recv,
+			 tv_nsec);
 
 /*
  * IORING_OP_URING_CMD with cmd_op KIPC_IOC_RECV: the ioctl's receive,

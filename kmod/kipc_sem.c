@@ -499,12 +499,12 @@ out:
 }
 
 static const struct kipc_ioctl_op kipc_sem_ioctl_ops[] = {
-	KIPC_IOCTL_OP(KIPC_IOC_DESTROY, kipc_cmd_destroy, struct kipc_destroy,
-		      flags),
-	KIPC_IOCTL_OP(KIPC_IOC_SEM_WAIT, kipc_sem_cmd_wait,
-		      struct kipc_sem_wait, tv_nsec),
-	KIPC_IOCTL_OP(KIPC_IOC_SEM_POST, kipc_sem_cmd_post,
-		      struct kipc_sem_post, __reserved),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_DESTROY, kipc_cmd_destroy,
+			 struct kipc_destroy, flags),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_SEM_WAIT, kipc_sem_cmd_wait,
+			 struct kipc_sem_wait, tv_nsec),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_SEM_POST, kipc_sem_cmd_post,
+			 struct kipc_sem_post, __reserved),
 	KIPC_IOCTL_OP(KIPC_IOC_SEM_STAT, kipc_sem_cmd_stat,
 		      struct kipc_sem_stat, undo),
 };
@@ -622,8 +622,8 @@ static void kipc_sem_async_cancel(struct io_uring_cmd *ioucmd)
 }
 
 static const struct kipc_ioctl_op kipc_sem_async_op =
-	KIPC_IOCTL_OP(KIPC_IOC_SEM_WAIT, kipc_sem_cmd_wait,
-		      struct kipc_sem_wait, tv_nsec);
+	KIPC_IOCTL_OP_ID(KIPC_IOC_SEM_WAIT, kipc_sem_cmd_wait,
+			 struct kipc_sem_wait, tv_nsec);
 
 /*
  * IORING_OP_URING_CMD with cmd_op KIPC_IOC_SEM_WAIT: the ioctl's P,

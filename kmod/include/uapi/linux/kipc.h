@@ -21,6 +21,15 @@
  *  - Unknown bits in "flags" and non-zero reserved ("__reserved*") fields
  *    fail with EINVAL.
  *  - Pointers travel as __u64.  A bad pointer fails with EFAULT.
+ *  - The requests that act on the object of a handle (KIPC_IOC_SEND,
+ *    KIPC_IOC_RECV, the batch ioctls, KIPC_IOC_SEM_WAIT, KIPC_IOC_SEM_POST,
+ *    KIPC_IOC_DESTROY, and their uring_cmd forms) end with "__u64 id": 0
+ *    for no check, else the id (struct kipc_open's @id) of the object the
+ *    caller believes the handle names.  If the handle names another object
+ *    (its descriptor was closed and the number reused), the request fails
+ *    with EBADF and does nothing.  KIPC_FEAT_HANDLE_ID tells the rule is
+ *    there; a kernel without it fails a non-zero id with E2BIG (the tail
+ *    rule above): a caller passes a non-zero id where the bit is set.
  *  - An ioctl number that kipc does not know fails with ENOTTY.  The size
  *    encoded in the ioctl number is not used: "size" is authoritative, so a
  *    program built against a newer header works with an older kernel as far
@@ -73,6 +82,7 @@ enum {
 #define KIPC_FEAT_SEM_MULTI	(1ULL << 5)	/* KIPC_IOC_SEM_WAIT_MULTI */
 #define KIPC_FEAT_OPEN_BY_ID	(1ULL << 6)	/* KIPC_OPEN_BY_ID */
 #define KIPC_FEAT_SEM_OP	(1ULL << 7)	/* KIPC_IOC_SEM_OP */
+#define KIPC_FEAT_HANDLE_ID	(1ULL << 8)	/* requests' "id" is checked */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -379,8 +389,10 @@ struct kipc_list {
 
 /**
  * struct kipc_destroy - KIPC_IOC_DESTROY: end the object of a handle now
- * @size: sizeof(struct kipc_destroy) as known to userspace (minimum 8)
+ * @size: sizeof(struct kipc_destroy) as known to userspace (minimum 8;
+ *	16 with @id)
  * @flags: must be 0
+ * @id: 0, or the id of the object the handle must name (EBADF otherwise)
  *
  * On a handle of any type.  The object loses its name, every operation
  * blocked on it fails with EIDRM, and so does every later operation through
@@ -389,11 +401,13 @@ struct kipc_list {
  * CAP_IPC_OWNER, may destroy, whatever the handle's access mode.
  *
  * Errors: EINVAL (flags), EFAULT, EPERM (not allowed), EIDRM (already
- * destroyed), ENOTTY (not a kipc object handle).
+ * destroyed), ENOTTY (not a kipc object handle), EBADF (@id is not the
+ * handle's object: nothing is destroyed).
  */
 struct kipc_destroy {
 	__u32 size;
 	__u32 flags;
+	__u64 id;
 };
 
 #define KIPC_IOC_DESTROY \
@@ -415,12 +429,14 @@ struct kipc_destroy {
 
 /**
  * struct kipc_sem_wait - KIPC_IOC_SEM_WAIT: P(count) on a semaphore handle
- * @size: sizeof(struct kipc_sem_wait) as known to userspace (minimum 32)
+ * @size: sizeof(struct kipc_sem_wait) as known to userspace (minimum 32;
+ *	40 with @id)
  * @flags: KIPC_SEM_* bits: NONBLOCK, UNDO, TIMED, REALTIME
  * @count: units to take, 1..the semaphore's max
  * @__reserved: must be 0
  * @tv_sec: with KIPC_SEM_TIMED: the absolute deadline, seconds; else 0
  * @tv_nsec: with KIPC_SEM_TIMED: nanoseconds, 0..999999999; else 0
+ * @id: 0, or the id of the object the handle must name (EBADF otherwise)
  *
  * The deadline is on CLOCK_MONOTONIC, or CLOCK_REALTIME with
  * KIPC_SEM_REALTIME.  With KIPC_SEM_UNDO the units taken are recorded on the
@@ -430,8 +446,9 @@ struct kipc_destroy {
  *
  * Errors: EINVAL (flags, reserved, count 0 or above max, deadline fields
  * out of range or non-zero without TIMED, NONBLOCK with TIMED, REALTIME
- * without TIMED), EFAULT, EBADF (handle not open for writing), ENOTTY (not
- * a semaphore), EAGAIN (NONBLOCK and not available now), ETIMEDOUT (deadline
+ * without TIMED), EFAULT, EBADF (handle not open for writing, or @id is
+ * not the handle's object: nothing taken, no wait queued), ENOTTY (not a
+ * semaphore), EAGAIN (NONBLOCK and not available now), ETIMEDOUT (deadline
  * passed), EINTR (a signal arrived; never restarted), EIDRM (destroyed),
  * EOVERFLOW (the undo record would overflow).
  */
@@ -442,6 +459,7 @@ struct kipc_sem_wait {
 	__u32 __reserved;
 	__s64 tv_sec;
 	__s64 tv_nsec;
+	__u64 id;
 };
 
 #define KIPC_SEM_NONBLOCK	(1U << 0)	/* wait: fail with EAGAIN */
@@ -558,16 +576,19 @@ struct kipc_sem_op_entry {
 
 /**
  * struct kipc_sem_post - KIPC_IOC_SEM_POST: V(count) on a semaphore handle
- * @size: sizeof(struct kipc_sem_post) as known to userspace (minimum 16)
+ * @size: sizeof(struct kipc_sem_post) as known to userspace (minimum 16;
+ *	24 with @id)
  * @flags: KIPC_SEM_UNDO or 0
  * @count: units to add, at least 1
  * @__reserved: must be 0
+ * @id: 0, or the id of the object the handle must name (EBADF otherwise)
  *
  * With KIPC_SEM_UNDO the handle's undo record is reduced by @count.  The
  * handle must be open for writing.
  *
  * Errors: EINVAL (flags, reserved, count 0, UNDO with a record smaller than
- * count), EFAULT, EBADF, ENOTTY, EOVERFLOW (the value would exceed the
+ * count), EFAULT, EBADF (not open for writing, or @id is not the handle's
+ * object: nothing posted), ENOTTY, EOVERFLOW (the value would exceed the
  * semaphore's max; nothing changes), EIDRM.
  */
 struct kipc_sem_post {
@@ -575,6 +596,7 @@ struct kipc_sem_post {
 	__u32 flags;
 	__u32 count;
 	__u32 __reserved;
+	__u64 id;
 };
 
 #define KIPC_IOC_SEM_POST \
@@ -708,7 +730,8 @@ struct kipc_sem_stat {
 
 /**
  * struct kipc_send - KIPC_IOC_SEND: send one message on a queue handle
- * @size: sizeof(struct kipc_send) as known to userspace (minimum 48)
+ * @size: sizeof(struct kipc_send) as known to userspace (minimum 48;
+ *	56 with @id)
  * @flags: KIPC_MSG_NONBLOCK, KIPC_MSG_TIMED, KIPC_MSG_REALTIME,
  *	KIPC_MSG_NOSIGNAL
  * @len: the message's length in bytes
@@ -717,13 +740,15 @@ struct kipc_sem_stat {
  * @buf: pointer to the message
  * @tv_sec: with KIPC_MSG_TIMED: the absolute deadline, seconds; else 0
  * @tv_nsec: with KIPC_MSG_TIMED: nanoseconds, 0..999999999; else 0
+ * @id: 0, or the id of the object the handle must name (EBADF otherwise)
  *
  * The deadline is on CLOCK_MONOTONIC, or CLOCK_REALTIME with
  * KIPC_MSG_REALTIME.  Returns 0.
  *
  * Errors: EINVAL (flags, reserved, type, deadline fields as for
  * KIPC_IOC_SEM_WAIT), EMSGSIZE (@len above the queue's largest message),
- * EFAULT, EBADF (not open for writing), ENOTTY (not a queue), EAGAIN
+ * EFAULT, EBADF (not open for writing, or @id is not the handle's object:
+ * nothing queued, no wait), ENOTTY (not a queue), EAGAIN
  * (NONBLOCK and no room now), ETIMEDOUT, EINTR (never restarted), EIDRM
  * (destroyed), EPIPE (pipe mode, no reader left), ENOMEM.
  */
@@ -736,6 +761,7 @@ struct kipc_send {
 	__u64 buf;
 	__s64 tv_sec;
 	__s64 tv_nsec;
+	__u64 id;
 };
 
 #define KIPC_IOC_SEND \
@@ -743,7 +769,8 @@ struct kipc_send {
 
 /**
  * struct kipc_recv - KIPC_IOC_RECV: receive one message from a queue handle
- * @size: sizeof(struct kipc_recv) as known to userspace (minimum 56)
+ * @size: sizeof(struct kipc_recv) as known to userspace (minimum 56;
+ *	64 with @id)
  * @flags: KIPC_MSG_NONBLOCK, KIPC_MSG_TIMED, KIPC_MSG_REALTIME,
  *	KIPC_MSG_PEEK, KIPC_MSG_TRUNCATE
  * @select: KIPC_SEL_*
@@ -755,6 +782,7 @@ struct kipc_send {
  * @msg_len: out: the message's full length
  * @tv_sec: with KIPC_MSG_TIMED: the absolute deadline, seconds; else 0
  * @tv_nsec: with KIPC_MSG_TIMED: nanoseconds, 0..999999999; else 0
+ * @id: 0, or the id of the object the handle must name (EBADF otherwise)
  *
  * Returns the message's full length, which is more than @len only with
  * KIPC_MSG_TRUNCATE (the first @len bytes were copied, the message is
@@ -764,8 +792,8 @@ struct kipc_send {
  *
  * Errors: EINVAL (flags, select, type, deadline fields), EFAULT (a bad
  * buffer, or this struct cannot be written: the message stays queued),
- * EBADF (not open for reading), ENOTTY, EAGAIN,
- * ETIMEDOUT, EINTR, EIDRM, EMSGSIZE.
+ * EBADF (not open for reading, or @id is not the handle's object: nothing
+ * taken, no wait), ENOTTY, EAGAIN, ETIMEDOUT, EINTR, EIDRM, EMSGSIZE.
  */
 struct kipc_recv {
 	__u32 size;
@@ -777,6 +805,7 @@ struct kipc_recv {
 	__u64 msg_len;
 	__s64 tv_sec;
 	__s64 tv_nsec;
+	__u64 id;
 };
 
 #define KIPC_IOC_RECV \
@@ -798,7 +827,8 @@ struct kipc_mmsg {
 
 /**
  * struct kipc_batch - KIPC_IOC_SEND_BATCH, KIPC_IOC_RECV_BATCH
- * @size: sizeof(struct kipc_batch) as known to userspace (minimum 56)
+ * @size: sizeof(struct kipc_batch) as known to userspace (minimum 56;
+ *	64 with @id)
  * @flags: as for KIPC_IOC_SEND or KIPC_IOC_RECV (no KIPC_MSG_PEEK)
  * @select: recv: KIPC_SEL_*, for every message; send: must be 0
  * @count: the number of entries in @msgs, 1..1024
@@ -809,6 +839,7 @@ struct kipc_mmsg {
  * @msgs: pointer to @count entries of @entry_size bytes
  * @tv_sec: with KIPC_MSG_TIMED: the absolute deadline, seconds; else 0
  * @tv_nsec: with KIPC_MSG_TIMED: nanoseconds, 0..999999999; else 0
+ * @id: 0, or the id of the object the handle must name (EBADF otherwise)
  *
  * Sends (receives) the entries in order, as if by KIPC_IOC_SEND
  * (KIPC_IOC_RECV) one after the other, waiting (unless NONBLOCK) only for
@@ -820,7 +851,8 @@ struct kipc_mmsg {
  * takes the entry's message: an entry that cannot be written ends the
  * batch with that message still queued.
  *
- * Errors: those of KIPC_IOC_SEND / KIPC_IOC_RECV; EINVAL (count,
+ * Errors: those of KIPC_IOC_SEND / KIPC_IOC_RECV (EBADF for an @id that
+ * is not the handle's object, before any entry is read); EINVAL (count,
  * entry_size below 24 or not a multiple of 8, select or type given to a
  * send), E2BIG (entry_size above KIPC_SIZE_MAX, or an entry with a
  * non-zero unknown tail), ENOMEM.
@@ -836,6 +868,7 @@ struct kipc_batch {
 	__u64 msgs;
 	__s64 tv_sec;
 	__s64 tv_nsec;
+	__u64 id;
 };
 
 #define KIPC_BATCH_MAX		1024
