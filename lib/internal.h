@@ -54,13 +54,34 @@ static inline int lkipc_open_request(struct kipc_open *op, unsigned int flags,
 	return 0;
 }
 
-/*
- * KIPC_IOC_OPEN on the device: the new handle, or -errno.  A mapping left
- * under the new descriptor's number by a handle closed with close(2) is
- * forgotten here, for every object type, so that only a mapping the
- * caller attaches afterwards can be found under it (lib/lkipc.c).
- */
+/* KIPC_IOC_OPEN on the device: the new descriptor, or -errno. */
 int lkipc_open_object(struct lkipc *k, struct kipc_open *op);
+
+/* Library-private bits of struct lkipc_sem / lkipc_queue .flags. */
+#define LKIPC_H_ID	(1U << 0)	/* the module checks the handle's id */
+
+/*
+ * The "id" of a request made through a handle: the handle's object, which
+ * the module then checks the descriptor still names (EBADF otherwise), or
+ * 0 for a module without KIPC_FEAT_HANDLE_ID (it would refuse the field).
+ */
+static inline uint64_t lkipc_req_id(unsigned int hflags, uint64_t id)
+{
+	return hflags & LKIPC_H_ID ? id : 0;
+}
+
+/* The module's features, or 0 if it cannot say (lib/lkipc.c). */
+uint64_t lkipc_features(int fd);
+/* A handle's flags for a module with these features. */
+static inline unsigned int lkipc_handle_flags(uint64_t features)
+{
+	return features & KIPC_FEAT_HANDLE_ID ? LKIPC_H_ID : 0;
+}
+
+/* A handle descriptor's access, KIPC_OPEN_READ and/or _WRITE. */
+unsigned int lkipc_fd_access(int fd);
+/* Unmap and close a handle's descriptor and mapping (lib/lkipc.c). */
+int lkipc_handle_fini(int *fd, struct lkipc_map **map);
 /* KIPC_IOC_UNLINK of "name" of the given type (lib/lkipc.c). */
 int lkipc_unlink(struct lkipc *k, unsigned int type, const char *name);
 
@@ -80,17 +101,23 @@ struct lkipc_map {
 	void *addr;
 	size_t len;
 	uint32_t gen;		/* unique per mapping in this process */
+	uint64_t id;		/* the object's id: its handle's */
 	struct lkipc_ring ring;	/* LKIPC_MAP_QUEUE */
 };
 
 /* The fast path cannot do it: make the system call (lib/ring.c). */
 #define LKIPC_RING_KERNEL	INT32_MIN
 int lkipc_ring_setup(struct lkipc_map *m);
-/* 0, -EAGAIN (no free slot in fast mode) or LKIPC_RING_KERNEL. */
+/*
+ * 0, -EAGAIN (no free slot in fast mode), -EBADF (fd no longer names the
+ * mapping's object: it was closed behind the library's back) or
+ * LKIPC_RING_KERNEL.
+ */
 int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
 		    const void *buf, size_t len);
 /*
- * The message's length, -EAGAIN (empty, nonblock) or LKIPC_RING_KERNEL.
+ * The message's length, -EAGAIN (empty, nonblock), -EBADF (as for a send)
+ * or LKIPC_RING_KERNEL.
  * le: 0 for KIPC_SEL_ANY, else KIPC_SEL_LE's type.
  */
 int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
@@ -111,11 +138,13 @@ struct lkipc_spin {
 int lkipc_ring_spin(const struct lkipc_map *m, int send,
 		    struct lkipc_spin *sp);
 
-/* fd's mapping or NULL; no lock, no system call. */
-struct lkipc_map *lkipc_map_find(int fd);
-/* mmap fd's shared pages (len bytes) and record them: 0 or -errno. */
-int lkipc_map_attach(int fd, int kind, size_t len, int writable);
-void lkipc_map_drop(int fd);
+/*
+ * mmap fd's shared pages (len bytes, read-write if writable), or NULL:
+ * the mapping is an optimisation, and without it every operation is a
+ * system call.
+ */
+struct lkipc_map *lkipc_map_new(int fd, uint64_t id, int kind, size_t len,
+				int writable);
 void lkipc_map_free(struct lkipc_map *m);
 /* Bumped in every fork's child: lanes registered before belong to the parent. */
 extern uint32_t lkipc_fork_gen;

@@ -17,9 +17,9 @@ LKIPC_API int lkipc_open_path(struct lkipc *k, const char *path,
 	int oflags = O_RDWR | O_CLOEXEC;
 	int fd;
 
-	if (!k || !path || (flags & ~LKIPC_OPEN_INHERIT))
+	if (!k || !path || (flags & ~KIPC_OPEN_INHERIT))
 		return -EINVAL;
-	if (flags & LKIPC_OPEN_INHERIT)
+	if (flags & KIPC_OPEN_INHERIT)
 		oflags &= ~O_CLOEXEC;
 	fd = open(path, oflags);
 	if (fd < 0)
@@ -53,11 +53,39 @@ LKIPC_API int lkipc_get_info(struct lkipc *k, struct kipc_info *info)
 
 int lkipc_open_object(struct lkipc *k, struct kipc_open *op)
 {
-	int fd = lkipc_ioctl(k->fd, KIPC_IOC_OPEN, op);
+	return lkipc_ioctl(k->fd, KIPC_IOC_OPEN, op);
+}
 
-	if (fd >= 0)
-		lkipc_map_drop(fd);
-	return fd;
+uint64_t lkipc_features(int fd)
+{
+	struct kipc_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	return lkipc_ioctl(fd, KIPC_IOC_GET_INFO, &info) ? 0 : info.features;
+}
+
+unsigned int lkipc_fd_access(int fd)
+{
+	switch (fcntl(fd, F_GETFL) & O_ACCMODE) {
+	case O_RDONLY:
+		return KIPC_OPEN_READ;
+	case O_WRONLY:
+		return KIPC_OPEN_WRITE;
+	}
+	return KIPC_OPEN_READ | KIPC_OPEN_WRITE;
+}
+
+int lkipc_handle_fini(int *fd, struct lkipc_map **map)
+{
+	int ret = 0;
+
+	lkipc_map_free(*map);
+	*map = NULL;
+	if (*fd >= 0 && close(*fd))
+		ret = -errno;
+	*fd = -1;
+	return ret;
 }
 
 int lkipc_unlink(struct lkipc *k, unsigned int type, const char *name)

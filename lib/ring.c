@@ -225,13 +225,23 @@ int lkipc_ring_setup(struct lkipc_map *m)
 	return 0;
 }
 
-/* The calling thread's lane record for fd's mapping, or NULL. */
-static struct kipc_ring_lane *lkipc_lane(int fd, struct lkipc_map *m)
+/*
+ * The calling thread's lane record for fd's mapping, or NULL: then *err is
+ * -EBADF if fd no longer names the mapping's object, else 0.  A lane is
+ * registered through the descriptor, so before the first registration the
+ * descriptor is checked to be the mapping's (its id): a number closed
+ * behind the library's back and reused must not register this thread in
+ * another queue's ring while it writes intents into this one's.
+ */
+static struct kipc_ring_lane *lkipc_lane(int fd, struct lkipc_map *m,
+					 int *err)
 {
 	uint32_t fork_gen = __atomic_load_n(&lkipc_fork_gen, __ATOMIC_RELAXED);
 	struct kipc_ring_lane_req req;
+	struct kipc_queue_stat st;
 	struct lkipc_lane_slot *t;
 
+	*err = 0;
 	if (fd < lkipc_nlanes) {
 		t = &lkipc_lanes[fd];
 		if (t->gen == m->gen && t->fork_gen == fork_gen)
@@ -247,6 +257,12 @@ static struct kipc_ring_lane *lkipc_lane(int fd, struct lkipc_map *m)
 		lkipc_lanes = t;
 		lkipc_nlanes = n;
 		pthread_setspecific(lkipc_lanes_key, t);
+	}
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	if (lkipc_ioctl(fd, KIPC_IOC_QUEUE_STAT, &st) || st.id != m->id) {
+		*err = -EBADF;	/* not recorded: asked again next time */
+		return NULL;
 	}
 	t = &lkipc_lanes[fd];
 	memset(&req, 0, sizeof(req));
@@ -278,16 +294,16 @@ int lkipc_ring_send(int fd, struct lkipc_map *m, int64_t type,
 	struct kipc_ring_hdr *h = m->addr;
 	const struct lkipc_ring *r = &m->ring;
 	struct kipc_ring_lane *lane;
-	int tries;
+	int tries, err;
 
 	if (!(r->flags & KIPC_RING_FASTSEND) || len > r->msgsize || type <= 0)
 		return LKIPC_RING_KERNEL;
 	/* S1 once before registering a lane: a queue in kernel mode. */
 	if (__atomic_load_n(&h->prod, __ATOMIC_ACQUIRE) & KIPC_RING_SLOW)
 		return LKIPC_RING_KERNEL;
-	lane = lkipc_lane(fd, m);
+	lane = lkipc_lane(fd, m, &err);
 	if (!lane)
-		return LKIPC_RING_KERNEL;
+		return err ? err : LKIPC_RING_KERNEL;
 	for (tries = 0; tries < LKIPC_RING_TRIES; tries++) {
 		__u64 w, p, c, s, hwm;
 		struct kipc_ring_slot *slot;
@@ -370,7 +386,7 @@ int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
 	struct kipc_ring_hdr *h = m->addr;
 	const struct lkipc_ring *r = &m->ring;
 	struct kipc_ring_lane *lane = NULL;
-	int tries, spins = 0;
+	int tries, spins = 0, err;
 
 	for (tries = 0; tries < LKIPC_RING_TRIES; tries++) {
 		struct kipc_ring_slot *slot;
@@ -409,7 +425,9 @@ int lkipc_ring_recv(int fd, struct lkipc_map *m, void *buf, size_t size,
 		if (le && !lkipc_ring_le_head(r, h, c, type, le))
 			break;			/* selective: the kernel's */
 		if (!lane) {
-			lane = lkipc_lane(fd, m);
+			lane = lkipc_lane(fd, m, &err);
+			if (err)
+				return err;
 			if (!lane)
 				break;
 		}

@@ -27,40 +27,79 @@
 /* What a fast operation returns when the kernel must do it. */
 #define LKIPC_SEM_KERNEL	1
 
-/* Does the module map semaphore pages?  Asked at open only. */
-static int lkipc_sem_can_map(struct lkipc *k)
+/* The descriptor's semaphore, mapped unless nomap: the common part of open. */
+static void lkipc_sem_init(struct lkipc_sem *s, int fd, uint64_t id,
+			   uint64_t features, unsigned int access, int nomap)
 {
-	struct kipc_info info;
-
-	return !lkipc_get_info(k, &info) &&
-	       (info.features & KIPC_FEAT_SEM_FAST);
-}
-
-LKIPC_API int lkipc_sem_open(struct lkipc *k, const char *name,
-			     unsigned int flags, unsigned int mode,
-			     unsigned int value)
-{
-	struct kipc_open op;
-	int fd;
-
-	if (!k || lkipc_open_request(&op, flags, KIPC_OBJ_SEM, mode, name))
-		return -EINVAL;
-	op.sem_value = value;
-	fd = lkipc_open_object(k, &op);
-	if (fd < 0)
-		return fd;
+	s->fd = fd;
+	s->id = id;
+	s->flags = lkipc_handle_flags(features);
+	s->map = NULL;
 	/*
 	 * Only a handle open for reading can be mapped, and only one open
 	 * for writing too may operate through the map; a read-only map still
 	 * lets lkipc_sem_value() read the value.  Without a map (opted out,
 	 * an older module, mmap failed) every operation is an ioctl.
 	 */
-	if (!(flags & LKIPC_OPEN_NOMAP) && (op.flags & KIPC_OPEN_READ) &&
-	    lkipc_sem_can_map(k))
-		lkipc_map_attach(fd, LKIPC_MAP_SEM,
-				 (size_t)sysconf(_SC_PAGESIZE),
-				 !!(op.flags & KIPC_OPEN_WRITE));
-	return fd;
+	if (!nomap && (access & KIPC_OPEN_READ) &&
+	    (features & KIPC_FEAT_SEM_FAST))
+		s->map = lkipc_map_new(fd, id, LKIPC_MAP_SEM,
+				       (size_t)sysconf(_SC_PAGESIZE),
+				       !!(access & KIPC_OPEN_WRITE));
+}
+
+LKIPC_API int lkipc_sem_open(struct lkipc *k, struct lkipc_sem *s,
+			     const char *name, unsigned int flags,
+			     unsigned int mode, unsigned int value)
+{
+	struct kipc_open op;
+	int fd;
+
+	if (!s)
+		return -EINVAL;
+	s->fd = -1;
+	s->map = NULL;
+	if (!k || lkipc_open_request(&op, flags, KIPC_OBJ_SEM, mode, name))
+		return -EINVAL;
+	op.sem_value = value;
+	fd = lkipc_open_object(k, &op);
+	if (fd < 0)
+		return fd;
+	lkipc_sem_init(s, fd, op.id, lkipc_features(k->fd), op.flags,
+		       !!(flags & LKIPC_OPEN_NOMAP));
+	return 0;
+}
+
+LKIPC_API int lkipc_sem_from_fd(struct lkipc *k, struct lkipc_sem *s, int fd,
+				unsigned int flags)
+{
+	struct kipc_sem_stat st;
+	int ret;
+
+	if (!k || !s || fd < 0 || (flags & ~LKIPC_OPEN_NOMAP))
+		return -EINVAL;
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	ret = lkipc_ioctl(fd, KIPC_IOC_SEM_STAT, &st);
+	/*
+	 * The stat needs read access: a write-only handle is taken over
+	 * without its id (0: the module checks none), which a caller that
+	 * knows it may fill in.
+	 */
+	if (ret == -EBADF && lkipc_fd_access(fd) == KIPC_OPEN_WRITE)
+		memset(&st, 0, sizeof(st));
+	else if (ret < 0)
+		return ret == -ENOTTY ? -EINVAL : ret;
+	lkipc_sem_init(s, fd, st.id, lkipc_features(k->fd), lkipc_fd_access(fd),
+		       !!(flags & LKIPC_OPEN_NOMAP));
+	return 0;
+}
+
+LKIPC_API int lkipc_sem_close(struct lkipc_sem *s)
+{
+	if (!s)
+		return -EINVAL;
+	return lkipc_handle_fini(&s->fd, &s->map);
 }
 
 LKIPC_API int lkipc_sem_unlink(struct lkipc *k, const char *name)
@@ -68,22 +107,21 @@ LKIPC_API int lkipc_sem_unlink(struct lkipc *k, const char *name)
 	return lkipc_unlink(k, KIPC_OBJ_SEM, name);
 }
 
-LKIPC_API int lkipc_destroy(int fd)
+LKIPC_API int lkipc_sem_destroy(struct lkipc_sem *s)
 {
 	struct kipc_destroy cmd = { .size = sizeof(cmd) };
 
-	return lkipc_ioctl(fd, KIPC_IOC_DESTROY, &cmd);
+	if (!s)
+		return -EINVAL;
+	cmd.id = lkipc_req_id(s->flags, s->id);
+	return lkipc_ioctl(s->fd, KIPC_IOC_DESTROY, &cmd);
 }
 
-LKIPC_API int lkipc_sem_destroy(int fd)
+/* s's semaphore page, if mapped (writable, for "write"); else NULL. */
+static struct kipc_sem_page *lkipc_sem_page(const struct lkipc_sem *s,
+					    int write)
 {
-	return lkipc_destroy(fd);
-}
-
-/* fd's semaphore page, if mapped (writable, for "write"); else NULL. */
-static struct kipc_sem_page *lkipc_sem_page(int fd, int write)
-{
-	struct lkipc_map *m = lkipc_map_find(fd);
+	struct lkipc_map *m = s->map;
 
 	if (!m || m->kind != LKIPC_MAP_SEM || (write && !m->writable))
 		return NULL;
@@ -158,12 +196,14 @@ static int lkipc_sem_wait_fast_ok(unsigned int flags,
 }
 
 /* KIPC_IOC_SEM_WAIT's request; the kernel checks what is left. */
-static void lkipc_sem_wait_fill(struct kipc_sem_wait *cmd, unsigned int n,
+static void lkipc_sem_wait_fill(const struct lkipc_sem *s,
+				struct kipc_sem_wait *cmd, unsigned int n,
 				unsigned int flags,
 				const struct timespec *deadline)
 {
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->size = sizeof(*cmd);
+	cmd->id = lkipc_req_id(s->flags, s->id);
 	cmd->flags = flags;
 	cmd->count = n;
 	if (deadline) {
@@ -173,33 +213,37 @@ static void lkipc_sem_wait_fill(struct kipc_sem_wait *cmd, unsigned int n,
 	}
 }
 
-LKIPC_API int lkipc_sem_wait(int fd, unsigned int n, unsigned int flags,
+LKIPC_API int lkipc_sem_wait(struct lkipc_sem *s, unsigned int n,
+			     unsigned int flags,
 			     const struct timespec *deadline)
 {
 	struct kipc_sem_page *pg = NULL;
 	struct kipc_sem_wait cmd;
 	int ret;
 
-	if (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO | KIPC_SEM_REALTIME))
+	if (!s || (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO |
+			      KIPC_SEM_REALTIME)))
 		return -EINVAL;
 	if (lkipc_sem_wait_fast_ok(flags, deadline))
-		pg = lkipc_sem_page(fd, 1);
+		pg = lkipc_sem_page(s, 1);
 	if (pg) {
 		ret = lkipc_sem_fast_p(pg, n, flags & KIPC_SEM_NONBLOCK);
 		if (ret != LKIPC_SEM_KERNEL)
 			return ret;
 	}
-	lkipc_sem_wait_fill(&cmd, n, flags, deadline);
-	return lkipc_ioctl(fd, KIPC_IOC_SEM_WAIT, &cmd);
+	lkipc_sem_wait_fill(s, &cmd, n, flags, deadline);
+	return lkipc_ioctl(s->fd, KIPC_IOC_SEM_WAIT, &cmd);
 }
 
-LKIPC_API int lkipc_sem_wait_req(struct kipc_sem_wait *req, unsigned int n,
+LKIPC_API int lkipc_sem_wait_req(struct lkipc_sem *s,
+				 struct kipc_sem_wait *req, unsigned int n,
 				 unsigned int flags,
 				 const struct timespec *deadline)
 {
-	if (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO | KIPC_SEM_REALTIME))
+	if (!s || !req || (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO |
+				     KIPC_SEM_REALTIME)))
 		return -EINVAL;
-	lkipc_sem_wait_fill(req, n, flags, deadline);
+	lkipc_sem_wait_fill(s, req, n, flags, deadline);
 	return 0;
 }
 
@@ -255,57 +299,66 @@ LKIPC_API int lkipc_sem_wait_any(struct lkipc *k,
 				    deadline);
 }
 
-LKIPC_API int lkipc_sem_trywait(int fd, unsigned int n, unsigned int flags)
+LKIPC_API int lkipc_sem_trywait(struct lkipc_sem *s, unsigned int n,
+				unsigned int flags)
 {
 	if (flags & ~KIPC_SEM_UNDO)
 		return -EINVAL;
-	return lkipc_sem_wait(fd, n, flags | KIPC_SEM_NONBLOCK, NULL);
+	return lkipc_sem_wait(s, n, flags | KIPC_SEM_NONBLOCK, NULL);
 }
 
-LKIPC_API int lkipc_sem_post(int fd, unsigned int n, unsigned int flags)
+LKIPC_API int lkipc_sem_post(struct lkipc_sem *s, unsigned int n,
+			     unsigned int flags)
 {
-	struct kipc_sem_page *pg = flags ? NULL : lkipc_sem_page(fd, 1);
+	struct kipc_sem_page *pg;
 	struct kipc_sem_post cmd;
 
+	if (!s)
+		return -EINVAL;
+	pg = flags ? NULL : lkipc_sem_page(s, 1);
 	if (pg && lkipc_sem_fast_v(pg, n) == 0)
 		return 0;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd);
 	cmd.flags = flags;
 	cmd.count = n;
-	return lkipc_ioctl(fd, KIPC_IOC_SEM_POST, &cmd);
+	cmd.id = lkipc_req_id(s->flags, s->id);
+	return lkipc_ioctl(s->fd, KIPC_IOC_SEM_POST, &cmd);
 }
 
-LKIPC_API int lkipc_sem_stat(int fd, struct kipc_sem_stat *st,
+LKIPC_API int lkipc_sem_stat(struct lkipc_sem *s, struct kipc_sem_stat *st,
 			     struct kipc_sem_waiter *waiters,
 			     unsigned int capacity)
 {
-	if (!st || (capacity && !waiters))
+	if (!s || !st || (capacity && !waiters))
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
 	st->capacity = capacity;
 	st->waiters = (uintptr_t)waiters;
-	return lkipc_ioctl(fd, KIPC_IOC_SEM_STAT, st);
+	return lkipc_ioctl(s->fd, KIPC_IOC_SEM_STAT, st);
 }
 
-LKIPC_API int lkipc_sem_value(int fd)
+LKIPC_API int lkipc_sem_value(struct lkipc_sem *s)
 {
-	struct kipc_sem_page *pg = lkipc_sem_page(fd, 0);
+	struct kipc_sem_page *pg;
 	struct kipc_sem_stat st;
 	int ret;
 
+	if (!s)
+		return -EINVAL;
+	pg = lkipc_sem_page(s, 0);
 	/* The word is the value, unless the kernel holds it (SLOW). */
 	if (pg) {
-		uint64_t s = __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE);
-		uint64_t v = s & KIPC_SEM_VALUE_MASK;
+		uint64_t w = __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE);
+		uint64_t v = w & KIPC_SEM_VALUE_MASK;
 
-		if (!(s & KIPC_SEM_SLOW) && v <= INT_MAX &&
+		if (!(w & KIPC_SEM_SLOW) && v <= INT_MAX &&
 		    v <= __atomic_load_n(&pg->max, __ATOMIC_RELAXED))
 			return (int)v;
 	}
 
-	ret = lkipc_sem_stat(fd, &st, NULL, 0);
+	ret = lkipc_sem_stat(s, &st, NULL, 0);
 	if (ret < 0)
 		return ret;
 	return (int)st.value;

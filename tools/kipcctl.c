@@ -31,7 +31,7 @@ struct opts {
 
 static const char *const feature_names[] = {
 	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi", "open_by_id",
-	"sem_op",
+	"sem_op", "handle_id",
 };
 
 static int open_dev(const struct opts *o, struct lkipc *k)
@@ -423,35 +423,53 @@ static int cmd_ls(const struct opts *o, int argc, char **argv)
 	return list_objects(o, 0);
 }
 
+/* An object opened by name: the handle of its type is the open one. */
+struct object {
+	__u32 type;			/* KIPC_OBJ_SEM or KIPC_OBJ_QUEUE */
+	struct lkipc_sem sem;
+	struct lkipc_queue queue;
+};
+
 /*
- * Open the object NAME of "type" with the access an operation needs, or
- * the -errno, which has been reported.  A queue opened to be looked at
- * (access 0: stat, peek, rm) is opened read-write where allowed, read-only
- * otherwise: in pipe mode a read-only handle counts as a reader, and its
- * close would leave the writers with EPIPE.
+ * Open the object NAME of "type" into *obj with the access an operation
+ * needs: 0, or the -errno, which has been reported.  A queue opened to be
+ * looked at (access 0: stat, peek, rm) is opened read-write where allowed,
+ * read-only otherwise: in pipe mode a read-only handle counts as a reader,
+ * and its close would leave the writers with EPIPE.
  */
 static int open_object(const struct opts *o, const char *what,
-		       const char *name, __u32 type, unsigned int access)
+		       const char *name, __u32 type, unsigned int access,
+		       struct object *obj)
 {
 	unsigned int look = KIPC_OPEN_READ | KIPC_OPEN_WRITE;
 	struct lkipc k;
-	int fd;
+	int ret;
 
+	obj->type = type;
 	if (open_dev(o, &k) < 0)
 		return -ENODEV;
 	if (type == KIPC_OBJ_SEM) {
-		fd = lkipc_sem_open(&k, name, access, 0, 0);
+		ret = lkipc_sem_open(&k, &obj->sem, name, access, 0, 0);
 	} else {
-		fd = lkipc_queue_open(&k, name, access ? access : look, 0,
-				      NULL);
-		if (fd == -EACCES && !access)
-			fd = lkipc_queue_open(&k, name, KIPC_OPEN_READ, 0,
-					      NULL);
+		ret = lkipc_queue_open(&k, &obj->queue, name,
+				       access ? access : look, 0, NULL);
+		if (ret == -EACCES && !access)
+			ret = lkipc_queue_open(&k, &obj->queue, name,
+					       KIPC_OPEN_READ, 0, NULL);
 	}
 	lkipc_close(&k);
-	if (fd < 0)
-		fail(what, name, fd);
-	return fd;
+	if (ret < 0)
+		fail(what, name, ret);
+	return ret;
+}
+
+/* Unmap and close what open_object() opened. */
+static void close_object(struct object *obj)
+{
+	if (obj->type == KIPC_OBJ_SEM)
+		lkipc_sem_close(&obj->sem);
+	else
+		lkipc_queue_close(&obj->queue);
 }
 
 /* --mode and --excl of the create commands: 0 if c was one of them. */
@@ -483,9 +501,10 @@ static int sem_create(const struct opts *o, int argc, char **argv)
 	};
 	unsigned int flags = KIPC_OPEN_CREATE, mode = 0600, value = 0;
 	struct kipc_sem_stat st;
+	struct lkipc_sem sem;
 	long long v;
 	struct lkipc k;
-	int c, fd, ret;
+	int c, ret;
 
 	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
 	while ((c = getopt_long(argc, argv, "v:m:x", longopts, NULL)) != -1) {
@@ -505,12 +524,12 @@ static int sem_create(const struct opts *o, int argc, char **argv)
 		return usage_error("sem create takes one NAME");
 	if (open_dev(o, &k) < 0)
 		return EXIT_FAILURE;
-	fd = lkipc_sem_open(&k, argv[optind], flags, mode, value);
+	ret = lkipc_sem_open(&k, &sem, argv[optind], flags, mode, value);
 	lkipc_close(&k);
-	if (fd < 0)
-		return fail("sem create", argv[optind], fd);
-	ret = lkipc_sem_stat(fd, &st, NULL, 0);
-	close(fd);
+	if (ret < 0)
+		return fail("sem create", argv[optind], ret);
+	ret = lkipc_sem_stat(&sem, &st, NULL, 0);
+	lkipc_sem_close(&sem);
 	if (ret < 0)
 		return fail("sem create", argv[optind], ret);
 	if (o->json) {
@@ -529,16 +548,18 @@ static int sem_stat(const struct opts *o, int argc, char **argv)
 	struct kipc_sem_waiter *w = NULL;
 	unsigned int cap = 0, i, n;
 	struct kipc_sem_stat st;
+	struct object obj;
 	char when[32];
-	int fd, ret;
+	int ret;
 
 	if (argc != 2)
 		return usage_error("sem stat takes one NAME");
-	fd = open_object(o, "sem stat", argv[1], KIPC_OBJ_SEM, KIPC_OPEN_READ);
-	if (fd < 0)
-		return exit_status(fd);
+	ret = open_object(o, "sem stat", argv[1], KIPC_OBJ_SEM, KIPC_OPEN_READ,
+			  &obj);
+	if (ret < 0)
+		return exit_status(ret);
 	for (;;) {
-		ret = lkipc_sem_stat(fd, &st, w, cap);
+		ret = lkipc_sem_stat(&obj.sem, &st, w, cap);
 		if (ret < 0 || st.nwaiters <= cap)
 			break;
 		cap = st.nwaiters + 16;	/* the queue grew: make room */
@@ -549,7 +570,7 @@ static int sem_stat(const struct opts *o, int argc, char **argv)
 			break;
 		}
 	}
-	close(fd);
+	close_object(&obj);
 	if (ret < 0) {
 		free(w);
 		return fail("sem stat", argv[1], ret);
@@ -596,8 +617,9 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 	struct timespec deadline, *dl;
 	unsigned int n = 1, flags = 0;
 	double timeout = -1;
+	struct object obj;
 	long long v;
-	int c, fd, ret;
+	int c, ret;
 
 	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
 	while ((c = getopt_long(argc, argv, is_p ? "nt:" : "", longopts,
@@ -624,14 +646,15 @@ static int sem_pv(const struct opts *o, int argc, char **argv, int is_p)
 		n = v;
 	}
 	dl = deadline_after(timeout, &deadline);
-	fd = open_object(o, what, argv[optind], KIPC_OBJ_SEM, KIPC_OPEN_WRITE);
-	if (fd < 0)
-		return exit_status(fd);
+	ret = open_object(o, what, argv[optind], KIPC_OBJ_SEM, KIPC_OPEN_WRITE,
+			  &obj);
+	if (ret < 0)
+		return exit_status(ret);
 	if (is_p)
-		ret = lkipc_sem_wait(fd, n, flags, dl);
+		ret = lkipc_sem_wait(&obj.sem, n, flags, dl);
 	else
-		ret = lkipc_sem_post(fd, n, 0);
-	close(fd);
+		ret = lkipc_sem_post(&obj.sem, n, 0);
+	close_object(&obj);
 	if (ret < 0)
 		return fail(what, argv[optind], ret);
 	if (o->json)
@@ -650,17 +673,19 @@ static int obj_rm(const struct opts *o, int argc, char **argv, __u32 type,
 	const char *what = type == KIPC_OBJ_SEM ?
 			   (destroy ? "sem rm" : "sem unlink") :
 			   (destroy ? "queue rm" : "queue unlink");
+	struct object obj;
 	struct lkipc k;
-	int fd, ret;
+	int ret;
 
 	if (argc != 2)
 		return usage_error("%s takes one NAME", what);
 	if (destroy) {
-		fd = open_object(o, what, argv[1], type, access);
-		if (fd < 0)
-			return exit_status(fd);
-		ret = lkipc_destroy(fd);
-		close(fd);
+		ret = open_object(o, what, argv[1], type, access, &obj);
+		if (ret < 0)
+			return exit_status(ret);
+		ret = type == KIPC_OBJ_SEM ? lkipc_sem_destroy(&obj.sem) :
+					     lkipc_queue_destroy(&obj.queue);
+		close_object(&obj);
 	} else {
 		if (open_dev(o, &k) < 0)
 			return EXIT_FAILURE;
@@ -715,9 +740,10 @@ static int queue_create(const struct opts *o, int argc, char **argv)
 	unsigned int flags = KIPC_OPEN_CREATE, mode = 0600;
 	struct lkipc_queue_attr attr = { 0 };
 	struct kipc_queue_stat st;
+	struct lkipc_queue q;
 	struct lkipc k;
 	long long v;
-	int c, fd, ret;
+	int c, ret;
 
 	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
 	while ((c = getopt_long(argc, argv, "n:s:b:pm:x", longopts,
@@ -754,12 +780,12 @@ static int queue_create(const struct opts *o, int argc, char **argv)
 	if (open_dev(o, &k) < 0)
 		return EXIT_FAILURE;
 	/* Read-write: in pipe mode this handle is neither reader nor writer. */
-	fd = lkipc_queue_open(&k, argv[optind], flags, mode, &attr);
+	ret = lkipc_queue_open(&k, &q, argv[optind], flags, mode, &attr);
 	lkipc_close(&k);
-	if (fd < 0)
-		return fail("queue create", argv[optind], fd);
-	ret = lkipc_queue_info(fd, &st);
-	close(fd);
+	if (ret < 0)
+		return fail("queue create", argv[optind], ret);
+	ret = lkipc_queue_stat(&q, &st);
+	lkipc_queue_close(&q);
 	if (ret < 0)
 		return fail("queue create", argv[optind], ret);
 	if (o->json) {
@@ -780,16 +806,17 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 {
 	struct kipc_queue_stat st;
 	const char *ring_mode;
+	struct object obj;
 	char when[32];
-	int fd, ret, pipe, dead;
+	int ret, pipe, dead;
 
 	if (argc != 2)
 		return usage_error("queue stat takes one NAME");
-	fd = open_object(o, "queue stat", argv[1], KIPC_OBJ_QUEUE, 0);
-	if (fd < 0)
-		return exit_status(fd);
-	ret = lkipc_queue_info(fd, &st);
-	lkipc_handle_close(fd);
+	ret = open_object(o, "queue stat", argv[1], KIPC_OBJ_QUEUE, 0, &obj);
+	if (ret < 0)
+		return exit_status(ret);
+	ret = lkipc_queue_stat(&obj.queue, &st);
+	close_object(&obj);
 	if (ret < 0)
 		return fail("queue stat", argv[1], ret);
 	pipe = !!(st.queue_flags & KIPC_QUEUE_PIPE);
@@ -896,7 +923,7 @@ static int queue_lookup(const struct opts *o, const char *name,
 }
 
 /* send, no MESSAGE: each line of standard input, without its newline. */
-static int send_lines(int fd, struct queue_op *op)
+static int send_lines(struct lkipc_queue *q, struct queue_op *op)
 {
 	size_t cap = 0;
 	char *line = NULL;
@@ -906,7 +933,8 @@ static int send_lines(int fd, struct queue_op *op)
 	while ((len = getline(&line, &cap, stdin)) >= 0) {
 		if (len && line[len - 1] == '\n')
 			len--;
-		ret = lkipc_send(fd, op->type, line, len, op->flags, op->dl);
+		ret = lkipc_queue_send(q, op->type, line, len, op->flags,
+				       op->dl);
 		if (ret < 0)
 			break;
 		op->done++;
@@ -918,7 +946,8 @@ static int send_lines(int fd, struct queue_op *op)
 }
 
 /* send --raw: standard input in chunks of msgsize, the last one shorter. */
-static int send_chunks(int fd, struct queue_op *op, size_t msgsize)
+static int send_chunks(struct lkipc_queue *q, struct queue_op *op,
+		       size_t msgsize)
 {
 	char *buf = malloc(msgsize);
 	size_t len = 0;
@@ -941,7 +970,8 @@ static int send_chunks(int fd, struct queue_op *op, size_t msgsize)
 		}
 		if (!len)
 			break;
-		ret = lkipc_send(fd, op->type, buf, len, op->flags, op->dl);
+		ret = lkipc_queue_send(q, op->type, buf, len, op->flags,
+				       op->dl);
 		if (ret < 0)
 			break;
 		op->done++;
@@ -997,8 +1027,9 @@ static int queue_send(const struct opts *o, int argc, char **argv)
 	};
 	struct queue_op op = { .what = "queue send", .type = 1 };
 	struct kipc_obj_info e;
+	struct object obj;
 	double timeout = -1;
-	int raw = 0, c, i, fd, ret;
+	int raw = 0, c, i, ret;
 
 	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
 	while ((c = getopt_long(argc, argv, "T:nt:r", longopts, NULL)) != -1) {
@@ -1014,23 +1045,25 @@ static int queue_send(const struct opts *o, int argc, char **argv)
 		return usage_error("queue send --raw reads standard input, "
 				   "not MESSAGE arguments");
 	/* In pipe mode a write-only handle counts as a writer. */
-	fd = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE, KIPC_OPEN_WRITE);
-	if (fd < 0)
-		return exit_status(fd);
+	ret = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE, KIPC_OPEN_WRITE,
+			  &obj);
+	if (ret < 0)
+		return exit_status(ret);
 	if (optind + 1 < argc) {
 		for (i = optind + 1, ret = 0; i < argc && !ret; i++) {
-			ret = lkipc_send(fd, op.type, argv[i], strlen(argv[i]),
-					 op.flags, op.dl);
+			ret = lkipc_queue_send(&obj.queue, op.type, argv[i],
+					       strlen(argv[i]), op.flags,
+					       op.dl);
 			op.done += !ret;
 		}
 	} else if (raw) {
 		ret = queue_lookup(o, op.name, &e);
 		if (!ret)
-			ret = send_chunks(fd, &op, e.q_msgsize);
+			ret = send_chunks(&obj.queue, &op, e.q_msgsize);
 	} else {
-		ret = send_lines(fd, &op);
+		ret = send_lines(&obj.queue, &op);
 	}
-	close(fd);
+	close_object(&obj);
 	if (ret < 0) {
 		c = fail(op.what, op.name, ret);
 		if (op.done)
@@ -1136,8 +1169,9 @@ static int queue_recv(const struct opts *o, int argc, char **argv, int peek)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct queue_op op = { .what = peek ? "queue peek" : "queue recv" };
-	int select = -1, raw = 0, c, fd, ret;
+	int select = -1, raw = 0, c, ret;
 	struct kipc_queue_stat st;
+	struct object obj;
 	long long count = -1;
 	double timeout = -1;
 	int64_t type;
@@ -1187,23 +1221,24 @@ static int queue_recv(const struct opts *o, int argc, char **argv, int peek)
 			return usage_error("--peek shows one message");
 		op.flags |= KIPC_MSG_PEEK;
 		count = 1;
-		fd = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE, 0);
+		ret = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE, 0,
+				  &obj);
 	} else {
 		/* In pipe mode a read-only handle counts as a reader. */
-		fd = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE,
-				 KIPC_OPEN_READ);
+		ret = open_object(o, op.what, op.name, KIPC_OBJ_QUEUE,
+				  KIPC_OPEN_READ, &obj);
 	}
-	if (fd < 0)
-		return exit_status(fd);
-	ret = lkipc_queue_info(fd, &st);
+	if (ret < 0)
+		return exit_status(ret);
+	ret = lkipc_queue_stat(&obj.queue, &st);
 	buf = ret ? NULL : malloc(st.msgsize ? st.msgsize : 1);
 	if (!ret && !buf)
 		ret = -ENOMEM;
 	if (count < 0)
 		count = (st.queue_flags & KIPC_QUEUE_PIPE) ? 0 : 1;
 	while (!ret && (!count || op.done < (unsigned long long)count)) {
-		ret = lkipc_recv(fd, buf, st.msgsize, select, op.type, &type,
-				 op.flags, op.dl);
+		ret = lkipc_queue_recv(&obj.queue, buf, st.msgsize, select,
+				       op.type, &type, op.flags, op.dl);
 		if (ret < 0 || !type)
 			break;	/* an error, or pipe-mode end-of-file */
 		op.done++;
@@ -1211,19 +1246,19 @@ static int queue_recv(const struct opts *o, int argc, char **argv, int peek)
 		if (ret == -EPIPE) {
 			/* Our reader left (SIGPIPE ignored): end quietly. */
 			free(buf);
-			close(fd);
+			close_object(&obj);
 			return EXIT_FAILURE;
 		}
 		if (ret < 0) {
 			fprintf(stderr, "kipcctl %s %s: standard output: %s\n",
 				op.what, op.name, lkipc_strerror(ret));
 			free(buf);
-			close(fd);
+			close_object(&obj);
 			return EXIT_FAILURE;
 		}
 	}
 	free(buf);
-	close(fd);
+	close_object(&obj);
 	/* No limit: nothing more in time is the end, if anything came. */
 	if ((ret == -EAGAIN || ret == -ETIMEDOUT) && !count && op.done)
 		ret = 0;
@@ -1362,7 +1397,8 @@ static const char *row_name(const struct top_row *r)
 static void top_queue_stat(struct lkipc *k, struct top_row *r)
 {
 	struct kipc_queue_stat st;
-	int fd;
+	struct lkipc_queue q;
+	int ret;
 
 	if (r->e.q_flags & KIPC_QUEUE_PIPE) {
 		r->have_stat = 1;
@@ -1371,18 +1407,19 @@ static void top_queue_stat(struct lkipc *k, struct top_row *r)
 	}
 	if (!*row_name(r) || (r->e.flags & KIPC_OBJ_F_DESTROYED))
 		return;
-	fd = lkipc_queue_open(k, row_name(r), KIPC_OPEN_READ | KIPC_OPEN_WRITE,
-			      0, NULL);
-	if (fd == -EACCES)
-		fd = lkipc_queue_open(k, row_name(r), KIPC_OPEN_READ, 0, NULL);
-	if (fd < 0)
+	ret = lkipc_queue_open(k, &q, row_name(r),
+			       KIPC_OPEN_READ | KIPC_OPEN_WRITE, 0, NULL);
+	if (ret == -EACCES)
+		ret = lkipc_queue_open(k, &q, row_name(r), KIPC_OPEN_READ, 0,
+				       NULL);
+	if (ret < 0)
 		return;
-	if (!lkipc_queue_info(fd, &st) && st.id == r->e.id) {
+	if (!lkipc_queue_stat(&q, &st) && st.id == r->e.id) {
 		r->have_stat = 1;
 		r->ring_mode = st.ring_mode;
 		r->lost = st.lost;
 	}
-	lkipc_handle_close(fd);
+	lkipc_queue_close(&q);
 }
 
 static int top_take(const struct opts *o, struct top_sample *s)
@@ -1579,14 +1616,14 @@ struct watch_sample {
 	struct kipc_queue_stat q;
 };
 
-static int watch_take(int fd, __u32 type, struct watch_sample *s)
+static int watch_take(struct object *obj, struct watch_sample *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (type == KIPC_OBJ_SEM)
-		s->err = lkipc_sem_stat(fd, &s->sem, s->w,
+	if (obj->type == KIPC_OBJ_SEM)
+		s->err = lkipc_sem_stat(&obj->sem, &s->sem, s->w,
 					sizeof(s->w) / sizeof(s->w[0]));
 	else
-		s->err = lkipc_queue_info(fd, &s->q);
+		s->err = lkipc_queue_stat(&obj->queue, &s->q);
 	return s->err;
 }
 
@@ -1700,11 +1737,12 @@ static int cmd_watch(const struct opts *o, int argc, char **argv)
 {
 	struct watch_sample *s, *prev;
 	struct live_opts lo;
+	struct object obj;
 	struct timespec ts;
 	double start;
 	long long i;
 	__u32 type = 0;
-	int fd, ret;
+	int ret;
 
 	ret = live_options(argc, argv, &lo, 1);
 	if (ret < 0)
@@ -1715,13 +1753,13 @@ static int cmd_watch(const struct opts *o, int argc, char **argv)
 	ret = watch_type(o, argv[0], lo.type, &type);
 	if (ret < 0)
 		return -ret;
-	fd = open_object(o, "watch", argv[0], type,
-			 type == KIPC_OBJ_SEM ? KIPC_OPEN_READ : 0);
-	if (fd < 0)
-		return exit_status(fd);
+	ret = open_object(o, "watch", argv[0], type,
+			  type == KIPC_OBJ_SEM ? KIPC_OPEN_READ : 0, &obj);
+	if (ret < 0)
+		return exit_status(ret);
 	s = calloc(2, sizeof(*s));
 	if (!s) {
-		close(fd);
+		close_object(&obj);
 		return fail("watch", argv[0], -ENOMEM);
 	}
 	prev = s + 1;
@@ -1732,7 +1770,7 @@ static int cmd_watch(const struct opts *o, int argc, char **argv)
 
 		if (i)
 			live_sleep(lo.delay);
-		ret = watch_take(fd, type, s);
+		ret = watch_take(&obj, s);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		if (!i || watch_changed(type, s, prev))
 			watch_print(o, type, s, ts.tv_sec + ts.tv_nsec / 1e9 -
@@ -1743,7 +1781,7 @@ static int cmd_watch(const struct opts *o, int argc, char **argv)
 		prev = s;
 		s = tmp;
 	}
-	close(fd);
+	close_object(&obj);
 	free(s < prev ? s : prev);
 	if (ret < 0 && ret != -EIDRM)
 		return fail("watch", argv[0], ret);

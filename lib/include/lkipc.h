@@ -3,7 +3,11 @@
  * liblkipc: the userspace library of kipc.
  *
  * Every function returns 0 (or a count) on success and a negative errno on
- * failure; none sets errno or keeps global state: each call takes a handle.
+ * failure, and none sets errno.  Each call takes a handle the caller owns
+ * (struct lkipc, struct lkipc_sem, struct lkipc_queue).  Process-wide
+ * state is limited to the polling budget of lkipc_set_spin(), a fork
+ * handler that tells a child's threads apart from the parent's, and each
+ * thread's record of the ring lanes it registered.
  */
 #ifndef LKIPC_H
 #define LKIPC_H
@@ -29,8 +33,7 @@ struct lkipc {
 	unsigned int flags;
 };
 
-/* Flags of lkipc_open(). */
-#define LKIPC_OPEN_INHERIT	(1U << 0)	/* keep the fd across exec */
+/* Flags of lkipc_open(): 0 or KIPC_OPEN_INHERIT (keep the fd across exec). */
 
 int lkipc_open(struct lkipc *k, unsigned int flags);
 int lkipc_open_path(struct lkipc *k, const char *path, unsigned int flags);
@@ -40,10 +43,43 @@ void lkipc_close(struct lkipc *k);
 int lkipc_get_info(struct lkipc *k, struct kipc_info *info);
 
 /*
- * Objects.  An object is opened through the device handle and used through
- * its own file descriptor (close-on-exec unless KIPC_OPEN_INHERIT), which
- * works with poll, fork and SCM_RIGHTS; close(2) it when done.
+ * Objects.  lkipc_sem_open() and lkipc_queue_open() fill a handle the
+ * caller allocates (struct lkipc_sem, struct lkipc_queue: on the stack, in
+ * a struct of theirs), and every operation takes that handle.  A handle
+ * owns its file descriptor (close-on-exec unless KIPC_OPEN_INHERIT), which
+ * works with poll, epoll, io_uring and SCM_RIGHTS, and the object's shared
+ * pages when they are mapped (Documentation/ring.md): an operation that
+ * need not wait then makes no system call.  Close a handle with
+ * lkipc_sem_close() / lkipc_queue_close(), never with close(2).
+ *
+ * The library keeps no table of descriptors: an operation reaches the
+ * object its handle was opened on, through the handle's own mapping, or
+ * fails.  A descriptor number reused for another object (dup2, SCM_RIGHTS,
+ * another library) cannot redirect it, and on a module with
+ * KIPC_FEAT_HANDLE_ID even a handle whose descriptor was closed behind the
+ * library's back fails with -EBADF rather than reach whatever object the
+ * number names now.  A descriptor received from another process or
+ * inherited across exec becomes a handle with lkipc_sem_from_fd() /
+ * lkipc_queue_from_fd(), which take it over.
+ *
+ * A fork's child shares the parent's handles and mappings, as it shares
+ * its descriptors; a handle is closed only when no thread uses it.
  */
+struct lkipc_map;
+
+struct lkipc_sem {
+	int fd;			/* the handle's descriptor, or -1 */
+	unsigned int flags;	/* library-private */
+	uint64_t id;		/* the object's id */
+	struct lkipc_map *map;	/* library-private: the shared page */
+};
+
+struct lkipc_queue {
+	int fd;			/* the handle's descriptor, or -1 */
+	unsigned int flags;	/* library-private */
+	uint64_t id;		/* the object's id */
+	struct lkipc_map *map;	/* library-private: the shared ring */
+};
 
 /*
  * Every object in the system (KIPC_IOC_LIST): fills up to "capacity"
@@ -52,52 +88,49 @@ int lkipc_get_info(struct lkipc *k, struct kipc_info *info);
 int lkipc_list(struct lkipc *k, struct kipc_obj_info *entries,
 	       unsigned int capacity);
 
-/*
- * The shared pages (Documentation/ring.md): lkipc_sem_open() and
- * lkipc_queue_open() map the object's shared pages, when the handle may
- * use them, so that an operation that need not wait makes no system call;
- * LKIPC_OPEN_NOMAP in their flags opts out (every operation is then a
- * system call).  Close a mapped handle with lkipc_handle_close(), which
- * unmaps it: a descriptor closed with close(2) keeps its mapping, and
- * would lead the library astray if its number were reused for another
- * object.  The mapping and the handle are shared with a fork's child.
- */
+/* In the open flags: do not map the shared pages (every op a syscall). */
 #define LKIPC_OPEN_NOMAP	(1U << 31)
-
-/* Unmap (if mapped) and close a handle: 0 or -errno. */
-int lkipc_handle_close(int fd);
-
-/* End the object of a handle now, of any type (KIPC_IOC_DESTROY). */
-int lkipc_destroy(int fd);
 
 /*
  * Semaphores.
  *
  * lkipc_sem_open: open the semaphore "name", or a new anonymous one if name
- * is NULL.  flags: KIPC_OPEN_CREATE, KIPC_OPEN_EXCL, KIPC_OPEN_INHERIT and
- * the access KIPC_OPEN_READ / KIPC_OPEN_WRITE (neither means both); mode
- * and value are used when the semaphore is created, whose maximum is then
- * the module's sem_value_max.  Returns the new file descriptor.
+ * is NULL, into *s.  flags: KIPC_OPEN_CREATE, KIPC_OPEN_EXCL,
+ * KIPC_OPEN_INHERIT, LKIPC_OPEN_NOMAP and the access KIPC_OPEN_READ /
+ * KIPC_OPEN_WRITE (neither means both); mode and value are used when the
+ * semaphore is created, whose maximum is then the module's sem_value_max.
+ * Returns 0, or -errno with s->fd set to -1.
  */
-int lkipc_sem_open(struct lkipc *k, const char *name, unsigned int flags,
-		   unsigned int mode, unsigned int value);
+int lkipc_sem_open(struct lkipc *k, struct lkipc_sem *s, const char *name,
+		   unsigned int flags, unsigned int mode, unsigned int value);
+/*
+ * Take over fd, a semaphore handle received or inherited, into *s (flags:
+ * 0 or LKIPC_OPEN_NOMAP).  -EINVAL if fd is not a kipc semaphore handle;
+ * fd stays the caller's on failure.  A write-only handle cannot be
+ * observed, so s->id is left 0 (unchecked) unless the caller knows it.
+ */
+int lkipc_sem_from_fd(struct lkipc *k, struct lkipc_sem *s, int fd,
+		      unsigned int flags);
+/* Unmap and close the handle (s->fd becomes -1): 0 or -errno. */
+int lkipc_sem_close(struct lkipc_sem *s);
 int lkipc_sem_unlink(struct lkipc *k, const char *name);
-int lkipc_sem_destroy(int fd);
+/* End the semaphore now (KIPC_IOC_DESTROY); the handle stays open. */
+int lkipc_sem_destroy(struct lkipc_sem *s);
 
 /*
  * P(n): flags KIPC_SEM_UNDO, KIPC_SEM_NONBLOCK; with a deadline (absolute,
  * CLOCK_MONOTONIC, or CLOCK_REALTIME with KIPC_SEM_REALTIME) it fails with
  * -ETIMEDOUT when the deadline passes.  -EINTR on a signal.
  */
-int lkipc_sem_wait(int fd, unsigned int n, unsigned int flags,
+int lkipc_sem_wait(struct lkipc_sem *s, unsigned int n, unsigned int flags,
 		   const struct timespec *deadline);
 /*
  * P on several semaphores at once (KIPC_IOC_SEM_WAIT_MULTI; needs
  * KIPC_FEAT_SEM_MULTI): entries[0..nr) name up to KIPC_SEM_MULTI_MAX
- * distinct semaphore handles and the units to take from each.  _all takes
- * every entry's units atomically and returns 0; _any takes one entry's
- * and returns its index.  flags and deadline as for lkipc_sem_wait(); -errno
- * on failure, with nothing taken.  Since LIBLKIPC_1.1.
+ * distinct semaphore handles (their fd) and the units to take from each.
+ * _all takes every entry's units atomically and returns 0; _any takes one
+ * entry's and returns its index.  flags and deadline as for
+ * lkipc_sem_wait(); -errno on failure, with nothing taken.
  */
 int lkipc_sem_wait_all(struct lkipc *k,
 		       const struct kipc_sem_multi_entry *entries,
@@ -108,27 +141,28 @@ int lkipc_sem_wait_any(struct lkipc *k,
 		       unsigned int nr, unsigned int flags,
 		       const struct timespec *deadline);
 /* P(n) that fails with -EAGAIN instead of waiting; flags: KIPC_SEM_UNDO. */
-int lkipc_sem_trywait(int fd, unsigned int n, unsigned int flags);
+int lkipc_sem_trywait(struct lkipc_sem *s, unsigned int n,
+		      unsigned int flags);
 /* V(n); flags: KIPC_SEM_UNDO. */
-int lkipc_sem_post(int fd, unsigned int n, unsigned int flags);
+int lkipc_sem_post(struct lkipc_sem *s, unsigned int n, unsigned int flags);
 /* The value, or -errno. */
-int lkipc_sem_value(int fd);
+int lkipc_sem_value(struct lkipc_sem *s);
 /*
  * Value, max, owner, undo record and the first "capacity" waiters in queue
  * order (KIPC_IOC_SEM_STAT); st->nwaiters is the number of waiters in all.
  */
-int lkipc_sem_stat(int fd, struct kipc_sem_stat *st,
+int lkipc_sem_stat(struct lkipc_sem *s, struct kipc_sem_stat *st,
 		   struct kipc_sem_waiter *waiters, unsigned int capacity);
 
 /*
  * Message queues.
  *
  * lkipc_queue_open: open the queue "name", or a new anonymous one if name is
- * NULL; flags and mode as for lkipc_sem_open.  attr (may be NULL: all
- * defaults) gives a new queue's capacity in messages and bytes, its largest
- * message (0 for each: the module's defaults, see <lkipc/kipc.h>) and
- * KIPC_QUEUE_PIPE; KIPC_QUEUE_NOSIGPIPE in attr->flags applies to the
- * handle whether or not it creates the queue.  Returns the new fd.
+ * NULL, into *q; flags and mode as for lkipc_sem_open.  attr (may be NULL:
+ * all defaults) gives a new queue's capacity in messages and bytes, its
+ * largest message (0 for each: the module's defaults, see <lkipc/kipc.h>)
+ * and KIPC_QUEUE_PIPE; KIPC_QUEUE_NOSIGPIPE in attr->flags applies to the
+ * handle whether or not it creates the queue.  Returns 0 or -errno.
  */
 struct lkipc_queue_attr {
 	unsigned int msgs;
@@ -137,20 +171,28 @@ struct lkipc_queue_attr {
 	unsigned int flags;
 };
 
-int lkipc_queue_open(struct lkipc *k, const char *name, unsigned int flags,
-		     unsigned int mode, const struct lkipc_queue_attr *attr);
+int lkipc_queue_open(struct lkipc *k, struct lkipc_queue *q,
+		     const char *name, unsigned int flags, unsigned int mode,
+		     const struct lkipc_queue_attr *attr);
+/* As lkipc_sem_from_fd(), for a queue handle. */
+int lkipc_queue_from_fd(struct lkipc *k, struct lkipc_queue *q, int fd,
+			unsigned int flags);
+/* Unmap and close the handle (q->fd becomes -1): 0 or -errno. */
+int lkipc_queue_close(struct lkipc_queue *q);
 int lkipc_queue_unlink(struct lkipc *k, const char *name);
-int lkipc_queue_destroy(int fd);
+/* End the queue now (KIPC_IOC_DESTROY); the handle stays open. */
+int lkipc_queue_destroy(struct lkipc_queue *q);
 /* Geometry, occupancy, waiters, counters and owner (KIPC_IOC_QUEUE_STAT). */
-int lkipc_queue_info(int fd, struct kipc_queue_stat *st);
+int lkipc_queue_stat(struct lkipc_queue *q, struct kipc_queue_stat *st);
 
 /*
  * Send one message of "type" (1..INT64_MAX): flags KIPC_MSG_NONBLOCK,
  * KIPC_MSG_NOSIGNAL; with a deadline (absolute, CLOCK_MONOTONIC, or
  * CLOCK_REALTIME with KIPC_MSG_REALTIME) -ETIMEDOUT when it passes.
  */
-int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
-	       unsigned int flags, const struct timespec *deadline);
+int lkipc_queue_send(struct lkipc_queue *q, int64_t type, const void *buf,
+		     size_t len, unsigned int flags,
+		     const struct timespec *deadline);
 /*
  * Receive the first message the selector (KIPC_SEL_ANY with type 0,
  * KIPC_SEL_EXACT, KIPC_SEL_LE, KIPC_SEL_NOT) matches: returns its full
@@ -159,18 +201,20 @@ int lkipc_send(int fd, int64_t type, const void *buf, size_t len,
  * KIPC_MSG_TRUNCATE, KIPC_MSG_REALTIME; -EMSGSIZE (message kept) if len is
  * too small without KIPC_MSG_TRUNCATE.
  */
-int lkipc_recv(int fd, void *buf, size_t len, unsigned int select,
-	       int64_t type, int64_t *out_type, unsigned int flags,
-	       const struct timespec *deadline);
+int lkipc_queue_recv(struct lkipc_queue *q, void *buf, size_t len,
+		     unsigned int select, int64_t type, int64_t *out_type,
+		     unsigned int flags, const struct timespec *deadline);
 /*
  * Up to count (1..KIPC_BATCH_MAX) messages in one call, waiting only for
  * the first; returns how many were done.
  */
-int lkipc_send_batch(int fd, struct kipc_mmsg *msgs, unsigned int count,
-		     unsigned int flags, const struct timespec *deadline);
-int lkipc_recv_batch(int fd, struct kipc_mmsg *msgs, unsigned int count,
-		     unsigned int select, int64_t type, unsigned int flags,
-		     const struct timespec *deadline);
+int lkipc_queue_send_batch(struct lkipc_queue *q, struct kipc_mmsg *msgs,
+			   unsigned int count, unsigned int flags,
+			   const struct timespec *deadline);
+int lkipc_queue_recv_batch(struct lkipc_queue *q, struct kipc_mmsg *msgs,
+			   unsigned int count, unsigned int select,
+			   int64_t type, unsigned int flags,
+			   const struct timespec *deadline);
 
 /*
  * io_uring (include <liburing.h> before <lkipc.h>): a queue handle works
@@ -180,16 +224,18 @@ int lkipc_recv_batch(int fd, struct kipc_mmsg *msgs, unsigned int count,
  * length or -errno, as for read(2) and write(2).
  */
 #ifdef LIB_URING_H
-static inline void lkipc_prep_send(struct io_uring_sqe *sqe, int fd,
+static inline void lkipc_prep_send(struct io_uring_sqe *sqe,
+				   const struct lkipc_queue *q,
 				   const void *buf, unsigned int len)
 {
-	io_uring_prep_write(sqe, fd, buf, len, 0);
+	io_uring_prep_write(sqe, q->fd, buf, len, 0);
 }
 
-static inline void lkipc_prep_recv(struct io_uring_sqe *sqe, int fd,
+static inline void lkipc_prep_recv(struct io_uring_sqe *sqe,
+				   const struct lkipc_queue *q,
 				   void *buf, unsigned int len)
 {
-	io_uring_prep_read(sqe, fd, buf, len, 0);
+	io_uring_prep_read(sqe, q->fd, buf, len, 0);
 }
 
 /*
@@ -197,7 +243,7 @@ static inline void lkipc_prep_recv(struct io_uring_sqe *sqe, int fd,
  * waiters (KIPC_FEAT_URING_CMD, Linux 6.7 and later; elsewhere the
  * completion's res is -EOPNOTSUPP): an IORING_OP_URING_CMD carrying the
  * ioctl's request, which must stay valid until the completion.  Fill it
- * with lkipc_recv_req() / lkipc_sem_wait_req().  res is the message's full
+ * with lkipc_queue_recv_req() / lkipc_sem_wait_req().  res is the message's full
  * length (0 at pipe-mode end-of-file) or 0 for P, else -errno; the receive
  * stores the message's type and full length in req->type and req->msg_len.
  * Deadlines are absolute, on the request's clock; tearing the ring down or
@@ -216,35 +262,39 @@ static inline void lkipc_prep_kipc_cmd(struct io_uring_sqe *sqe, int fd,
 	c->__reserved = 0;
 }
 
-static inline void lkipc_prep_recv_cmd(struct io_uring_sqe *sqe, int fd,
+static inline void lkipc_prep_recv_cmd(struct io_uring_sqe *sqe,
+				       const struct lkipc_queue *q,
 				       struct kipc_recv *req)
 {
-	lkipc_prep_kipc_cmd(sqe, fd, KIPC_IOC_RECV, req);
+	lkipc_prep_kipc_cmd(sqe, q->fd, KIPC_IOC_RECV, req);
 }
 
-static inline void lkipc_prep_sem_wait_cmd(struct io_uring_sqe *sqe, int fd,
+static inline void lkipc_prep_sem_wait_cmd(struct io_uring_sqe *sqe,
+					   const struct lkipc_sem *s,
 					   struct kipc_sem_wait *req)
 {
-	lkipc_prep_kipc_cmd(sqe, fd, KIPC_IOC_SEM_WAIT, req);
+	lkipc_prep_kipc_cmd(sqe, s->fd, KIPC_IOC_SEM_WAIT, req);
 }
 #endif
 
 /*
- * Fill a request for lkipc_prep_recv_cmd() (as lkipc_recv()'s arguments;
- * KIPC_MSG_PEEK is not allowed) or lkipc_prep_sem_wait_cmd() (as
+ * Fill a request for lkipc_prep_recv_cmd() (as lkipc_queue_recv()'s
+ * arguments; KIPC_MSG_PEEK is not allowed) or lkipc_prep_sem_wait_cmd() (as
  * lkipc_sem_wait()'s).  0, or -EINVAL for a flag they do not take; the
  * kernel checks the rest (a bad deadline completes with -EINVAL).
  */
-int lkipc_recv_req(struct kipc_recv *req, void *buf, size_t len,
-		   unsigned int select, int64_t type, unsigned int flags,
-		   const struct timespec *deadline);
-int lkipc_sem_wait_req(struct kipc_sem_wait *req, unsigned int n,
-		       unsigned int flags, const struct timespec *deadline);
+int lkipc_queue_recv_req(struct lkipc_queue *q, struct kipc_recv *req,
+			 void *buf, size_t len, unsigned int select,
+			 int64_t type, unsigned int flags,
+			 const struct timespec *deadline);
+int lkipc_sem_wait_req(struct lkipc_sem *s, struct kipc_sem_wait *req,
+		       unsigned int n, unsigned int flags,
+		       const struct timespec *deadline);
 
 /*
- * How long (microseconds, at most 1000000) lkipc_send() and lkipc_recv()
- * poll a queue's mapped ring for room or a message before a call that
- * would block enters the kernel; 0 never polls.  For the whole process;
+ * How long (microseconds, at most 1000000) lkipc_queue_send() and
+ * lkipc_queue_recv() poll a queue's mapped ring for room or a message
+ * before a call that would block enters the kernel; 0 never polls.  For the whole process;
  * the first value is LKIPC_SPIN_US from the environment, else 20, and
  * always 0 with one CPU online.  Returns the previous value.
  */

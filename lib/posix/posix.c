@@ -34,11 +34,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../internal.h"
 #include "compat.h"
 #include "lkipc.h"
 
@@ -188,6 +190,31 @@ int px_fail(int err)
 	return -1;
 }
 
+int px_destroy_fd(int fd)
+{
+	struct kipc_destroy cmd = { .size = sizeof(cmd) };
+
+	return lkipc_ioctl(fd, KIPC_IOC_DESTROY, &cmd);
+}
+
+int px_sem_stat_fd(int fd, struct kipc_sem_stat *st,
+		   struct kipc_sem_waiter *waiters, unsigned int capacity)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->capacity = capacity;
+	st->waiters = (uintptr_t)waiters;
+	return lkipc_ioctl(fd, KIPC_IOC_SEM_STAT, st);
+}
+
+int px_sem_value_fd(int fd)
+{
+	struct kipc_sem_stat st;
+	int ret = px_sem_stat_fd(fd, &st, NULL, 0);
+
+	return ret < 0 ? ret : (int)st.value;
+}
+
 /* The caller's umask, without changing it even for a moment. */
 static mode_t cur_umask(void)
 {
@@ -283,59 +310,136 @@ static int ts_valid(const struct timespec *ts)
 /* ------------------------------------------------------------------ */
 
 /*
- * Per descriptor: the queue's largest message, learnt at mq_open (or
- * asked once, for a dup), so that mq_receive checks its buffer with no
- * system call.  0: unknown.
+ * Per descriptor: the handle (its mapped ring), the queue's largest
+ * message, learnt once so that mq_receive checks its buffer with no system
+ * call, and for a write-only descriptor a read-only handle beside it, when
+ * the caller may have one, for mq_getattr (the stat needs read access).
+ *
+ * An entry is made by mq_open, or on first use of a descriptor mq_open did
+ * not return here (a dup, one inherited or received), and dropped by
+ * mq_close and by every C library call that closes or replaces a
+ * descriptor (close, dup2, dup3, close_range, closefrom, interposed
+ * below): a number reused for another queue is then taken over afresh, so
+ * an operation reaches the queue the descriptor names now, as with Linux's
+ * mqueue, never the one it used to name.
  */
 #define MQ_TABLE	65536
-static uint32_t mq_msgsize[MQ_TABLE];
-/* Descriptors mq_open returned (and mq_close did not close): read(2). */
-static uint8_t mq_is[MQ_TABLE];
 
-/*
- * A write-only descriptor cannot observe its queue (the stat needs read
- * access): mq_open keeps a read-only handle beside it, when the caller may
- * have one, for mq_getattr.  -1: none.
- */
-static int mq_shadow[MQ_TABLE];
-static pthread_once_t shadow_once = PTHREAD_ONCE_INIT;
+struct mq_entry {
+	struct lkipc_queue q;		/* q.fd is the mqd_t */
+	struct lkipc_queue shadow;	/* read-only, or fd -1 */
+	uint32_t msgsize;		/* 0: not known yet */
+};
 
-static void shadow_init(void)
+/* Entries change by atomic exchange only: close(2) may be called anywhere. */
+static struct mq_entry *mq_tab[MQ_TABLE];
+
+static struct mq_entry *mq_find(int fd)
 {
-	for (int i = 0; i < MQ_TABLE; i++)
-		mq_shadow[i] = -1;
+	if (fd < 0 || fd >= MQ_TABLE)
+		return NULL;
+	return __atomic_load_n(&mq_tab[fd], __ATOMIC_ACQUIRE);
 }
 
-static int mq_stat(int fd, struct kipc_queue_stat *st)
+/* Free an entry; close its descriptor too if close_fd. */
+static int mq_free(struct mq_entry *e, int close_fd)
 {
-	int ret = lkipc_queue_info(fd, st);
+	int ret;
 
-	pthread_once(&shadow_once, shadow_init);
-	if (ret == -EBADF && fd >= 0 && fd < MQ_TABLE && mq_shadow[fd] >= 0 &&
-	    fcntl(fd, F_GETFD) >= 0)
-		ret = lkipc_queue_info(mq_shadow[fd], st);
+	if (!e)
+		return 0;
+	if (!close_fd)
+		e->q.fd = -1;		/* unmapped only: the caller closes */
+	ret = lkipc_queue_close(&e->q);
+	lkipc_queue_close(&e->shadow);
+	free(e);
 	return ret;
 }
 
-static int mq_size(int fd, long *msgsize)
+/* Forget fd's entry; close the descriptor too if close_fd. */
+static int mq_drop(int fd, int close_fd)
 {
+	if (!mq_find(fd))
+		return 0;
+	return mq_free(__atomic_exchange_n(&mq_tab[fd], NULL,
+					   __ATOMIC_ACQ_REL), close_fd);
+}
+
+/*
+ * The handle of mqd: its entry, or one taken over now (cached for a
+ * number the table holds, else built in *tmp without a mapping).
+ * NULL with -errno in *err when mqd is not a kipc queue handle.
+ */
+static struct lkipc_queue *mq_handle(mqd_t mqd, struct lkipc_queue *tmp,
+				     int *err)
+{
+	struct mq_entry *e = mq_find(mqd), *none = NULL;
+
+	if (e)
+		return &e->q;
+	/* Not a kipc queue handle (EINVAL): a bad descriptor, for POSIX. */
+	if (mqd < 0 || mqd >= MQ_TABLE) {
+		*err = lkipc_queue_from_fd(&px_dev, tmp, mqd, LKIPC_OPEN_NOMAP);
+		if (*err == -EINVAL)
+			*err = -EBADF;
+		return *err ? NULL : tmp;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	e->shadow.fd = -1;
+	*err = lkipc_queue_from_fd(&px_dev, &e->q, mqd, 0);
+	if (*err) {
+		if (*err == -EINVAL)
+			*err = -EBADF;
+		free(e);
+		return NULL;
+	}
+	if (!__atomic_compare_exchange_n(&mq_tab[mqd], &none, e, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* Another thread took it over first: use its entry. */
+		mq_free(e, 0);
+		e = mq_find(mqd);
+		if (!e) {
+			*err = -EBADF;	/* and it was closed since */
+			return NULL;
+		}
+	}
+	return &e->q;
+}
+
+static int mq_stat(struct lkipc_queue *q, struct kipc_queue_stat *st)
+{
+	struct mq_entry *e = mq_find(q->fd);
+	int ret = lkipc_queue_stat(q, st);
+
+	if (ret == -EBADF && e && &e->q == q && e->shadow.fd >= 0)
+		ret = lkipc_queue_stat(&e->shadow, st);
+	return ret;
+}
+
+static int mq_size(struct lkipc_queue *q, long *msgsize)
+{
+	struct mq_entry *e = mq_find(q->fd);
 	struct kipc_queue_stat st;
 	int ret;
 
-	if (fd >= 0 && fd < MQ_TABLE) {
-		uint32_t s = __atomic_load_n(&mq_msgsize[fd], __ATOMIC_RELAXED);
+	if (e && &e->q == q) {
+		uint32_t sz = __atomic_load_n(&e->msgsize, __ATOMIC_RELAXED);
 
-		if (s) {
-			*msgsize = s;
+		if (sz) {
+			*msgsize = sz;
 			return 0;
 		}
 	}
-	ret = lkipc_queue_info(fd, &st);
+	ret = lkipc_queue_stat(q, &st);
 	if (ret < 0)
 		return ret;
 	*msgsize = st.msgsize;
-	if (fd >= 0 && fd < MQ_TABLE)
-		__atomic_store_n(&mq_msgsize[fd], st.msgsize, __ATOMIC_RELAXED);
+	if (e && &e->q == q)
+		__atomic_store_n(&e->msgsize, st.msgsize, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -352,6 +456,7 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 	char kn[KIPC_NAME_MAX + 1];
 	struct lkipc_queue_attr qa;
 	struct mq_attr *attr = NULL;
+	struct mq_entry *e;
 	unsigned int flags = 0;
 	mode_t mode = 0;
 	int acc = oflag & O_ACCMODE, fd, err;
@@ -369,6 +474,10 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 		return px_fail(err);
 	if (acc == O_ACCMODE)
 		return px_fail(EINVAL);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return px_fail(ENOMEM);
+	e->shadow.fd = -1;
 	flags = acc == O_RDONLY ? KIPC_OPEN_READ :
 		acc == O_WRONLY ? KIPC_OPEN_WRITE :
 		KIPC_OPEN_READ | KIPC_OPEN_WRITE;
@@ -385,17 +494,21 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 			if (attr->mq_maxmsg <= 0 || attr->mq_msgsize <= 0 ||
 			    attr->mq_maxmsg > INT_MAX ||
 			    attr->mq_msgsize > INT_MAX) {
-				fd = lkipc_queue_open(&px_dev, kn, flags &
-						      ~(KIPC_OPEN_CREATE |
-							KIPC_OPEN_EXCL),
-						      0, &qa);
-				if (fd >= 0 && (oflag & O_EXCL)) {
-					lkipc_handle_close(fd);
-					return px_fail(EEXIST);
+				err = lkipc_queue_open(&px_dev, &e->q, kn, flags &
+						       ~(KIPC_OPEN_CREATE |
+							 KIPC_OPEN_EXCL),
+						       0, &qa);
+				if (!err && (oflag & O_EXCL)) {
+					lkipc_queue_close(&e->q);
+					err = -EEXIST;
+				} else if (err) {
+					err = err == -ENOENT ? -EINVAL :
+					      err == -EPERM ? -EACCES : err;
 				}
-				if (fd < 0)
-					return px_fail(fd == -ENOENT ? EINVAL :
-						    fd == -EPERM ? EACCES : -fd);
+				if (err) {
+					free(e);
+					return px_fail(-err);
+				}
 				goto opened;
 			}
 			qa.msgs = (unsigned int)attr->mq_maxmsg;
@@ -403,30 +516,28 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 		}
 		mode = mode & ~cur_umask() & 0777;
 	}
-	fd = lkipc_queue_open(&px_dev, kn, flags, mode, &qa);
-	if (fd < 0)
-		return px_fail(fd == -EPERM ? EACCES : fd == -EDQUOT ? ENOSPC :
-			    -fd);
+	err = lkipc_queue_open(&px_dev, &e->q, kn, flags, mode, &qa);
+	if (err) {
+		free(e);
+		return px_fail(err == -EPERM ? EACCES : err == -EDQUOT ?
+			       ENOSPC : -err);
+	}
 opened:
+	fd = e->q.fd;
 	if (oflag & O_NONBLOCK)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (fd < MQ_TABLE) {
-		__atomic_store_n(&mq_msgsize[fd], 0, __ATOMIC_RELAXED);
-		pthread_once(&shadow_once, shadow_init);
-		if (mq_shadow[fd] >= 0)
-			lkipc_handle_close(mq_shadow[fd]);
-		mq_shadow[fd] = acc == O_WRONLY ?
-			lkipc_queue_open(&px_dev, kn, KIPC_OPEN_READ |
-					 LKIPC_OPEN_NOMAP, 0, NULL) : -1;
-		if (mq_shadow[fd] < 0)
-			mq_shadow[fd] = -1;
-	}
+	if (acc == O_WRONLY)
+		lkipc_queue_open(&px_dev, &e->shadow, kn, KIPC_OPEN_READ |
+				 LKIPC_OPEN_NOMAP, 0, NULL);
+	if (fd < MQ_TABLE)
+		mq_free(__atomic_exchange_n(&mq_tab[fd], e, __ATOMIC_ACQ_REL),
+			0);
+	else
+		mq_free(e, 0);	/* beyond the table: taken over per call */
 	__atomic_add_fetch(&px_n_mq, 1, __ATOMIC_RELAXED);
 	if (px_log_opens)
 		fprintf(stderr, "liblkipc-posix: pid %d: mq_open %s: kipc queue %s\n",
 			getpid(), name, kn);
-	if (fd < MQ_TABLE)
-		__atomic_store_n(&mq_is[fd], 1, __ATOMIC_RELAXED);
 	return fd;
 }
 VERSIONS(mq_open, "GLIBC_2.3.4");
@@ -434,16 +545,9 @@ VERSIONS(mq_open, "GLIBC_2.3.4");
 API int px_mq_close(mqd_t mqd)
 {
 	FALLBACK(mq_close, -1, mqd);
-	if (mqd >= 0 && mqd < MQ_TABLE) {
-		__atomic_store_n(&mq_msgsize[mqd], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&mq_is[mqd], 0, __ATOMIC_RELAXED);
-		pthread_once(&shadow_once, shadow_init);
-		if (mq_shadow[mqd] >= 0 && fcntl(mqd, F_GETFD) >= 0) {
-			lkipc_handle_close(mq_shadow[mqd]);
-			mq_shadow[mqd] = -1;
-		}
-	}
-	if (lkipc_handle_close(mqd))
+	if (mq_find(mqd))
+		return mq_drop(mqd, 1) ? px_fail(EBADF) : 0;
+	if (close(mqd))
 		return px_fail(EBADF);
 	return 0;
 }
@@ -479,12 +583,16 @@ static int nonblocking(int fd)
 static int do_send(mqd_t mqd, const char *msg, size_t len, unsigned int prio,
 		   const struct timespec *abs_timeout)
 {
+	struct lkipc_queue tmp, *q;
 	int ret, nb;
 
 	if (prio >= MQ_PRIO_MAX)
 		return px_fail(EINVAL);
+	q = mq_handle(mqd, &tmp, &ret);
+	if (!q)
+		return px_fail(mq_err(-ret));
 	/* First without waiting: through the ring when it can be. */
-	ret = lkipc_send(mqd, MQ_PRIO_MAX - prio, msg, len,
+	ret = lkipc_queue_send(q, MQ_PRIO_MAX - prio, msg, len,
 			 KIPC_MSG_NONBLOCK | KIPC_MSG_NOSIGNAL, NULL);
 	if (ret != -EAGAIN)
 		return ret ? px_fail(mq_err(-ret)) : 0;
@@ -496,7 +604,7 @@ static int do_send(mqd_t mqd, const char *msg, size_t len, unsigned int prio,
 	if (abs_timeout && !ts_valid(abs_timeout))
 		return px_fail(EINVAL);
 	for (;;) {
-		ret = lkipc_send(mqd, MQ_PRIO_MAX - prio, msg, len,
+		ret = lkipc_queue_send(q, MQ_PRIO_MAX - prio, msg, len,
 				 KIPC_MSG_NOSIGNAL |
 				 (abs_timeout ? KIPC_MSG_REALTIME : 0),
 				 abs_timeout);
@@ -525,16 +633,20 @@ VERSIONS(mq_send, "GLIBC_2.3.4");
 static ssize_t do_recv(mqd_t mqd, char *msg, size_t len, unsigned int *prio,
 		       const struct timespec *abs_timeout)
 {
+	struct lkipc_queue tmp, *q;
 	int64_t type = 0;
 	long msgsize;
 	int ret, nb;
 
-	ret = mq_size(mqd, &msgsize);
+	q = mq_handle(mqd, &tmp, &ret);
+	if (!q)
+		return px_fail(mq_err(-ret));
+	ret = mq_size(q, &msgsize);
 	if (ret < 0)
 		return px_fail(mq_err(-ret));
 	if (len < (size_t)msgsize)
 		return px_fail(EMSGSIZE);
-	ret = lkipc_recv(mqd, msg, len, KIPC_SEL_LE, MQ_PRIO_MAX, &type,
+	ret = lkipc_queue_recv(q, msg, len, KIPC_SEL_LE, MQ_PRIO_MAX, &type,
 			 KIPC_MSG_NONBLOCK, NULL);
 	if (ret == -EAGAIN) {
 		nb = nonblocking(mqd);
@@ -545,7 +657,7 @@ static ssize_t do_recv(mqd_t mqd, char *msg, size_t len, unsigned int *prio,
 		if (abs_timeout && !ts_valid(abs_timeout))
 			return px_fail(EINVAL);
 		for (;;) {
-			ret = lkipc_recv(mqd, msg, len, KIPC_SEL_LE,
+			ret = lkipc_queue_recv(q, msg, len, KIPC_SEL_LE,
 					 MQ_PRIO_MAX, &type,
 					 abs_timeout ? KIPC_MSG_REALTIME : 0,
 					 abs_timeout);
@@ -579,11 +691,15 @@ VERSIONS(mq_receive, "GLIBC_2.3.4");
 
 API int px_mq_getattr(mqd_t mqd, struct mq_attr *attr)
 {
+	struct lkipc_queue tmp, *q;
 	struct kipc_queue_stat st;
 	int nb, ret;
 
 	FALLBACK(mq_getattr, -1, mqd, attr);
-	ret = mq_stat(mqd, &st);
+	q = mq_handle(mqd, &tmp, &ret);
+	if (!q)
+		return px_fail(mq_err(-ret));
+	ret = mq_stat(q, &st);
 	if (ret < 0)
 		return px_fail(mq_err(-ret));
 	nb = nonblocking(mqd);
@@ -628,12 +744,11 @@ VERSIONS(mq_setattr, "GLIBC_2.3.4");
  */
 API int px_mq_notify(mqd_t mqd, const struct sigevent *sev)
 {
-	struct kipc_queue_stat st;
+	struct lkipc_queue tmp;
 	int ret;
 
 	FALLBACK(mq_notify, -1, mqd, sev);
-	ret = lkipc_queue_info(mqd, &st);
-	if (ret < 0 && ret != -EBADF)
+	if (!mq_handle(mqd, &tmp, &ret) && ret != -EBADF)
 		return px_fail(mq_err(-ret));
 	return px_fail(ENOSYS);
 }
@@ -643,29 +758,21 @@ VERSIONS(mq_notify, "GLIBC_2.3.4");
  * read(2) of a Linux mqueue descriptor returns the queue's status line and
  * takes no message; read(2) of a kipc queue handle receives one.  Programs
  * read mqd_t descriptors (stress-ng does, to look at the queue), so read
- * is interposed: on a descriptor that mq_open returned and that is still
- * a kipc queue, it returns the status line as Linux writes it, from its
- * beginning (kipc handles have no file position); anything else goes to
- * the C library's read.
+ * is interposed: on a descriptor that the mq_* functions know (it has an
+ * entry) and that is still a kipc queue, it returns the status line as
+ * Linux writes it, from its beginning (kipc handles have no file
+ * position); anything else goes to the C library's read.
  */
-static ssize_t (*libc_read)(int, void *, size_t);
-
-static ssize_t mq_read(int fd, void *buf, size_t count)
+static ssize_t mq_read(struct mq_entry *e, void *buf, size_t count)
 {
 	struct kipc_queue_stat st;
 	char line[96];
 	int ret, len;
 
 	/* Not mq_stat: a write-only descriptor reads EBADF, as on Linux. */
-	ret = lkipc_queue_info(fd, &st);
-	if (ret < 0) {
-		/* Not a kipc queue any more (the number was reused: ENOTTY,
-		 * or EINVAL from another driver), or not readable (EBADF):
-		 * the C library's read says what it is. */
-		if (ret != -EBADF)
-			__atomic_store_n(&mq_is[fd], 0, __ATOMIC_RELAXED);
-		return -2;
-	}
+	ret = lkipc_queue_stat(&e->q, &st);
+	if (ret < 0)
+		return -2;	/* the C library's read says what it is */
 	len = snprintf(line, sizeof(line),
 		       "QSIZE:%-10llu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n",
 		       (unsigned long long)st.bytes, 0, 0, 0);
@@ -675,21 +782,107 @@ static ssize_t mq_read(int fd, void *buf, size_t count)
 	return len;
 }
 
+/* The C library's function "name", looked up once into *slot. */
+static void *libc_fn(void **slot, const char *name)
+{
+	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (!fn) {
+		fn = px_real(name);
+		__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+	}
+	return fn;
+}
+#define LIBC(name)							\
+	((__typeof(&name))libc_fn(&libc_##name, #name))
+
+static void *libc_read, *libc_close, *libc_dup2, *libc_dup3,
+	*libc_close_range, *libc_closefrom;
+
+/*
+ * Looked up when the library is loaded, so that close in a fork's child
+ * never calls into the dynamic linker, whose lock another thread of the
+ * parent may have held at the fork.  A function this C library lacks
+ * stays NULL (libc_fn says so if it is ever called).
+ */
+__attribute__((constructor)) static void libc_fns_init(void)
+{
+	libc_read = dlsym(RTLD_NEXT, "read");
+	libc_close = dlsym(RTLD_NEXT, "close");
+	libc_dup2 = dlsym(RTLD_NEXT, "dup2");
+	libc_dup3 = dlsym(RTLD_NEXT, "dup3");
+	libc_close_range = dlsym(RTLD_NEXT, "close_range");
+	libc_closefrom = dlsym(RTLD_NEXT, "closefrom");
+}
+
 __typeof(read) px_read;
 API ssize_t px_read(int fd, void *buf, size_t count)
 {
+	struct mq_entry *e = mq_find(fd);
 	ssize_t ret;
 
-	if (fd >= 0 && fd < MQ_TABLE &&
-	    __atomic_load_n(&mq_is[fd], __ATOMIC_RELAXED) &&
-	    (ret = mq_read(fd, buf, count)) != -2)
+	if (e && (ret = mq_read(e, buf, count)) != -2)
 		return ret;
-	if (!__atomic_load_n(&libc_read, __ATOMIC_ACQUIRE))
-		__atomic_store_n(&libc_read, (__typeof(libc_read))
-				 px_real("read"), __ATOMIC_RELEASE);
-	return libc_read(fd, buf, count);
+	return LIBC(read)(fd, buf, count);
 }
 __asm__(".symver px_read,read@@GLIBC_2.2.5");
+
+/*
+ * The calls that close or replace a descriptor forget its entry first, so
+ * that the number, once reused, cannot lead an mq_* call to the queue it
+ * named before.  A descriptor closed behind the C library's back (the raw
+ * system call, io_uring) is not seen: Documentation/compat.md.
+ */
+__typeof(close) px_close;
+API int px_close(int fd)
+{
+	mq_drop(fd, 0);
+	return LIBC(close)(fd);
+}
+__asm__(".symver px_close,close@@GLIBC_2.2.5");
+
+__typeof(dup2) px_dup2;
+API int px_dup2(int oldfd, int newfd)
+{
+	if (oldfd != newfd)
+		mq_drop(newfd, 0);
+	return LIBC(dup2)(oldfd, newfd);
+}
+__asm__(".symver px_dup2,dup2@@GLIBC_2.2.5");
+
+__typeof(dup3) px_dup3;
+API int px_dup3(int oldfd, int newfd, int flags)
+{
+	if (oldfd != newfd)
+		mq_drop(newfd, 0);
+	return LIBC(dup3)(oldfd, newfd, flags);
+}
+__asm__(".symver px_dup3,dup3@@GLIBC_2.9");
+
+/* Forget the entries of [first, last]. */
+static void mq_drop_range(unsigned int first, unsigned int last)
+{
+	for (unsigned int fd = first; fd <= last && fd < MQ_TABLE; fd++)
+		if (__atomic_load_n(&mq_tab[fd], __ATOMIC_RELAXED))
+			mq_drop((int)fd, 0);
+}
+
+__typeof(close_range) px_close_range;
+API int px_close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		mq_drop_range(first, last);
+	return LIBC(close_range)(first, last, flags);
+}
+__asm__(".symver px_close_range,close_range@@GLIBC_2.34");
+
+__typeof(closefrom) px_closefrom;
+API void px_closefrom(int lowfd)
+{
+	mq_drop_range(lowfd < 0 ? 0 : (unsigned int)lowfd, UINT_MAX);
+	LIBC(closefrom)(lowfd);
+}
+__asm__(".symver px_closefrom,closefrom@@GLIBC_2.34");
 
 /* ------------------------------------------------------------------ */
 /* Semaphores                                                          */
@@ -703,9 +896,9 @@ struct psem {
 	uint32_t magic;
 	uint32_t kind;
 	union {
-		int32_t fd;	/* PRIVATE, NAMED */
-		uint64_t token;	/* SHARED */
-	};
+		uint64_t handle;	/* PRIVATE: a struct lkipc_sem * */
+		uint64_t token;		/* SHARED */
+	};				/* NAMED: in struct named */
 };
 _Static_assert(sizeof(struct psem) <= sizeof(sem_t), "sem_t too small");
 
@@ -713,6 +906,7 @@ _Static_assert(sizeof(struct psem) <= sizeof(sem_t), "sem_t too small");
 struct named {
 	struct psem s;		/* first: the sem_t handed out */
 	sem_t pad;		/* so that sem_t-sized accesses stay inside */
+	struct lkipc_sem h;
 	uint64_t id;
 	unsigned long refs;
 	struct named *next;
@@ -721,7 +915,7 @@ struct named {
 /* The handles of shared unnamed semaphores this process has opened. */
 struct shared {
 	uint64_t token;
-	int fd;
+	struct lkipc_sem h;	/* fd -1: destroyed */
 	struct shared *next;
 };
 
@@ -736,60 +930,72 @@ static void semu_name(char *buf, size_t sz, uint64_t token)
 }
 
 /* Lock-free lookup: entries are only ever prepended, never freed early. */
-static int shared_find(uint64_t token)
+static struct lkipc_sem *shared_find(uint64_t token)
 {
 	struct shared *e = __atomic_load_n(&shared_tab[token % SHARED_BUCKETS],
 					   __ATOMIC_ACQUIRE);
 
 	for (; e; e = e->next)
-		if (e->token == token && e->fd >= 0)
-			return __atomic_load_n(&e->fd, __ATOMIC_RELAXED);
-	return -1;
+		if (e->token == token &&
+		    __atomic_load_n(&e->h.fd, __ATOMIC_ACQUIRE) >= 0)
+			return &e->h;
+	return NULL;
 }
 
-static int shared_add(uint64_t token, int fd)
+/* Open the shared semaphore "name" into a new entry for token: 0 or -errno. */
+static int shared_add(uint64_t token, const char *name, unsigned int flags,
+		      unsigned int value)
 {
 	struct shared *e = malloc(sizeof(*e)), **head;
+	int ret;
 
 	if (!e)
 		return -ENOMEM;
 	e->token = token;
-	e->fd = fd;
+	ret = lkipc_sem_open(&px_dev, &e->h, name, flags, 0600, value);
+	if (ret) {
+		free(e);
+		return ret;
+	}
 	head = &shared_tab[token % SHARED_BUCKETS];
 	e->next = *head;
 	__atomic_store_n(head, e, __ATOMIC_RELEASE);
 	return 0;
 }
 
-/* The handle of a sem_t, opening a shared one on first use: fd or -errno. */
-static int sem_fd(sem_t *sem)
+/*
+ * The handle of a sem_t, opening a shared one on first use; NULL with
+ * -errno in *err.
+ */
+static struct lkipc_sem *sem_handle(sem_t *sem, int *err)
 {
 	struct psem *s = (struct psem *)sem;
+	struct lkipc_sem *h;
 	char kn[KIPC_NAME_MAX + 1];
-	int fd;
 
+	*err = -EINVAL;
 	if (!s || __atomic_load_n(&s->magic, __ATOMIC_ACQUIRE) != PSEM_MAGIC)
-		return -EINVAL;
+		return NULL;
+	if (s->kind == PSEM_PRIVATE)
+		return (struct lkipc_sem *)(uintptr_t)s->handle;
+	if (s->kind == PSEM_NAMED)
+		return &((struct named *)(void *)s)->h;
 	if (s->kind != PSEM_SHARED)
-		return s->kind == PSEM_PRIVATE || s->kind == PSEM_NAMED ?
-			s->fd : -EINVAL;
-	fd = shared_find(s->token);
-	if (fd >= 0)
-		return fd;
+		return NULL;
+	h = shared_find(s->token);
+	if (h)
+		return h;
 	pthread_mutex_lock(&sem_lock);
-	fd = shared_find(s->token);
-	if (fd < 0) {
+	h = shared_find(s->token);
+	if (!h) {
 		semu_name(kn, sizeof(kn), s->token);
-		fd = lkipc_sem_open(&px_dev, kn, 0, 0, 0);
-		if (fd >= 0 && shared_add(s->token, fd)) {
-			lkipc_handle_close(fd);
-			fd = -ENOMEM;
-		}
-		if (fd == -ENOENT)
-			fd = -EINVAL;	/* destroyed */
+		*err = shared_add(s->token, kn, 0, 0);
+		if (*err == -ENOENT)
+			*err = -EINVAL;	/* destroyed */
+		h = *err ? NULL : shared_find(s->token);
 	}
 	pthread_mutex_unlock(&sem_lock);
-	return fd;
+	return h;
 }
 
 static int sem_err(int err)
@@ -803,38 +1009,41 @@ API int px_sem_init(sem_t *sem, int pshared, unsigned int value)
 {
 	struct psem *s = (struct psem *)sem;
 	char kn[KIPC_NAME_MAX + 1];
+	struct lkipc_sem *h;
 	uint64_t token;
-	int fd;
+	int ret;
 
 	FALLBACK(sem_init, -1, sem, pshared, value);
 	if (value > SEM_VALUE_MAX)
 		return px_fail(EINVAL);
 	memset(sem, 0, sizeof(*sem));
 	if (!pshared) {
-		fd = lkipc_sem_open(&px_dev, NULL, KIPC_OPEN_CREATE, 0600, value);
-		if (fd < 0)
-			return px_fail(fd == -EDQUOT ? ENOSPC : -fd);
+		h = malloc(sizeof(*h));
+		if (!h)
+			return px_fail(ENOMEM);
+		ret = lkipc_sem_open(&px_dev, h, NULL, KIPC_OPEN_CREATE, 0600,
+				     value);
+		if (ret) {
+			free(h);
+			return px_fail(ret == -EDQUOT ? ENOSPC : -ret);
+		}
 		s->kind = PSEM_PRIVATE;
-		s->fd = fd;
+		s->handle = (uintptr_t)h;
 	} else {
+		pthread_mutex_lock(&sem_lock);
 		do {
 			if (getrandom(&token, sizeof(token), 0) !=
-			    sizeof(token))
-				return px_fail(ENOSPC);
+			    sizeof(token)) {
+				ret = -ENOSPC;
+				break;
+			}
 			semu_name(kn, sizeof(kn), token);
-			fd = lkipc_sem_open(&px_dev, kn, KIPC_OPEN_CREATE |
-					    KIPC_OPEN_EXCL, 0600, value);
-		} while (fd == -EEXIST);
-		if (fd < 0)
-			return px_fail(fd == -EDQUOT ? ENOSPC : -fd);
-		pthread_mutex_lock(&sem_lock);
-		if (shared_add(token, fd)) {
-			pthread_mutex_unlock(&sem_lock);
-			lkipc_sem_unlink(&px_dev, kn);
-			lkipc_handle_close(fd);
-			return px_fail(ENOMEM);
-		}
+			ret = shared_add(token, kn, KIPC_OPEN_CREATE |
+					 KIPC_OPEN_EXCL, value);
+		} while (ret == -EEXIST);
 		pthread_mutex_unlock(&sem_lock);
+		if (ret)
+			return px_fail(ret == -EDQUOT ? ENOSPC : -ret);
 		s->kind = PSEM_SHARED;
 		s->token = token;
 	}
@@ -854,16 +1063,17 @@ API int px_sem_destroy(sem_t *sem)
 	if (!s || s->magic != PSEM_MAGIC || s->kind == PSEM_NAMED)
 		return px_fail(EINVAL);
 	if (s->kind == PSEM_PRIVATE) {
-		lkipc_handle_close(s->fd);
+		struct lkipc_sem *h = (struct lkipc_sem *)(uintptr_t)s->handle;
+
+		lkipc_sem_close(h);
+		free(h);
 	} else {
 		semu_name(kn, sizeof(kn), s->token);
 		lkipc_sem_unlink(&px_dev, kn);
 		pthread_mutex_lock(&sem_lock);
 		for (e = shared_tab[s->token % SHARED_BUCKETS]; e; e = e->next)
-			if (e->token == s->token && e->fd >= 0) {
-				lkipc_handle_close(e->fd);
-				__atomic_store_n(&e->fd, -1, __ATOMIC_RELEASE);
-			}
+			if (e->token == s->token && e->h.fd >= 0)
+				lkipc_sem_close(&e->h);
 		pthread_mutex_unlock(&sem_lock);
 	}
 	__atomic_store_n(&s->magic, 0, __ATOMIC_RELEASE);
@@ -874,11 +1084,11 @@ VERSIONS(sem_destroy, "GLIBC_2.2.5");
 API sem_t *px_sem_open(const char *name, int oflag, ...)
 {
 	char kn[KIPC_NAME_MAX + 1];
-	struct kipc_sem_stat st;
 	unsigned int flags = KIPC_OPEN_READ | KIPC_OPEN_WRITE, value = 0;
+	struct lkipc_sem h;
 	struct named *n;
 	mode_t mode = 0;
-	int fd, err;
+	int err;
 	va_list ap;
 
 	if (oflag & O_CREAT) {
@@ -903,36 +1113,30 @@ API sem_t *px_sem_open(const char *name, int oflag, ...)
 			flags |= KIPC_OPEN_EXCL;
 		mode = mode & ~cur_umask() & 0777;
 	}
-	fd = lkipc_sem_open(&px_dev, kn, flags, mode, value);
-	if (fd < 0) {
-		errno = fd == -EDQUOT ? ENOSPC : -fd;
-		return SEM_FAILED;
-	}
-	err = lkipc_sem_stat(fd, &st, NULL, 0);
-	if (err < 0) {
-		lkipc_handle_close(fd);
-		errno = -err;
+	err = lkipc_sem_open(&px_dev, &h, kn, flags, mode, value);
+	if (err) {
+		errno = err == -EDQUOT ? ENOSPC : -err;
 		return SEM_FAILED;
 	}
 	pthread_mutex_lock(&sem_lock);
 	for (n = named_list; n; n = n->next)
-		if (n->id == st.id) {
+		if (n->id == h.id) {
 			n->refs++;
 			pthread_mutex_unlock(&sem_lock);
-			lkipc_handle_close(fd);
+			lkipc_sem_close(&h);
 			return (sem_t *)&n->s;
 		}
 	n = calloc(1, sizeof(*n));
 	if (!n) {
 		pthread_mutex_unlock(&sem_lock);
-		lkipc_handle_close(fd);
+		lkipc_sem_close(&h);
 		errno = ENOMEM;
 		return SEM_FAILED;
 	}
 	n->s.magic = PSEM_MAGIC;
 	n->s.kind = PSEM_NAMED;
-	n->s.fd = fd;
-	n->id = st.id;
+	n->h = h;
+	n->id = h.id;
 	n->refs = 1;
 	n->next = named_list;
 	named_list = n;
@@ -957,7 +1161,7 @@ API int px_sem_close(sem_t *sem)
 	}
 	if (--n->refs == 0) {
 		*pp = n->next;
-		lkipc_handle_close(n->s.fd);
+		lkipc_sem_close(&n->h);
 		n->s.magic = 0;
 		free(n);
 	}
@@ -984,26 +1188,28 @@ VERSIONS(sem_unlink, "GLIBC_2.2.5");
 
 API int px_sem_post(sem_t *sem)
 {
-	int fd, ret;
+	struct lkipc_sem *h;
+	int ret;
 
 	FALLBACK(sem_post, -1, sem);
-	fd = sem_fd(sem);
-	if (fd < 0)
-		return px_fail(-fd);
-	ret = lkipc_sem_post(fd, 1, 0);
+	h = sem_handle(sem, &ret);
+	if (!h)
+		return px_fail(-ret);
+	ret = lkipc_sem_post(h, 1, 0);
 	return ret ? px_fail(sem_err(-ret)) : 0;
 }
 VERSIONS(sem_post, "GLIBC_2.2.5");
 
 API int px_sem_trywait(sem_t *sem)
 {
-	int fd, ret;
+	struct lkipc_sem *h;
+	int ret;
 
 	FALLBACK(sem_trywait, -1, sem);
-	fd = sem_fd(sem);
-	if (fd < 0)
-		return px_fail(-fd);
-	ret = lkipc_sem_trywait(fd, 1, 0);
+	h = sem_handle(sem, &ret);
+	if (!h)
+		return px_fail(-ret);
+	ret = lkipc_sem_trywait(h, 1, 0);
 	return ret ? px_fail(sem_err(-ret)) : 0;
 }
 VERSIONS(sem_trywait, "GLIBC_2.2.5");
@@ -1011,21 +1217,22 @@ VERSIONS(sem_trywait, "GLIBC_2.2.5");
 /* P with a deadline on clock (or none), restarting per SA_RESTART. */
 static int sem_wait_on(sem_t *sem, clockid_t clock, const struct timespec *ts)
 {
-	int fd, ret;
+	struct lkipc_sem *h;
+	int ret;
 
-	fd = sem_fd(sem);
-	if (fd < 0)
-		return px_fail(-fd);
+	h = sem_handle(sem, &ret);
+	if (!h)
+		return px_fail(-ret);
 	if (ts) {
 		/* POSIX: a bad deadline matters only if the call waits. */
-		ret = lkipc_sem_trywait(fd, 1, 0);
+		ret = lkipc_sem_trywait(h, 1, 0);
 		if (ret != -EAGAIN)
 			return ret ? px_fail(sem_err(-ret)) : 0;
 		if (!ts_valid(ts))
 			return px_fail(EINVAL);
 	}
 	for (;;) {
-		ret = lkipc_sem_wait(fd, 1, ts && clock == CLOCK_REALTIME ?
+		ret = lkipc_sem_wait(h, 1, ts && clock == CLOCK_REALTIME ?
 				     KIPC_SEM_REALTIME : 0, ts);
 		if (ret == -EINTR && restart_ok())
 			continue;
@@ -1060,13 +1267,14 @@ VERSIONS(sem_clockwait, "GLIBC_2.30");
 
 API int px_sem_getvalue(sem_t *sem, int *sval)
 {
-	int fd, ret;
+	struct lkipc_sem *h;
+	int ret;
 
 	FALLBACK(sem_getvalue, -1, sem, sval);
-	fd = sem_fd(sem);
-	if (fd < 0)
-		return px_fail(-fd);
-	ret = lkipc_sem_value(fd);
+	h = sem_handle(sem, &ret);
+	if (!h)
+		return px_fail(-ret);
+	ret = lkipc_sem_value(h);
 	if (ret < 0)
 		return px_fail(sem_err(-ret));
 	*sval = ret;

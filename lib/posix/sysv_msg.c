@@ -69,7 +69,7 @@ __typeof(msgctl) px_msgctl;
  */
 struct sv_handle {
 	int id;
-	int fd;
+	struct lkipc_queue q;	/* unmapped: SysV calls are system calls */
 	unsigned int access;	/* KIPC_OPEN_READ | KIPC_OPEN_WRITE */
 	uid_t uid;		/* the credentials it was opened with */
 	gid_t gid;
@@ -93,20 +93,27 @@ static struct sv_handle *sv_find(int id)
 	return NULL;
 }
 
-static void sv_add(int id, int fd, unsigned int access)
+/* Keep fd, a handle on queue id, in the table: its entry, or NULL. */
+static struct sv_handle *sv_add(int id, int fd, unsigned int access)
 {
 	struct sv_handle *e = malloc(sizeof(*e)), **head;
 
-	if (!e)
-		return;		/* not cached: opened again next time */
+	if (!e || lkipc_queue_from_fd(&px_dev, &e->q, fd, LKIPC_OPEN_NOMAP)) {
+		free(e);
+		close(fd);
+		return NULL;
+	}
+	/* A write-only handle cannot tell its id: the msqid is it. */
+	if (!e->q.id)
+		e->q.id = (unsigned int)id;
 	e->id = id;
-	e->fd = fd;
 	e->access = access;
 	e->uid = geteuid();
 	e->gid = getegid();
 	head = &sv_tab[id % SV_BUCKETS];
 	e->next = *head;
 	__atomic_store_n(head, e, __ATOMIC_RELEASE);
+	return e;
 }
 
 /* The queue is gone (or the descriptor is not ours any more): forget it. */
@@ -116,10 +123,10 @@ static void sv_forget(int id, int close_it)
 
 	pthread_mutex_lock(&sv_lock);
 	for (e = sv_tab[id % SV_BUCKETS]; e; e = e->next)
-		if (e->id == id && e->fd >= 0) {
+		if (e->id == id && e->q.fd >= 0) {
 			if (close_it)
-				lkipc_handle_close(e->fd);
-			__atomic_store_n(&e->fd, -1, __ATOMIC_RELEASE);
+				lkipc_queue_close(&e->q);
+			__atomic_store_n(&e->q.fd, -1, __ATOMIC_RELEASE);
 		}
 	pthread_mutex_unlock(&sv_lock);
 }
@@ -170,28 +177,26 @@ static int sv_open(const char *name, uint64_t id, unsigned int flags,
 
 /*
  * A handle on queue msqid with at least "need" access, from the table or
- * opened now: fd or -errno as SysV says it (EINVAL: no such queue).
+ * opened now; NULL with -errno in *err as SysV says it (EINVAL: no such
+ * queue).
  */
-static int sv_fd(int msqid, unsigned int need)
+static struct lkipc_queue *sv_get(int msqid, unsigned int need, int *err)
 {
 	struct sv_handle *e;
 	unsigned int want;
 	int fd;
 
+	*err = -EINVAL;
 	if (msqid <= 0)
-		return -EINVAL;
+		return NULL;
 	e = sv_find(msqid);
-	if (e) {
-		fd = __atomic_load_n(&e->fd, __ATOMIC_ACQUIRE);
-		if (fd >= 0 && (e->access & need) == need)
-			return fd;
-	}
+	if (e && __atomic_load_n(&e->q.fd, __ATOMIC_ACQUIRE) >= 0 &&
+	    (e->access & need) == need)
+		return &e->q;
 	pthread_mutex_lock(&sv_lock);
 	e = sv_find(msqid);
-	if (e && e->fd >= 0 && (e->access & need) == need) {
-		fd = e->fd;
+	if (e && e->q.fd >= 0 && (e->access & need) == need)
 		goto out;
-	}
 	/* Read-write where allowed: one handle serves every call. */
 	want = KIPC_OPEN_READ | KIPC_OPEN_WRITE;
 	fd = sv_open(NULL, (unsigned int)msqid, want, 0, NULL);
@@ -204,13 +209,24 @@ static int sv_fd(int msqid, unsigned int need)
 			fd = sv_open(NULL, (unsigned int)msqid, want, 0, NULL);
 		}
 	}
-	if (fd == -ENOENT)
-		fd = -EINVAL;
-	if (fd >= 0)
-		sv_add(msqid, fd, want);
+	e = NULL;
+	if (fd >= 0) {
+		e = sv_add(msqid, fd, want);
+		*err = e ? 0 : -ENOMEM;
+	} else {
+		*err = fd == -ENOENT ? -EINVAL : fd;
+	}
 out:
 	pthread_mutex_unlock(&sv_lock);
-	return fd;
+	return e ? &e->q : NULL;
+}
+
+/* Can the caller reach queue msqid with "need" access?  0 or -errno. */
+static int sv_check(int msqid, unsigned int need)
+{
+	int err;
+
+	return sv_get(msqid, need, &err) ? 0 : err;
 }
 
 /*
@@ -321,6 +337,7 @@ API int px_msgget(key_t key, int msgflg)
 	char name[KIPC_NAME_MAX + 1];
 	unsigned int need = 0, mode = msgflg & 0777;
 	uint64_t id = 0, token;
+	struct sv_handle *e;
 	int fd, ret;
 
 	FALLBACK(msgget, -1, key, msgflg);
@@ -383,13 +400,13 @@ opened:
 cache:
 	if (id > INT_MAX) {
 		/* Cannot be told as an int: kipc has made 2^31 objects. */
-		lkipc_handle_close(fd);
+		close(fd);
 		return px_fail(ENOSPC);
 	}
 	pthread_mutex_lock(&sv_lock);
-	sv_add((int)id, fd, need);
+	e = sv_add((int)id, fd, need);
 	pthread_mutex_unlock(&sv_lock);
-	return (int)id;
+	return e ? (int)id : px_fail(ENOMEM);
 }
 __asm__(".symver px_msgget,msgget@@GLIBC_2.2.5");
 
@@ -414,13 +431,13 @@ struct sv_op {
 	unsigned int flags;		/* KIPC_MSG_* */
 };
 
-static int sv_do(int fd, struct sv_op *o, unsigned int more)
+static int sv_do(struct lkipc_queue *q, struct sv_op *o, unsigned int more)
 {
 	if (o->send)
-		return lkipc_send(fd, o->smsg->mtype, o->smsg->mtext, o->len,
-				  o->flags | more, NULL);
-	return lkipc_recv(fd, o->rmsg->mtext, o->len, o->sel, o->type,
-			  &o->got, o->flags | more, NULL);
+		return lkipc_queue_send(q, o->smsg->mtype, o->smsg->mtext,
+					o->len, o->flags | more, NULL);
+	return lkipc_queue_recv(q, o->rmsg->mtext, o->len, o->sel, o->type,
+				&o->got, o->flags | more, NULL);
 }
 
 /*
@@ -432,13 +449,14 @@ static int sv_do(int fd, struct sv_op *o, unsigned int more)
 static int sv_run(int msqid, struct sv_op *o, int msgflg)
 {
 	unsigned int need = o->send ? KIPC_OPEN_WRITE : KIPC_OPEN_READ;
-	int fd, ret, retried = 0;
+	struct lkipc_queue *q;
+	int ret, retried = 0;
 
 	for (;;) {
-		fd = sv_fd(msqid, need);
-		if (fd < 0)
-			return fd;
-		ret = sv_do(fd, o, KIPC_MSG_NONBLOCK);
+		q = sv_get(msqid, need, &ret);
+		if (!q)
+			return ret;
+		ret = sv_do(q, o, KIPC_MSG_NONBLOCK);
 		if (ret >= 0 || !sv_stale(msqid, ret))
 			break;
 		if (retried++)
@@ -447,7 +465,7 @@ static int sv_run(int msqid, struct sv_op *o, int msgflg)
 	if (ret == -EIDRM)
 		return -EINVAL;
 	if (ret == -EAGAIN && !(msgflg & IPC_NOWAIT)) {
-		ret = sv_do(fd, o, 0);
+		ret = sv_do(q, o, 0);
 		if (ret == -EIDRM)
 			sv_forget(msqid, 1);
 	}
@@ -602,7 +620,7 @@ static int sv_stat_index(int index, int any, struct msqid_ds *ds)
 {
 	struct kipc_obj_info *v;
 	unsigned int n;
-	int err, fd, id;
+	int err, id;
 
 	v = sv_list(&n, &err);
 	if (!v)
@@ -613,10 +631,10 @@ static int sv_stat_index(int index, int any, struct msqid_ds *ds)
 	}
 	id = (int)v[index].id;
 	if (!any) {
-		fd = sv_fd(id, KIPC_OPEN_READ);
-		if (fd < 0) {
+		err = sv_check(id, KIPC_OPEN_READ);
+		if (err) {
 			free(v);
-			return px_fail(-fd);
+			return px_fail(-err);
 		}
 	}
 	sv_fill(ds, &v[index]);
@@ -635,7 +653,7 @@ static int sv_set(int msqid, const struct msqid_ds *ds)
 	uid_t euid = geteuid();
 	int ret;
 
-	ret = sv_fd(msqid, 0);
+	ret = sv_check(msqid, 0);
 	if (ret < 0)
 		return px_fail(-ret);
 	ret = sv_entry(msqid, &e);
@@ -652,14 +670,15 @@ static int sv_set(int msqid, const struct msqid_ds *ds)
 
 static int sv_rmid(int msqid)
 {
-	int fd, ret;
+	struct lkipc_queue *q;
+	int ret;
 
-	fd = sv_fd(msqid, 0);
-	if (fd == -EACCES)
+	q = sv_get(msqid, 0, &ret);
+	if (ret == -EACCES)
 		return px_fail(EPERM);	/* not even readable: not its owner */
-	if (fd < 0)
-		return px_fail(-fd);
-	ret = lkipc_destroy(fd);
+	if (!q)
+		return px_fail(-ret);
+	ret = lkipc_queue_destroy(q);
 	if (ret == -EIDRM)
 		ret = -EINVAL;
 	sv_forget(msqid, 1);
@@ -686,7 +705,7 @@ API int px_msgctl(int msqid, int cmd, struct msqid_ds *buf)
 	case IPC_STAT:
 		if (msqid < 0)
 			return px_fail(EINVAL);
-		ret = sv_fd(msqid, KIPC_OPEN_READ);
+		ret = sv_check(msqid, KIPC_OPEN_READ);
 		if (ret < 0)
 			return px_fail(-ret);
 		ret = sv_entry(msqid, &e);

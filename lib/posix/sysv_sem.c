@@ -84,33 +84,6 @@ union semun_ {
 	struct seminfo *__buf;
 };
 
-static int fail(int err)
-{
-	errno = err;
-	return -1;
-}
-
-/* The device, or NULL: *glibc says whether glibc's function is wanted. */
-static struct lkipc *device(int *glibc, int *log)
-{
-	int lg;
-	struct lkipc *k = px_device(glibc, log ? log : &lg);
-
-	if (!k && !*glibc)
-		errno = ENOSYS;
-	return k;
-}
-
-#define SEM_FALLBACK(k, name, fail_ret, ...)				\
-	do {								\
-		int glibc_;						\
-		k = device(&glibc_, NULL);				\
-		if (glibc_)						\
-			return ((__typeof(&name))px_real(#name))(__VA_ARGS__); \
-		if (!k)							\
-			return fail_ret;				\
-	} while (0)
-
 static void member_name(char *buf, size_t len, int id, unsigned int i)
 {
 	snprintf(buf, len, "sysv.sem.%d.%u", id, i);
@@ -378,7 +351,7 @@ static int set_create(struct lkipc *k, key_t key, unsigned int nsems, int flg,
 					    KIPC_OPEN_EXCL, mode, 0, 0);
 			ret = *kfd < 0 ? *kfd : key_set_id(*kfd, id);
 			if (ret && *kfd >= 0)
-				lkipc_destroy(*kfd);
+				px_destroy_fd(*kfd);
 		}
 	}
 	if (ret) {
@@ -389,11 +362,11 @@ static int set_create(struct lkipc *k, key_t key, unsigned int nsems, int flg,
 			member_name(name, sizeof(name), id, i);
 			f = sem_open_raw(k, name, KIPC_OPEN_READ, 0, 0, 0);
 			if (f >= 0) {
-				lkipc_destroy(f);
+				px_destroy_fd(f);
 				close(f);
 			}
 		}
-		lkipc_destroy(fd);
+		px_destroy_fd(fd);
 	}
 	close(fd);
 	return ret ? ret : id;
@@ -429,7 +402,7 @@ static int key_lookup(struct lkipc *k, key_t key)
 		munmap(page, psz);
 	}
 	/* A key being removed, or whose creator died half-way. */
-	if (!id || lkipc_sem_value(fd) == -EIDRM)
+	if (!id || px_sem_value_fd(fd) == -EIDRM)
 		id = -ENOENT;
 	close(fd);
 	return id;
@@ -438,27 +411,24 @@ static int key_lookup(struct lkipc *k, key_t key)
 API int semget(key_t key, int nsems, int semflg)
 {
 	struct lkipc *k;
-	int id, log, glibc, kfd = -1;
+	int id, log, kfd = -1;
 	struct set *s;
 
-	k = device(&glibc, &log);
-	if (glibc)
-		return ((__typeof(&semget))px_real("semget"))(key, nsems,
-							      semflg);
-	if (!k)
-		return -1;
+	FALLBACK(semget, -1, key, nsems, semflg);
+	k = &px_dev;
+	log = px_log_opens;
 	if (nsems < 0 || (unsigned int)nsems > semmsl())
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	for (int tries = 0;; tries++) {
 		id = key == IPC_PRIVATE ? -ENOENT : key_lookup(k, key);
 		if (id >= 0 && (semflg & IPC_CREAT) && (semflg & IPC_EXCL))
-			return fail(EEXIST);
+			return px_fail(EEXIST);
 		if (id == -ENOENT && !(semflg & IPC_CREAT) &&
 		    key != IPC_PRIVATE)
-			return fail(ENOENT);
+			return px_fail(ENOENT);
 		if (id == -ENOENT) {
 			if (!nsems)
-				return fail(EINVAL);
+				return px_fail(EINVAL);
 			id = set_create(k, key, (unsigned int)nsems, semflg,
 					&kfd);
 			if (kfd >= 0)
@@ -470,7 +440,7 @@ API int semget(key_t key, int nsems, int semflg)
 		break;
 	}
 	if (id < 0)
-		return fail(id == -EPERM ? EACCES : -id);
+		return px_fail(id == -EPERM ? EACCES : -id);
 	pthread_mutex_lock(&table_lock);
 	s = set_get(k, id);
 	if (s && (unsigned int)nsems > s->nsems) {
@@ -551,17 +521,18 @@ API int semtimedop(int semid, struct sembuf *sops, size_t nsops,
 	struct set *s;
 	int err;
 
-	SEM_FALLBACK(k, semtimedop, -1, semid, sops, nsops, timeout);
+	FALLBACK(semtimedop, -1, semid, sops, nsops, timeout);
+	k = &px_dev;
 	if (!nsops)
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	if (nsops > KIPC_SEM_MULTI_MAX)
-		return fail(E2BIG);
+		return px_fail(E2BIG);
 	if (!sops)
-		return fail(EFAULT);
+		return px_fail(EFAULT);
 	if (timeout) {
 		if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
 		    timeout->tv_nsec >= 1000000000L)
-			return fail(EINVAL);
+			return px_fail(EINVAL);
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
 		deadline.tv_sec += timeout->tv_sec;
 		deadline.tv_nsec += timeout->tv_nsec;
@@ -575,7 +546,7 @@ API int semtimedop(int semid, struct sembuf *sops, size_t nsops,
 	err = s ? semop_prepare(k, s, sops, nsops, ent) : errno;
 	pthread_mutex_unlock(&table_lock);
 	if (err)
-		return fail(err);
+		return px_fail(err);
 	/* The handles stay open: only semctl(IPC_RMID) or exit closes them. */
 	err = sem_op_ioctl(k, ent, (unsigned int)nsops, 0,
 			   timeout ? &deadline : NULL);
@@ -589,7 +560,7 @@ API int semtimedop(int semid, struct sembuf *sops, size_t nsops,
 		pthread_mutex_unlock(&table_lock);
 	}
 	if (err)
-		return fail(err);
+		return px_fail(err);
 	pthread_mutex_lock(&table_lock);
 	s = set_get(k, semid);
 	if (s) {
@@ -659,7 +630,7 @@ static int fill_ds(struct set *s, struct semid_ds *ds)
 
 	if (s->m[0].fd < 0 || !h)
 		return EACCES;
-	ret = lkipc_sem_stat(s->m[0].fd, &st, NULL, 0);
+	ret = px_sem_stat_fd(s->m[0].fd, &st, NULL, 0);
 	if (ret)
 		return sysv_err(-ret);
 	memset(ds, 0, sizeof(*ds));
@@ -684,7 +655,7 @@ static int count_waiters(struct set *s, unsigned int n, int zero)
 	int ret, c = 0;
 
 	for (;;) {
-		ret = lkipc_sem_stat(s->m[n].fd, &st, w, cap);
+		ret = px_sem_stat_fd(s->m[n].fd, &st, w, cap);
 		if (ret) {
 			free(w);
 			errno = sysv_err(-ret);
@@ -713,14 +684,14 @@ static int set_remove(struct lkipc *k, struct set *s)
 	char name[64];
 	int ret, fd;
 
-	ret = member_open(k, s, 0) ? -EIDRM : lkipc_destroy(s->m[0].fd);
+	ret = member_open(k, s, 0) ? -EIDRM : px_destroy_fd(s->m[0].fd);
 	if (ret)
 		return -ret;
 	if (h && h->key != IPC_PRIVATE && key_lookup(k, h->key) == s->id) {
 		key_name(name, sizeof(name), h->key);
 		fd = sem_open_raw(k, name, KIPC_OPEN_READ, 0, 0, 0);
 		if (fd >= 0) {
-			lkipc_destroy(fd);
+			px_destroy_fd(fd);
 			close(fd);
 		}
 	}
@@ -728,7 +699,7 @@ static int set_remove(struct lkipc *k, struct set *s)
 		member_name(name, sizeof(name), s->id, i);
 		fd = sem_open_raw(k, name, KIPC_OPEN_READ, 0, 0, 0);
 		if (fd >= 0) {
-			lkipc_destroy(fd);
+			px_destroy_fd(fd);
 			close(fd);
 		}
 	}
@@ -779,12 +750,12 @@ static int sem_info(struct lkipc *k, int cmd, struct seminfo *si)
 	int *ids = NULL, n, total = 0;
 
 	if (!si)
-		return fail(EFAULT);
+		return px_fail(EFAULT);
 	if (lkipc_get_info(k, &info))
-		return fail(EINVAL);
+		return px_fail(EINVAL);
 	n = list_sets(k, &ids);
 	if (n < 0)
-		return fail(-n);
+		return px_fail(-n);
 	memset(si, 0, sizeof(*si));
 	si->semmsl = (int)semmsl();
 	si->semmni = (int)info.max_objects;
@@ -815,7 +786,7 @@ API int semctl(int semid, int semnum, int cmd, ...)
 	union semun_ arg = { 0 };
 	struct lkipc *k;
 	struct set *s;
-	int ret = 0, err = 0, glibc, stat_id = 0;
+	int ret = 0, err = 0, stat_id = 0;
 	va_list ap;
 
 	switch (cmd) {
@@ -831,12 +802,8 @@ API int semctl(int semid, int semnum, int cmd, ...)
 	default:
 		break;
 	}
-	k = device(&glibc, NULL);
-	if (glibc)
-		return ((__typeof(&semctl))px_real("semctl"))(semid, semnum,
-							      cmd, arg);
-	if (!k)
-		return -1;
+	FALLBACK(semctl, -1, semid, semnum, cmd, arg);
+	k = &px_dev;
 	if (cmd == IPC_INFO || cmd == SEM_INFO)
 		return sem_info(k, cmd, arg.__buf);
 	if (cmd == SEM_STAT
@@ -847,10 +814,10 @@ API int semctl(int semid, int semnum, int cmd, ...)
 		int *ids = NULL, n = list_sets(k, &ids);
 
 		if (n < 0)
-			return fail(-n);
+			return px_fail(-n);
 		if (semid < 0 || semid >= n) {
 			free(ids);
-			return fail(EINVAL);
+			return px_fail(EINVAL);
 		}
 		stat_id = ids[semid];
 		free(ids);
@@ -878,7 +845,7 @@ API int semctl(int semid, int semnum, int cmd, ...)
 	}
 	switch (cmd) {
 	case GETVAL:
-		ret = lkipc_sem_value(s->m[semnum].fd);
+		ret = px_sem_value_fd(s->m[semnum].fd);
 		if (ret < 0)
 			err = sysv_err(-ret);
 		break;
@@ -918,7 +885,7 @@ API int semctl(int semid, int semnum, int cmd, ...)
 		}
 		for (unsigned int i = 0; i < s->nsems && !err; i++) {
 			err = sysv_err(-member_open(k, s, i));
-			ret = err ? 0 : lkipc_sem_value(s->m[i].fd);
+			ret = err ? 0 : px_sem_value_fd(s->m[i].fd);
 			if (ret < 0)
 				err = sysv_err(-ret);
 			else if (!err)
@@ -978,6 +945,6 @@ out:
 		set_forget(semid);
 	pthread_mutex_unlock(&table_lock);
 	if (err)
-		return fail(err == EIDRM && !s ? EINVAL : err);
+		return px_fail(err == EIDRM && !s ? EINVAL : err);
 	return ret;
 }

@@ -270,6 +270,9 @@ static int q_expect_first(int fd, const struct msg *m)
 struct ctx {
 	int dev, nth;
 	int q, s, h;
+	/* q or s taken over by liblkipc (the io_uring cases), else fd -1 */
+	struct lkipc_queue hq;
+	struct lkipc_sem hs;
 	uint64_t id;
 	long nr0;
 	unsigned int otype;
@@ -390,6 +393,7 @@ FIXTURE_SETUP(fail_nth)
 
 	memset(&self->c, 0, sizeof(self->c));
 	self->c.dev = self->c.nth = self->c.q = self->c.s = self->c.h = -1;
+	self->c.hq.fd = self->c.hs.fd = -1;
 	if (!have_fault_injection)
 		SKIP(return, "no fault injection (/proc/thread-self/fail-nth, /sys/kernel/debug/failslab)");
 	self->c.dev = open("/dev/kipc", O_RDWR | O_CLOEXEC);
@@ -402,6 +406,15 @@ FIXTURE_SETUP(fail_nth)
 
 FIXTURE_TEARDOWN(fail_nth)
 {
+	/* A descriptor the library took over is the library's to close. */
+	if (self->c.hq.fd >= 0) {
+		lkipc_queue_close(&self->c.hq);
+		self->c.q = -1;
+	}
+	if (self->c.hs.fd >= 0) {
+		lkipc_sem_close(&self->c.hs);
+		self->c.s = -1;
+	}
 	if (self->c.h >= 0)
 		close(self->c.h);
 	if (self->c.q >= 0)
@@ -1508,16 +1521,16 @@ static int prep_ring(struct ctx *c)
 	if (c->otype == KIPC_OBJ_QUEUE) {
 		if (q_fill(c->q, base2, 2))
 			return -1;
-		if (lkipc_recv_req(&c->req.recv, c->buf, QMSGSIZE,
-				   KIPC_SEL_ANY, 0, 0, NULL))
+		if (lkipc_queue_recv_req(&c->hq, &c->req.recv, c->buf,
+					 QMSGSIZE, KIPC_SEL_ANY, 0, 0, NULL))
 			return -1;
-		lkipc_prep_recv_cmd(sqe, c->q, &c->req.recv);
+		lkipc_prep_recv_cmd(sqe, &c->hq, &c->req.recv);
 	} else {
 		if (prep_sem3(c))
 			return -1;
-		if (lkipc_sem_wait_req(&c->req.swait, 1, 0, NULL))
+		if (lkipc_sem_wait_req(&c->hs, &c->req.swait, 1, 0, NULL))
 			return -1;
-		lkipc_prep_sem_wait_cmd(sqe, c->s, &c->req.swait);
+		lkipc_prep_sem_wait_cmd(sqe, &c->hs, &c->req.swait);
 	}
 	return 0;
 }
@@ -1568,6 +1581,7 @@ static const struct op op_ring = {
 FAIL_NTH(uring_recv)
 {
 #ifdef HAVE_LIBURING_TEST
+	struct lkipc k = { .fd = self->c.dev };
 	struct op op = op_ring;
 
 	if (!self->c.uring)
@@ -1575,6 +1589,9 @@ FAIL_NTH(uring_recv)
 	op.name = "uring_cmd recv";
 	self->c.q = obj_open(self->c.dev, KIPC_OBJ_QUEUE, NULL, RW, 0, NULL);
 	ASSERT_LE(0, self->c.q);
+	/* Unmapped, as the raw descriptor was: the same kernel paths. */
+	ASSERT_EQ(0, lkipc_queue_from_fd(&k, &self->c.hq, self->c.q,
+					 LKIPC_OPEN_NOMAP));
 	self->c.otype = KIPC_OBJ_QUEUE;
 	sweep(_metadata, &self->c, &op);
 #else
@@ -1585,6 +1602,7 @@ FAIL_NTH(uring_recv)
 FAIL_NTH(uring_p)
 {
 #ifdef HAVE_LIBURING_TEST
+	struct lkipc k = { .fd = self->c.dev };
 	struct op op = op_ring;
 
 	if (!self->c.uring)
@@ -1592,6 +1610,8 @@ FAIL_NTH(uring_p)
 	op.name = "uring_cmd P";
 	self->c.s = obj_open(self->c.dev, KIPC_OBJ_SEM, NULL, RW, 3, NULL);
 	ASSERT_LE(0, self->c.s);
+	ASSERT_EQ(0, lkipc_sem_from_fd(&k, &self->c.hs, self->c.s,
+				       LKIPC_OPEN_NOMAP));
 	self->c.otype = KIPC_OBJ_SEM;
 	sweep(_metadata, &self->c, &op);
 #else

@@ -876,19 +876,21 @@ static void fuzz_fd(void)
 /* ---- The victims, through the library (its fast paths) ----------- */
 
 static struct lkipc lk;
-static int lib_q = -1, lib_s = -1;
+static struct lkipc_queue lib_q = { .fd = -1 };
+static struct lkipc_sem lib_s = { .fd = -1 };
 
+/* A handle that failed to open has fd -1: its calls fail with EBADF. */
 static void lib_reopen(void)
 {
 	struct lkipc_queue_attr attr = { .msgs = 8, .msgsize = 64 };
 
-	if (lib_q >= 0)
-		lkipc_handle_close(lib_q);
-	if (lib_s >= 0)
-		lkipc_handle_close(lib_s);
-	lib_q = lkipc_queue_open(&lk, pool_names[0], KIPC_OPEN_CREATE, 0666,
-				 &attr);
-	lib_s = lkipc_sem_open(&lk, pool_names[1], KIPC_OPEN_CREATE, 0666, 2);
+	if (lib_q.fd >= 0)
+		lkipc_queue_close(&lib_q);
+	if (lib_s.fd >= 0)
+		lkipc_sem_close(&lib_s);
+	lkipc_queue_open(&lk, &lib_q, pool_names[0], KIPC_OPEN_CREATE, 0666,
+			 &attr);
+	lkipc_sem_open(&lk, &lib_s, pool_names[1], KIPC_OPEN_CREATE, 0666, 2);
 }
 
 static void fuzz_lib(void)
@@ -903,13 +905,14 @@ static void fuzz_lib(void)
 	memset(buf, 0x5a, sizeof(buf));
 	switch (below(6)) {
 	case 0:
-		ret = lkipc_send(lib_q, 1 + below(3), buf, below(65),
-				 one_in(4) ? KIPC_MSG_NONBLOCK : 0, &dl);
+		ret = lkipc_queue_send(&lib_q, 1 + below(3), buf, below(65),
+				       one_in(4) ? KIPC_MSG_NONBLOCK : 0, &dl);
 		break;
 	case 1:
-		ret = lkipc_recv(lib_q, buf, one_in(8) ? below(64) : 64,
-				 below(4), 1 + below(3), &t,
-				 one_in(4) ? KIPC_MSG_NONBLOCK : 0, &dl);
+		ret = lkipc_queue_recv(&lib_q, buf,
+				       one_in(8) ? below(64) : 64, below(4),
+				       1 + below(3), &t,
+				       one_in(4) ? KIPC_MSG_NONBLOCK : 0, &dl);
 		if (ret == -EINVAL) /* KIPC_SEL_ANY with a type */
 			ret = 0;
 		break;
@@ -921,17 +924,18 @@ static void fuzz_lib(void)
 			m[i] = (struct kipc_mmsg){ .type = 1 + below(3),
 				.buf = (uintptr_t)buf, .len = one_in(2) ? 8 : 64 };
 		if (one_in(2))
-			lkipc_send_batch(lib_q, m, n, 0, &dl);
+			lkipc_queue_send_batch(&lib_q, m, n, 0, &dl);
 		else
-			lkipc_recv_batch(lib_q, m, n, KIPC_SEL_ANY, 0, 0, &dl);
+			lkipc_queue_recv_batch(&lib_q, m, n, KIPC_SEL_ANY, 0, 0,
+					       &dl);
 		break;
 	}
 	case 3:
-		ret = lkipc_sem_wait(lib_s, 1 + below(2),
+		ret = lkipc_sem_wait(&lib_s, 1 + below(2),
 				     one_in(3) ? KIPC_SEM_UNDO : 0, &dl);
 		break;
 	default:
-		ret = lkipc_sem_post(lib_s, 1 + below(2), 0);
+		ret = lkipc_sem_post(&lib_s, 1 + below(2), 0);
 		break;
 	}
 	(void)ret;
@@ -1060,17 +1064,19 @@ static int scribbler(uint64_t seed, uint64_t *q, size_t ring_bytes,
 		/* The victims may have been destroyed: map them again. */
 		if (i % 4096 == 4095) {
 			struct kipc_queue_stat st;
-			int fq, fs;
+			struct lkipc_queue fq;
+			struct lkipc_sem fs;
 			void *m;
 
-			fq = lkipc_queue_open(&k, pool_names[0],
-					      KIPC_OPEN_CREATE |
-					      LKIPC_OPEN_NOMAP, 0666, &attr);
-			fs = lkipc_sem_open(&k, pool_names[1], KIPC_OPEN_CREATE |
-					    LKIPC_OPEN_NOMAP, 0666, 2);
-			if (fq >= 0 && !lkipc_queue_info(fq, &st)) {
+			lkipc_queue_open(&k, &fq, pool_names[0],
+					 KIPC_OPEN_CREATE | LKIPC_OPEN_NOMAP,
+					 0666, &attr);
+			lkipc_sem_open(&k, &fs, pool_names[1],
+				       KIPC_OPEN_CREATE | LKIPC_OPEN_NOMAP,
+				       0666, 2);
+			if (fq.fd >= 0 && !lkipc_queue_stat(&fq, &st)) {
 				m = mmap(NULL, st.ring_bytes, PROT_READ |
-					 PROT_WRITE, MAP_SHARED, fq, 0);
+					 PROT_WRITE, MAP_SHARED, fq.fd, 0);
 				if (m != MAP_FAILED) {
 					munmap(q, ring_bytes);
 					q = m;
@@ -1078,18 +1084,16 @@ static int scribbler(uint64_t seed, uint64_t *q, size_t ring_bytes,
 					h = *(struct kipc_ring_hdr *)q;
 				}
 			}
-			if (fs >= 0) {
+			if (fs.fd >= 0) {
 				m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-					 MAP_SHARED, fs, 0);
+					 MAP_SHARED, fs.fd, 0);
 				if (m != MAP_FAILED) {
 					munmap(s, PAGE);
 					s = m;
 				}
 			}
-			if (fq >= 0)
-				close(fq);
-			if (fs >= 0)
-				close(fs);
+			lkipc_queue_close(&fq);
+			lkipc_sem_close(&fs);
 		}
 		uint64_t v = rnd_u64(), *w;
 		size_t at;
@@ -1144,7 +1148,8 @@ static int scribbler(uint64_t seed, uint64_t *q, size_t ring_bytes,
 }
 
 /* A normal sender: types "type", sequence numbers in the payload. */
-static int normal_sender(int fd, int64_t type, struct shared *sh)
+static int normal_sender(struct lkipc_queue *q, int64_t type,
+			 struct shared *sh)
 {
 	uint64_t seq = 0, msg[8];
 	int ret;
@@ -1154,7 +1159,8 @@ static int normal_sender(int fd, int64_t type, struct shared *sh)
 
 		msg[0] = seq;
 		msg[1] = seq * 0x9e3779b97f4a7c15ULL;
-		ret = lkipc_send(fd, type, msg, 16 + 8 * (seq % 7), 0, &dl);
+		ret = lkipc_queue_send(q, type, msg, 16 + 8 * (seq % 7), 0,
+				       &dl);
 		if (ret) {
 			printf("# normal send %" PRIu64 ": %d\n", seq, ret);
 			return 10;
@@ -1164,10 +1170,10 @@ static int normal_sender(int fd, int64_t type, struct shared *sh)
 	struct timespec dl = in_future(CLOCK_MONOTONIC, 30000000000LL);
 
 	msg[0] = seq;
-	return lkipc_send(fd, type + 10, msg, 8, 0, &dl) ? 11 : 0;
+	return lkipc_queue_send(q, type + 10, msg, 8, 0, &dl) ? 11 : 0;
 }
 
-static int normal_receiver(int fd, int64_t type)
+static int normal_receiver(struct lkipc_queue *q, int64_t type)
 {
 	uint64_t seq = 0, msg[8];
 	int64_t t;
@@ -1176,8 +1182,8 @@ static int normal_receiver(int fd, int64_t type)
 	for (;;) {
 		struct timespec dl = in_future(CLOCK_MONOTONIC, 60000000000LL);
 
-		ret = lkipc_recv(fd, msg, sizeof(msg), KIPC_SEL_LE, type + 10,
-				 &t, 0, &dl);
+		ret = lkipc_queue_recv(q, msg, sizeof(msg), KIPC_SEL_LE,
+				       type + 10, &t, 0, &dl);
 		if (ret < 0 || (t != type && t != type + 10)) {
 			printf("# normal recv %" PRIu64 ": %d type %" PRId64
 			       "\n", seq, ret, t);
@@ -1201,7 +1207,7 @@ static int normal_receiver(int fd, int64_t type)
 	}
 }
 
-static int normal_sem(int fd, uint64_t seed, unsigned int role,
+static int normal_sem(struct lkipc_sem *s, uint64_t seed, unsigned int role,
 		      struct shared *sh)
 {
 	rng_seed(seed, role);
@@ -1209,7 +1215,7 @@ static int normal_sem(int fd, uint64_t seed, unsigned int role,
 		struct timespec dl = in_future(CLOCK_MONOTONIC, 30000000000LL);
 		unsigned int n = 1 + below(2);
 		unsigned int undo = one_in(3) ? KIPC_SEM_UNDO : 0;
-		int ret = lkipc_sem_wait(fd, n, undo, &dl);
+		int ret = lkipc_sem_wait(s, n, undo, &dl);
 
 		if (ret) {
 			printf("# normal P(%u): %d\n", n, ret);
@@ -1221,7 +1227,7 @@ static int normal_sem(int fd, uint64_t seed, unsigned int role,
 		if (one_in(4))
 			usleep(below(200));
 		__atomic_sub_fetch(&sh->held, n, __ATOMIC_SEQ_CST);
-		ret = lkipc_sem_post(fd, n, undo);
+		ret = lkipc_sem_post(s, n, undo);
 		if (ret) {
 			printf("# normal V(%u): %d\n", n, ret);
 			return 16;
@@ -1348,7 +1354,9 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 	struct kipc_sem_stat ss;
 	pid_t fz[NR_FUZZERS], scr, norm[4];
 	uint64_t *vring, *vpage;
-	int vq, vs, nq, ns, i, fd;
+	struct lkipc_queue vq, nq, q;
+	struct lkipc_sem vs, ns, sem;
+	int i;
 	unsigned int before, left;
 	double watchdog = env_ul("KIPC_FUZZ_WATCHDOG", 600);
 	int fst[NR_FUZZERS];
@@ -1377,16 +1385,17 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 	ASSERT_EQ(0, lkipc_open(&self->k, 0));
 
 	/* The victims, named: the fuzzers reach them by name too. */
-	vq = lkipc_queue_open(&self->k, pool_names[0], KIPC_OPEN_CREATE |
-			      LKIPC_OPEN_NOMAP, 0666, &vattr);
-	vs = lkipc_sem_open(&self->k, pool_names[1], KIPC_OPEN_CREATE |
-			    LKIPC_OPEN_NOMAP, 0666, 2);
-	ASSERT_LE(0, vq);
-	ASSERT_LE(0, vs);
-	ASSERT_EQ(0, lkipc_queue_info(vq, &qs));
+	ASSERT_EQ(0, lkipc_queue_open(&self->k, &vq, pool_names[0],
+				      KIPC_OPEN_CREATE | LKIPC_OPEN_NOMAP,
+				      0666, &vattr));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &vs, pool_names[1],
+				    KIPC_OPEN_CREATE | LKIPC_OPEN_NOMAP, 0666,
+				    2));
+	ASSERT_EQ(0, lkipc_queue_stat(&vq, &qs));
 	vring = mmap(NULL, qs.ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     vq, 0);
-	vpage = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vs, 0);
+		     vq.fd, 0);
+	vpage = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vs.fd,
+		     0);
 	ASSERT_NE(MAP_FAILED, vring);
 	ASSERT_NE(MAP_FAILED, vpage);
 
@@ -1394,7 +1403,7 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 		fz[i] = fork_child();
 		ASSERT_LE(0, fz[i]);
 		if (!fz[i])
-			_exit(fuzzer(seed, i, calls, vq, vs, sh));
+			_exit(fuzzer(seed, i, calls, vq.fd, vs.fd, sh));
 	}
 	scr = fork_child();
 	ASSERT_LE(0, scr);
@@ -1402,10 +1411,8 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 		_exit(scribbler(seed, vring, qs.ring_bytes, vpage, sh));
 
 	/* The normal objects: made after the fork, anonymous: unreachable. */
-	nq = lkipc_queue_open(&self->k, NULL, 0, 0600, &nattr);
-	ns = lkipc_sem_open(&self->k, NULL, 0, 0600, NORMAL_INIT);
-	ASSERT_LE(0, nq);
-	ASSERT_LE(0, ns);
+	ASSERT_EQ(0, lkipc_queue_open(&self->k, &nq, NULL, 0, 0600, &nattr));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &ns, NULL, 0, 0600, NORMAL_INIT));
 	for (i = 0; i < 4; i++) {
 		norm[i] = fork_child();
 		ASSERT_LE(0, norm[i]);
@@ -1413,11 +1420,11 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 			continue;
 		switch (i) {
 		case 0:
-			_exit(normal_sender(nq, 1, sh));
+			_exit(normal_sender(&nq, 1, sh));
 		case 1:
-			_exit(normal_receiver(nq, 1));
+			_exit(normal_receiver(&nq, 1));
 		default:
-			_exit(normal_sem(ns, seed, 60 + i, sh));
+			_exit(normal_sem(&ns, seed, 60 + i, sh));
 		}
 	}
 
@@ -1444,7 +1451,7 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 	       stats->einval, stats->e2big, stats->enotty, stats->eintr);
 
 	/* The normal objects: exact. */
-	ASSERT_EQ(0, lkipc_queue_info(nq, &qs));
+	ASSERT_EQ(0, lkipc_queue_stat(&nq, &qs));
 	EXPECT_EQ(0, qs.msgs);
 	EXPECT_EQ(qs.sent, qs.received);
 	EXPECT_EQ(0, qs.lost);
@@ -1453,12 +1460,12 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 	TH_LOG("normal queue: %llu messages in order",
 	       (unsigned long long)qs.received);
 	EXPECT_EQ(0, sh->bad_held);
-	ASSERT_EQ(0, lkipc_sem_stat(ns, &ss, NULL, 0));
+	ASSERT_EQ(0, lkipc_sem_stat(&ns, &ss, NULL, 0));
 	EXPECT_EQ(NORMAL_INIT, ss.value);
 	EXPECT_EQ(0, ss.nwaiters);
 
 	/* The victims: consistent, whatever was scribbled. */
-	ASSERT_EQ(0, lkipc_queue_info(vq, &qs));
+	ASSERT_EQ(0, lkipc_queue_stat(&vq, &qs));
 	EXPECT_LE(qs.msgs, qs.cap_msgs);
 	EXPECT_LE(qs.bytes, qs.cap_bytes);
 	EXPECT_EQ(0, qs.nreceivers);
@@ -1469,7 +1476,7 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 	       (unsigned long long)qs.received, (unsigned long long)qs.lost,
 	       (unsigned long long)qs.dropped, qs.msgs,
 	       qs.queue_flags & KIPC_QUEUE_DESTROYED ? " (destroyed)" : "");
-	i = lkipc_sem_stat(vs, &ss, NULL, 0);
+	i = lkipc_sem_stat(&vs, &ss, NULL, 0);
 	if (i == 0) {
 		EXPECT_LE(ss.value, ss.max);
 		EXPECT_EQ(0, ss.nwaiters);
@@ -1480,30 +1487,28 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 	/* Remove every name the fuzzers may have made; nothing is left. */
 	munmap(vring, qs.ring_bytes);
 	munmap(vpage, PAGE);
-	lkipc_handle_close(vq);
-	lkipc_handle_close(vs);
-	lkipc_handle_close(nq);
-	lkipc_handle_close(ns);
+	lkipc_queue_close(&vq);
+	lkipc_sem_close(&vs);
+	lkipc_queue_close(&nq);
+	lkipc_sem_close(&ns);
 	for (i = 0; i < (int)NR_POOL; i++) {
 		/* Whatever the fuzzers left under these names: consistent. */
-		fd = lkipc_queue_open(&self->k, pool_name(i), LKIPC_OPEN_NOMAP,
-				      0, NULL);
-		if (fd >= 0) {
-			ASSERT_EQ(0, lkipc_queue_info(fd, &qs));
+		if (!lkipc_queue_open(&self->k, &q, pool_name(i),
+				      LKIPC_OPEN_NOMAP, 0, NULL)) {
+			ASSERT_EQ(0, lkipc_queue_stat(&q, &qs));
 			EXPECT_LE(qs.msgs, qs.cap_msgs);
 			EXPECT_EQ(0, qs.nreceivers);
 			EXPECT_EQ(0, qs.nsenders);
 			EXPECT_EQ(qs.sent, qs.received + qs.lost + qs.dropped +
 				  qs.msgs) TH_LOG("queue %d", i);
-			close(fd);
+			lkipc_queue_close(&q);
 		}
-		fd = lkipc_sem_open(&self->k, pool_name(i), LKIPC_OPEN_NOMAP,
-				    0, 0);
-		if (fd >= 0) {
-			ASSERT_EQ(0, lkipc_sem_stat(fd, &ss, NULL, 0));
+		if (!lkipc_sem_open(&self->k, &sem, pool_name(i),
+				    LKIPC_OPEN_NOMAP, 0, 0)) {
+			ASSERT_EQ(0, lkipc_sem_stat(&sem, &ss, NULL, 0));
 			EXPECT_LE(ss.value, ss.max);
 			EXPECT_EQ(0, ss.nwaiters);
-			close(fd);
+			lkipc_sem_close(&sem);
 		}
 		lkipc_queue_unlink(&self->k, pool_name(i));
 		lkipc_sem_unlink(&self->k, pool_name(i));
@@ -1519,23 +1524,21 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 		       nr_objects(&self->k));
 
 	/* The module still works. */
-	fd = lkipc_queue_open(&self->k, NULL, 0, 0600, NULL);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, lkipc_send(fd, 5, "after", 5, 0, NULL));
-	EXPECT_EQ(5, lkipc_recv(fd, buf, sizeof(buf), KIPC_SEL_ANY, 0, &t,
-				0, NULL));
+	ASSERT_EQ(0, lkipc_queue_open(&self->k, &q, NULL, 0, 0600, NULL));
+	EXPECT_EQ(0, lkipc_queue_send(&q, 5, "after", 5, 0, NULL));
+	EXPECT_EQ(5, lkipc_queue_recv(&q, buf, sizeof(buf), KIPC_SEL_ANY, 0, &t,
+				      0, NULL));
 	EXPECT_EQ(5, t);
-	ASSERT_EQ(0, lkipc_queue_info(fd, &qs));
+	ASSERT_EQ(0, lkipc_queue_stat(&q, &qs));
 	EXPECT_EQ(1, qs.sent);
 	EXPECT_EQ(1, qs.received);
-	lkipc_handle_close(fd);
-	fd = lkipc_sem_open(&self->k, NULL, 0, 0600, 1);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, lkipc_sem_trywait(fd, 1, 0));
-	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(fd, 1, 0));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));
-	EXPECT_EQ(1, lkipc_sem_value(fd));
-	lkipc_handle_close(fd);
+	lkipc_queue_close(&q);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, NULL, 0, 0600, 1));
+	EXPECT_EQ(0, lkipc_sem_trywait(&sem, 1, 0));
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&sem, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, 1, 0));
+	EXPECT_EQ(1, lkipc_sem_value(&sem));
+	lkipc_sem_close(&sem);
 	munmap(sh, sizeof(*sh));
 }
 

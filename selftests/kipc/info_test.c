@@ -79,10 +79,12 @@ TEST(library_get_info)
 	lkipc_close(&k);
 	EXPECT_EQ(-1, k.fd);
 
-	ASSERT_EQ(0, lkipc_open(&k, LKIPC_OPEN_INHERIT));
+	/* One INHERIT flag for the device and for objects. */
+	ASSERT_EQ(0, lkipc_open(&k, KIPC_OPEN_INHERIT));
 	EXPECT_EQ(0, fcntl(k.fd, F_GETFD) & FD_CLOEXEC);
 	lkipc_close(&k);
 
+	EXPECT_EQ(-EINVAL, lkipc_open(&k, 1));	/* the old LKIPC_OPEN_INHERIT */
 	EXPECT_EQ(-EINVAL, lkipc_open(&k, 0x80));
 	EXPECT_EQ(-ENOENT, lkipc_open_path(&k, "/dev/kipc-no-such", 0));
 	EXPECT_EQ(-EINVAL, lkipc_get_info(&k, NULL));

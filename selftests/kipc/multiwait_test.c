@@ -350,13 +350,16 @@ TEST_F(mw, any_index)
 TEST_F(mw, fifo_single_behind_multi)
 {
 	struct kipc_sem_multi_entry e[2];
+	struct lkipc_sem sa, sb;
 	struct lkipc k;
 	int a, b;
 	pid_t m, s;
 
 	ASSERT_EQ(0, lkipc_open(&k, 0));
-	a = lkipc_sem_open(&k, NULL, RW, 0600, 0);
-	b = lkipc_sem_open(&k, NULL, RW, 0600, 1);
+	ASSERT_EQ(0, lkipc_sem_open(&k, &sa, NULL, RW, 0600, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&k, &sb, NULL, RW, 0600, 1));
+	a = sa.fd;
+	b = sb.fd;
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
 	e[0] = ENT(a, 1);
@@ -364,26 +367,26 @@ TEST_F(mw, fifo_single_behind_multi)
 	m = spawn_mwait(self->dev, e, 2, 0);
 	ASSERT_EQ(0, wait_nwaiters(b, 1));
 	/* b has its unit, but the multi-wait is ahead. */
-	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(b, 1, 0));
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&sb, 1, 0));
 	EXPECT_EQ(-EAGAIN, sem_p(b, 1, KIPC_SEM_NONBLOCK));
 	s = spawn_p(b, 1, 0);
 	ASSERT_EQ(0, wait_nwaiters(b, 2));
 	EXPECT_TRUE(still_running(s));
 	EXPECT_EQ(1, sem_value(b));
 	/* A post to b does not pass the multi-wait either. */
-	ASSERT_EQ(0, lkipc_sem_post(b, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&sb, 1, 0));
 	EXPECT_TRUE(still_running(s));
 	EXPECT_EQ(2, sem_value(b));
 	EXPECT_EQ(2, sem_nwaiters(b));
 	/* a's unit completes the multi-wait; then b's second unit is s's. */
-	ASSERT_EQ(0, lkipc_sem_post(a, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&sa, 1, 0));
 	EXPECT_EQ(0, reap(m));
 	EXPECT_EQ(0, reap(s));
 	EXPECT_EQ(0, sem_value(a));
 	EXPECT_EQ(0, sem_value(b));
 	EXPECT_EQ(0, sem_nwaiters(b));
-	close(a);
-	close(b);
+	EXPECT_EQ(0, lkipc_sem_close(&sa));
+	EXPECT_EQ(0, lkipc_sem_close(&sb));
 	lkipc_close(&k);
 }
 

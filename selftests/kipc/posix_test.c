@@ -34,6 +34,7 @@
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
+#include "kipc_posix_test.h"
 
 unsigned long lkipc_posix_count(void);
 
@@ -68,22 +69,6 @@ static long ms_since(const struct timespec *t0)
 	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* Is there a kipc object of this name?  Via the device, as kipcctl ls. */
-static int kipc_has(const char *name)
-{
-	static struct kipc_obj_info e[256];
-	struct lkipc k;
-	int n, i, found = 0;
-
-	if (lkipc_open(&k, 0))
-		return -1;
-	n = lkipc_list(&k, e, 256);
-	for (i = 0; i < n && i < 256; i++)
-		if (!strcmp((char *)e[i].name, name))
-			found = 1;
-	lkipc_close(&k);
-	return found;
-}
 
 static mqd_t qopen(int oflag, long maxmsg, long msgsize)
 {
@@ -511,21 +496,12 @@ TEST(eintr_and_sa_restart)
 	EXPECT_EQ(0, interrupted(1, 2));
 }
 
-/* The mode under the umask; EACCES for another user; EMFILE. */
+/* The mode of the kipc object called name, or -1. */
 static int kipc_mode_of(const char *name)
 {
-	static struct kipc_obj_info e[256];
-	struct lkipc k;
-	int n, i, mode = -1;
+	struct kipc_obj_info e;
 
-	if (lkipc_open(&k, 0))
-		return -1;
-	n = lkipc_list(&k, e, 256);
-	for (i = 0; i < n && i < 256; i++)
-		if (!strcmp((char *)e[i].name, name))
-			mode = (int)e[i].mode;
-	lkipc_close(&k);
-	return mode;
+	return kipc_find(name, &e) == 1 ? (int)e.mode : -1;
 }
 
 TEST(mq_mode_access_emfile)
@@ -578,6 +554,83 @@ TEST(mq_mode_access_emfile)
 	sem_unlink(sname);
 	mq_close(q);
 	mq_unlink(qname);
+}
+
+/* Messages in the queue called name, opened afresh; -1 on error. */
+static long mq_curmsgs(const char *name)
+{
+	struct mq_attr a;
+	mqd_t q = mq_open(name, O_RDONLY);
+	long n = -1;
+
+	if (q == (mqd_t)-1)
+		return -1;
+	if (!mq_getattr(q, &a))
+		n = a.mq_curmsgs;
+	mq_close(q);
+	return n;
+}
+
+/*
+ * An mqd_t given up by close(2), dup2, dup3 or close_range, whose number
+ * another kipc queue then takes: mq_send and mq_receive on the number reach
+ * the queue it names now, as with Linux's mqueue, never the queue it named
+ * before, whose ring was mapped (the stale-mapping hazard).
+ */
+TEST(mq_reused_number)
+{
+	struct kipc_queue_stat st;
+	unsigned int prio;
+	char buf[64], kn[80];
+	int dev, how, raw;
+	mqd_t q, q2;
+
+	names();
+	dev = dev_open();
+	ASSERT_LE(0, dev);
+	snprintf(kn, sizeof(kn), "ptest.raw.%d", getpid());
+	for (how = 0; how < 4; how++) {
+		q = qopen(O_RDWR, 4, 64);
+		ASSERT_LE(0, q);
+		/* Through the ring: the mapping is made and used. */
+		ASSERT_EQ(0, mq_send(q, "a", 1, 0));
+		ASSERT_EQ(1, mq_receive(q, buf, sizeof(buf), &prio));
+		raw = q_open_full(dev, kn, KIPC_OPEN_READ | KIPC_OPEN_WRITE |
+				  KIPC_OPEN_CREATE, 0600, 4, 64, 0, 0, NULL);
+		ASSERT_LE(0, raw);
+		ASSERT_EQ(0, q_send_full(raw, 7, "raw", 3, 0, NULL));
+		switch (how) {
+		case 0:
+			ASSERT_EQ(0, close(q));
+			q2 = dup(raw);
+			break;
+		case 1:
+			q2 = dup2(raw, q);
+			break;
+		case 2:
+			q2 = dup3(raw, q, O_CLOEXEC);
+			break;
+		default:
+			ASSERT_EQ(0, close_range(q, q, 0));
+			q2 = dup(raw);
+			break;
+		}
+		ASSERT_EQ(q, q2) TH_LOG("case %d: number not reused", how);
+		/* The number is the raw queue now: its message comes out. */
+		EXPECT_EQ(3, mq_receive(q, buf, sizeof(buf), &prio))
+			TH_LOG("case %d: errno %d", how, errno);
+		EXPECT_EQ(0, memcmp(buf, "raw", 3));
+		EXPECT_EQ(0, mq_send(q, "new", 3, 1));
+		ASSERT_EQ(0, queue_stat(raw, &st));
+		EXPECT_EQ(1, st.msgs) TH_LOG("case %d: send went astray", how);
+		EXPECT_EQ(0, mq_curmsgs(qname))
+			TH_LOG("case %d: the old queue got it", how);
+		EXPECT_EQ(0, mq_close(q));
+		close(raw);
+		unlink_obj(dev, KIPC_OBJ_QUEUE, kn);
+		mq_unlink(qname);
+	}
+	close(dev);
 }
 
 /* mq_notify is not implemented: a clear ENOSYS (compat.md). */

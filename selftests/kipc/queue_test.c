@@ -515,7 +515,7 @@ struct order_msg {
 };
 
 /* Producer p sends type p + 1 with sequence numbers, in batches of 16. */
-static int order_producer(int fd, uint32_t p)
+static int order_producer(struct lkipc_queue *q, uint32_t p)
 {
 	struct order_msg m[16];
 	struct kipc_mmsg mm[16];
@@ -533,7 +533,7 @@ static int order_producer(int fd, uint32_t p)
 				.len = sizeof(m[n]),
 			};
 		}
-		ret = lkipc_send_batch(fd, mm, n, 0, NULL);
+		ret = lkipc_queue_send_batch(q, mm, n, 0, NULL);
 		if (ret <= 0)
 			return -ret;
 		seq += ret;
@@ -543,16 +543,20 @@ static int order_producer(int fd, uint32_t p)
 
 TEST_F_TIMEOUT(queue, order_many_producers, 120)
 {
+	struct lkipc k = { .fd = self->dev };
 	uint32_t next[ORDER_PRODUCERS] = { 0 };
 	pid_t pids[ORDER_PRODUCERS];
+	struct lkipc_queue q;
 	int fd, i, total = 0;
 
 	fd = anon_q(self->dev, 32, 16, 0);
 	ASSERT_LE(0, fd);
+	/* The producers' library handle: system calls, as on a raw fd. */
+	ASSERT_EQ(0, lkipc_queue_from_fd(&k, &q, fd, LKIPC_OPEN_NOMAP));
 	for (i = 0; i < ORDER_PRODUCERS; i++) {
 		pids[i] = fork_child();
 		if (pids[i] == 0)
-			_exit(order_producer(fd, i));
+			_exit(order_producer(&q, i));
 	}
 	/* Half by exact type (order per type), half by any. */
 	while (total < ORDER_PRODUCERS * ORDER_PER_PRODUCER) {
@@ -576,7 +580,7 @@ TEST_F_TIMEOUT(queue, order_many_producers, 120)
 	for (i = 0; i < ORDER_PRODUCERS; i++)
 		EXPECT_EQ(0, reap(pids[i]));
 	EXPECT_EQ(0, Q_MSGS(fd));
-	close(fd);
+	lkipc_queue_close(&q);
 }
 
 /* ---- Waiters ---------------------------------------------------------- */
@@ -901,7 +905,7 @@ static uint32_t stress_count(uint32_t p)
 }
 
 /* Sends its share in batches; signals and deadlines interrupt, it retries. */
-static int stress_producer(int fd, uint32_t p)
+static int stress_producer(struct lkipc_queue *q, uint32_t p)
 {
 	uint32_t seq = 0, n = stress_count(p), seed = p + 1;
 	struct stress_msg m[32];
@@ -920,8 +924,8 @@ static int stress_producer(int fd, uint32_t p)
 			mm[k] = (struct kipc_mmsg){ .type = 1 + p,
 				.buf = (uintptr_t)&m[k], .len = sizeof(m[k]) };
 		}
-		ret = lkipc_send_batch(fd, mm, k, 0,
-				       xorshift(&seed) % 2 ? &ts : NULL);
+		ret = lkipc_queue_send_batch(q, mm, k, 0,
+					     xorshift(&seed) % 2 ? &ts : NULL);
 		if (ret > 0)
 			seq += ret;
 		else if (ret != -EINTR && ret != -ETIMEDOUT)
@@ -930,7 +934,8 @@ static int stress_producer(int fd, uint32_t p)
 	return 0;
 }
 
-static int stress_consumer(int fd, struct stress_shared *sh, uint32_t c)
+static int stress_consumer(struct lkipc_queue *q, struct stress_shared *sh,
+			   uint32_t c)
 {
 	uint32_t last[STRESS_PRODUCERS], seed = 99 + c;
 	struct stress_msg m[32];
@@ -946,8 +951,8 @@ static int stress_consumer(int fd, struct stress_shared *sh, uint32_t c)
 		for (k = 0; k < 32; k++)
 			mm[k] = (struct kipc_mmsg){ .buf = (uintptr_t)&m[k],
 						    .len = sizeof(m[k]) };
-		ret = lkipc_recv_batch(fd, mm, 32, KIPC_SEL_ANY, 0, 0,
-				       xorshift(&seed) % 2 ? &ts : NULL);
+		ret = lkipc_queue_recv_batch(q, mm, 32, KIPC_SEL_ANY, 0, 0,
+					     xorshift(&seed) % 2 ? &ts : NULL);
 		if (ret == -EINTR || ret == -ETIMEDOUT)
 			continue;
 		if (ret <= 0)
@@ -976,8 +981,10 @@ static int stress_consumer(int fd, struct stress_shared *sh, uint32_t c)
 TEST_F_TIMEOUT(queue, no_loss_signal_storm, 240)
 {
 	pid_t prod[STRESS_PRODUCERS], cons[STRESS_CONSUMERS];
+	struct lkipc k = { .fd = self->dev };
 	struct stress_shared *sh;
 	uint32_t p, s, total;
+	struct lkipc_queue q;
 	double end;
 	int fd, i;
 
@@ -985,17 +992,19 @@ TEST_F_TIMEOUT(queue, no_loss_signal_storm, 240)
 	ASSERT_NE(NULL, sh);
 	fd = anon_q(self->dev, 64, sizeof(struct stress_msg), 0);
 	ASSERT_LE(0, fd);
+	/* The children's library handle: system calls, as on a raw fd. */
+	ASSERT_EQ(0, lkipc_queue_from_fd(&k, &q, fd, LKIPC_OPEN_NOMAP));
 	/* Inherited: a signal may arrive before a child runs at all. */
 	set_handler(SIGUSR1, 0);
 	for (i = 0; i < STRESS_CONSUMERS; i++) {
 		cons[i] = fork_child();
 		if (cons[i] == 0)
-			_exit(stress_consumer(fd, sh, i));
+			_exit(stress_consumer(&q, sh, i));
 	}
 	for (i = 0; i < STRESS_PRODUCERS; i++) {
 		prod[i] = fork_child();
 		if (prod[i] == 0)
-			_exit(stress_producer(fd, i));
+			_exit(stress_producer(&q, i));
 	}
 	/* The storm, until every message has arrived. */
 	end = now_mono() + 200;
@@ -1034,7 +1043,7 @@ TEST_F_TIMEOUT(queue, no_loss_signal_storm, 240)
 				TH_LOG("producer %u seq %u", p, s);
 			}
 	EXPECT_EQ(0, Q_MSGS(fd));
-	close(fd);
+	lkipc_queue_close(&q);
 	munmap(sh, sizeof(*sh));
 }
 
@@ -1439,6 +1448,8 @@ static int count_io_workers(void)
 TEST_F_TIMEOUT(queue, io_uring_64_queues, 120)
 {
 	static char bufs[URING_QUEUES][32];
+	struct lkipc_queue qs[URING_QUEUES];
+	struct lkipc k = { .fd = self->dev };
 	struct io_uring ring;
 	struct io_uring_cqe *cqe;
 	int fds[URING_QUEUES];
@@ -1452,13 +1463,15 @@ TEST_F_TIMEOUT(queue, io_uring_64_queues, 120)
 	for (i = 0; i < URING_QUEUES; i++) {
 		fds[i] = anon_q(self->dev, 4, 32, 0);
 		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, lkipc_queue_from_fd(&k, &qs[i], fds[i],
+						 LKIPC_OPEN_NOMAP));
 	}
 	/* Receives on 64 empty queues: they must park on poll, not workers. */
 	for (i = 0; i < URING_QUEUES; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
 		ASSERT_NE(NULL, sqe);
-		lkipc_prep_recv(sqe, fds[i], bufs[i], sizeof(bufs[i]));
+		lkipc_prep_recv(sqe, &qs[i], bufs[i], sizeof(bufs[i]));
 		io_uring_sqe_set_data64(sqe, i);
 	}
 	ASSERT_EQ(URING_QUEUES, io_uring_submit(&ring));
@@ -1471,7 +1484,7 @@ TEST_F_TIMEOUT(queue, io_uring_64_queues, 120)
 		static char msg[URING_QUEUES][16];
 
 		snprintf(msg[i], sizeof(msg[i]), "queue %d", i);
-		lkipc_prep_send(sqe, fds[i], msg[i], strlen(msg[i]) + 1);
+		lkipc_prep_send(sqe, &qs[i], msg[i], strlen(msg[i]) + 1);
 		io_uring_sqe_set_data64(sqe, 1000 + i);
 	}
 	ASSERT_EQ(URING_QUEUES, io_uring_submit(&ring));
@@ -1499,7 +1512,7 @@ TEST_F_TIMEOUT(queue, io_uring_64_queues, 120)
 	for (i = 0; i < URING_QUEUES; i++) {
 		EXPECT_TRUE(done[i]);
 		EXPECT_EQ(0, Q_MSGS(fds[i]));
-		close(fds[i]);
+		lkipc_queue_close(&qs[i]);
 	}
 	io_uring_queue_exit(&ring);
 }
@@ -1718,7 +1731,8 @@ TEST_F(queue, cmd_flags_reserved_pointers)
 	struct kipc_queue_stat st;
 	struct kipc_mmsg mm[2];
 	char buf[16] = { 0 };
-	int fd, sem;
+	struct lkipc_sem sem;
+	int fd;
 
 	fd = anon_q(self->dev, 4, 16, 0);
 	ASSERT_LE(0, fd);
@@ -1880,16 +1894,15 @@ TEST_F(queue, cmd_flags_reserved_pointers)
 	EXPECT_EQ(-EFAULT, ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, (void *)16));
 
 	/* Queue ioctls on a semaphore, semaphore ioctls on a queue. */
-	sem = lkipc_sem_open(&(struct lkipc){ .fd = self->dev }, NULL, 0,
-			     0600, 1);
-	ASSERT_LE(0, sem);
+	ASSERT_EQ(0, lkipc_sem_open(&(struct lkipc){ .fd = self->dev }, &sem,
+				    NULL, 0, 0600, 1));
 	SEND_INIT();
-	EXPECT_EQ(-ENOTTY, ioctl_ret(sem, KIPC_IOC_SEND, &s));
+	EXPECT_EQ(-ENOTTY, ioctl_ret(sem.fd, KIPC_IOC_SEND, &s));
 	struct kipc_sem_post p = { .size = sizeof(p), .count = 1 };
 
 	EXPECT_EQ(-ENOTTY, ioctl_ret(fd, KIPC_IOC_SEM_POST, &p));
 	EXPECT_EQ(-ENOTTY, ioctl_ret(fd, _IO('x', 1), NULL));
-	close(sem);
+	lkipc_sem_close(&sem);
 	close(fd);
 }
 
@@ -1900,35 +1913,36 @@ TEST_F(queue, library)
 	struct lkipc_queue_attr attr = { .msgs = 4, .msgsize = 32 };
 	struct kipc_queue_stat st;
 	struct timespec ts;
+	struct lkipc_queue q, q2, q3;
 	char name[64], buf[32];
 	int64_t type;
-	int fd, fd2;
 
 	make_name(name, sizeof(name), "lib");
-	fd = lkipc_queue_open(&k, name, KIPC_OPEN_CREATE | KIPC_OPEN_EXCL,
-			      0600, &attr);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EEXIST, lkipc_queue_open(&k, name, KIPC_OPEN_CREATE |
+	ASSERT_EQ(0, lkipc_queue_open(&k, &q, name,
+				      KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, 0600,
+				      &attr));
+	EXPECT_EQ(-EEXIST, lkipc_queue_open(&k, &q3, name, KIPC_OPEN_CREATE |
 					    KIPC_OPEN_EXCL, 0600, &attr));
-	fd2 = lkipc_queue_open(&k, name, 0, 0, NULL);
-	ASSERT_LE(0, fd2);
+	EXPECT_EQ(-1, q3.fd);
+	ASSERT_EQ(0, lkipc_queue_open(&k, &q2, name, 0, 0, NULL));
 	EXPECT_EQ(0, lkipc_queue_unlink(&k, name));
 	EXPECT_EQ(-ENOENT, lkipc_queue_unlink(&k, name));
-	EXPECT_EQ(0, lkipc_send(fd, 3, "hey", 3, 0, NULL));
-	EXPECT_EQ(3, lkipc_recv(fd2, buf, sizeof(buf), KIPC_SEL_LE, 5, &type,
-				0, NULL));
+	EXPECT_EQ(0, lkipc_queue_send(&q, 3, "hey", 3, 0, NULL));
+	EXPECT_EQ(3, lkipc_queue_recv(&q2, buf, sizeof(buf), KIPC_SEL_LE, 5,
+				      &type, 0, NULL));
 	EXPECT_EQ(3, type);
 	ts = in_future(CLOCK_MONOTONIC, 10000000);
-	EXPECT_EQ(-ETIMEDOUT, lkipc_recv(fd2, buf, sizeof(buf), KIPC_SEL_ANY,
-					 0, NULL, 0, &ts));
-	EXPECT_EQ(-EINVAL, lkipc_send(fd, 1, buf, 1, KIPC_MSG_PEEK, NULL));
-	ASSERT_EQ(0, lkipc_queue_info(fd, &st));
+	EXPECT_EQ(-ETIMEDOUT, lkipc_queue_recv(&q2, buf, sizeof(buf),
+					       KIPC_SEL_ANY, 0, NULL, 0, &ts));
+	EXPECT_EQ(-EINVAL, lkipc_queue_send(&q, 1, buf, 1, KIPC_MSG_PEEK,
+					    NULL));
+	ASSERT_EQ(0, lkipc_queue_stat(&q, &st));
 	EXPECT_EQ(4, st.cap_msgs);
 	EXPECT_EQ(1, st.received);
-	EXPECT_EQ(0, lkipc_queue_destroy(fd));
-	EXPECT_EQ(-EIDRM, lkipc_send(fd2, 1, buf, 1, 0, NULL));
-	close(fd);
-	close(fd2);
+	EXPECT_EQ(0, lkipc_queue_destroy(&q));
+	EXPECT_EQ(-EIDRM, lkipc_queue_send(&q2, 1, buf, 1, 0, NULL));
+	lkipc_queue_close(&q);
+	lkipc_queue_close(&q2);
 }
 
 TEST_HARNESS_MAIN

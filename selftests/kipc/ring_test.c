@@ -21,17 +21,18 @@
 #define CAP	16
 #define MSGSZ	64
 
-static int open_queue(struct lkipc *k, const char *name, unsigned int flags)
+static int open_queue(struct lkipc *k, struct lkipc_queue *q,
+		      const char *name, unsigned int flags)
 {
 	struct lkipc_queue_attr attr = { .msgs = CAP, .msgsize = MSGSZ };
 
-	return lkipc_queue_open(k, name, flags | KIPC_OPEN_CREATE, 0600,
+	return lkipc_queue_open(k, q, name, flags | KIPC_OPEN_CREATE, 0600,
 				&attr);
 }
 
-static int stat_of(int fd, struct kipc_queue_stat *st)
+static int stat_of(struct lkipc_queue *q, struct kipc_queue_stat *st)
 {
-	return lkipc_queue_info(fd, st);
+	return lkipc_queue_stat(q, st);
 }
 
 /* A message: its id and a check word. */
@@ -52,21 +53,21 @@ static uint64_t check_of(uint64_t id)
 	return ~id * 0x9e3779b97f4a7c15ULL;
 }
 
-static int send_id(int fd, uint64_t id, unsigned int flags)
+static int send_id(struct lkipc_queue *q, uint64_t id, unsigned int flags)
 {
 	uint64_t m[RMSG_MAX / 8];
 
 	m[0] = id;
 	m[rmsg_len / 8 - 1] = check_of(id);
-	return lkipc_send(fd, 1, m, rmsg_len, flags, NULL);
+	return lkipc_queue_send(q, 1, m, rmsg_len, flags, NULL);
 }
 
 /* The id received, or -errno; -EBADMSG if the check word is wrong. */
-static int64_t recv_id(int fd, unsigned int flags)
+static int64_t recv_id(struct lkipc_queue *q, unsigned int flags)
 {
 	uint64_t m[RMSG_MAX / 8];
-	int ret = lkipc_recv(fd, m, rmsg_len, KIPC_SEL_ANY, 0, NULL, flags,
-			     NULL);
+	int ret = lkipc_queue_recv(q, m, rmsg_len, KIPC_SEL_ANY, 0, NULL,
+				   flags, NULL);
 
 	if (ret < 0)
 		return ret;
@@ -77,19 +78,18 @@ static int64_t recv_id(int fd, unsigned int flags)
 
 FIXTURE(ring) {
 	struct lkipc k;
-	int fd;
+	struct lkipc_queue q;
 };
 
 FIXTURE_SETUP(ring)
 {
 	ASSERT_EQ(0, lkipc_open(&self->k, 0));
-	self->fd = open_queue(&self->k, NULL, 0);
-	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, open_queue(&self->k, &self->q, NULL, 0));
 }
 
 FIXTURE_TEARDOWN(ring)
 {
-	lkipc_handle_close(self->fd);
+	lkipc_queue_close(&self->q);
 	lkipc_close(&self->k);
 }
 
@@ -100,9 +100,9 @@ TEST_F(ring, mapped_and_fast)
 
 	ASSERT_EQ(0, lkipc_get_info(&self->k, &info));
 	EXPECT_TRUE(info.features & KIPC_FEAT_RING);
-	ASSERT_EQ(0, send_id(self->fd, 7, 0));
-	ASSERT_EQ(7, recv_id(self->fd, 0));
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(0, send_id(&self->q, 7, 0));
+	ASSERT_EQ(7, recv_id(&self->q, 0));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
 	EXPECT_EQ(1, st.lanes);
 	EXPECT_EQ(1, st.sent);
@@ -150,7 +150,7 @@ TEST_F_TIMEOUT(ring, zero_syscalls, 120)
 		int fail = 0;
 
 		/* Warm-up: this thread's lane (one ioctl), the pages. */
-		if (send_id(self->fd, 1, 0) || recv_id(self->fd, 0) != 1)
+		if (send_id(&self->q, 1, 0) || recv_id(&self->q, 0) != 1)
 			_exit(10);
 		if (no_syscalls(-1))
 			_exit(11);
@@ -158,18 +158,18 @@ TEST_F_TIMEOUT(ring, zero_syscalls, 120)
 			uint64_t j, n = 1 + i % CAP;
 
 			for (j = 0; j < n; j++)
-				fail |= send_id(self->fd, i * CAP + j,
+				fail |= send_id(&self->q, i * CAP + j,
 						KIPC_MSG_NONBLOCK) != 0;
 			for (j = 0; j < n; j++)
-				fail |= recv_id(self->fd, KIPC_MSG_NONBLOCK) !=
+				fail |= recv_id(&self->q, KIPC_MSG_NONBLOCK) !=
 					(int64_t)(i * CAP + j);
-			fail |= recv_id(self->fd, KIPC_MSG_NONBLOCK) !=
+			fail |= recv_id(&self->q, KIPC_MSG_NONBLOCK) !=
 				-EAGAIN;
 		}
 		syscall(SYS_exit_group, fail ? 13 : 0);
 	}
 	EXPECT_EQ(0, reap(pid));
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	/* 10000 rounds of 1..16 messages: all went through the ring. */
 	EXPECT_EQ(1 + 10000 / CAP * (CAP * (CAP + 1) / 2), st.sent);
 	EXPECT_EQ(st.sent, st.received);
@@ -216,8 +216,8 @@ TEST_F_TIMEOUT(ring, spin_before_blocking, 120)
 	 * Our lane first: registering it enters the kernel, and a poller that
 	 * sees the queue in kernel mode stops polling (a waiter may be there).
 	 */
-	ASSERT_EQ(0, send_id(self->fd, 1, 0));
-	ASSERT_EQ(1, recv_id(self->fd, 0));
+	ASSERT_EQ(0, send_id(&self->q, 1, 0));
+	ASSERT_EQ(1, recv_id(&self->q, 0));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -225,40 +225,40 @@ TEST_F_TIMEOUT(ring, spin_before_blocking, 120)
 		int ret;
 
 		/* Warm-up: this thread's lane, the pages. */
-		if (send_id(self->fd, 1, 0) || recv_id(self->fd, 0) != 1 ||
+		if (send_id(&self->q, 1, 0) || recv_id(&self->q, 0) != 1 ||
 		    no_syscalls(__NR_clock_gettime))
 			syscall(SYS_exit_group, 10);
 		*armed = 1;
-		if (recv_id(self->fd, 0) != 42)		/* polled for */
+		if (recv_id(&self->q, 0) != 42)		/* polled for */
 			syscall(SYS_exit_group, 11);
 		for (i = 0; i < CAP; i++)
-			if (send_id(self->fd, 100 + i, KIPC_MSG_NONBLOCK))
+			if (send_id(&self->q, 100 + i, KIPC_MSG_NONBLOCK))
 				syscall(SYS_exit_group, 12);
 		*armed = 2;
-		if (send_id(self->fd, 200, 0))		/* polled for room */
+		if (send_id(&self->q, 200, 0))		/* polled for room */
 			syscall(SYS_exit_group, 13);
 		*armed = 3;
 		while (*armed != 4)		/* the queue is drained */
 			;
 		/* Past deadline: the kernel at once, before 43 comes. */
-		ret = lkipc_recv(self->fd, m, sizeof(m), KIPC_SEL_ANY, 0,
-				 NULL, 0, &past);
+		ret = lkipc_queue_recv(&self->q, m, sizeof(m), KIPC_SEL_ANY,
+				       0, NULL, 0, &past);
 		syscall(SYS_exit_group, ret == -ENOSYS ? 0 : 14);
 	}
 	after_armed(armed, 1);
-	ASSERT_EQ(0, send_id(self->fd, 42, 0));
+	ASSERT_EQ(0, send_id(&self->q, 42, 0));
 	after_armed(armed, 2);
-	ASSERT_EQ(100, recv_id(self->fd, 0));
+	ASSERT_EQ(100, recv_id(&self->q, 0));
 	after_armed(armed, 3);
 	for (i = 1; i < CAP; i++)
-		ASSERT_EQ(100 + i, recv_id(self->fd, 0));
-	ASSERT_EQ(200, recv_id(self->fd, 0));
+		ASSERT_EQ(100 + i, recv_id(&self->q, 0));
+	ASSERT_EQ(200, recv_id(&self->q, 0));
 	*armed = 4;
 	after_armed(armed, 4);
-	ASSERT_EQ(0, send_id(self->fd, 43, 0));
+	ASSERT_EQ(0, send_id(&self->q, 43, 0));
 	EXPECT_EQ(0, reap(pid));
-	ASSERT_EQ(43, recv_id(self->fd, 0));
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(43, recv_id(&self->q, 0));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
 
 	/* Budget 0: a receive that would block enters the kernel. */
@@ -267,17 +267,17 @@ TEST_F_TIMEOUT(ring, spin_before_blocking, 120)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (send_id(self->fd, 1, 0) || recv_id(self->fd, 0) != 1 ||
+		if (send_id(&self->q, 1, 0) || recv_id(&self->q, 0) != 1 ||
 		    no_syscalls(__NR_clock_gettime))
 			syscall(SYS_exit_group, 10);
 		*armed = 1;
 		syscall(SYS_exit_group,
-			recv_id(self->fd, 0) == -ENOSYS ? 0 : 11);
+			recv_id(&self->q, 0) == -ENOSYS ? 0 : 11);
 	}
 	after_armed(armed, 1);
-	ASSERT_EQ(0, send_id(self->fd, 44, 0));
+	ASSERT_EQ(0, send_id(&self->q, 44, 0));
 	EXPECT_EQ(0, reap(pid));
-	ASSERT_EQ(44, recv_id(self->fd, 0));
+	ASSERT_EQ(44, recv_id(&self->q, 0));
 	munmap((void *)armed, 4096);
 }
 
@@ -295,22 +295,22 @@ TEST_F(ring, waiter_not_overtaken)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(recv_id(self->fd, 0) == 42 ? 0 : 1);
+		_exit(recv_id(&self->q, 0) == 42 ? 0 : 1);
 	for (i = 0; i < 500; i++) {
-		ASSERT_EQ(0, stat_of(self->fd, &st));
+		ASSERT_EQ(0, stat_of(&self->q, &st));
 		if (st.nreceivers == 1)
 			break;
 		usleep(10000);
 	}
 	ASSERT_EQ(1, st.nreceivers);
 	EXPECT_EQ(KIPC_RING_MODE_KERNEL, st.ring_mode);
-	ASSERT_EQ(0, send_id(self->fd, 42, 0));
+	ASSERT_EQ(0, send_id(&self->q, 42, 0));
 	/* The handoff happened in the send: nothing is left for us. */
-	EXPECT_EQ(-EAGAIN, recv_id(self->fd, KIPC_MSG_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, recv_id(&self->q, KIPC_MSG_NONBLOCK));
 	EXPECT_EQ(0, reap(pid));
-	ASSERT_EQ(0, send_id(self->fd, 43, 0));
-	ASSERT_EQ(43, recv_id(self->fd, 0));
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(0, send_id(&self->q, 43, 0));
+	ASSERT_EQ(43, recv_id(&self->q, 0));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
 }
 
@@ -332,7 +332,7 @@ TEST_F_TIMEOUT(ring, sender_admitted_after_slow_reader, 120)
 
 	ASSERT_EQ(0, pipe(claimed));
 	ASSERT_EQ(0, pipe(release));
-	ASSERT_EQ(0, send_id(self->fd, 0, 0));
+	ASSERT_EQ(0, send_id(&self->q, 0, 0));
 	holder = fork_child();
 	ASSERT_LE(0, holder);
 	if (!holder) {
@@ -343,11 +343,11 @@ TEST_F_TIMEOUT(ring, sender_admitted_after_slow_reader, 120)
 		__u64 w, pos;
 		char *base;
 
-		if (stat_of(self->fd, &st) ||
-		    ioctl(self->fd, KIPC_IOC_RING_LANE, &req))
+		if (stat_of(&self->q, &st) ||
+		    ioctl(self->q.fd, KIPC_IOC_RING_LANE, &req))
 			_exit(10);
 		base = mmap(NULL, st.ring_bytes, PROT_READ | PROT_WRITE,
-			    MAP_SHARED, self->fd, 0);
+			    MAP_SHARED, self->q.fd, 0);
 		if (base == MAP_FAILED)
 			_exit(11);
 		h = (struct kipc_ring_hdr *)base;
@@ -377,26 +377,26 @@ TEST_F_TIMEOUT(ring, sender_admitted_after_slow_reader, 120)
 	}
 	ASSERT_EQ(1, read(claimed[0], &c, 1));
 	/* Go round the ring until the next send needs the held slot. */
-	ASSERT_EQ(0, stat_of(self->fd, &st));
-	hdr = mmap(NULL, st.ring_bytes, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_EQ(0, stat_of(&self->q, &st));
+	hdr = mmap(NULL, st.ring_bytes, PROT_READ, MAP_SHARED, self->q.fd, 0);
 	ASSERT_NE(MAP_FAILED, hdr);
 	for (i = 1; i < hdr->nslots; i++) {
-		ASSERT_EQ(0, send_id(self->fd, i, 0));
-		ASSERT_EQ((int64_t)i, recv_id(self->fd, 0));
+		ASSERT_EQ(0, send_id(&self->q, i, 0));
+		ASSERT_EQ((int64_t)i, recv_id(&self->q, 0));
 	}
 	sender = fork_child();
 	ASSERT_LE(0, sender);
 	if (!sender)
-		_exit(send_id(self->fd, 99, 0) ? 1 : 0);
-	ASSERT_EQ(0, WAIT_FOR((stat_of(self->fd, &st), st.nsenders), 1));
+		_exit(send_id(&self->q, 99, 0) ? 1 : 0);
+	ASSERT_EQ(0, WAIT_FOR((stat_of(&self->q, &st), st.nsenders), 1));
 	EXPECT_EQ(0, st.msgs);
 	EXPECT_EQ(KIPC_RING_MODE_KERNEL, st.ring_mode);
 	/* The holder frees the slot and exits, with no system call on it. */
 	ASSERT_EQ(1, write(release[1], "r", 1));
 	EXPECT_EQ(0, reap(holder));
-	EXPECT_EQ(0, WAIT_FOR((stat_of(self->fd, &st), st.nsenders), 0));
+	EXPECT_EQ(0, WAIT_FOR((stat_of(&self->q, &st), st.nsenders), 0));
 	EXPECT_EQ(0, reap(sender));
-	EXPECT_EQ(99, recv_id(self->fd, 0));
+	EXPECT_EQ(99, recv_id(&self->q, 0));
 	munmap(hdr, st.ring_bytes);
 	close(claimed[0]);
 	close(claimed[1]);
@@ -416,12 +416,17 @@ struct mix {
 };
 
 /* Path of producer or consumer i: ring, ioctl, read/write. */
-static int path_handle(struct lkipc *k, int fd, int i)
+static struct lkipc_queue *path_handle(struct lkipc *k, struct lkipc_queue *q,
+				       struct lkipc_queue *own, int i)
 {
 	if (i % 3 == 0)
-		return fd;
-	/* A second handle without the mapping: every call is a syscall. */
-	return open_queue(k, "ring-mix", LKIPC_OPEN_NOMAP);
+		return q;
+	/*
+	 * A second handle without the mapping: every call is a syscall.  On
+	 * failure own->fd is -1, and the first call fails.
+	 */
+	open_queue(k, own, "ring-mix", LKIPC_OPEN_NOMAP);
+	return own;
 }
 
 TEST_F_TIMEOUT(ring, mixed_paths, 600)
@@ -429,16 +434,18 @@ TEST_F_TIMEOUT(ring, mixed_paths, 600)
 	struct mix *mx = shared_map(sizeof(*mx));
 	uint32_t last[MIX_PRODUCERS];
 	pid_t pids[MIX_PRODUCERS + 4];
-	int fd, i, n = 0;
+	struct lkipc_queue q;
+	int i, n = 0;
 
 	ASSERT_NE(NULL, mx);
-	fd = open_queue(&self->k, "ring-mix", 0);
-	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, open_queue(&self->k, &q, "ring-mix", 0));
 	for (i = 0; i < MIX_PRODUCERS; i++) {
 		pids[n] = fork();
 		ASSERT_LE(0, pids[n]);
 		if (!pids[n]) {
-			int h = path_handle(&self->k, fd, i);
+			struct lkipc_queue own;
+			struct lkipc_queue *h = path_handle(&self->k, &q, &own,
+							    i);
 
 			for (uint64_t s = 0; s < MIX_MSGS; s++) {
 				uint64_t id = (uint64_t)i << 32 | s;
@@ -446,7 +453,7 @@ TEST_F_TIMEOUT(ring, mixed_paths, 600)
 					check_of(id) };
 
 				if (i % 3 == 2 ?
-				    write(h, &m, sizeof(m)) != sizeof(m) :
+				    write(h->fd, &m, sizeof(m)) != sizeof(m) :
 				    send_id(h, id, 0))
 					_exit(1);
 			}
@@ -458,11 +465,13 @@ TEST_F_TIMEOUT(ring, mixed_paths, 600)
 		pids[n] = fork();
 		ASSERT_LE(0, pids[n]);
 		if (!pids[n]) {
-			int h = path_handle(&self->k, fd, i);
+			struct lkipc_queue own;
+			struct lkipc_queue *h = path_handle(&self->k, &q, &own,
+							    i);
 			uint32_t prev[MIX_PRODUCERS];
 
 			/* read(2) must not wait: the others may take all. */
-			if (i % 3 == 2 && fcntl(h, F_SETFL, O_NONBLOCK))
+			if (i % 3 == 2 && fcntl(h->fd, F_SETFL, O_NONBLOCK))
 				_exit(3);
 			memset(prev, 0xff, sizeof(prev));
 			for (;;) {
@@ -475,7 +484,7 @@ TEST_F_TIMEOUT(ring, mixed_paths, 600)
 				    MIX_TOTAL)
 					_exit(0);
 				if (i % 3 == 2) {
-					ssize_t r = read(h, &m, sizeof(m));
+					ssize_t r = read(h->fd, &m, sizeof(m));
 
 					id = r == sizeof(m) && m.check ==
 					     check_of(m.id) ?
@@ -531,7 +540,7 @@ TEST_F_TIMEOUT(ring, mixed_paths, 600)
 		}
 		free(once);
 	}
-	lkipc_handle_close(fd);
+	lkipc_queue_close(&q);
 	lkipc_queue_unlink(&self->k, "ring-mix");
 	munmap(mx, sizeof(*mx));
 }
@@ -575,15 +584,14 @@ TEST_F_TIMEOUT(ring, kill9, 3000)
 	struct lkipc_queue_attr attr = { .msgs = CAP, .msgsize = RMSG_MAX };
 	struct kipc_queue_stat qs;
 	struct timespec ts;
+	struct lkipc_queue q;
 	pid_t p0, c0;
-	int fd;
 
 	/*
 	 * Large messages: the copies between claim and publish (and between
 	 * claim and free) take long enough for kills to land in them.
 	 */
-	fd = lkipc_queue_open(&self->k, NULL, 0, 0600, &attr);
-	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, lkipc_queue_open(&self->k, &q, NULL, 0, 0600, &attr));
 	rmsg_len = RMSG_MAX;
 	ASSERT_LT(0, kills);
 	v = shared_map(sizeof(*v) * kills);
@@ -598,7 +606,7 @@ TEST_F_TIMEOUT(ring, kill9, 3000)
 		uint64_t s = 0;
 
 		while (!__atomic_load_n(&st->stop_producer, __ATOMIC_RELAXED)) {
-			int r = send_id(fd, s, KIPC_MSG_NONBLOCK);
+			int r = send_id(&q, s, KIPC_MSG_NONBLOCK);
 
 			if (r == -EAGAIN) {
 				usleep(50);
@@ -614,7 +622,7 @@ TEST_F_TIMEOUT(ring, kill9, 3000)
 	ASSERT_LE(0, c0);
 	if (!c0) {
 		for (;;) {
-			int64_t id = recv_id(fd, KIPC_MSG_NONBLOCK);
+			int64_t id = recv_id(&q, KIPC_MSG_NONBLOCK);
 
 			if (id == -EAGAIN) {
 				if (__atomic_load_n(&st->stop_consumer,
@@ -645,7 +653,8 @@ TEST_F_TIMEOUT(ring, kill9, 3000)
 
 					me->attempt = s + 1;
 					do {
-						r = send_id(fd, (uint64_t)(i + 1)
+						r = send_id(&q,
+							    (uint64_t)(i + 1)
 							    << 32 | s,
 							    KIPC_MSG_NONBLOCK);
 					} while (r == -EAGAIN);
@@ -655,7 +664,7 @@ TEST_F_TIMEOUT(ring, kill9, 3000)
 				}
 			}
 			for (;;) {
-				int64_t id = recv_id(fd, KIPC_MSG_NONBLOCK);
+				int64_t id = recv_id(&q, KIPC_MSG_NONBLOCK);
 
 				if (id == -EAGAIN)
 					continue;
@@ -719,7 +728,7 @@ TEST_F_TIMEOUT(ring, kill9, 3000)
 			maybe++;
 		expect_sent += v[i].done;
 	}
-	ASSERT_EQ(0, stat_of(fd, &qs));
+	ASSERT_EQ(0, stat_of(&q, &qs));
 	TH_LOG("%d kills: %llu messages received, %llu missing, %llu maybe never sent, %llu lost (counted)",
 	       kills, (unsigned long long)nall, (unsigned long long)missing,
 	       (unsigned long long)maybe, (unsigned long long)qs.lost);
@@ -732,9 +741,9 @@ TEST_F_TIMEOUT(ring, kill9, 3000)
 	EXPECT_EQ(qs.sent, qs.received + qs.lost + qs.dropped + qs.msgs);
 	EXPECT_LE(expect_sent, qs.sent);
 	/* It still works, and goes back to fast mode. */
-	ASSERT_EQ(0, send_id(fd, 99, 0));
-	ASSERT_EQ(99, recv_id(fd, 0));
-	ASSERT_EQ(0, stat_of(fd, &qs));
+	ASSERT_EQ(0, send_id(&q, 99, 0));
+	ASSERT_EQ(99, recv_id(&q, 0));
+	ASSERT_EQ(0, stat_of(&q, &qs));
 	EXPECT_EQ(KIPC_RING_MODE_FAST, qs.ring_mode);
 	free(all);
 	munmap(v, sizeof(*v) * kills);
@@ -754,7 +763,7 @@ TEST_F_TIMEOUT(ring, hostile_writer, 300)
 	int i;
 
 	ASSERT_NE(NULL, stop);
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	for (i = 0; i < 4; i++) {
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
@@ -764,7 +773,7 @@ TEST_F_TIMEOUT(ring, hostile_writer, 300)
 		if (i == 0) {
 			uint64_t *w = mmap(NULL, st.ring_bytes,
 					   PROT_READ | PROT_WRITE, MAP_SHARED,
-					   self->fd, 0);
+					   self->q.fd, 0);
 			size_t n = st.ring_bytes / 8;
 
 			if (w == MAP_FAILED)
@@ -797,17 +806,17 @@ TEST_F_TIMEOUT(ring, hostile_writer, 300)
 			}
 			switch (i) {
 			case 1:
-				lkipc_send(self->fd, 1 + rand() % 3, buf,
-					   rand() % MSGSZ, 0, &dl);
+				lkipc_queue_send(&self->q, 1 + rand() % 3, buf,
+						 rand() % MSGSZ, 0, &dl);
 				break;
 			case 2:
-				lkipc_recv(self->fd, buf, sizeof(buf),
-					   KIPC_SEL_ANY, 0, &t, 0, &dl);
+				lkipc_queue_recv(&self->q, buf, sizeof(buf),
+						 KIPC_SEL_ANY, 0, &t, 0, &dl);
 				break;
 			default:
-				lkipc_recv(self->fd, buf, sizeof(buf),
-					   KIPC_SEL_EXACT, 2, &t, 0, &dl);
-				lkipc_send(self->fd, 2, buf, 8, 0, &dl);
+				lkipc_queue_recv(&self->q, buf, sizeof(buf),
+						 KIPC_SEL_EXACT, 2, &t, 0, &dl);
+				lkipc_queue_send(&self->q, 2, buf, 8, 0, &dl);
 				break;
 			}
 		}
@@ -817,7 +826,7 @@ TEST_F_TIMEOUT(ring, hostile_writer, 300)
 	*stop = 1;
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(0, reap(pids[i]));
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	EXPECT_LE(st.msgs, st.cap_msgs);
 	EXPECT_EQ(0, st.nreceivers);
 	EXPECT_EQ(0, st.nsenders);
@@ -825,7 +834,7 @@ TEST_F_TIMEOUT(ring, hostile_writer, 300)
 	TH_LOG("after the scribbler: sent %llu received %llu lost %llu queued %u",
 	       (unsigned long long)st.sent, (unsigned long long)st.received,
 	       (unsigned long long)st.lost, st.msgs);
-	EXPECT_EQ(0, lkipc_queue_destroy(self->fd));
+	EXPECT_EQ(0, lkipc_queue_destroy(&self->q));
 	munmap(stop, sizeof(int));
 }
 
@@ -841,10 +850,10 @@ TEST_F(ring, listed_without_entering)
 	int i, n, found = 0;
 
 	ASSERT_NE(NULL, info);
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(0, send_id(self->fd, i, 0));
-	ASSERT_EQ(0, recv_id(self->fd, 0));
+		ASSERT_EQ(0, send_id(&self->q, i, 0));
+	ASSERT_EQ(0, recv_id(&self->q, 0));
 	n = lkipc_list(&self->k, info, 4096);
 	ASSERT_LT(0, n);
 	for (i = 0; i < n; i++) {
@@ -857,7 +866,7 @@ TEST_F(ring, listed_without_entering)
 		EXPECT_EQ(1, info[i].q_received);
 	}
 	EXPECT_EQ(1, found);
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
 	EXPECT_EQ(4, st.msgs);
 	free(info);
@@ -865,7 +874,7 @@ TEST_F(ring, listed_without_entering)
 
 /* A queue of one message and its mapping, for the scribbling tests. */
 struct scribbled {
-	int fd;
+	struct lkipc_queue q;
 	struct kipc_ring_hdr *hdr;
 	size_t len;
 };
@@ -875,12 +884,12 @@ static int scribbled_open(struct lkipc *k, struct scribbled *sc)
 	struct lkipc_queue_attr attr = { .msgs = 1, .msgsize = MSGSZ };
 	struct kipc_queue_stat st;
 
-	sc->fd = lkipc_queue_open(k, NULL, KIPC_OPEN_CREATE, 0600, &attr);
-	if (sc->fd < 0 || stat_of(sc->fd, &st))
+	if (lkipc_queue_open(k, &sc->q, NULL, KIPC_OPEN_CREATE, 0600, &attr) ||
+	    stat_of(&sc->q, &st))
 		return -1;
 	sc->len = st.ring_bytes;
 	sc->hdr = mmap(NULL, sc->len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       sc->fd, 0);
+		       sc->q.fd, 0);
 	return sc->hdr == MAP_FAILED ? -1 : 0;
 }
 
@@ -911,23 +920,24 @@ static void scribbled_check(struct __test_metadata *_metadata,
 	int64_t type;
 	int i, ret;
 
-	ASSERT_EQ(0, stat_of(sc->fd, &st));
+	ASSERT_EQ(0, stat_of(&sc->q, &st));
 	EXPECT_LE(st.msgs, st.cap_msgs);
 	EXPECT_LE(st.bytes, st.cap_bytes);
 	for (i = 0; i < 4; i++)
-		if (lkipc_recv(sc->fd, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-			       &type, KIPC_MSG_NONBLOCK, NULL) == -EAGAIN)
+		if (lkipc_queue_recv(&sc->q, buf, sizeof(buf), KIPC_SEL_ANY,
+				     0, &type, KIPC_MSG_NONBLOCK, NULL) ==
+		    -EAGAIN)
 			break;
-	ASSERT_EQ(0, lkipc_send(sc->fd, 5, "fresh", 5, KIPC_MSG_NONBLOCK,
-				NULL));
-	ret = lkipc_recv(sc->fd, buf, sizeof(buf), KIPC_SEL_EXACT, 5, &type,
-			 KIPC_MSG_NONBLOCK, NULL);
+	ASSERT_EQ(0, lkipc_queue_send(&sc->q, 5, "fresh", 5, KIPC_MSG_NONBLOCK,
+				      NULL));
+	ret = lkipc_queue_recv(&sc->q, buf, sizeof(buf), KIPC_SEL_EXACT, 5,
+			       &type, KIPC_MSG_NONBLOCK, NULL);
 	EXPECT_EQ(5, ret);
 	EXPECT_EQ(5, type);
-	ASSERT_EQ(0, stat_of(sc->fd, &st));
+	ASSERT_EQ(0, stat_of(&sc->q, &st));
 	EXPECT_LE(st.msgs, st.cap_msgs);
 	munmap(sc->hdr, sc->len);
-	EXPECT_EQ(0, lkipc_handle_close(sc->fd));
+	EXPECT_EQ(0, lkipc_queue_close(&sc->q));
 }
 
 /*
@@ -950,7 +960,7 @@ TEST_F(ring, scribble_beyond_capacity)
 		__atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
 	}
 	__atomic_store_n(&sc.hdr->prod, 2, __ATOMIC_RELEASE);
-	EXPECT_EQ(0, kick(sc.fd));
+	EXPECT_EQ(0, kick(sc.q.fd));
 	scribbled_check(_metadata, &sc);
 }
 
@@ -968,8 +978,8 @@ TEST_F(ring, scribble_positions_far_ahead)
 	ASSERT_EQ(0, scribbled_open(&self->k, &sc));
 	__atomic_store_n(&sc.hdr->cons, far, __ATOMIC_RELEASE);
 	__atomic_store_n(&sc.hdr->prod, far, __ATOMIC_RELEASE);
-	EXPECT_EQ(0, kick(sc.fd));
-	ASSERT_EQ(0, stat_of(sc.fd, &st));
+	EXPECT_EQ(0, kick(sc.q.fd));
+	ASSERT_EQ(0, stat_of(&sc.q, &st));
 	EXPECT_GT(1000, st.sent);
 	EXPECT_GT(1000, st.received);
 	scribbled_check(_metadata, &sc);
@@ -994,10 +1004,10 @@ TEST_F(ring, scribble_published_at_empty)
 	s->type = 1;
 	s->len = 8;
 	__atomic_store_n(&s->seq, 1, __ATOMIC_RELEASE);
-	ret = lkipc_recv(sc.fd, buf, sizeof(buf), KIPC_SEL_LE, 5, &type,
-			 KIPC_MSG_NONBLOCK, NULL);
+	ret = lkipc_queue_recv(&sc.q, buf, sizeof(buf), KIPC_SEL_LE, 5, &type,
+			       KIPC_MSG_NONBLOCK, NULL);
 	EXPECT_TRUE(ret == -EAGAIN || ret == 8) {
-		TH_LOG("lkipc_recv: %d", ret);
+		TH_LOG("lkipc_queue_recv: %d", ret);
 	}
 	scribbled_check(_metadata, &sc);
 }
@@ -1007,36 +1017,34 @@ TEST_F(ring, mmap_rules)
 {
 	struct kipc_queue_stat st;
 	size_t len;
+	struct lkipc_queue ro, wo;
 	void *p;
-	int ro, wo;
 
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	len = st.ring_bytes;
 	ASSERT_LT(0, len);
-	ro = open_queue(&self->k, "ring-rules", KIPC_OPEN_READ);
-	ASSERT_LE(0, ro);
-	wo = open_queue(&self->k, "ring-rules", KIPC_OPEN_WRITE);
-	ASSERT_LE(0, wo);
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
+	ASSERT_EQ(0, open_queue(&self->k, &ro, "ring-rules", KIPC_OPEN_READ));
+	ASSERT_EQ(0, open_queue(&self->k, &wo, "ring-rules", KIPC_OPEN_WRITE));
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, ro.fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(KIPC_RING_MAGIC, ((struct kipc_ring_hdr *)p)->magic);
 	munmap(p, len);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ | PROT_WRITE,
-				   MAP_SHARED, ro, 0));
+				   MAP_SHARED, ro.fd, 0));
 	EXPECT_EQ(EACCES, errno);
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, wo, 0));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, wo.fd, 0));
 	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE, self->fd, 0));
+				   MAP_PRIVATE, self->q.fd, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd,
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, self->q.fd,
 				   getpagesize()));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, len + getpagesize(), PROT_READ,
-				   MAP_SHARED, self->fd, 0));
+				   MAP_SHARED, self->q.fd, 0));
 	EXPECT_EQ(EINVAL, errno);
 	/* A part of it is fine; it cannot grow. */
-	p = mmap(NULL, getpagesize(), PROT_READ, MAP_SHARED, self->fd, 0);
+	p = mmap(NULL, getpagesize(), PROT_READ, MAP_SHARED, self->q.fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(MAP_FAILED, mremap(p, getpagesize(), 2 * getpagesize(),
 				     MREMAP_MAYMOVE));
@@ -1045,35 +1053,36 @@ TEST_F(ring, mmap_rules)
 	{
 		struct kipc_ring_lane_req req = { .size = sizeof(req) };
 
-		EXPECT_EQ(-1, ioctl(ro, KIPC_IOC_RING_LANE, &req));
+		EXPECT_EQ(-1, ioctl(ro.fd, KIPC_IOC_RING_LANE, &req));
 		EXPECT_EQ(EBADF, errno);
 		req.flags = 1;
-		EXPECT_EQ(-1, ioctl(self->fd, KIPC_IOC_RING_LANE, &req));
+		EXPECT_EQ(-1, ioctl(self->q.fd, KIPC_IOC_RING_LANE, &req));
 		EXPECT_EQ(EINVAL, errno);
 		req.flags = 0;
 		req.__reserved = 1;
-		EXPECT_EQ(-1, ioctl(self->fd, KIPC_IOC_RING_LANE, &req));
+		EXPECT_EQ(-1, ioctl(self->q.fd, KIPC_IOC_RING_LANE, &req));
 		EXPECT_EQ(EINVAL, errno);
-		EXPECT_EQ(-1, ioctl(self->fd, KIPC_IOC_RING_LANE, NULL));
+		EXPECT_EQ(-1, ioctl(self->q.fd, KIPC_IOC_RING_LANE, NULL));
 		EXPECT_EQ(EFAULT, errno);
 	}
 	{
 		struct kipc_ring_kick kick = { .size = sizeof(kick), .flags = 1 };
 
-		EXPECT_EQ(-1, ioctl(self->fd, KIPC_IOC_RING_KICK, &kick));
+		EXPECT_EQ(-1, ioctl(self->q.fd, KIPC_IOC_RING_KICK, &kick));
 		EXPECT_EQ(EINVAL, errno);
 		kick.flags = 0;
-		EXPECT_EQ(0, ioctl(self->fd, KIPC_IOC_RING_KICK, &kick));
+		EXPECT_EQ(0, ioctl(self->q.fd, KIPC_IOC_RING_KICK, &kick));
 	}
-	close(ro);
-	close(wo);
+	lkipc_queue_close(&ro);
+	lkipc_queue_close(&wo);
 	lkipc_queue_unlink(&self->k, "ring-rules");
 }
 
 TEST_F(ring, ioctl_sizes)
 {
-	TEST_LENGTH(kipc_ring_lane_req, KIPC_IOC_RING_LANE, __reserved);
-	TEST_LENGTH(kipc_ring_kick, KIPC_IOC_RING_KICK, flags);
+	TEST_LENGTH_FD(self->q.fd, kipc_ring_lane_req, KIPC_IOC_RING_LANE,
+		       __reserved, );
+	TEST_LENGTH_FD(self->q.fd, kipc_ring_kick, KIPC_IOC_RING_KICK, flags, );
 }
 
 /* A fork's child sends through the inherited mapping; the parent gets it. */
@@ -1084,11 +1093,11 @@ TEST_F(ring, fork_shares_mapping)
 
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(send_id(self->fd, 5, 0) || send_id(self->fd, 6, 0));
+		_exit(send_id(&self->q, 5, 0) || send_id(&self->q, 6, 0));
 	EXPECT_EQ(0, reap(pid));
-	EXPECT_EQ(5, recv_id(self->fd, 0));
-	EXPECT_EQ(6, recv_id(self->fd, 0));
-	ASSERT_EQ(0, stat_of(self->fd, &st));
+	EXPECT_EQ(5, recv_id(&self->q, 0));
+	EXPECT_EQ(6, recv_id(&self->q, 0));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
 	/* The child's thread got its own lane, the parent's another. */
 	EXPECT_LE(2, st.lanes);
 	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);

@@ -117,10 +117,10 @@ static int sem_maps(const char *perms)
 	return n;
 }
 
-static long long stat_field(int fd, int waiters)
+static long long stat_field(struct lkipc_sem *sem, int waiters)
 {
 	struct kipc_sem_stat st;
-	int ret = lkipc_sem_stat(fd, &st, NULL, 0);
+	int ret = lkipc_sem_stat(sem, &st, NULL, 0);
 
 	if (ret)
 		return ret;
@@ -218,62 +218,61 @@ FIXTURE_TEARDOWN(fast)
 #define ZS_PAIRS 10000
 
 /* Everything here must work without one system call. */
-static int uncontended_phase(int fd, struct report *r)
+static int uncontended_phase(struct lkipc_sem *sem, struct report *r)
 {
 	struct timespec far = { .tv_sec = INT_MAX };
 	int i;
 
 	for (i = 0; i < ZS_PAIRS; i++) {
-		CHECK(r, 1, i, lkipc_sem_post(fd, 1, 0), 0);
-		CHECK(r, 2, i, lkipc_sem_wait(fd, 1, 0, NULL), 0);
-		CHECK(r, 3, i, lkipc_sem_trywait(fd, 1, 0), -EAGAIN);
+		CHECK(r, 1, i, lkipc_sem_post(sem, 1, 0), 0);
+		CHECK(r, 2, i, lkipc_sem_wait(sem, 1, 0, NULL), 0);
+		CHECK(r, 3, i, lkipc_sem_trywait(sem, 1, 0), -EAGAIN);
 	}
-	CHECK(r, 4, i, lkipc_sem_post(fd, 3, 0), 0);
-	CHECK(r, 5, i, lkipc_sem_value(fd), 3);
-	CHECK(r, 6, i, lkipc_sem_wait(fd, 2, 0, &far), 0);
-	CHECK(r, 7, i, lkipc_sem_wait(fd, 1, KIPC_SEM_REALTIME, &far), 0);
-	CHECK(r, 8, i, lkipc_sem_wait(fd, 1, KIPC_SEM_NONBLOCK, NULL),
+	CHECK(r, 4, i, lkipc_sem_post(sem, 3, 0), 0);
+	CHECK(r, 5, i, lkipc_sem_value(sem), 3);
+	CHECK(r, 6, i, lkipc_sem_wait(sem, 2, 0, &far), 0);
+	CHECK(r, 7, i, lkipc_sem_wait(sem, 1, KIPC_SEM_REALTIME, &far), 0);
+	CHECK(r, 8, i, lkipc_sem_wait(sem, 1, KIPC_SEM_NONBLOCK, NULL),
 	      -EAGAIN);
-	CHECK(r, 9, i, lkipc_sem_value(fd), 0);
+	CHECK(r, 9, i, lkipc_sem_value(sem), 0);
 	return 0;
 }
 
-/* A child: warm up on fd, forbid system calls, run the phase. */
-static void zero_syscall_child(int fd, struct report *r)
+/* A child: warm up on sem, forbid system calls, run the phase. */
+static void zero_syscall_child(struct lkipc_sem *sem, struct report *r)
 {
 	int ret;
 
-	/* Warm-up: the page is touched, the library's table is filled. */
-	if (lkipc_sem_post(fd, 1, 0) || lkipc_sem_wait(fd, 1, 0, NULL))
+	/* Warm-up: the page is touched. */
+	if (lkipc_sem_post(sem, 1, 0) || lkipc_sem_wait(sem, 1, 0, NULL))
 		_exit(2);
 	ret = forbid_syscalls();
 	if (ret < 0)
 		_exit(3);
 	r->strict = ret;
-	exit_forbidden(uncontended_phase(fd, r));
+	exit_forbidden(uncontended_phase(sem, r));
 }
 
 TEST_F_TIMEOUT(fast, zero_syscalls, 120)
 {
 	struct report *r = shared_map(2 * sizeof(*r));
+	struct lkipc_sem sem, nomap;
 	pid_t pid;
-	int fd, nomap;
 
 	ASSERT_NE(NULL, r);
-	fd = lkipc_sem_open(&self->k, NULL, 0, 0600, 0);
-	ASSERT_LE(0, fd);
-	nomap = lkipc_sem_open(&self->k, NULL, LKIPC_OPEN_NOMAP, 0600, 0);
-	ASSERT_LE(0, nomap);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, NULL, 0, 0600, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &nomap, NULL, LKIPC_OPEN_NOMAP,
+				    0600, 0));
 
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		zero_syscall_child(fd, &r[0]);
+		zero_syscall_child(&sem, &r[0]);
 	EXPECT_EQ(0, reap(pid)) {
 		TH_LOG("step %d, pair %d: %d (%s)", r[0].step, r[0].iter,
 		       r[0].ret, lkipc_strerror(r[0].ret));
 	}
-	EXPECT_EQ(0, lkipc_sem_value(fd));
+	EXPECT_EQ(0, lkipc_sem_value(&sem));
 	if (r[0].strict)
 		TH_LOG("no seccomp filters: strict mode (a system call kills)");
 
@@ -284,7 +283,7 @@ TEST_F_TIMEOUT(fast, zero_syscalls, 120)
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		zero_syscall_child(nomap, &r[1]);
+		zero_syscall_child(&nomap, &r[1]);
 	if (r[0].strict) {
 		EXPECT_EQ(1000 + SIGKILL, reap(pid));
 	} else {
@@ -293,8 +292,8 @@ TEST_F_TIMEOUT(fast, zero_syscalls, 120)
 		EXPECT_EQ(0, r[1].iter);
 		EXPECT_EQ(-ENOSYS, r[1].ret);
 	}
-	lkipc_handle_close(nomap);
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&nomap);
+	lkipc_sem_close(&sem);
 }
 
 /* ---- Strong FIFO is kept against the fast path ---------------------------- */
@@ -316,13 +315,15 @@ struct fifo_shared {
  */
 TEST_F_TIMEOUT(fast, strong_fifo, 120)
 {
+	struct lkipc_sem sem;
 	struct fifo_shared *sh = shared_map(sizeof(*sh));
 	struct kipc_sem_page *pg;
 	pid_t pid[FIFO_N], barger;
 	int fd, i;
 
 	ASSERT_NE(NULL, sh);
-	fd = lkipc_sem_open(&self->k, NULL, 0, 0600, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, NULL, 0, 0600, 0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	pg = map_page(fd, PROT_READ);
 	ASSERT_NE(NULL, pg);
@@ -330,7 +331,7 @@ TEST_F_TIMEOUT(fast, strong_fifo, 120)
 		pid[i] = fork_child();
 		ASSERT_LE(0, pid[i]);
 		if (pid[i] == 0) {
-			int ret = lkipc_sem_wait(fd, i ? 1 : 2, 0, NULL);
+			int ret = lkipc_sem_wait(&sem, i ? 1 : 2, 0, NULL);
 
 			if (ret)
 				_exit(-ret);
@@ -343,16 +344,16 @@ TEST_F_TIMEOUT(fast, strong_fifo, 120)
 	EXPECT_EQ(KIPC_SEM_SLOW, word(pg));
 
 	/* One unit, the head wants two: it waits in the value. */
-	ASSERT_EQ(0, lkipc_sem_post(fd, 1, 0));
-	EXPECT_EQ(1, stat_field(fd, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&sem, 1, 0));
+	EXPECT_EQ(1, stat_field(&sem, 0));
 	EXPECT_EQ(KIPC_SEM_SLOW | 1, word(pg));
-	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(fd, 1, 0));
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&sem, 1, 0));
 
 	barger = fork_child();
 	ASSERT_LE(0, barger);
 	if (barger == 0) {
 		while (!__atomic_load_n(&sh->stop, __ATOMIC_SEQ_CST)) {
-			if (lkipc_sem_trywait(fd, 1, 0) == 0)
+			if (lkipc_sem_trywait(&sem, 1, 0) == 0)
 				__atomic_fetch_add(&sh->barged, 1,
 						   __ATOMIC_SEQ_CST);
 			__atomic_fetch_add(&sh->tries, 1, __ATOMIC_SEQ_CST);
@@ -363,30 +364,30 @@ TEST_F_TIMEOUT(fast, strong_fifo, 120)
 
 	usleep(200000);
 	EXPECT_EQ(0, __atomic_load_n(&sh->barged, __ATOMIC_SEQ_CST));
-	EXPECT_EQ(1, stat_field(fd, 0));
-	EXPECT_EQ(FIFO_N, stat_field(fd, 1));
+	EXPECT_EQ(1, stat_field(&sem, 0));
+	EXPECT_EQ(FIFO_N, stat_field(&sem, 1));
 
 	for (i = 0; i < FIFO_N; i++) {
-		ASSERT_EQ(0, lkipc_sem_post(fd, 1, 0));
+		ASSERT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 		ASSERT_EQ(0, reap_within(pid[i], 20)) {
 			TH_LOG("waiter %d was not served", i);
 		}
 		EXPECT_EQ(i, sh->order[i]);
 		if (i < FIFO_N - 1)
-			EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(fd, 1, 0));
+			EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&sem, 1, 0));
 	}
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
 	EXPECT_EQ(0, reap_within(barger, 20));
 	EXPECT_EQ(0, sh->barged);
 	EXPECT_LT(0, sh->tries);
 	/* Nobody queued any more: the word is the value again, 0. */
-	EXPECT_EQ(0, stat_field(fd, 1));
+	EXPECT_EQ(0, stat_field(&sem, 1));
 	EXPECT_EQ(0, word(pg));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 	EXPECT_EQ(1, word(pg));
-	EXPECT_EQ(0, lkipc_sem_trywait(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_trywait(&sem, 1, 0));
 	munmap(pg, self->page);
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&sem);
 }
 
 /* ---- Both paths at once ------------------------------------------------- */
@@ -404,17 +405,17 @@ struct mix_shared {
 static int mix_worker(struct lkipc *k, const char *name, int i,
 		      struct mix_shared *sh)
 {
-	int before = sem_maps(NULL), h, j, ret;
+	int before = sem_maps(NULL), j, ret;
+	struct lkipc_sem h;
 
-	h = lkipc_sem_open(k, name, i % 2 ? LKIPC_OPEN_NOMAP : 0, 0, 0);
-	if (h < 0)
+	if (lkipc_sem_open(k, &h, name, i % 2 ? LKIPC_OPEN_NOMAP : 0, 0, 0))
 		return 40;
 	if (sem_maps(NULL) != before + !(i % 2))
 		return 41;
 	for (j = 0; j < MIX_ITERS; j++) {
 		long c;
 
-		ret = lkipc_sem_wait(h, 1, 0, NULL);
+		ret = lkipc_sem_wait(&h, 1, 0, NULL);
 		if (ret)
 			return 42;
 		if (__atomic_fetch_add(&sh->inside, 1, __ATOMIC_SEQ_CST))
@@ -425,7 +426,7 @@ static int mix_worker(struct lkipc *k, const char *name, int i,
 			sched_yield();
 		sh->counter = c + 1;
 		__atomic_fetch_sub(&sh->inside, 1, __ATOMIC_SEQ_CST);
-		ret = lkipc_sem_post(h, 1, 0);
+		ret = lkipc_sem_post(&h, 1, 0);
 		if (ret)
 			return 43;
 	}
@@ -435,6 +436,7 @@ static int mix_worker(struct lkipc *k, const char *name, int i,
 /* A semaphore of 1 as a mutex, taken fast and through the kernel. */
 TEST_F_TIMEOUT(fast, mixed_paths_mutex, 300)
 {
+	struct lkipc_sem sem;
 	struct mix_shared *sh = shared_map(sizeof(*sh));
 	pid_t pid[MIX_PROCS];
 	char name[64];
@@ -443,7 +445,8 @@ TEST_F_TIMEOUT(fast, mixed_paths_mutex, 300)
 	ASSERT_NE(NULL, sh);
 	make_name(name, sizeof(name), "mix");
 	ASSERT_EQ(0, create_sem(&self->k, name, 1, 1));
-	fd = lkipc_sem_open(&self->k, name, 0, 0, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, name, 0, 0, 0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	for (i = 0; i < MIX_PROCS; i++) {
 		pid[i] = fork_child();
@@ -458,11 +461,11 @@ TEST_F_TIMEOUT(fast, mixed_paths_mutex, 300)
 		}
 	EXPECT_EQ(0, sh->violations);
 	EXPECT_EQ(MIX_PROCS * MIX_ITERS, sh->counter);
-	EXPECT_EQ(1, stat_field(fd, 0));
-	EXPECT_EQ(0, stat_field(fd, 1));
-	EXPECT_EQ(1, lkipc_sem_value(fd));
+	EXPECT_EQ(1, stat_field(&sem, 0));
+	EXPECT_EQ(0, stat_field(&sem, 1));
+	EXPECT_EQ(1, lkipc_sem_value(&sem));
 	EXPECT_EQ(0, lkipc_sem_unlink(&self->k, name));
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&sem);
 }
 
 /* ---- kill -9 at any point ------------------------------------------------ */
@@ -508,15 +511,15 @@ FIXTURE_TEARDOWN(kill9)
 static int kill_worker(struct lkipc *k, const char *name, int i,
 		       unsigned int seed, int *held)
 {
-	int h = lkipc_sem_open(k, name, i % 4 == 3 ? LKIPC_OPEN_NOMAP : 0, 0,
-			       0);
+	struct lkipc_sem h;
 
-	if (h < 0)
+	if (lkipc_sem_open(k, &h, name, i % 4 == 3 ? LKIPC_OPEN_NOMAP : 0, 0,
+			   0))
 		return 50;
 	for (;;) {
 		unsigned int spin = rand_r(&seed) % 2000;
 		volatile unsigned int x = 0;
-		int ret = lkipc_sem_wait(h, 1, 0, NULL);
+		int ret = lkipc_sem_wait(&h, 1, 0, NULL);
 
 		if (ret)
 			return 51;
@@ -524,7 +527,7 @@ static int kill_worker(struct lkipc *k, const char *name, int i,
 		while (x < spin)
 			x++;
 		__atomic_store_n(held, 0, __ATOMIC_SEQ_CST);
-		ret = lkipc_sem_post(h, 1, 0);
+		ret = lkipc_sem_post(&h, 1, 0);
 		if (ret)
 			return 52;
 	}
@@ -541,6 +544,7 @@ static int kill_worker(struct lkipc *k, const char *name, int i,
  */
 TEST_F_TIMEOUT(kill9, conservation, 300)
 {
+	struct lkipc_sem sem;
 	unsigned int seed = 4242, kills = 0, added = 0, said = 0;
 	int *held = shared_map(KILL_PROCS * sizeof(*held));
 	struct kipc_sem_page *pg;
@@ -553,7 +557,9 @@ TEST_F_TIMEOUT(kill9, conservation, 300)
 	ASSERT_NE(NULL, held);
 	make_name(name, sizeof(name), "kill");
 	ASSERT_EQ(0, create_sem(&self->k, name, variant->initial, 0));
-	fd = lkipc_sem_open(&self->k, name, LKIPC_OPEN_NOMAP, 0, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, name, LKIPC_OPEN_NOMAP, 0,
+				    0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	pg = map_page(fd, PROT_READ);
 	ASSERT_NE(NULL, pg);
@@ -574,9 +580,9 @@ TEST_F_TIMEOUT(kill9, conservation, 300)
 		said += held[i];
 		held[i] = 0;
 		/* Every unit lost: one back, counted, so the run goes on. */
-		if (stat_field(fd, 0) == 0 &&
-		    stat_field(fd, 1) == KILL_PROCS - 1) {
-			ASSERT_EQ(0, lkipc_sem_post(fd, 1, 0));
+		if (stat_field(&sem, 0) == 0 &&
+		    stat_field(&sem, 1) == KILL_PROCS - 1) {
+			ASSERT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 			added++;
 		}
 		pid[i] = fork_child();
@@ -593,50 +599,53 @@ TEST_F_TIMEOUT(kill9, conservation, 300)
 		said += held[i];
 	}
 
-	value = stat_field(fd, 0);
+	value = stat_field(&sem, 0);
 	lost = (long long)variant->initial + added - value;
 	TH_LOG("%u kills, %lld units lost (%u said held), %u added back, value %lld",
 	       kills, lost, said, added, value);
 	EXPECT_LE(lost, kills);
 	EXPECT_GE(lost, said);
-	EXPECT_EQ(0, stat_field(fd, 1));
+	EXPECT_EQ(0, stat_field(&sem, 1));
 	/* The kernel looked: the word is the value, nothing else. */
 	EXPECT_EQ(value, word(pg));
 
 	/* Nothing is wedged: a fresh process takes all, another waits. */
 	if (value == 0) {
-		ASSERT_EQ(0, lkipc_sem_post(fd, 1, 0));
+		ASSERT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 		value = 1;
 	}
 	a = fork_child();
 	ASSERT_LE(0, a);
 	if (a == 0) {
-		int h = lkipc_sem_open(&self->k, name, 0, 0, 0);
+		struct lkipc_sem h;
 
-		if (h < 0 || sem_maps("rw-s") != 1)
+		if (lkipc_sem_open(&self->k, &h, name, 0, 0, 0) ||
+		    sem_maps("rw-s") != 1)
 			_exit(60);
-		if (lkipc_sem_wait(h, value, 0, NULL))
+		if (lkipc_sem_wait(&h, value, 0, NULL))
 			_exit(61);
-		if (lkipc_sem_trywait(h, 1, 0) != -EAGAIN)
+		if (lkipc_sem_trywait(&h, 1, 0) != -EAGAIN)
 			_exit(62);
 		_exit(0);
 	}
 	EXPECT_EQ(0, reap_within(a, 20));
-	EXPECT_EQ(0, stat_field(fd, 0));
+	EXPECT_EQ(0, stat_field(&sem, 0));
 	b = fork_child();
 	ASSERT_LE(0, b);
 	if (b == 0) {
-		int h = lkipc_sem_open(&self->k, name, 0, 0, 0);
+		struct lkipc_sem h;
 
-		_exit(h < 0 ? 70 : -lkipc_sem_wait(h, 1, 0, NULL));
+		if (lkipc_sem_open(&self->k, &h, name, 0, 0, 0))
+			_exit(70);
+		_exit(-lkipc_sem_wait(&h, 1, 0, NULL));
 	}
 	ASSERT_EQ(0, wait_nwaiters(fd, 1));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 	EXPECT_EQ(0, reap_within(b, 20));
 	EXPECT_EQ(0, word(pg));
 	EXPECT_EQ(0, lkipc_sem_unlink(&self->k, name));
 	munmap(pg, sysconf(_SC_PAGESIZE));
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&sem);
 }
 
 /* ---- Hostile memory ---------------------------------------------------- */
@@ -704,18 +713,18 @@ static void scribbler(int fd, struct hostile_shared *sh)
 static void hostile_worker(struct lkipc *k, const char *name, int nomap,
 			   struct hostile_shared *sh, unsigned int seed)
 {
-	int h = lkipc_sem_open(k, name, nomap ? LKIPC_OPEN_NOMAP : 0, 0, 0);
+	struct lkipc_sem h;
 
-	if (h < 0)
+	if (lkipc_sem_open(k, &h, name, nomap ? LKIPC_OPEN_NOMAP : 0, 0, 0))
 		_exit(81);
 	while (!stopped(sh)) {
 		unsigned int n = 1 + rand_r(&seed) % 2;
 		struct timespec ts = in_future(CLOCK_MONOTONIC, 5000000);
-		int ret = rand_r(&seed) % 2 ? lkipc_sem_wait(h, n, 0, &ts) :
-					      lkipc_sem_trywait(h, n, 0);
+		int ret = rand_r(&seed) % 2 ? lkipc_sem_wait(&h, n, 0, &ts) :
+					      lkipc_sem_trywait(&h, n, 0);
 
 		if (ret == 0)
-			ret = lkipc_sem_post(h, n, 0);
+			ret = lkipc_sem_post(&h, n, 0);
 		if (ret && ret != -ETIMEDOUT && ret != -EAGAIN &&
 		    ret != -EOVERFLOW)
 			note_bad(sh, ret);
@@ -725,12 +734,12 @@ static void hostile_worker(struct lkipc *k, const char *name, int nomap,
 }
 
 /* poll, stat, /proc/kipc and KIPC_IOC_LIST: the kernel's view stays sane. */
-static void hostile_observer(struct lkipc *k, int fd, const char *name,
-			     struct hostile_shared *sh)
+static void hostile_observer(struct lkipc *k, struct lkipc_sem *sem,
+			     const char *name, struct hostile_shared *sh)
 {
 	struct kipc_obj_info info[64];
 	struct kipc_sem_stat st;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = sem->fd, .events = POLLIN };
 	char line[512];
 
 	while (!stopped(sh)) {
@@ -741,7 +750,7 @@ static void hostile_observer(struct lkipc *k, int fd, const char *name,
 		if (ret < 0 || (ret == 1 && pfd.revents != POLLIN))
 			note_bad(sh, ret < 0 ? -errno : 1000 + pfd.revents);
 		__atomic_fetch_add(&sh->polls, 1, __ATOMIC_SEQ_CST);
-		ret = lkipc_sem_stat(fd, &st, NULL, 0);
+		ret = lkipc_sem_stat(sem, &st, NULL, 0);
 		if (ret)
 			note_bad(sh, ret);
 		else if (st.value > HOSTILE_MAX || st.max != HOSTILE_MAX ||
@@ -780,6 +789,7 @@ TEST_F_TIMEOUT(fast, hostile_writer, 200)
 	struct hostile_shared *sh = shared_map(sizeof(*sh));
 	struct kipc_sem_page *pg;
 	pid_t pid[6];
+	struct lkipc_sem sem, mapped;
 	char name[64];
 	long long v;
 	int fd, i;
@@ -787,7 +797,9 @@ TEST_F_TIMEOUT(fast, hostile_writer, 200)
 	ASSERT_NE(NULL, sh);
 	make_name(name, sizeof(name), "hostile");
 	ASSERT_EQ(0, create_sem(&self->k, name, 5, HOSTILE_MAX));
-	fd = lkipc_sem_open(&self->k, name, LKIPC_OPEN_NOMAP, 0, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, name, LKIPC_OPEN_NOMAP, 0,
+				    0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 6; i++) {
 		pid[i] = fork_child();
@@ -796,7 +808,7 @@ TEST_F_TIMEOUT(fast, hostile_writer, 200)
 			if (i == 0)
 				scribbler(fd, sh);
 			else if (i == 5)
-				hostile_observer(&self->k, fd, name, sh);
+				hostile_observer(&self->k, &sem, name, sh);
 			hostile_worker(&self->k, name, i > 2, sh, 7 * i);
 		}
 	}
@@ -815,41 +827,43 @@ TEST_F_TIMEOUT(fast, hostile_writer, 200)
 	/* One kernel operation later, the word is a plain value again. */
 	pg = map_page(fd, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, pg);
-	v = stat_field(fd, 0);
+	v = stat_field(&sem, 0);
 	EXPECT_LE(0, v);
 	EXPECT_GE(HOSTILE_MAX, v);
-	EXPECT_EQ(0, stat_field(fd, 1));
+	EXPECT_EQ(0, stat_field(&sem, 1));
 	EXPECT_EQ(v, word(pg));
 	/* Fix it with kernel P and V; then both paths work as new. */
 	if (v)
-		EXPECT_EQ(0, lkipc_sem_wait(fd, v, 0, NULL));
-	EXPECT_EQ(0, lkipc_sem_post(fd, HOSTILE_MAX, 0));
-	EXPECT_EQ(-EOVERFLOW, lkipc_sem_post(fd, 1, 0));
+		EXPECT_EQ(0, lkipc_sem_wait(&sem, v, 0, NULL));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, HOSTILE_MAX, 0));
+	EXPECT_EQ(-EOVERFLOW, lkipc_sem_post(&sem, 1, 0));
 	EXPECT_EQ(HOSTILE_MAX, word(pg));
 	EXPECT_EQ(HOSTILE_MAX, pg->max);
-	i = lkipc_sem_open(&self->k, name, 0, 0, 0);
-	ASSERT_LE(0, i);
-	EXPECT_EQ(0, lkipc_sem_trywait(i, HOSTILE_MAX, 0));
-	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(i, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &mapped, name, 0, 0, 0));
+	ASSERT_LE(0, mapped.fd);
+	EXPECT_EQ(0, lkipc_sem_trywait(&mapped, HOSTILE_MAX, 0));
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&mapped, 1, 0));
 	EXPECT_EQ(0, word(pg));
-	EXPECT_EQ(0, lkipc_sem_post(i, 3, 0));
-	EXPECT_EQ(3, stat_field(fd, 0));
+	EXPECT_EQ(0, lkipc_sem_post(&mapped, 3, 0));
+	EXPECT_EQ(3, stat_field(&sem, 0));
 	EXPECT_EQ(0, lkipc_sem_unlink(&self->k, name));
 	munmap(pg, self->page);
-	lkipc_handle_close(i);
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&mapped);
+	lkipc_sem_close(&sem);
 }
 
 /* Each kind of scribble, one at a time: clamped, cleared, dropped. */
 TEST_F(fast, scribbles_repaired)
 {
+	struct lkipc_sem sem;
 	struct kipc_sem_page *pg;
 	char name[64];
 	int fd;
 
 	make_name(name, sizeof(name), "scribble");
 	ASSERT_EQ(0, create_sem(&self->k, name, 4, HOSTILE_MAX));
-	fd = lkipc_sem_open(&self->k, name, 0, 0, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, name, 0, 0, 0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	pg = map_page(fd, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, pg);
@@ -858,46 +872,46 @@ TEST_F(fast, scribbles_repaired)
 
 	/* A value above max is clamped by the next kernel operation. */
 	set_word(pg, 0xffffffff);
-	EXPECT_EQ(HOSTILE_MAX, stat_field(fd, 0));
+	EXPECT_EQ(HOSTILE_MAX, stat_field(&sem, 0));
 	EXPECT_EQ(HOSTILE_MAX, word(pg));
 	/* The library does not trust it either: it asks the kernel. */
 	set_word(pg, HOSTILE_MAX + 5);
-	EXPECT_EQ(HOSTILE_MAX, lkipc_sem_value(fd));
+	EXPECT_EQ(HOSTILE_MAX, lkipc_sem_value(&sem));
 	EXPECT_EQ(HOSTILE_MAX, word(pg));
 
 	/* SLOW without a reason: cleared by the operation it sends in. */
 	set_word(pg, KIPC_SEM_SLOW | 3);
-	EXPECT_EQ(0, lkipc_sem_trywait(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_trywait(&sem, 1, 0));
 	EXPECT_EQ(2, word(pg));
 
 	/* Bits that mean nothing are dropped. */
 	set_word(pg, 1ULL << 40 | 1ULL << 62 | 4);
-	EXPECT_EQ(4, stat_field(fd, 0));
+	EXPECT_EQ(4, stat_field(&sem, 0));
 	EXPECT_EQ(4, word(pg));
 
 	/* SLOW cleared while a waiter is queued: set again by the kernel. */
 	set_word(pg, 0);
-	EXPECT_EQ(0, stat_field(fd, 0));
+	EXPECT_EQ(0, stat_field(&sem, 0));
 	{
 		pid_t pid = fork_child();
 
 		ASSERT_LE(0, pid);
 		if (pid == 0)
-			_exit(-lkipc_sem_wait(fd, 2, 0, NULL));
+			_exit(-lkipc_sem_wait(&sem, 2, 0, NULL));
 		ASSERT_EQ(0, wait_nwaiters(fd, 1));
 		EXPECT_EQ(KIPC_SEM_SLOW, word(pg));
 		set_word(pg, 0);
-		EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));	/* fast: no SLOW */
+		EXPECT_EQ(0, lkipc_sem_post(&sem, 1, 0)); /* fast: no SLOW */
 		EXPECT_EQ(1, word(pg));
-		EXPECT_EQ(1, stat_field(fd, 0));	/* the kernel's turn */
+		EXPECT_EQ(1, stat_field(&sem, 0)); /* the kernel's turn */
 		EXPECT_EQ(KIPC_SEM_SLOW | 1, word(pg));
-		EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));
+		EXPECT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 		EXPECT_EQ(0, reap_within(pid, 20));
 		EXPECT_EQ(0, word(pg));
 	}
 	EXPECT_EQ(0, lkipc_sem_unlink(&self->k, name));
 	munmap(pg, self->page);
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&sem);
 }
 
 /* ---- poll, destroy, errors ------------------------------------------------ */
@@ -905,13 +919,15 @@ TEST_F(fast, scribbles_repaired)
 /* A poller keeps SLOW set, so a post goes to the kernel, which wakes it. */
 TEST_F_TIMEOUT(fast, poll_wakes, 60)
 {
+	struct lkipc_sem sem;
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct kipc_sem_page *pg;
 	double end;
 	pid_t pid;
 	int fd, ep;
 
-	fd = lkipc_sem_open(&self->k, NULL, 0, 0600, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, NULL, 0, 0600, 0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	pg = map_page(fd, PROT_READ);
 	ASSERT_NE(NULL, pg);
@@ -928,10 +944,10 @@ TEST_F_TIMEOUT(fast, poll_wakes, 60)
 	while (!(word(pg) & KIPC_SEM_SLOW) && now_mono() < end)
 		usleep(1000);
 	ASSERT_EQ(KIPC_SEM_SLOW, word(pg));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 	EXPECT_EQ(0, reap_within(pid, 20));
 	/* The poller has gone: the next kernel operation clears SLOW. */
-	EXPECT_EQ(1, stat_field(fd, 0));
+	EXPECT_EQ(1, stat_field(&sem, 0));
 	EXPECT_EQ(1, word(pg));
 
 	/* epoll keeps its entry: SLOW stays while it is registered. */
@@ -939,48 +955,51 @@ TEST_F_TIMEOUT(fast, poll_wakes, 60)
 	ASSERT_LE(0, ep);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
 	EXPECT_EQ(KIPC_SEM_SLOW | 1, word(pg));
-	EXPECT_EQ(0, lkipc_sem_trywait(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_trywait(&sem, 1, 0));
 	EXPECT_EQ(KIPC_SEM_SLOW, word(pg));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 20000));
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL));
 	close(ep);
-	EXPECT_EQ(1, stat_field(fd, 0));
+	EXPECT_EQ(1, stat_field(&sem, 0));
 	EXPECT_EQ(1, word(pg));
 	munmap(pg, self->page);
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&sem);
 }
 
 TEST_F(fast, destroy_is_seen)
 {
+	struct lkipc_sem sem;
 	struct kipc_sem_page *pg;
 	int fd;
 
-	fd = lkipc_sem_open(&self->k, NULL, 0, 0600, 2);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, NULL, 0, 0600, 2));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	pg = map_page(fd, PROT_READ);
 	ASSERT_NE(NULL, pg);
-	EXPECT_EQ(0, lkipc_sem_destroy(fd));
+	EXPECT_EQ(0, lkipc_sem_destroy(&sem));
 	EXPECT_EQ(KIPC_SEM_SLOW | 2, word(pg));
-	EXPECT_EQ(-EIDRM, lkipc_sem_trywait(fd, 1, 0));
-	EXPECT_EQ(-EIDRM, lkipc_sem_wait(fd, 1, 0, NULL));
-	EXPECT_EQ(-EIDRM, lkipc_sem_post(fd, 1, 0));
-	EXPECT_EQ(-EIDRM, lkipc_sem_value(fd));
+	EXPECT_EQ(-EIDRM, lkipc_sem_trywait(&sem, 1, 0));
+	EXPECT_EQ(-EIDRM, lkipc_sem_wait(&sem, 1, 0, NULL));
+	EXPECT_EQ(-EIDRM, lkipc_sem_post(&sem, 1, 0));
+	EXPECT_EQ(-EIDRM, lkipc_sem_value(&sem));
 	/* Scribbled away: the kernel sets it again. */
 	munmap(pg, self->page);
 	pg = map_page(fd, PROT_READ | PROT_WRITE);
 	ASSERT_NE(NULL, pg);
 	set_word(pg, 2);
-	EXPECT_EQ(-EIDRM, lkipc_sem_wait(fd, 3, 0, NULL));
+	EXPECT_EQ(-EIDRM, lkipc_sem_wait(&sem, 3, 0, NULL));
 	EXPECT_EQ(KIPC_SEM_SLOW | 2, word(pg));
 	munmap(pg, self->page);
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&sem);
 }
 
 /* The API's results and errors, with the page mapped. */
 TEST_F(fast, errors_unchanged)
 {
+	struct lkipc_sem sem;
 	struct timespec bad = { .tv_sec = 0, .tv_nsec = 1000000000L };
 	struct timespec past = { .tv_sec = 0 };
 	struct kipc_sem_stat st;
@@ -989,43 +1008,45 @@ TEST_F(fast, errors_unchanged)
 
 	make_name(name, sizeof(name), "errors");
 	ASSERT_EQ(0, create_sem(&self->k, name, 5, HOSTILE_MAX));
-	fd = lkipc_sem_open(&self->k, name, 0, 0, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, name, 0, 0, 0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, sem_maps("rw-s"));
 
-	EXPECT_EQ(-EINVAL, lkipc_sem_wait(fd, 0, 0, NULL));
-	EXPECT_EQ(-EINVAL, lkipc_sem_trywait(fd, HOSTILE_MAX + 1, 0));
-	EXPECT_EQ(-EINVAL, lkipc_sem_post(fd, 0, 0));
-	EXPECT_EQ(-EINVAL, lkipc_sem_post(fd, 1, 1U << 7));
-	EXPECT_EQ(-EINVAL, lkipc_sem_wait(fd, 1, 0, &bad));
-	EXPECT_EQ(-EINVAL, lkipc_sem_wait(fd, 1, KIPC_SEM_REALTIME, NULL));
-	EXPECT_EQ(-EINVAL, lkipc_sem_wait(fd, 1, KIPC_SEM_NONBLOCK, &past));
-	EXPECT_EQ(-EOVERFLOW, lkipc_sem_post(fd, HOSTILE_MAX - 4, 0));
-	EXPECT_EQ(5, lkipc_sem_value(fd));
+	EXPECT_EQ(-EINVAL, lkipc_sem_wait(&sem, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, lkipc_sem_trywait(&sem, HOSTILE_MAX + 1, 0));
+	EXPECT_EQ(-EINVAL, lkipc_sem_post(&sem, 0, 0));
+	EXPECT_EQ(-EINVAL, lkipc_sem_post(&sem, 1, 1U << 7));
+	EXPECT_EQ(-EINVAL, lkipc_sem_wait(&sem, 1, 0, &bad));
+	EXPECT_EQ(-EINVAL, lkipc_sem_wait(&sem, 1, KIPC_SEM_REALTIME, NULL));
+	EXPECT_EQ(-EINVAL, lkipc_sem_wait(&sem, 1, KIPC_SEM_NONBLOCK, &past));
+	EXPECT_EQ(-EOVERFLOW, lkipc_sem_post(&sem, HOSTILE_MAX - 4, 0));
+	EXPECT_EQ(5, lkipc_sem_value(&sem));
 	/* Available: success even with a deadline in the past. */
-	EXPECT_EQ(0, lkipc_sem_wait(fd, 2, 0, &past));
+	EXPECT_EQ(0, lkipc_sem_wait(&sem, 2, 0, &past));
 	saved = errno = 4321;
-	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(fd, 4, 0));
-	EXPECT_EQ(-ETIMEDOUT, lkipc_sem_wait(fd, 4, 0, &past));
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&sem, 4, 0));
+	EXPECT_EQ(-ETIMEDOUT, lkipc_sem_wait(&sem, 4, 0, &past));
 	EXPECT_EQ(saved, errno);
-	EXPECT_EQ(0, lkipc_sem_post(fd, HOSTILE_MAX - 3, 0));
-	EXPECT_EQ(HOSTILE_MAX, lkipc_sem_value(fd));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, HOSTILE_MAX - 3, 0));
+	EXPECT_EQ(HOSTILE_MAX, lkipc_sem_value(&sem));
 	/* Undo goes to the kernel and is recorded. */
-	EXPECT_EQ(0, lkipc_sem_trywait(fd, 5, 0));
-	EXPECT_EQ(0, lkipc_sem_trywait(fd, 2, KIPC_SEM_UNDO));
-	ASSERT_EQ(0, lkipc_sem_stat(fd, &st, NULL, 0));
+	EXPECT_EQ(0, lkipc_sem_trywait(&sem, 5, 0));
+	EXPECT_EQ(0, lkipc_sem_trywait(&sem, 2, KIPC_SEM_UNDO));
+	ASSERT_EQ(0, lkipc_sem_stat(&sem, &st, NULL, 0));
 	EXPECT_EQ(2, st.undo);
 	EXPECT_EQ(3, st.value);
-	EXPECT_EQ(-EINVAL, lkipc_sem_post(fd, 3, KIPC_SEM_UNDO));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 2, KIPC_SEM_UNDO));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 5, 0));
-	EXPECT_EQ(HOSTILE_MAX, lkipc_sem_value(fd));
-	/* Closed with lkipc_handle_close: unmapped, and EBADF. */
-	EXPECT_EQ(0, lkipc_handle_close(fd));
+	EXPECT_EQ(-EINVAL, lkipc_sem_post(&sem, 3, KIPC_SEM_UNDO));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, 2, KIPC_SEM_UNDO));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, 5, 0));
+	EXPECT_EQ(HOSTILE_MAX, lkipc_sem_value(&sem));
+	/* Closed with lkipc_sem_close: unmapped, and EBADF. */
+	EXPECT_EQ(0, lkipc_sem_close(&sem));
+	EXPECT_EQ(-1, sem.fd);
 	EXPECT_EQ(0, sem_maps(NULL));
-	EXPECT_EQ(-EBADF, lkipc_sem_post(fd, 1, 0));
-	EXPECT_EQ(-EBADF, lkipc_sem_trywait(fd, 1, 0));
-	EXPECT_EQ(-EBADF, lkipc_sem_value(fd));
+	EXPECT_EQ(-EBADF, lkipc_sem_post(&sem, 1, 0));
+	EXPECT_EQ(-EBADF, lkipc_sem_trywait(&sem, 1, 0));
+	EXPECT_EQ(-EBADF, lkipc_sem_value(&sem));
 	EXPECT_EQ(0, lkipc_sem_unlink(&self->k, name));
 }
 
@@ -1046,14 +1067,17 @@ TEST_F(fast, mmap_rules)
 {
 	int rw_prot = PROT_READ | PROT_WRITE;
 	long page = self->page;
+	struct lkipc_sem sem, ro, wo, nomap;
 	struct kipc_sem_page *pg;
-	int fd, ro, wo, before;
+	int fd, before;
 	char name[64];
 	void *p;
 
 	make_name(name, sizeof(name), "mmap");
 	ASSERT_EQ(0, create_sem(&self->k, name, 7, HOSTILE_MAX));
-	fd = lkipc_sem_open(&self->k, name, LKIPC_OPEN_NOMAP, 0, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, name, LKIPC_OPEN_NOMAP, 0,
+				    0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 
 	/* Read-write handle: shared, offset 0, up to one page. */
@@ -1077,55 +1101,60 @@ TEST_F(fast, mmap_rules)
 
 	/* Read-only handle: a read-only mapping that shows the value. */
 	before = sem_maps(NULL);
-	ro = lkipc_sem_open(&self->k, name, KIPC_OPEN_READ, 0, 0);
-	ASSERT_LE(0, ro);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &ro, name, KIPC_OPEN_READ, 0, 0));
+	ASSERT_LE(0, ro.fd);
 	EXPECT_EQ(before + 1, sem_maps(NULL));
 	EXPECT_EQ(1, sem_maps("r--s"));
-	EXPECT_EQ(EACCES, mmap_errno(ro, page, rw_prot, MAP_SHARED, 0));
-	pg = map_page(ro, PROT_READ);
+	EXPECT_EQ(EACCES, mmap_errno(ro.fd, page, rw_prot, MAP_SHARED, 0));
+	pg = map_page(ro.fd, PROT_READ);
 	ASSERT_NE(NULL, pg);
 	EXPECT_EQ(7, word(pg));
 	EXPECT_EQ(-1, mprotect(pg, page, rw_prot));
 	EXPECT_EQ(EACCES, errno);
 	munmap(pg, page);
-	EXPECT_EQ(7, lkipc_sem_value(ro));
-	EXPECT_EQ(-EBADF, lkipc_sem_post(ro, 1, 0));
-	EXPECT_EQ(-EBADF, lkipc_sem_trywait(ro, 1, 0));
-	EXPECT_EQ(7, lkipc_sem_value(fd));
+	EXPECT_EQ(7, lkipc_sem_value(&ro));
+	EXPECT_EQ(-EBADF, lkipc_sem_post(&ro, 1, 0));
+	EXPECT_EQ(-EBADF, lkipc_sem_trywait(&ro, 1, 0));
+	EXPECT_EQ(7, lkipc_sem_value(&sem));
 
 	/* Write-only handle: no mapping at all; the ioctls work. */
 	before = sem_maps(NULL);
-	wo = lkipc_sem_open(&self->k, name, KIPC_OPEN_WRITE, 0, 0);
-	ASSERT_LE(0, wo);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &wo, name, KIPC_OPEN_WRITE, 0,
+				    0));
+	ASSERT_LE(0, wo.fd);
 	EXPECT_EQ(before, sem_maps(NULL));
-	EXPECT_EQ(EACCES, mmap_errno(wo, page, PROT_READ, MAP_SHARED, 0));
-	EXPECT_EQ(EACCES, mmap_errno(wo, page, rw_prot, MAP_SHARED, 0));
-	EXPECT_EQ(0, lkipc_sem_post(wo, 1, 0));
-	EXPECT_EQ(0, lkipc_sem_trywait(wo, 1, 0));
-	EXPECT_EQ(-EBADF, lkipc_sem_value(wo));
+	EXPECT_EQ(EACCES, mmap_errno(wo.fd, page, PROT_READ, MAP_SHARED, 0));
+	EXPECT_EQ(EACCES, mmap_errno(wo.fd, page, rw_prot, MAP_SHARED, 0));
+	EXPECT_EQ(0, lkipc_sem_post(&wo, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_trywait(&wo, 1, 0));
+	EXPECT_EQ(-EBADF, lkipc_sem_value(&wo));
 
 	/* LKIPC_OPEN_NOMAP: not mapped. */
 	before = sem_maps(NULL);
-	lkipc_handle_close(lkipc_sem_open(&self->k, name, LKIPC_OPEN_NOMAP,
-					  0, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &nomap, name, LKIPC_OPEN_NOMAP,
+				    0, 0));
+	EXPECT_EQ(before, sem_maps(NULL));
+	lkipc_sem_close(&nomap);
 	EXPECT_EQ(before, sem_maps(NULL));
 
-	lkipc_handle_close(wo);
-	lkipc_handle_close(ro);
+	lkipc_sem_close(&wo);
+	lkipc_sem_close(&ro);
 	EXPECT_EQ(0, sem_maps(NULL));
 	EXPECT_EQ(0, lkipc_sem_unlink(&self->k, name));
-	lkipc_handle_close(fd);
+	lkipc_sem_close(&sem);
 }
 
 /* A fork's child shares the handle and its mapping: its P and V are fast. */
 TEST_F(fast, fork_shares_mapping)
 {
+	struct lkipc_sem sem;
 	struct report *r = shared_map(sizeof(*r));
 	pid_t pid;
 	int fd;
 
 	ASSERT_NE(NULL, r);
-	fd = lkipc_sem_open(&self->k, NULL, 0, 0600, 1);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, NULL, 0, 0600, 1));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(1, sem_maps("rw-s"));
 	pid = fork_child();
@@ -1133,24 +1162,25 @@ TEST_F(fast, fork_shares_mapping)
 	if (pid == 0) {
 		if (forbid_syscalls() < 0)
 			_exit(3);
-		if (lkipc_sem_post(fd, 3, 0) || lkipc_sem_wait(fd, 1, 0, NULL))
+		if (lkipc_sem_post(&sem, 3, 0) ||
+		    lkipc_sem_wait(&sem, 1, 0, NULL))
 			exit_forbidden(4);
-		exit_forbidden(lkipc_sem_value(fd) == 3 ? 0 : 5);
+		exit_forbidden(lkipc_sem_value(&sem) == 3 ? 0 : 5);
 	}
 	EXPECT_EQ(0, reap(pid));
-	EXPECT_EQ(3, stat_field(fd, 0));
-	EXPECT_EQ(3, lkipc_sem_value(fd));
+	EXPECT_EQ(3, stat_field(&sem, 0));
+	EXPECT_EQ(3, lkipc_sem_value(&sem));
 	/* And the other way round: what the parent does, the child sees. */
-	EXPECT_EQ(0, lkipc_sem_wait(fd, 3, 0, NULL));
+	EXPECT_EQ(0, lkipc_sem_wait(&sem, 3, 0, NULL));
 	pid = fork_child();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		_exit(-lkipc_sem_wait(fd, 1, 0, NULL));
+		_exit(-lkipc_sem_wait(&sem, 1, 0, NULL));
 	ASSERT_EQ(0, wait_nwaiters(fd, 1));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_post(&sem, 1, 0));
 	EXPECT_EQ(0, reap_within(pid, 20));
-	EXPECT_EQ(0, lkipc_sem_value(fd));
-	lkipc_handle_close(fd);
+	EXPECT_EQ(0, lkipc_sem_value(&sem));
+	lkipc_sem_close(&sem);
 }
 
 TEST_HARNESS_MAIN

@@ -966,56 +966,57 @@ TEST(library)
 {
 	struct kipc_sem_waiter w[2];
 	struct kipc_obj_info info[2];
+	struct lkipc_sem s, s2, s3;
 	struct timespec ts;
 	struct kipc_sem_stat st;
 	struct lkipc k;
 	char name[64];
-	int fd, fd2;
 
 	make_name(name, sizeof(name), "lib");
 	ASSERT_EQ(0, lkipc_open(&k, 0));
-	fd = lkipc_sem_open(&k, name, KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, 0600,
-			    2);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	EXPECT_EQ(-EEXIST, lkipc_sem_open(&k, name, KIPC_OPEN_CREATE |
+	ASSERT_EQ(0, lkipc_sem_open(&k, &s, name, KIPC_OPEN_CREATE |
+				    KIPC_OPEN_EXCL, 0600, 2));
+	ASSERT_LE(0, s.fd);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(s.fd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(-EEXIST, lkipc_sem_open(&k, &s3, name, KIPC_OPEN_CREATE |
 					  KIPC_OPEN_EXCL, 0600, 2));
-	fd2 = lkipc_sem_open(&k, name, 0, 0, 0);
-	ASSERT_LE(0, fd2);
-	EXPECT_EQ(2, lkipc_sem_value(fd2));
+	ASSERT_EQ(0, lkipc_sem_open(&k, &s2, name, 0, 0, 0));
+	ASSERT_LE(0, s2.fd);
+	EXPECT_EQ(2, lkipc_sem_value(&s2));
 	errno = 1234;
-	EXPECT_EQ(0, lkipc_sem_wait(fd, 2, 0, NULL));
-	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(fd, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_wait(&s, 2, 0, NULL));
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&s, 1, 0));
 	EXPECT_EQ(1234, errno);		/* untouched */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	EXPECT_EQ(-ETIMEDOUT, lkipc_sem_wait(fd, 1, 0, &ts));
+	EXPECT_EQ(-ETIMEDOUT, lkipc_sem_wait(&s, 1, 0, &ts));
 	clock_gettime(CLOCK_REALTIME, &ts);
-	EXPECT_EQ(-ETIMEDOUT, lkipc_sem_wait(fd, 1, KIPC_SEM_REALTIME, &ts));
-	EXPECT_EQ(0, lkipc_sem_post(fd, 1, 0));
-	EXPECT_EQ(0, lkipc_sem_trywait(fd, 1, KIPC_SEM_UNDO));
-	EXPECT_EQ(0, lkipc_sem_stat(fd, &st, w, 2));
+	EXPECT_EQ(-ETIMEDOUT, lkipc_sem_wait(&s, 1, KIPC_SEM_REALTIME, &ts));
+	EXPECT_EQ(0, lkipc_sem_post(&s, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_trywait(&s, 1, KIPC_SEM_UNDO));
+	EXPECT_EQ(0, lkipc_sem_stat(&s, &st, w, 2));
 	EXPECT_EQ(1, st.undo);
 	EXPECT_EQ(0, st.value);
 	EXPECT_EQ(0, st.nwaiters);
-	EXPECT_EQ(0, lkipc_sem_post(fd, 1, KIPC_SEM_UNDO));
-	EXPECT_EQ(-EINVAL, lkipc_sem_trywait(fd, 1, KIPC_SEM_NONBLOCK << 8));
+	EXPECT_EQ(0, lkipc_sem_post(&s, 1, KIPC_SEM_UNDO));
+	EXPECT_EQ(-EINVAL, lkipc_sem_trywait(&s, 1, KIPC_SEM_NONBLOCK << 8));
 	EXPECT_LE(1, lkipc_list(&k, info, 2));
 	EXPECT_LE(1, lkipc_list(&k, NULL, 0));
 	EXPECT_EQ(-EINVAL, lkipc_list(&k, NULL, 2));
 	EXPECT_EQ(0, lkipc_sem_unlink(&k, name));
 	EXPECT_EQ(-ENOENT, lkipc_sem_unlink(&k, name));
-	EXPECT_EQ(0, lkipc_sem_destroy(fd));
-	EXPECT_EQ(-EIDRM, lkipc_sem_value(fd2));
-	EXPECT_EQ(-EIDRM, lkipc_sem_post(fd2, 1, 0));
-	close(fd);
-	close(fd2);
+	EXPECT_EQ(0, lkipc_sem_destroy(&s));
+	EXPECT_EQ(-EIDRM, lkipc_sem_value(&s2));
+	EXPECT_EQ(-EIDRM, lkipc_sem_post(&s2, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_close(&s));
+	EXPECT_EQ(0, lkipc_sem_close(&s2));
 
-	fd = lkipc_sem_open(&k, NULL, KIPC_OPEN_INHERIT, 0600, 0);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	EXPECT_EQ(0, lkipc_destroy(fd));
-	close(fd);
-	EXPECT_EQ(-EBADF, lkipc_sem_post(fd, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&k, &s, NULL, KIPC_OPEN_INHERIT, 0600, 0));
+	ASSERT_LE(0, s.fd);
+	EXPECT_EQ(0, fcntl(s.fd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(0, lkipc_sem_destroy(&s));
+	EXPECT_EQ(0, lkipc_sem_close(&s));
+	EXPECT_EQ(-1, s.fd);
+	EXPECT_EQ(-EBADF, lkipc_sem_post(&s, 1, 0));
 	lkipc_close(&k);
 }
 

@@ -120,9 +120,11 @@ TEST(open_by_id)
 {
 	struct kipc_queue_stat st;
 	struct kipc_info info;
+	struct lkipc_queue q, a, h;
+	struct lkipc_sem s;
 	struct lkipc k;
 	char name[64];
-	int q, a, s, fd, status;
+	int fd, status;
 	uint64_t qid, aid, sid;
 	pid_t pid;
 
@@ -130,23 +132,22 @@ TEST(open_by_id)
 	ASSERT_EQ(0, lkipc_get_info(&k, &info));
 	ASSERT_TRUE(info.features & KIPC_FEAT_OPEN_BY_ID);
 	snprintf(name, sizeof(name), "byid.%d", getpid());
-	q = lkipc_queue_open(&k, name, KIPC_OPEN_READ | KIPC_OPEN_WRITE |
-			     KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, 0600, NULL);
-	ASSERT_LE(0, q);
-	ASSERT_EQ(0, lkipc_queue_info(q, &st));
+	ASSERT_EQ(0, lkipc_queue_open(&k, &q, name, KIPC_OPEN_READ |
+				      KIPC_OPEN_WRITE | KIPC_OPEN_CREATE |
+				      KIPC_OPEN_EXCL, 0600, NULL));
+	ASSERT_EQ(0, lkipc_queue_stat(&q, &st));
 	qid = st.id;
-	a = lkipc_queue_open(&k, NULL, KIPC_OPEN_READ | KIPC_OPEN_WRITE, 0666,
-			     NULL);
-	ASSERT_LE(0, a);
-	ASSERT_EQ(0, lkipc_queue_info(a, &st));
+	ASSERT_EQ(0, lkipc_queue_open(&k, &a, NULL, KIPC_OPEN_READ |
+				      KIPC_OPEN_WRITE, 0666, NULL));
+	ASSERT_EQ(0, lkipc_queue_stat(&a, &st));
 	aid = st.id;
-	s = lkipc_sem_open(&k, name, KIPC_OPEN_READ | KIPC_OPEN_WRITE |
-			   KIPC_OPEN_CREATE, 0600, 0);
-	ASSERT_LE(0, s);
+	ASSERT_EQ(0, lkipc_sem_open(&k, &s, name, KIPC_OPEN_READ |
+				    KIPC_OPEN_WRITE | KIPC_OPEN_CREATE, 0600,
+				    0));
 	{
 		struct kipc_sem_stat ss;
 
-		ASSERT_EQ(0, lkipc_sem_stat(s, &ss, NULL, 0));
+		ASSERT_EQ(0, lkipc_sem_stat(&s, &ss, NULL, 0));
 		sid = ss.id;
 	}
 
@@ -154,19 +155,23 @@ TEST(open_by_id)
 	fd = by_id(&k, KIPC_OBJ_QUEUE, qid, KIPC_OPEN_READ |
 			KIPC_OPEN_WRITE, NULL);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, lkipc_queue_info(fd, &st));
+	/* A raw descriptor the library takes over, unmapped as it was. */
+	ASSERT_EQ(0, lkipc_queue_from_fd(&k, &h, fd, LKIPC_OPEN_NOMAP));
+	ASSERT_EQ(0, lkipc_queue_stat(&h, &st));
 	EXPECT_EQ(qid, st.id);
-	ASSERT_EQ(0, lkipc_send(q, 7, "abc", 3, KIPC_MSG_NONBLOCK, NULL));
+	ASSERT_EQ(0, lkipc_queue_send(&q, 7, "abc", 3, KIPC_MSG_NONBLOCK,
+				      NULL));
 	{
 		char buf[8];
 		int64_t t;
 
-		EXPECT_EQ(3, lkipc_recv(fd, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-					&t, KIPC_MSG_NONBLOCK, NULL));
+		EXPECT_EQ(3, lkipc_queue_recv(&h, buf, sizeof(buf),
+					      KIPC_SEL_ANY, 0, &t,
+					      KIPC_MSG_NONBLOCK, NULL));
 		EXPECT_EQ(7, t);
 	}
-	EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC ? 0 : 1);
-	lkipc_handle_close(fd);
+	EXPECT_EQ(0, fcntl(h.fd, F_GETFD) & FD_CLOEXEC ? 0 : 1);
+	lkipc_queue_close(&h);
 
 	/* The wrong type, an anonymous object, no such id. */
 	EXPECT_EQ(-ENOENT, by_id(&k, KIPC_OBJ_SEM, qid, KIPC_OPEN_READ,
@@ -218,18 +223,18 @@ TEST(open_by_id)
 	ASSERT_EQ(0, lkipc_queue_unlink(&k, name));
 	EXPECT_EQ(-ENOENT, by_id(&k, KIPC_OBJ_QUEUE, qid, KIPC_OPEN_READ,
 				      NULL));
-	lkipc_handle_close(q);
-	q = lkipc_queue_open(&k, name, KIPC_OPEN_READ | KIPC_OPEN_WRITE |
-			     KIPC_OPEN_CREATE, 0600, NULL);
-	ASSERT_LE(0, q);
-	ASSERT_EQ(0, lkipc_queue_info(q, &st));
-	ASSERT_EQ(0, lkipc_destroy(q));
+	lkipc_queue_close(&q);
+	ASSERT_EQ(0, lkipc_queue_open(&k, &q, name, KIPC_OPEN_READ |
+				      KIPC_OPEN_WRITE | KIPC_OPEN_CREATE, 0600,
+				      NULL));
+	ASSERT_EQ(0, lkipc_queue_stat(&q, &st));
+	ASSERT_EQ(0, lkipc_queue_destroy(&q));
 	EXPECT_EQ(-ENOENT, by_id(&k, KIPC_OBJ_QUEUE, st.id,
 				      KIPC_OPEN_READ, NULL));
-	lkipc_handle_close(q);
-	lkipc_handle_close(a);
+	lkipc_queue_close(&q);
+	lkipc_queue_close(&a);
 	lkipc_sem_unlink(&k, name);
-	lkipc_handle_close(s);
+	lkipc_sem_close(&s);
 	lkipc_close(&k);
 }
 

@@ -25,6 +25,7 @@
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
+#include "kipc_posix_test.h"
 
 union semun {
 	int val;
@@ -63,22 +64,6 @@ static int rmid(int id)
 	return semctl(id, 0, IPC_RMID);
 }
 
-/* Is there a kipc object of this name?  Via the device, as kipcctl ls. */
-static int kipc_has(const char *name)
-{
-	static struct kipc_obj_info e[512];
-	struct lkipc k;
-	int n, i, found = 0;
-
-	if (lkipc_open(&k, 0))
-		return -1;
-	n = lkipc_list(&k, e, 512);
-	for (i = 0; i < n && i < 512; i++)
-		if (!strcmp((char *)e[i].name, name))
-			found = 1;
-	lkipc_close(&k);
-	return found;
-}
 
 TEST(keys_and_ids)
 {

@@ -212,11 +212,11 @@ static int trace_stop(struct trace *t)
 	return ret ? ret : trace_read(t);
 }
 
-static uint64_t sem_id(int fd, unsigned int *nwaiters)
+static uint64_t sem_id(struct lkipc_sem *sem, unsigned int *nwaiters)
 {
 	struct kipc_sem_stat st;
 
-	if (lkipc_sem_stat(fd, &st, NULL, 0))
+	if (lkipc_sem_stat(sem, &st, NULL, 0))
 		return 0;
 	if (nwaiters)
 		*nwaiters = st.nwaiters;
@@ -261,18 +261,21 @@ TEST_F(trace, events_in_tracefs)
 TEST_F(trace, sem_wait_post_grant)
 {
 	pid_t me = getpid(), c1, c2;
+	struct lkipc_sem sem;
 	uint64_t id;
 	int fd;
 
-	fd = lkipc_sem_open(&self->k, NULL, KIPC_OPEN_CREATE, 0600, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, NULL, KIPC_OPEN_CREATE,
+				    0600, 0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
-	id = sem_id(fd, NULL);
+	id = sem_id(&sem, NULL);
 	ASSERT_NE(0, id);
 	c1 = spawn_p(fd, 2, 0);
 	ASSERT_EQ(0, WAIT_FOR(sem_nwaiters(fd), 1));
 	c2 = spawn_p(fd, 1, 0);
 	ASSERT_EQ(0, WAIT_FOR(sem_nwaiters(fd), 2));
-	ASSERT_EQ(0, lkipc_sem_post(fd, 3, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&sem, 3, 0));
 	EXPECT_EQ(0, reap(c1));
 	EXPECT_EQ(0, reap(c2));
 	ASSERT_EQ(0, trace_stop(&self->t));
@@ -287,7 +290,7 @@ TEST_F(trace, sem_wait_post_grant)
 		     (unsigned long long)id, c1);
 	EXPECT_EVENT(&self->t, me, "kipc_sem_wait_granted: id=%llu pid=%d count=1 value=0",
 		     (unsigned long long)id, c2);
-	EXPECT_EQ(0, lkipc_handle_close(fd));
+	EXPECT_EQ(0, lkipc_sem_close(&sem));
 }
 
 /* How a waiter leaves without units, and the reason its event gives. */
@@ -323,21 +326,24 @@ static void on_usr1(int sig)
 TEST_F(left, sem_wait)
 {
 	const char *why = variant->reason;
+	struct lkipc_sem sem;
 	struct timespec ts;
 	uint64_t id;
 	pid_t pid;
 	int fd;
 
-	fd = lkipc_sem_open(&self->k, NULL, KIPC_OPEN_CREATE, 0600, 0);
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, NULL, KIPC_OPEN_CREATE,
+				    0600, 0));
+	fd = sem.fd;
 	ASSERT_LE(0, fd);
-	id = sem_id(fd, NULL);
+	id = sem_id(&sem, NULL);
 	pid = fork_child();
 	if (pid == 0) {
 		struct sigaction sa = { .sa_handler = on_usr1 };
 
 		sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
 		ts = in_future(CLOCK_MONOTONIC, 100 * 1000000LL);
-		_exit(-lkipc_sem_wait(fd, 1, 0,
+		_exit(-lkipc_sem_wait(&sem, 1, 0,
 				      strcmp(why, "deadline") ? NULL : &ts));
 	}
 	if (strcmp(why, "deadline")) {
@@ -350,7 +356,7 @@ TEST_F(left, sem_wait)
 		kill(pid, SIGKILL);
 		EXPECT_EQ(1000 + SIGKILL, reap(pid));
 	} else if (!strcmp(why, "destroy")) {
-		ASSERT_EQ(0, lkipc_sem_destroy(fd));
+		ASSERT_EQ(0, lkipc_sem_destroy(&sem));
 		EXPECT_EQ(EIDRM, reap(pid));
 	} else {
 		EXPECT_EQ(ETIMEDOUT, reap(pid));
@@ -362,7 +368,7 @@ TEST_F(left, sem_wait)
 	EXPECT_EVENT(&self->t, !strcmp(why, "destroy") ? getpid() : pid,
 		     "kipc_sem_wait_left: id=%llu pid=%d count=1 reason=%s",
 		     (unsigned long long)id, pid, why);
-	EXPECT_EQ(0, lkipc_handle_close(fd));
+	EXPECT_EQ(0, lkipc_sem_close(&sem));
 }
 
 /* ---- Queues ---------------------------------------------------------- */
@@ -388,23 +394,27 @@ static int qrecv(int fd, void *buf, uint32_t len)
 	return ret < 0 ? -errno : ret;
 }
 
-static int queue_new(struct lkipc *k, unsigned int msgs, uint64_t *id)
+/* A new queue in *q: its descriptor, or -errno. */
+static int queue_new(struct lkipc *k, struct lkipc_queue *q,
+		     unsigned int msgs, uint64_t *id)
 {
 	struct lkipc_queue_attr attr = { .msgs = msgs, .msgsize = 64 };
 	struct kipc_queue_stat st;
-	int fd;
+	int ret;
 
-	fd = lkipc_queue_open(k, NULL, KIPC_OPEN_CREATE, 0600, &attr);
-	if (fd >= 0 && lkipc_queue_info(fd, &st) == 0)
+	ret = lkipc_queue_open(k, q, NULL, KIPC_OPEN_CREATE, 0600, &attr);
+	if (ret < 0)
+		return ret;
+	if (lkipc_queue_stat(q, &st) == 0)
 		*id = st.id;
-	return fd;
+	return q->fd;
 }
 
-static unsigned int q_waiters(int fd, bool send)
+static unsigned int q_waiters(struct lkipc_queue *q, bool send)
 {
 	struct kipc_queue_stat st;
 
-	if (lkipc_queue_info(fd, &st))
+	if (lkipc_queue_stat(q, &st))
 		return ~0u;
 	return send ? st.nsenders : st.nreceivers;
 }
@@ -417,10 +427,11 @@ TEST_F(trace, queue_handoff)
 {
 	pid_t me = getpid(), pid;
 	unsigned long long qid;
+	struct lkipc_queue q;
 	uint64_t id = 0;
 	int fd;
 
-	fd = queue_new(&self->k, 4, &id);
+	fd = queue_new(&self->k, &q, 4, &id);
 	ASSERT_LE(0, fd);
 	qid = id;
 	pid = fork_child();
@@ -429,7 +440,7 @@ TEST_F(trace, queue_handoff)
 
 		_exit(qrecv(fd, buf, sizeof(buf)) == 5 ? 0 : 1);
 	}
-	ASSERT_EQ(0, WAIT_FOR(q_waiters(fd, false), 1));
+	ASSERT_EQ(0, WAIT_FOR(q_waiters(&q, false), 1));
 	ASSERT_EQ(0, qsend(fd, 7, "hello", 5));
 	EXPECT_EQ(0, reap(pid));
 	ASSERT_EQ(0, trace_stop(&self->t));
@@ -446,7 +457,7 @@ TEST_F(trace, queue_handoff)
 		     qid);
 	EXPECT_EVENT(&self->t, pid, "kipc_ring_mode: id=%llu mode=fast nsenders=0 nreceivers=0 npending=0",
 		     qid);
-	EXPECT_EQ(0, lkipc_handle_close(fd));
+	EXPECT_EQ(0, lkipc_queue_close(&q));
 }
 
 /* A sender blocks on a full queue; a receive makes room and admits it. */
@@ -455,17 +466,18 @@ TEST_F(trace, queue_sender_admitted)
 	pid_t me = getpid(), pid;
 	unsigned long long qid;
 	char buf[64];
+	struct lkipc_queue q;
 	uint64_t id = 0;
 	int fd;
 
-	fd = queue_new(&self->k, 1, &id);
+	fd = queue_new(&self->k, &q, 1, &id);
 	ASSERT_LE(0, fd);
 	qid = id;
 	ASSERT_EQ(0, qsend(fd, 1, "first", 5));
 	pid = fork_child();
 	if (pid == 0)
 		_exit(-qsend(fd, 2, "second", 6));
-	ASSERT_EQ(0, WAIT_FOR(q_waiters(fd, true), 1));
+	ASSERT_EQ(0, WAIT_FOR(q_waiters(&q, true), 1));
 	EXPECT_EQ(5, qrecv(fd, buf, sizeof(buf)));
 	EXPECT_EQ(0, reap(pid));
 	EXPECT_EQ(6, qrecv(fd, buf, sizeof(buf)));
@@ -485,7 +497,7 @@ TEST_F(trace, queue_sender_admitted)
 		     qid);
 	EXPECT_EVENT(&self->t, me, "kipc_queue_recv: id=%llu type=2 len=6 nmsgs=0",
 		     qid);
-	EXPECT_EQ(0, lkipc_handle_close(fd));
+	EXPECT_EQ(0, lkipc_queue_close(&q));
 }
 
 /* ---- The shared ring -------------------------------------------------- */
@@ -502,14 +514,15 @@ struct mapped {
 	size_t len;
 };
 
-static int map_ring(int fd, struct mapped *m)
+static int map_ring(struct lkipc_queue *q, struct mapped *m)
 {
 	struct kipc_queue_stat st;
 
-	if (lkipc_queue_info(fd, &st))
+	if (lkipc_queue_stat(q, &st))
 		return -1;
 	m->len = st.ring_bytes;
-	m->hdr = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	m->hdr = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_SHARED, q->fd,
+		      0);
 	return m->hdr == MAP_FAILED ? -1 : 0;
 }
 
@@ -524,14 +537,15 @@ TEST_F(trace, ring_dead_sender_recovered)
 	unsigned long long qid;
 	int ready[2], fd;
 	struct mapped m;
+	struct lkipc_queue q;
 	uint64_t id = 0;
 	pid_t pid;
 	char c;
 
-	fd = queue_new(&self->k, 4, &id);
+	fd = queue_new(&self->k, &q, 4, &id);
 	ASSERT_LE(0, fd);
 	qid = id;
-	ASSERT_EQ(0, map_ring(fd, &m));
+	ASSERT_EQ(0, map_ring(&q, &m));
 	ASSERT_TRUE(m.hdr->flags & KIPC_RING_FASTSEND);
 	ASSERT_EQ(0, pipe(ready));
 	pid = fork_child();
@@ -561,7 +575,7 @@ TEST_F(trace, ring_dead_sender_recovered)
 	kill(pid, SIGKILL);
 	EXPECT_EQ(1000 + SIGKILL, reap(pid));
 	EXPECT_EQ(0, kick(fd));
-	ASSERT_EQ(0, lkipc_queue_info(fd, &st));
+	ASSERT_EQ(0, lkipc_queue_stat(&q, &st));
 	EXPECT_EQ(1, st.lost);
 	ASSERT_EQ(0, trace_stop(&self->t));
 
@@ -570,7 +584,7 @@ TEST_F(trace, ring_dead_sender_recovered)
 	close(ready[0]);
 	close(ready[1]);
 	munmap(m.hdr, m.len);
-	EXPECT_EQ(0, lkipc_handle_close(fd));
+	EXPECT_EQ(0, lkipc_queue_close(&q));
 }
 
 /* Impossible position words: the event gives them and the kernel's own. */
@@ -578,13 +592,14 @@ TEST_F(trace, ring_scribbled)
 {
 	unsigned long long qid;
 	uint64_t far = KIPC_RING_POS_MASK - 1, id = 0;
+	struct lkipc_queue q;
 	struct mapped m;
 	int fd;
 
-	fd = queue_new(&self->k, 4, &id);
+	fd = queue_new(&self->k, &q, 4, &id);
 	ASSERT_LE(0, fd);
 	qid = id;
-	ASSERT_EQ(0, map_ring(fd, &m));
+	ASSERT_EQ(0, map_ring(&q, &m));
 	__atomic_store_n(&m.hdr->cons, far, __ATOMIC_RELEASE);
 	__atomic_store_n(&m.hdr->prod, far, __ATOMIC_RELEASE);
 	EXPECT_EQ(0, kick(fd));
@@ -593,7 +608,7 @@ TEST_F(trace, ring_scribbled)
 	EXPECT_EVENT(&self->t, getpid(), "kipc_ring_scribbled: id=%llu head=0 tail=0 prod=%llu cons=%llu",
 		     qid, (unsigned long long)far, (unsigned long long)far);
 	munmap(m.hdr, m.len);
-	EXPECT_EQ(0, lkipc_handle_close(fd));
+	EXPECT_EQ(0, lkipc_queue_close(&q));
 }
 
 TEST_HARNESS_MAIN

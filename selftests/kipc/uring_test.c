@@ -29,25 +29,31 @@
 
 #define NQUEUES 64
 
-/* Open (creating, unless a name is given without KIPC_OPEN_CREATE). */
-static int open_named(int dev, const char *name, unsigned int type,
-		      unsigned int flags, unsigned int value,
+/*
+ * Objects are opened without the shared mapping (LKIPC_OPEN_NOMAP): every
+ * library call on them is a system call, and the requests under test meet
+ * the kernel's waiters only.  A queue (8 messages of up to 64 bytes) is
+ * created unless a name is given without KIPC_OPEN_CREATE.
+ */
+static int open_queue(struct lkipc *k, struct lkipc_queue *q,
+		      const char *name, unsigned int flags,
 		      unsigned int qflags)
 {
+	struct lkipc_queue_attr attr = {
+		.msgs = 8, .msgsize = 64, .flags = qflags,
+	};
 	bool create = !name || (flags & KIPC_OPEN_CREATE);
 
-	if (type == KIPC_OBJ_SEM)
-		return sem_open_full(dev, name, flags, 0600,
-				     create ? value : 0, 0, NULL);
-	return q_open_full(dev, name, flags, 0600, create ? 8 : 0,
-			   create ? 64 : 0, 0, create ? qflags : 0, NULL);
+	return lkipc_queue_open(k, q, name, flags | LKIPC_OPEN_NOMAP, 0600,
+				create ? &attr : NULL);
 }
 
-/* An anonymous object. */
-static int open_obj(int dev, unsigned int type, unsigned int flags,
-		    unsigned int value, unsigned int qflags)
+/* An anonymous semaphore of this value. */
+static int open_sem(struct lkipc *k, struct lkipc_sem *sem,
+		    unsigned int value)
 {
-	return open_named(dev, NULL, type, flags, value, qflags);
+	return lkipc_sem_open(k, sem, NULL, RW | LKIPC_OPEN_NOMAP, 0600,
+			      value);
 }
 
 static void unlink_queue(int dev, const char *name)
@@ -55,9 +61,9 @@ static void unlink_queue(int dev, const char *name)
 	unlink_obj(dev, KIPC_OBJ_QUEUE, name);
 }
 
-static int q_send(int fd, int64_t type, const char *text)
+static int q_send(struct lkipc_queue *q, int64_t type, const char *text)
 {
-	return lkipc_send(fd, type, text, strlen(text) + 1, 0, NULL);
+	return lkipc_queue_send(q, type, text, strlen(text) + 1, 0, NULL);
 }
 
 static struct kipc_queue_stat q_stat(int fd)
@@ -90,17 +96,29 @@ static int submit_one(struct io_uring *ring, struct io_uring_sqe *sqe,
 	return io_uring_submit(ring);
 }
 
-/* Prepare (prep: an lkipc_prep_*_cmd) and submit one request. */
-#define SUBMIT(ring, prep, fd, req, id)                                        \
+/* Prepare (prep: an lkipc_prep_*_cmd on handle h) and submit one request. */
+#define SUBMIT(ring, prep, h, req, id)                                         \
 	({                                                                     \
 		struct io_uring_sqe *_sqe = io_uring_get_sqe(ring);            \
-		_sqe ? (prep(_sqe, fd, req), submit_one(ring, _sqe, id))       \
+		_sqe ? (prep(_sqe, h, req), submit_one(ring, _sqe, id))        \
 		     : -EBUSY;                                                 \
 	})
-#define submit_recv(ring, fd, req, id) \
-	SUBMIT(ring, lkipc_prep_recv_cmd, fd, req, id)
-#define submit_p(ring, fd, req, id) \
-	SUBMIT(ring, lkipc_prep_sem_wait_cmd, fd, req, id)
+#define submit_recv(ring, q, req, id) \
+	SUBMIT(ring, lkipc_prep_recv_cmd, q, req, id)
+#define submit_p(ring, s, req, id) \
+	SUBMIT(ring, lkipc_prep_sem_wait_cmd, s, req, id)
+
+/* Submit the command cmd_op on any descriptor, whatever its object. */
+static int submit_cmd(struct io_uring *ring, int fd, unsigned int cmd_op,
+		      void *req, uint64_t id)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return -EBUSY;
+	lkipc_prep_kipc_cmd(sqe, fd, cmd_op, req);
+	return submit_one(ring, sqe, id);
+}
 
 /* The next completion within 10 s: its res, its user_data in *id. */
 static int reap_cqe(struct io_uring *ring, uint64_t *id)
@@ -138,15 +156,15 @@ static bool no_cqe(struct io_uring *ring)
 	return io_uring_wait_cqe_timeout(ring, &cqe, &ts) == -ETIME;
 }
 
-/* A child blocked in lkipc_recv() on q: exits 0 if it gets "want". */
-static pid_t blocked_receiver(int q, const char *want)
+/* A child blocked in lkipc_queue_recv() on q: exits 0 if it gets "want". */
+static pid_t blocked_receiver(struct lkipc_queue *q, const char *want)
 {
 	pid_t child = fork_child();
 
 	if (child == 0) {
 		char b[64];
-		int n = lkipc_recv(q, b, sizeof(b), KIPC_SEL_ANY, 0, NULL, 0,
-				   NULL);
+		int n = lkipc_queue_recv(q, b, sizeof(b), KIPC_SEL_ANY, 0,
+					 NULL, 0, NULL);
 
 		_exit(n == (int)strlen(want) + 1 && !strcmp(b, want) ? 0 : 1);
 	}
@@ -154,6 +172,7 @@ static pid_t blocked_receiver(int q, const char *want)
 }
 
 FIXTURE(uring) {
+	struct lkipc k;
 	int dev;
 	bool feature;
 	struct io_uring ring;
@@ -164,8 +183,9 @@ FIXTURE_SETUP(uring)
 	struct kipc_info info = { .size = sizeof(info) };
 	int ret;
 
-	self->dev = open("/dev/kipc", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
+	self->k.fd = -1;
+	ASSERT_EQ(0, lkipc_open(&self->k, 0));
+	self->dev = self->k.fd;
 	ASSERT_EQ(0, ioctl(self->dev, KIPC_IOC_GET_INFO, &info));
 	self->feature = info.features & KIPC_FEAT_URING_CMD;
 	ret = io_uring_queue_init(2 * NQUEUES, &self->ring, 0);
@@ -175,7 +195,7 @@ FIXTURE_SETUP(uring)
 FIXTURE_TEARDOWN(uring)
 {
 	io_uring_queue_exit(&self->ring);
-	close(self->dev);
+	lkipc_close(&self->k);
 }
 
 #define NEED_FEATURE()                                                         \
@@ -191,26 +211,25 @@ FIXTURE_TEARDOWN(uring)
  */
 TEST_F(uring, feature_or_eopnotsupp)
 {
+	struct lkipc_queue q;
+	struct lkipc_sem s;
 	struct kipc_recv r;
 	struct kipc_sem_wait p;
 	char buf[64];
-	int q, s;
 
-	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-	ASSERT_LE(0, q);
-	s = open_obj(self->dev, KIPC_OBJ_SEM, RW, 1, 0);
-	ASSERT_LE(0, s);
-	ASSERT_EQ(0, q_send(q, 5, "kept"));
-	ASSERT_EQ(0, lkipc_recv_req(&r, buf, sizeof(buf), KIPC_SEL_ANY, 0, 0,
-				    NULL));
-	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, 0, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &r, 1));
-	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 2));
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
+	ASSERT_EQ(0, open_sem(&self->k, &s, 1));
+	ASSERT_EQ(0, q_send(&q, 5, "kept"));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &r, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&s, &p, 1, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &r, 1));
+	ASSERT_EQ(1, submit_p(&self->ring, &s, &p, 2));
 	if (!self->feature) {
 		EXPECT_EQ(-EOPNOTSUPP, reap_cqe(&self->ring, NULL));
 		EXPECT_EQ(-EOPNOTSUPP, reap_cqe(&self->ring, NULL));
-		EXPECT_EQ(1, q_stat(q).msgs);
-		EXPECT_EQ(0, lkipc_sem_trywait(s, 1, 0));
+		EXPECT_EQ(1, q_stat(q.fd).msgs);
+		EXPECT_EQ(0, lkipc_sem_trywait(&s, 1, 0));
 	} else {
 		uint64_t id;
 		int res;
@@ -227,11 +246,11 @@ TEST_F(uring, feature_or_eopnotsupp)
 				EXPECT_EQ(0, res);
 			}
 		}
-		EXPECT_EQ(0, q_stat(q).msgs);
-		EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(s, 1, 0));
+		EXPECT_EQ(0, q_stat(q.fd).msgs);
+		EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&s, 1, 0));
 	}
-	close(q);
-	close(s);
+	lkipc_queue_close(&q);
+	lkipc_sem_close(&s);
 }
 
 /*
@@ -244,29 +263,30 @@ TEST_F(uring, typed_64_queues)
 	static char bufs[NQUEUES][64];
 	static struct kipc_recv reqs[NQUEUES];
 	unsigned int sel[3] = { KIPC_SEL_EXACT, KIPC_SEL_LE, KIPC_SEL_NOT };
+	static struct lkipc_queue qs[NQUEUES];
 	bool done[NQUEUES] = { false };
-	int fds[NQUEUES], i;
+	int i;
 
 	NEED_FEATURE();
 	for (i = 0; i < NQUEUES; i++) {
-		fds[i] = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-		ASSERT_LE(0, fds[i]);
+		ASSERT_EQ(0, open_queue(&self->k, &qs[i], NULL, RW, 0));
 		/* exact 10 / lowest <= 10 / all but 10 */
-		ASSERT_EQ(0, lkipc_recv_req(&reqs[i], bufs[i], sizeof(bufs[i]),
-					    sel[i % 3], 10, 0, NULL));
-		ASSERT_EQ(1, submit_recv(&self->ring, fds[i], &reqs[i], i));
+		ASSERT_EQ(0, lkipc_queue_recv_req(&qs[i], &reqs[i], bufs[i],
+						  sizeof(bufs[i]), sel[i % 3],
+						  10, 0, NULL));
+		ASSERT_EQ(1, submit_recv(&self->ring, &qs[i], &reqs[i], i));
 	}
 	for (i = 0; i < NQUEUES; i++)
-		ASSERT_EQ(1, q_stat(fds[i]).nreceivers);
+		ASSERT_EQ(1, q_stat(qs[i].fd).nreceivers);
 	/* Types that match nobody: 11 for exact and lowest, 10 for not. */
 	for (i = 0; i < NQUEUES; i++)
-		ASSERT_EQ(0, q_send(fds[i], i % 3 == 2 ? 10 : 11, "other"));
+		ASSERT_EQ(0, q_send(&qs[i], i % 3 == 2 ? 10 : 11, "other"));
 	EXPECT_TRUE(no_cqe(&self->ring));
 	for (i = NQUEUES - 1; i >= 0; i--) {
 		char text[32];
 
 		snprintf(text, sizeof(text), "queue %d", i);
-		ASSERT_EQ(0, q_send(fds[i], i % 3 == 0 ? 10 : 7, text));
+		ASSERT_EQ(0, q_send(&qs[i], i % 3 == 0 ? 10 : 7, text));
 	}
 	for (int n = 0; n < NQUEUES; n++) {
 		char want[32];
@@ -282,12 +302,12 @@ TEST_F(uring, typed_64_queues)
 		done[id] = true;
 	}
 	for (i = 0; i < NQUEUES; i++) {
-		struct kipc_queue_stat st = q_stat(fds[i]);
+		struct kipc_queue_stat st = q_stat(qs[i].fd);
 
 		EXPECT_TRUE(done[i]);
 		EXPECT_EQ(1, st.msgs);		/* the "other" */
 		EXPECT_EQ(0, st.nreceivers);
-		close(fds[i]);
+		lkipc_queue_close(&qs[i]);
 	}
 }
 
@@ -299,39 +319,39 @@ TEST_F(uring, in_order_and_selective)
 {
 	struct kipc_recv reqs[4];
 	char bufs[4][64];
+	struct lkipc_queue q;
 	uint64_t id;
-	int q, i;
+	int i;
 
 	NEED_FEATURE();
-	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-	ASSERT_LE(0, q);
-	ASSERT_EQ(0, lkipc_recv_req(&reqs[0], bufs[0], 64, KIPC_SEL_EXACT, 2,
-				    0, NULL));
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &reqs[0], bufs[0], 64,
+					  KIPC_SEL_EXACT, 2, 0, NULL));
 	for (i = 1; i < 4; i++)
-		ASSERT_EQ(0, lkipc_recv_req(&reqs[i], bufs[i], 64,
-					    KIPC_SEL_ANY, 0, 0, NULL));
+		ASSERT_EQ(0, lkipc_queue_recv_req(&q, &reqs[i], bufs[i], 64,
+						  KIPC_SEL_ANY, 0, 0, NULL));
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(1, submit_recv(&self->ring, q, &reqs[i], i));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 4));
+		ASSERT_EQ(1, submit_recv(&self->ring, &q, &reqs[i], i));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 4));
 	/* Type 1 passes the type-2 receiver by: it goes to request 1. */
-	ASSERT_EQ(0, q_send(q, 1, "a"));
+	ASSERT_EQ(0, q_send(&q, 1, "a"));
 	EXPECT_EQ(2, reap_cqe(&self->ring, &id));
 	EXPECT_EQ(1, id);
 	EXPECT_STREQ("a", bufs[1]);
 	/* Type 2 goes to the earliest request it matches: request 0. */
-	ASSERT_EQ(0, q_send(q, 2, "b"));
+	ASSERT_EQ(0, q_send(&q, 2, "b"));
 	EXPECT_EQ(2, reap_cqe(&self->ring, &id));
 	EXPECT_EQ(0, id);
 	EXPECT_STREQ("b", bufs[0]);
-	ASSERT_EQ(0, q_send(q, 3, "c"));
-	ASSERT_EQ(0, q_send(q, 3, "d"));
+	ASSERT_EQ(0, q_send(&q, 3, "c"));
+	ASSERT_EQ(0, q_send(&q, 3, "d"));
 	EXPECT_EQ(2, reap_cqe(&self->ring, &id));
 	EXPECT_EQ(2, id);
 	EXPECT_STREQ("c", bufs[2]);
 	EXPECT_EQ(2, reap_cqe(&self->ring, &id));
 	EXPECT_EQ(3, id);
 	EXPECT_STREQ("d", bufs[3]);
-	close(q);
+	lkipc_queue_close(&q);
 }
 
 /*
@@ -342,35 +362,34 @@ TEST_F(uring, in_order_and_selective)
 TEST_F(uring, result_unwritable)
 {
 	struct kipc_recv *req;
+	struct lkipc_queue q;
 	char buf[64];
 	uint64_t id;
-	int q;
 
 	NEED_FEATURE();
-	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-	ASSERT_LE(0, q);
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
 	req = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, req);
-	ASSERT_EQ(0, lkipc_recv_req(req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, NULL));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
 	ASSERT_EQ(0, mprotect(req, 4096, PROT_READ));
-	ASSERT_EQ(0, q_send(q, 1, "a"));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, req, 1));
+	ASSERT_EQ(0, q_send(&q, 1, "a"));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, req, 1));
 	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, &id));
-	EXPECT_EQ(1, q_stat(q).msgs);
-	ASSERT_EQ(2, lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0, NULL,
-				KIPC_MSG_NONBLOCK, NULL));
+	EXPECT_EQ(1, q_stat(q.fd).msgs);
+	ASSERT_EQ(2, lkipc_queue_recv(&q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				      NULL, KIPC_MSG_NONBLOCK, NULL));
 	EXPECT_STREQ("a", buf);
-	ASSERT_EQ(1, submit_recv(&self->ring, q, req, 2));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
-	ASSERT_EQ(0, q_send(q, 1, "b"));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, req, 2));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
+	ASSERT_EQ(0, q_send(&q, 1, "b"));
 	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, &id));
 	EXPECT_EQ(2, id);
-	EXPECT_EQ(1, q_stat(q).msgs);
-	EXPECT_EQ(0, q_stat(q).nreceivers);
+	EXPECT_EQ(1, q_stat(q.fd).msgs);
+	EXPECT_EQ(0, q_stat(q.fd).nreceivers);
 	munmap(req, 4096);
-	close(q);
+	lkipc_queue_close(&q);
 }
 
 /*
@@ -446,13 +465,13 @@ TEST_F_TIMEOUT(uring, timed_deadlines_kept, 120)
 	double due[TIMED_REQS], worst = 0;
 	char buf[TIMED_REQS][16];
 	uint32_t seed = 12345;
+	struct lkipc_queue q;
 	pid_t claimant;
-	int q, i;
+	int i;
 
 	NEED_FEATURE();
-	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-	ASSERT_LE(0, q);
-	claimant = stuck_claimant(q);
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
+	claimant = stuck_claimant(q.fd);
 	ASSERT_LT(0, claimant);
 	for (i = 0; i < TIMED_REQS; i++) {
 		struct timespec dl;
@@ -463,9 +482,10 @@ TEST_F_TIMEOUT(uring, timed_deadlines_kept, 120)
 		due[i] = at;
 		dl.tv_sec = (time_t)(at / 1e3);
 		dl.tv_nsec = (long)((at - dl.tv_sec * 1e3) * 1e6);
-		ASSERT_EQ(0, lkipc_recv_req(&reqs[i], buf[i], sizeof(buf[i]),
-					    KIPC_SEL_EXACT, 7, 0, &dl));
-		ASSERT_EQ(1, submit_recv(&self->ring, q, &reqs[i], i));
+		ASSERT_EQ(0, lkipc_queue_recv_req(&q, &reqs[i], buf[i],
+						  sizeof(buf[i]),
+						  KIPC_SEL_EXACT, 7, 0, &dl));
+		ASSERT_EQ(1, submit_recv(&self->ring, &q, &reqs[i], i));
 	}
 	for (i = 0; i < TIMED_REQS; i++) {
 		uint64_t id;
@@ -483,7 +503,7 @@ TEST_F_TIMEOUT(uring, timed_deadlines_kept, 120)
 	EXPECT_GT(1000.0, worst);
 	kill(claimant, SIGKILL);
 	EXPECT_EQ(1000 + SIGKILL, reap(claimant));
-	close(q);
+	lkipc_queue_close(&q);
 }
 
 /*
@@ -493,46 +513,45 @@ TEST_F_TIMEOUT(uring, timed_deadlines_kept, 120)
 TEST_F(uring, fifo_with_blocked_tasks)
 {
 	struct kipc_recv req;
+	struct lkipc_queue q;
 	char buf[64];
 	uint64_t id;
 	pid_t child;
-	int q;
 
 	NEED_FEATURE();
-	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-	ASSERT_LE(0, q);
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
 
 	/* The request first, then a blocked task. */
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
-	child = blocked_receiver(q, "second");
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
+	child = blocked_receiver(&q, "second");
 	ASSERT_LE(0, child);
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 2));
-	ASSERT_EQ(0, q_send(q, 1, "first"));
-	ASSERT_EQ(0, q_send(q, 1, "second"));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 2));
+	ASSERT_EQ(0, q_send(&q, 1, "first"));
+	ASSERT_EQ(0, q_send(&q, 1, "second"));
 	EXPECT_EQ(6, reap_cqe(&self->ring, &id));
 	EXPECT_STREQ("first", buf);
 	EXPECT_EQ(0, reap(child));
 
 	/* A blocked task first, then the request. */
-	child = blocked_receiver(q, "third");
+	child = blocked_receiver(&q, "third");
 	ASSERT_LE(0, child);
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
 	/* (The first request's outputs are in req: fill it again.) */
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 2));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 2));
-	ASSERT_EQ(0, q_send(q, 1, "third"));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 2));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 2));
+	ASSERT_EQ(0, q_send(&q, 1, "third"));
 	EXPECT_EQ(0, reap(child));
 	EXPECT_TRUE(no_cqe(&self->ring));
-	ASSERT_EQ(0, q_send(q, 1, "fourth"));
+	ASSERT_EQ(0, q_send(&q, 1, "fourth"));
 	EXPECT_EQ(7, reap_cqe(&self->ring, &id));
 	EXPECT_EQ(2, id);
 	EXPECT_STREQ("fourth", buf);
-	close(q);
+	lkipc_queue_close(&q);
 }
 
 /* Deadlines, non-blocking, too-small buffers, destroy, pipe-mode EOF. */
@@ -541,156 +560,156 @@ TEST_F(uring, endings)
 	struct timespec dl;
 	struct kipc_recv req;
 	char small[4], buf[64];
+	struct lkipc_queue q, w;
 	double t0;
-	int q, w;
+	int ret;
 
 	NEED_FEATURE();
-	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-	ASSERT_LE(0, q);
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
 
 	/* Deadline: ETIMEDOUT, not before it, and the waiter is gone. */
 	t0 = now_mono();
 	dl = in_future(CLOCK_MONOTONIC, 100000000);
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, &dl));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, &dl));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
 	EXPECT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, NULL));
 	EXPECT_LE(0.099, now_mono() - t0);
-	EXPECT_EQ(0, q_stat(q).nreceivers);
+	EXPECT_EQ(0, q_stat(q.fd).nreceivers);
 	/* ... on CLOCK_REALTIME too. */
 	dl = in_future(CLOCK_REALTIME, 50000000);
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    KIPC_MSG_REALTIME, &dl));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, KIPC_MSG_REALTIME,
+					  &dl));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
 	EXPECT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, NULL));
 
 	/* Non-blocking on empty: EAGAIN at once. */
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    KIPC_MSG_NONBLOCK, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, KIPC_MSG_NONBLOCK,
+					  NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
 	EXPECT_EQ(-EAGAIN, reap_cqe(&self->ring, NULL));
 
 	/* Too small: EMSGSIZE with the length, message kept; truncate. */
-	ASSERT_EQ(0, lkipc_recv_req(&req, small, sizeof(small), KIPC_SEL_ANY,
-				    0, 0, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
-	ASSERT_EQ(0, q_send(q, 3, "too long"));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, small, sizeof(small),
+					  KIPC_SEL_ANY, 0, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
+	ASSERT_EQ(0, q_send(&q, 3, "too long"));
 	EXPECT_EQ(-EMSGSIZE, reap_cqe(&self->ring, NULL));
 	EXPECT_EQ(9, req.msg_len);
-	EXPECT_EQ(1, q_stat(q).msgs);
-	ASSERT_EQ(0, lkipc_recv_req(&req, small, sizeof(small), KIPC_SEL_ANY,
-				    0, KIPC_MSG_TRUNCATE, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	EXPECT_EQ(1, q_stat(q.fd).msgs);
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, small, sizeof(small),
+					  KIPC_SEL_ANY, 0, KIPC_MSG_TRUNCATE,
+					  NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
 	EXPECT_EQ(9, reap_cqe(&self->ring, NULL));
 	EXPECT_EQ(0, memcmp(small, "too ", 4));
 	EXPECT_EQ(3, req.type);
 
 	/* Destroy: EIDRM. */
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
-	ASSERT_EQ(0, destroy(q));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
+	ASSERT_EQ(0, destroy(q.fd));
 	EXPECT_EQ(-EIDRM, reap_cqe(&self->ring, NULL));
-	close(q);
+	lkipc_queue_close(&q);
 
 	/* Pipe mode: the last writer's close is end-of-file, 0. */
-	q = open_named(self->dev, "uring_test-pipe", KIPC_OBJ_QUEUE,
-		       KIPC_OPEN_READ | KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, 0,
-		       KIPC_QUEUE_PIPE);
-	ASSERT_LE(0, q);
-	w = open_named(self->dev, "uring_test-pipe", KIPC_OBJ_QUEUE,
-		       KIPC_OPEN_WRITE, 0, 0);
+	ASSERT_EQ(0, open_queue(&self->k, &q, "uring_test-pipe",
+				KIPC_OPEN_READ | KIPC_OPEN_CREATE |
+				KIPC_OPEN_EXCL, KIPC_QUEUE_PIPE));
+	ret = open_queue(&self->k, &w, "uring_test-pipe", KIPC_OPEN_WRITE, 0);
 	unlink_queue(self->dev, "uring_test-pipe");
-	ASSERT_LE(0, w);
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
 	EXPECT_TRUE(no_cqe(&self->ring));
-	close(w);
+	lkipc_queue_close(&w);
 	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
 	EXPECT_EQ(0, req.type);
-	close(q);
+	lkipc_queue_close(&q);
 }
 
 /* What the kernel refuses, with the ioctl's errnos. */
 TEST_F(uring, bad_requests)
 {
+	struct lkipc_queue q, wo;
 	struct kipc_recv req;
 	struct kipc_sem_wait p;
 	struct io_uring_sqe *sqe;
+	struct lkipc_sem s;
 	char buf[64];
-	int q, s, wo;
 
 	NEED_FEATURE();
-	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-	s = open_obj(self->dev, KIPC_OBJ_SEM, RW, 0, 0);
-	wo = open_obj(self->dev, KIPC_OBJ_QUEUE, KIPC_OPEN_WRITE, 0, 0);
-	ASSERT_LE(0, q);
-	ASSERT_LE(0, s);
-	ASSERT_LE(0, wo);
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, NULL));
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
+	ASSERT_EQ(0, open_sem(&self->k, &s, 0));
+	ASSERT_EQ(0, open_queue(&self->k, &wo, NULL, KIPC_OPEN_WRITE, 0));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
 
 	/* Peeking asynchronously: EINVAL. */
 	req.flags = KIPC_MSG_PEEK;
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
 	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
 	req.flags = 0;
 	/* Reserved word of the command area: EINVAL. */
 	sqe = io_uring_get_sqe(&self->ring);
-	lkipc_prep_recv_cmd(sqe, q, &req);
+	lkipc_prep_recv_cmd(sqe, &q, &req);
 	((struct kipc_uring_cmd *)(void *)sqe->cmd)->__reserved = 1;
 	ASSERT_EQ(1, submit_one(&self->ring, sqe, 1));
 	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
 	/* An operation that is not asynchronous, or another object's. */
 	sqe = io_uring_get_sqe(&self->ring);
-	lkipc_prep_kipc_cmd(sqe, q, KIPC_IOC_SEND, &req);
+	lkipc_prep_kipc_cmd(sqe, q.fd, KIPC_IOC_SEND, &req);
 	ASSERT_EQ(1, submit_one(&self->ring, sqe, 1));
 	EXPECT_EQ(-ENOTTY, reap_cqe(&self->ring, NULL));
-	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, 0, NULL));
-	ASSERT_EQ(1, submit_p(&self->ring, q, &p, 1));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&s, &p, 1, 0, NULL));
+	ASSERT_EQ(1, submit_cmd(&self->ring, q.fd, KIPC_IOC_SEM_WAIT, &p, 1));
 	EXPECT_EQ(-ENOTTY, reap_cqe(&self->ring, NULL));
-	ASSERT_EQ(1, submit_recv(&self->ring, s, &req, 1));
+	ASSERT_EQ(1, submit_cmd(&self->ring, s.fd, KIPC_IOC_RECV, &req, 1));
 	EXPECT_EQ(-ENOTTY, reap_cqe(&self->ring, NULL));
 	/* A bad pointer; a size below the minimum; a bad selector. */
 	sqe = io_uring_get_sqe(&self->ring);
-	lkipc_prep_kipc_cmd(sqe, q, KIPC_IOC_RECV, (void *)8);
+	lkipc_prep_kipc_cmd(sqe, q.fd, KIPC_IOC_RECV, (void *)8);
 	ASSERT_EQ(1, submit_one(&self->ring, sqe, 1));
 	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, NULL));
 	req.size = 8;
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
 	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
 	req.size = sizeof(req);
 	req.select = KIPC_SEL_NOT + 1;
-	ASSERT_EQ(1, submit_recv(&self->ring, q, &req, 1));
+	ASSERT_EQ(1, submit_recv(&self->ring, &q, &req, 1));
 	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
 	req.select = KIPC_SEL_ANY;
 	/* A write-only handle cannot receive; P of 0 units. */
-	ASSERT_EQ(1, submit_recv(&self->ring, wo, &req, 1));
+	ASSERT_EQ(1, submit_recv(&self->ring, &wo, &req, 1));
 	EXPECT_EQ(-EBADF, reap_cqe(&self->ring, NULL));
 	p.count = 0;
-	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 1));
+	ASSERT_EQ(1, submit_p(&self->ring, &s, &p, 1));
 	EXPECT_EQ(-EINVAL, reap_cqe(&self->ring, NULL));
 	/* Nothing was queued or taken by any of it. */
-	EXPECT_EQ(0, q_stat(q).nreceivers);
-	EXPECT_EQ(0, sem_waiters(s));
-	close(q);
-	close(s);
-	close(wo);
+	EXPECT_EQ(0, q_stat(q.fd).nreceivers);
+	EXPECT_EQ(0, sem_waiters(s.fd));
+	lkipc_queue_close(&q);
+	lkipc_sem_close(&s);
+	lkipc_queue_close(&wo);
 }
 
 /* A nonblocking receive, retried for up to 10 s: its result. */
-static int recv_soon(int q, char *buf, size_t len, int64_t *type)
+static int recv_soon(struct lkipc_queue *q, char *buf, size_t len,
+		     int64_t *type)
 {
 	double end = now_mono() + 10;
 	int got;
 
 	do {
-		got = lkipc_recv(q, buf, len, KIPC_SEL_ANY, 0, type,
-				 KIPC_MSG_NONBLOCK, NULL);
+		got = lkipc_queue_recv(q, buf, len, KIPC_SEL_ANY, 0, type,
+				       KIPC_MSG_NONBLOCK, NULL);
 		if (got != -EAGAIN)
 			break;
 		usleep(1000);
@@ -710,37 +729,37 @@ TEST_F(uring, cancel_gives_back)
 	struct kipc_recv req;
 	struct kipc_queue_stat st;
 	char buf[64];
+	struct lkipc_queue q;
 	int64_t type;
 	pid_t child;
-	int q, sync[2];
+	int sync[2];
 
 	NEED_FEATURE();
-	q = open_obj(self->dev, KIPC_OBJ_QUEUE, RW, 0, 0);
-	ASSERT_LE(0, q);
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
 
 	/* Ring teardown while parked. */
 	ASSERT_EQ(0, io_uring_queue_init(4, &r2, 0));
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, NULL));
-	ASSERT_EQ(1, submit_recv(&r2, q, &req, 1));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&r2, &q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
 	io_uring_queue_exit(&r2);
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 0));
-	ASSERT_EQ(0, q_send(q, 1, "after teardown"));
-	EXPECT_EQ(15, recv_soon(q, buf, sizeof(buf), &type));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 0));
+	ASSERT_EQ(0, q_send(&q, 1, "after teardown"));
+	EXPECT_EQ(15, recv_soon(&q, buf, sizeof(buf), &type));
 
 	/* Handed, then the ring torn down before the task took it. */
 	ASSERT_EQ(0, init_deferred(&r2));
-	ASSERT_EQ(0, lkipc_recv_req(&req, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				    0, NULL));
-	ASSERT_EQ(1, submit_recv(&r2, q, &req, 1));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
-	ASSERT_EQ(0, q_send(q, 8, "teardown"));
-	EXPECT_EQ(0, q_stat(q).nreceivers);
-	EXPECT_EQ(-EAGAIN, lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				      NULL, KIPC_MSG_NONBLOCK, NULL));
+	ASSERT_EQ(0, lkipc_queue_recv_req(&q, &req, buf, sizeof(buf),
+					  KIPC_SEL_ANY, 0, 0, NULL));
+	ASSERT_EQ(1, submit_recv(&r2, &q, &req, 1));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
+	ASSERT_EQ(0, q_send(&q, 8, "teardown"));
+	EXPECT_EQ(0, q_stat(q.fd).nreceivers);
+	EXPECT_EQ(-EAGAIN, lkipc_queue_recv(&q, buf, sizeof(buf), KIPC_SEL_ANY,
+					    0, NULL, KIPC_MSG_NONBLOCK, NULL));
 	io_uring_queue_exit(&r2);
-	EXPECT_EQ(9, recv_soon(q, buf, sizeof(buf), &type));
+	EXPECT_EQ(9, recv_soon(&q, buf, sizeof(buf), &type));
 	EXPECT_STREQ("teardown", buf);
 	EXPECT_EQ(8, type);
 
@@ -754,9 +773,9 @@ TEST_F(uring, cancel_gives_back)
 		static struct kipc_recv creq;
 
 		if (init_deferred(&r3) ||
-		    lkipc_recv_req(&creq, cbuf, sizeof(cbuf), KIPC_SEL_ANY, 0,
-				   0, NULL) ||
-		    submit_recv(&r3, q, &creq, 1) != 1)
+		    lkipc_queue_recv_req(&q, &creq, cbuf, sizeof(cbuf),
+					 KIPC_SEL_ANY, 0, 0, NULL) ||
+		    submit_recv(&r3, &q, &creq, 1) != 1)
 			_exit(1);
 		if (write(sync[1], "x", 1) != 1)
 			_exit(1);
@@ -764,26 +783,26 @@ TEST_F(uring, cancel_gives_back)
 			pause();
 	}
 	ASSERT_EQ(1, read(sync[0], buf, 1));
-	ASSERT_EQ(0, WAIT_FOR(q_stat(q).nreceivers, 1));
-	ASSERT_EQ(0, q_send(q, 9, "handed"));
-	EXPECT_EQ(0, q_stat(q).nreceivers);
-	EXPECT_EQ(-EAGAIN, lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				      NULL, KIPC_MSG_NONBLOCK, NULL));
+	ASSERT_EQ(0, WAIT_FOR(q_stat(q.fd).nreceivers, 1));
+	ASSERT_EQ(0, q_send(&q, 9, "handed"));
+	EXPECT_EQ(0, q_stat(q.fd).nreceivers);
+	EXPECT_EQ(-EAGAIN, lkipc_queue_recv(&q, buf, sizeof(buf), KIPC_SEL_ANY,
+					    0, NULL, KIPC_MSG_NONBLOCK, NULL));
 	ASSERT_EQ(0, kill(child, SIGKILL));
 	EXPECT_EQ(1000 + SIGKILL, reap(child));
-	EXPECT_EQ(7, recv_soon(q, buf, sizeof(buf), &type));
+	EXPECT_EQ(7, recv_soon(&q, buf, sizeof(buf), &type));
 	EXPECT_STREQ("handed", buf);
 	EXPECT_EQ(9, type);
-	EXPECT_EQ(-EAGAIN, lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0,
-				      NULL, KIPC_MSG_NONBLOCK, NULL));
-	st = q_stat(q);
+	EXPECT_EQ(-EAGAIN, lkipc_queue_recv(&q, buf, sizeof(buf), KIPC_SEL_ANY,
+					    0, NULL, KIPC_MSG_NONBLOCK, NULL));
+	st = q_stat(q.fd);
 	EXPECT_EQ(0, st.msgs);
 	EXPECT_EQ(3, st.sent);
 	EXPECT_EQ(3, st.received);
 	EXPECT_EQ(0, st.lost);
 	close(sync[0]);
 	close(sync[1]);
-	close(q);
+	lkipc_queue_close(&q);
 }
 
 /*
@@ -795,62 +814,61 @@ TEST_F(uring, cancel_gives_back)
 TEST_F(uring, sem_strong_fifo)
 {
 	struct kipc_sem_wait p2, p1;
+	struct lkipc_sem s;
 	uint64_t id;
 	pid_t child;
-	int s;
 
 	NEED_FEATURE();
-	s = open_obj(self->dev, KIPC_OBJ_SEM, RW, 0, 0);
-	ASSERT_LE(0, s);
-	ASSERT_EQ(0, lkipc_sem_wait_req(&p2, 2, 0, NULL));
-	ASSERT_EQ(1, submit_p(&self->ring, s, &p2, 2));
-	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 1));
+	ASSERT_EQ(0, open_sem(&self->k, &s, 0));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&s, &p2, 2, 0, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, &s, &p2, 2));
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s.fd), 1));
 	child = fork_child();
 	ASSERT_LE(0, child);
 	if (child == 0)
-		_exit(lkipc_sem_wait(s, 1, 0, NULL) ? 1 : 0);
-	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 2));
-	ASSERT_EQ(0, lkipc_sem_wait_req(&p1, 1, 0, NULL));
-	ASSERT_EQ(1, submit_p(&self->ring, s, &p1, 1));
-	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 3));
+		_exit(lkipc_sem_wait(&s, 1, 0, NULL) ? 1 : 0);
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s.fd), 2));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&s, &p1, 1, 0, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, &s, &p1, 1));
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s.fd), 3));
 	/* One unit: the head wants two, nobody behind it may take it. */
-	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&s, 1, 0));
 	EXPECT_TRUE(no_cqe(&self->ring));
 	EXPECT_TRUE(still_running(child));
-	EXPECT_EQ(3, sem_waiters(s));
-	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	EXPECT_EQ(3, sem_waiters(s.fd));
+	ASSERT_EQ(0, lkipc_sem_post(&s, 1, 0));
 	EXPECT_EQ(0, reap_cqe(&self->ring, &id));
 	EXPECT_EQ(2, id);
 	EXPECT_TRUE(still_running(child));
-	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&s, 1, 0));
 	EXPECT_EQ(0, reap(child));
 	EXPECT_TRUE(no_cqe(&self->ring));
-	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&s, 1, 0));
 	EXPECT_EQ(0, reap_cqe(&self->ring, &id));
 	EXPECT_EQ(1, id);
-	EXPECT_EQ(0, lkipc_sem_value(s));
-	close(s);
+	EXPECT_EQ(0, lkipc_sem_value(&s));
+	lkipc_sem_close(&s);
 }
 
 TEST_F(uring, sem_endings)
 {
 	struct timespec dl = in_future(CLOCK_MONOTONIC, 100000000);
 	struct kipc_sem_wait p;
+	struct lkipc_sem s;
 	char c;
 	pid_t child;
-	int s, sync[2];
+	int sync[2];
 
 	NEED_FEATURE();
-	s = open_obj(self->dev, KIPC_OBJ_SEM, RW, 0, 0);
-	ASSERT_LE(0, s);
+	ASSERT_EQ(0, open_sem(&self->k, &s, 0));
 	/* Deadline. */
-	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, 0, &dl));
-	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 1));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&s, &p, 1, 0, &dl));
+	ASSERT_EQ(1, submit_p(&self->ring, &s, &p, 1));
 	EXPECT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, NULL));
-	EXPECT_EQ(0, sem_waiters(s));
+	EXPECT_EQ(0, sem_waiters(s.fd));
 	/* Non-blocking. */
-	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, KIPC_SEM_NONBLOCK, NULL));
-	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 1));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&s, &p, 1, KIPC_SEM_NONBLOCK, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, &s, &p, 1));
 	EXPECT_EQ(-EAGAIN, reap_cqe(&self->ring, NULL));
 
 	/*
@@ -865,8 +883,8 @@ TEST_F(uring, sem_endings)
 		static struct kipc_sem_wait cp;
 
 		if (init_deferred(&r3) ||
-		    lkipc_sem_wait_req(&cp, 1, KIPC_SEM_UNDO, NULL) ||
-		    submit_p(&r3, s, &cp, 1) != 1)
+		    lkipc_sem_wait_req(&s, &cp, 1, KIPC_SEM_UNDO, NULL) ||
+		    submit_p(&r3, &s, &cp, 1) != 1)
 			_exit(1);
 		if (write(sync[1], "x", 1) != 1)
 			_exit(1);
@@ -874,27 +892,27 @@ TEST_F(uring, sem_endings)
 			pause();
 	}
 	ASSERT_EQ(1, read(sync[0], &c, 1));
-	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 1));
-	ASSERT_EQ(0, lkipc_sem_post(s, 1, 0));
-	EXPECT_EQ(0, sem_waiters(s));
-	EXPECT_EQ(0, lkipc_sem_value(s));
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s.fd), 1));
+	ASSERT_EQ(0, lkipc_sem_post(&s, 1, 0));
+	EXPECT_EQ(0, sem_waiters(s.fd));
+	EXPECT_EQ(0, lkipc_sem_value(&s));
 	ASSERT_EQ(0, kill(child, SIGKILL));
 	EXPECT_EQ(1000 + SIGKILL, reap(child));
 	/* The unit is back once, not twice (undo and give-back). */
-	ASSERT_EQ(0, WAIT_FOR(lkipc_sem_value(s), 1));
+	ASSERT_EQ(0, WAIT_FOR(lkipc_sem_value(&s), 1));
 	usleep(100000);
-	EXPECT_EQ(1, lkipc_sem_value(s));
-	EXPECT_EQ(0, lkipc_sem_trywait(s, 1, 0));
+	EXPECT_EQ(1, lkipc_sem_value(&s));
+	EXPECT_EQ(0, lkipc_sem_trywait(&s, 1, 0));
 
 	/* Destroy. */
-	ASSERT_EQ(0, lkipc_sem_wait_req(&p, 1, 0, NULL));
-	ASSERT_EQ(1, submit_p(&self->ring, s, &p, 1));
-	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s), 1));
-	ASSERT_EQ(0, destroy(s));
+	ASSERT_EQ(0, lkipc_sem_wait_req(&s, &p, 1, 0, NULL));
+	ASSERT_EQ(1, submit_p(&self->ring, &s, &p, 1));
+	ASSERT_EQ(0, WAIT_FOR(sem_waiters(s.fd), 1));
+	ASSERT_EQ(0, destroy(s.fd));
 	EXPECT_EQ(-EIDRM, reap_cqe(&self->ring, NULL));
 	close(sync[0]);
 	close(sync[1]);
-	close(s);
+	lkipc_sem_close(&s);
 }
 
 TEST_HARNESS_MAIN

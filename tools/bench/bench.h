@@ -63,9 +63,10 @@ struct msg_cfg {
  * (pinger, producers) to the "B" side (ponger, consumer), direction 1 back.
  * setup() runs in the bench process before the participants are forked and
  * returns the channel, which lives in memory shared with them (see
- * bench_shared()) unless it is only file descriptors (and what each
- * participant keeps for itself in its copy after the fork); every participant
- * calls attach() once after the fork; send() and recv() move one message of
+ * bench_shared()) unless it is only file descriptors or liblkipc handles
+ * (and what each participant keeps for itself in its copy after the fork:
+ * a fork's child uses its copy of a handle); every participant calls
+ * attach() once after the fork; send() and recv() move one message of
  * cfg.msgsize bytes; recv() returns the length received.  All return
  * -errno on failure.  teardown() runs in the bench process after every
  * participant has exited.

@@ -5,8 +5,9 @@
  * whether each can run here; the device to create objects through.
  *
  * The fast path is liblkipc's default: lkipc_queue_open and lkipc_sem_open
- * map the object's ring or page, and lkipc_send, lkipc_recv,
- * lkipc_sem_wait and lkipc_sem_post use it whenever they need not wait.
+ * map the object's ring or page into the caller's handle, and
+ * lkipc_queue_send, lkipc_queue_recv, lkipc_sem_wait and lkipc_sem_post use
+ * it whenever they need not wait.
  * LKIPC_OPEN_NOMAP in the open flags opts out: every operation is then an
  * ioctl.  A module without KIPC_FEAT_RING (KIPC_FEAT_SEM_FAST) has nothing
  * to map: its fast-path rows are "n/a", never the system-call path under

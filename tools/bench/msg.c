@@ -41,16 +41,17 @@
  * sleeping ones make blocking calls.
  *
  * "kipc-batch" streams with the batch ioctls: the producer keeps up to
- * KQ_BATCH messages and sends them in one lkipc_send_batch (flush() sends
- * the rest), the consumer takes up to KQ_BATCH in one lkipc_recv_batch
- * (which waits only for the first) and hands them out one by one.  The
- * batch lives in each participant's own copy of the channel.
+ * KQ_BATCH messages and sends them in one lkipc_queue_send_batch (flush()
+ * sends the rest), the consumer takes up to KQ_BATCH in one
+ * lkipc_queue_recv_batch (which waits only for the first) and hands them
+ * out one by one.  The batch lives in each participant's own copy of the
+ * channel, and so do the queue handles (a fork's child uses its copy).
  */
 #define KQ_BATCH	32
 
 struct kq {
 	struct msg_cfg cfg;
-	int fd[2];
+	struct lkipc_queue h[2];	/* direction 0, direction 1 */
 	unsigned int n, next;		/* batch: kept (send), taken (recv) */
 	struct kipc_mmsg mm[KQ_BATCH];
 	unsigned char *buf;		/* batch: KQ_BATCH messages */
@@ -60,11 +61,9 @@ static void kq_teardown(void *ch)
 {
 	struct kq *q = ch;
 
-	/* Unmaps too: the descriptor numbers come back for the next queue. */
-	if (q->fd[0] >= 0)
-		lkipc_handle_close(q->fd[0]);
-	if (q->fd[1] >= 0)
-		lkipc_handle_close(q->fd[1]);
+	/* Unmaps too; a handle that was never opened has fd -1. */
+	lkipc_queue_close(&q->h[0]);
+	lkipc_queue_close(&q->h[1]);
 	free(q->buf);
 	free(q);
 }
@@ -81,7 +80,7 @@ static void *kq_setup(const struct msg_cfg *cfg, enum kipc_path path,
 	struct kq *q = calloc(1, sizeof(*q));
 	struct lkipc k;
 	unsigned int i;
-	int d;
+	int d, ret;
 
 	/*
 	 * Where the receiver must sleep (S2), liblkipc does not poll the ring
@@ -98,7 +97,7 @@ static void *kq_setup(const struct msg_cfg *cfg, enum kipc_path path,
 		return NULL;
 	}
 	q->cfg = *cfg;
-	q->fd[0] = q->fd[1] = -1;
+	q->h[0].fd = q->h[1].fd = -1;
 	for (i = 0; batch && i < KQ_BATCH; i++)
 		q->mm[i].buf = (uintptr_t)(q->buf + i * cfg->msgsize);
 	if (!kipc_device(&k, err, len)) {
@@ -106,12 +105,11 @@ static void *kq_setup(const struct msg_cfg *cfg, enum kipc_path path,
 		return NULL;
 	}
 	for (d = 0; d < 2; d++) {
-		q->fd[d] = lkipc_queue_open(&k, NULL, kipc_open_flags(path),
-					    0600, &attr);
-		if (q->fd[d] < 0) {
+		ret = lkipc_queue_open(&k, &q->h[d], NULL,
+				       kipc_open_flags(path), 0600, &attr);
+		if (ret < 0) {
 			snprintf(err, len, "lkipc_queue_open (%u messages of %zu bytes): %s",
-				 cfg->depth, cfg->msgsize,
-				 lkipc_strerror(q->fd[d]));
+				 cfg->depth, cfg->msgsize, lkipc_strerror(ret));
 			break;
 		}
 	}
@@ -148,8 +146,8 @@ static int kq_send(void *ch, int dir, const void *msg)
 	int ret;
 
 	do
-		ret = lkipc_send(q->fd[dir], 1, msg, q->cfg.msgsize,
-				 kq_flags(q), NULL);
+		ret = lkipc_queue_send(&q->h[dir], 1, msg, q->cfg.msgsize,
+				       kq_flags(q), NULL);
 	while (kq_again(q, ret, &spins));
 	return ret;
 }
@@ -161,8 +159,9 @@ static int kq_recv(void *ch, int dir, void *msg)
 	int ret;
 
 	do
-		ret = lkipc_recv(q->fd[dir], msg, q->cfg.msgsize, KIPC_SEL_ANY,
-				 0, NULL, kq_flags(q), NULL);
+		ret = lkipc_queue_recv(&q->h[dir], msg, q->cfg.msgsize,
+				       KIPC_SEL_ANY, 0, NULL, kq_flags(q),
+				       NULL);
 	while (kq_again(q, ret, &spins));
 	return ret;
 }
@@ -175,8 +174,8 @@ static int kq_flush(void *ch, int dir)
 	int ret;
 
 	while (done < q->n) {
-		ret = lkipc_send_batch(q->fd[dir], q->mm + done, q->n - done,
-				       kq_flags(q), NULL);
+		ret = lkipc_queue_send_batch(&q->h[dir], q->mm + done,
+					     q->n - done, kq_flags(q), NULL);
 		if (ret > 0)
 			done += (unsigned int)ret;
 		else if (!kq_again(q, ret, &spins))
@@ -210,9 +209,9 @@ static int kq_batch_recv(void *ch, int dir, void *msg)
 		do {
 			for (unsigned int i = 0; i < KQ_BATCH; i++)
 				q->mm[i].len = (uint32_t)q->cfg.msgsize;
-			ret = lkipc_recv_batch(q->fd[dir], q->mm, KQ_BATCH,
-					       KIPC_SEL_ANY, 0, kq_flags(q),
-					       NULL);
+			ret = lkipc_queue_recv_batch(&q->h[dir], q->mm,
+						     KQ_BATCH, KIPC_SEL_ANY, 0,
+						     kq_flags(q), NULL);
 		} while (kq_again(q, ret, &spins));
 		if (ret <= 0)
 			return ret < 0 ? ret : -EPROTO;

@@ -24,7 +24,7 @@
 /* ------------------------------------------------------------------ */
 
 struct ksem {
-	int fd;
+	struct lkipc_sem h;	/* each participant's copy after the fork */
 };
 
 /* An anonymous semaphore (it ends with the last handle) for "path". */
@@ -33,6 +33,7 @@ static void *kipc_sem_setup(unsigned int value, enum kipc_path path,
 {
 	struct ksem *s = calloc(1, sizeof(*s));
 	struct lkipc k;
+	int ret;
 
 	if (!s) {
 		snprintf(err, len, "out of memory");
@@ -42,10 +43,11 @@ static void *kipc_sem_setup(unsigned int value, enum kipc_path path,
 		free(s);
 		return NULL;
 	}
-	s->fd = lkipc_sem_open(&k, NULL, kipc_open_flags(path), 0600, value);
+	ret = lkipc_sem_open(&k, &s->h, NULL, kipc_open_flags(path), 0600,
+			     value);
 	lkipc_close(&k);
-	if (s->fd < 0) {
-		snprintf(err, len, "lkipc_sem_open: %s", lkipc_strerror(s->fd));
+	if (ret < 0) {
+		snprintf(err, len, "lkipc_sem_open: %s", lkipc_strerror(ret));
 		free(s);
 		return NULL;
 	}
@@ -58,7 +60,7 @@ static int kipc_sem_wait(void *p)
 	int ret;
 
 	do
-		ret = lkipc_sem_wait(s->fd, 1, 0, NULL);
+		ret = lkipc_sem_wait(&s->h, 1, 0, NULL);
 	while (ret == -EINTR);
 	return ret;
 }
@@ -67,14 +69,14 @@ static int kipc_sem_post(void *p)
 {
 	struct ksem *s = p;
 
-	return lkipc_sem_post(s->fd, 1, 0);
+	return lkipc_sem_post(&s->h, 1, 0);
 }
 
 static void kipc_sem_teardown(void *p)
 {
 	struct ksem *s = p;
 
-	lkipc_handle_close(s->fd);
+	lkipc_sem_close(&s->h);
 	free(s);
 }
 
@@ -283,7 +285,8 @@ const struct sem_mech sem_eventfd = {
 struct semset {
 	unsigned int k;
 	struct lkipc dev;			/* kipc: for the multi-wait */
-	struct kipc_sem_multi_entry e[SET_MAX];	/* kipc */
+	struct lkipc_sem h[SET_MAX];		/* kipc: the semaphores */
+	struct kipc_sem_multi_entry e[SET_MAX];	/* kipc: their fds */
 	int id;					/* SysV */
 };
 
@@ -296,8 +299,7 @@ static void semset_teardown(void *p)
 		semctl(s->id, 0, IPC_RMID);
 	} else {
 		for (i = 0; i < s->k; i++)
-			if (s->e[i].fd >= 0)
-				lkipc_handle_close(s->e[i].fd);
+			lkipc_sem_close(&s->h[i]);
 		lkipc_close(&s->dev);
 	}
 	free(s);
@@ -309,6 +311,7 @@ static void *kipc_set_setup(unsigned int k, unsigned int value,
 {
 	struct semset *s = calloc(1, sizeof(*s));
 	unsigned int i;
+	int ret;
 
 	if (!s) {
 		snprintf(err, len, "out of memory");
@@ -317,21 +320,22 @@ static void *kipc_set_setup(unsigned int k, unsigned int value,
 	s->k = k;
 	s->id = -1;
 	for (i = 0; i < k; i++)
-		s->e[i].fd = -1;
+		s->h[i].fd = -1;
 	if (!kipc_device(&s->dev, err, len)) {
 		free(s);
 		return NULL;
 	}
 	for (i = 0; i < k; i++) {
-		s->e[i].count = 1;
-		s->e[i].fd = lkipc_sem_open(&s->dev, NULL,
-					    kipc_open_flags(path), 0600, value);
-		if (s->e[i].fd < 0) {
+		ret = lkipc_sem_open(&s->dev, &s->h[i], NULL,
+				     kipc_open_flags(path), 0600, value);
+		if (ret < 0) {
 			snprintf(err, len, "lkipc_sem_open: %s",
-				 lkipc_strerror(s->e[i].fd));
+				 lkipc_strerror(ret));
 			semset_teardown(s);
 			return NULL;
 		}
+		s->e[i].fd = s->h[i].fd;
+		s->e[i].count = 1;
 	}
 	return s;
 }
@@ -354,7 +358,7 @@ static int kipc_set_post(void *p)
 	int ret = 0;
 
 	for (i = 0; i < s->k && ret >= 0; i++)
-		ret = lkipc_sem_post(s->e[i].fd, 1, 0);
+		ret = lkipc_sem_post(&s->h[i], 1, 0);
 	return ret;
 }
 

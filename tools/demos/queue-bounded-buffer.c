@@ -29,43 +29,45 @@ static uint32_t check_of(uint32_t seq)
 	return seq * 2654435761U ^ 0x5bd1e995U;
 }
 
-static int open_queue(unsigned int access)
+static void open_queue(struct lkipc_queue *q, unsigned int access)
 {
 	struct lkipc k;
-	int fd;
 
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
-	fd = demo_ok(lkipc_queue_open(&k, QUEUE, access, 0, NULL),
-		     "open " QUEUE);
+	demo_ok(lkipc_queue_open(&k, q, QUEUE, access, 0, NULL),
+		"open " QUEUE);
 	lkipc_close(&k);
-	return fd;
 }
 
 static int producer(void *arg)
 {
-	int q = open_queue(KIPC_OPEN_WRITE);
+	struct lkipc_queue q;
 	struct item it;
 	uint32_t i;
 
+	open_queue(&q, KIPC_OPEN_WRITE);
 	for (i = 0; i < ITEMS; i++) {
 		it = (struct item){ .seq = i, .check = check_of(i) };
 		/* Waits while the buffer is full. */
-		demo_ok(lkipc_send(q, 1, &it, sizeof(it), 0, NULL), "send");
+		demo_ok(lkipc_queue_send(&q, 1, &it, sizeof(it), 0, NULL),
+			"send");
 	}
 	return 0;
 }
 
 static int consumer(void *arg)
 {
-	int q = open_queue(KIPC_OPEN_READ);
+	struct lkipc_queue q;
 	struct item it;
 	uint32_t i;
 	int len;
 
+	open_queue(&q, KIPC_OPEN_READ);
 	for (i = 0; i < ITEMS; i++) {
 		/* Waits while the buffer is empty. */
-		len = demo_ok(lkipc_recv(q, &it, sizeof(it), KIPC_SEL_ANY, 0,
-					 NULL, 0, NULL), "recv");
+		len = demo_ok(lkipc_queue_recv(&q, &it, sizeof(it),
+					       KIPC_SEL_ANY, 0, NULL, 0, NULL),
+			      "recv");
 		if (len != sizeof(it) || it.seq != i ||
 		    it.check != check_of(i)) {
 			fprintf(stderr, "item %u: got seq %u (%d bytes)\n", i,
@@ -77,13 +79,13 @@ static int consumer(void *arg)
 }
 
 /* Wait (10 s at most) until the producer is blocked on a full buffer. */
-static int producer_blocked(int q)
+static int producer_blocked(struct lkipc_queue *q)
 {
 	struct kipc_queue_stat st;
 	int i;
 
 	for (i = 0; i < 10000; i++) {
-		demo_ok(lkipc_queue_info(q, &st), "queue stat");
+		demo_ok(lkipc_queue_stat(q, &st), "queue stat");
 		if (st.msgs == SLOTS && st.nsenders == 1)
 			return 1;
 		usleep(1000);
@@ -96,23 +98,24 @@ int main(void)
 	struct lkipc_queue_attr attr = { .msgs = SLOTS,
 					 .msgsize = sizeof(struct item) };
 	struct kipc_queue_stat st;
-	int q, bad, blocked;
+	struct lkipc_queue q;
+	int bad, blocked;
 	struct lkipc k;
 
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
 	lkipc_queue_unlink(&k, QUEUE);
-	q = demo_ok(lkipc_queue_open(&k, QUEUE,
-				     KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, 0600,
-				     &attr), "create " QUEUE);
+	demo_ok(lkipc_queue_open(&k, &q, QUEUE,
+				 KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, 0600, &attr),
+		"create " QUEUE);
 
 	demo_spawn(producer, NULL);
-	blocked = producer_blocked(q);
+	blocked = producer_blocked(&q);
 	demo_spawn(consumer, NULL);
 	bad = demo_reap();
 
-	demo_ok(lkipc_queue_info(q, &st), "queue stat");
+	demo_ok(lkipc_queue_stat(&q, &st), "queue stat");
 	demo_ok(lkipc_queue_unlink(&k, QUEUE), "unlink " QUEUE);
-	close(q);
+	lkipc_queue_close(&q);
 	lkipc_close(&k);
 	bad |= !blocked || st.sent != ITEMS || st.received != ITEMS ||
 	       st.msgs || st.hwm_msgs > SLOTS;

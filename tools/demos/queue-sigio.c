@@ -27,12 +27,12 @@ static void on_sigio(int sig, siginfo_t *si, void *uctx)
 	nsig++;
 }
 
-static int q;
+static struct lkipc_queue q;	/* the child uses its copy */
 
 static int child(void *arg)
 {
 	usleep(100000);		/* let the parent wait first */
-	demo_ok(lkipc_send(q, 1, MSG, sizeof(MSG), 0, NULL), "send");
+	demo_ok(lkipc_queue_send(&q, 1, MSG, sizeof(MSG), 0, NULL), "send");
 	return 0;
 }
 
@@ -64,8 +64,8 @@ int main(void)
 	struct lkipc k;
 
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
-	q = demo_ok(lkipc_queue_open(&k, NULL, KIPC_OPEN_CREATE, 0600, &attr),
-		    "create a queue");
+	demo_ok(lkipc_queue_open(&k, &q, NULL, KIPC_OPEN_CREATE, 0600, &attr),
+		"create a queue");
 	lkipc_close(&k);
 
 	sigaction(SIGIO, &sa, NULL);
@@ -74,24 +74,24 @@ int main(void)
 	sigaddset(&block, SIGIO);
 	sigprocmask(SIG_BLOCK, &block, &unblocked);
 	sigdelset(&unblocked, SIGIO);
-	if (fcntl(q, F_SETOWN, getpid()) || fcntl(q, F_SETSIG, SIGIO) ||
-	    fcntl(q, F_SETFL, fcntl(q, F_GETFL) | O_ASYNC))
+	if (fcntl(q.fd, F_SETOWN, getpid()) || fcntl(q.fd, F_SETSIG, SIGIO) ||
+	    fcntl(q.fd, F_SETFL, fcntl(q.fd, F_GETFL) | O_ASYNC))
 		demo_die(errno, "fcntl");
 
 	demo_spawn(child, NULL);
 	ok = wait_sigio(1, &unblocked);
 	in_code = last_code;
 	in_fd = last_fd;
-	ok &= in_code == POLL_IN && in_fd == q && (last_band & POLLIN);
+	ok &= in_code == POLL_IN && in_fd == q.fd && (last_band & POLLIN);
 	/* The signal came after the send: the message is there now. */
-	len = lkipc_recv(q, buf, sizeof(buf), KIPC_SEL_ANY, 0, NULL,
-			 KIPC_MSG_NONBLOCK, NULL);
+	len = lkipc_queue_recv(&q, buf, sizeof(buf), KIPC_SEL_ANY, 0, NULL,
+			       KIPC_MSG_NONBLOCK, NULL);
 	ok &= len == sizeof(MSG) && !strcmp(buf, MSG);
 	ok &= wait_sigio(2, &unblocked);
 	out_code = last_code;
-	ok &= out_code == POLL_OUT && last_fd == q;
+	ok &= out_code == POLL_OUT && last_fd == q.fd;
 	ok &= !demo_reap();
-	close(q);
+	lkipc_queue_close(&q);
 
 	printf("sigio: %s: SIGIO with %s for fd %d after the child's send, "
 	       "message \"%s\" taken without waiting, then SIGIO with %s for "

@@ -21,7 +21,7 @@ struct msg {
 	uint32_t __pad;
 };
 
-static int q;
+static struct lkipc_queue q;	/* the children use their copies */
 
 static int receiver(void *arg)
 {
@@ -31,8 +31,9 @@ static int receiver(void *arg)
 	int len;
 
 	for (i = 0; i < PER_TYPE; i++) {
-		len = demo_ok(lkipc_recv(q, &m, sizeof(m), KIPC_SEL_EXACT, type,
-					 &got, 0, NULL), "recv");
+		len = demo_ok(lkipc_queue_recv(&q, &m, sizeof(m),
+					       KIPC_SEL_EXACT, type, &got, 0,
+					       NULL), "recv");
 		if (len != sizeof(m) || got != type || m.type != type ||
 		    m.seq != i) {
 			fprintf(stderr, "receiver of type %lld: message %u is "
@@ -57,7 +58,8 @@ static int sender(void *arg)
 		while (seq[m.type] == PER_TYPE)
 			m.type = m.type % TYPES + 1;
 		m.seq = seq[m.type]++;
-		demo_ok(lkipc_send(q, m.type, &m, sizeof(m), 0, NULL), "send");
+		demo_ok(lkipc_queue_send(&q, m.type, &m, sizeof(m), 0, NULL),
+			"send");
 	}
 	return 0;
 }
@@ -72,15 +74,15 @@ int main(void)
 	int bad;
 
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
-	q = demo_ok(lkipc_queue_open(&k, NULL, KIPC_OPEN_CREATE, 0600, &attr),
-		    "create a queue");
+	demo_ok(lkipc_queue_open(&k, &q, NULL, KIPC_OPEN_CREATE, 0600, &attr),
+		"create a queue");
 	lkipc_close(&k);
 	for (t = 1; t <= TYPES; t++)
 		demo_spawn(receiver, (void *)t);
 	demo_spawn(sender, NULL);
 	bad = demo_reap();
 
-	demo_ok(lkipc_queue_info(q, &st), "queue stat");
+	demo_ok(lkipc_queue_stat(&q, &st), "queue stat");
 	bad |= st.sent != TYPES * PER_TYPE || st.received != st.sent ||
 	       st.msgs;
 	printf("typed: %s: %d receivers, one per type, got %d messages each "

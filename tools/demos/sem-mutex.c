@@ -18,7 +18,7 @@ struct shared {
 	unsigned int max_inside;
 };
 
-static int sem;
+static struct lkipc_sem sem;	/* the children use their copies */
 static struct shared *sh;
 
 static int worker(void *arg)
@@ -26,7 +26,7 @@ static int worker(void *arg)
 	unsigned int i, v, in;
 
 	for (i = 0; i < ROUNDS; i++) {
-		demo_ok(lkipc_sem_wait(sem, 1, KIPC_SEM_UNDO, NULL), "P");
+		demo_ok(lkipc_sem_wait(&sem, 1, KIPC_SEM_UNDO, NULL), "P");
 		in = __atomic_add_fetch(&sh->inside, 1, __ATOMIC_SEQ_CST);
 		if (in > sh->max_inside)
 			sh->max_inside = in;
@@ -35,7 +35,7 @@ static int worker(void *arg)
 			sched_yield();
 		sh->counter = v + 1;
 		__atomic_sub_fetch(&sh->inside, 1, __ATOMIC_SEQ_CST);
-		demo_ok(lkipc_sem_post(sem, 1, KIPC_SEM_UNDO), "V");
+		demo_ok(lkipc_sem_post(&sem, 1, KIPC_SEM_UNDO), "V");
 	}
 	return 0;
 }
@@ -47,8 +47,8 @@ int main(void)
 
 	sh = demo_shared(sizeof(*sh));
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
-	sem = demo_ok(lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE, 0600, 1),
-		      "create a semaphore");
+	demo_ok(lkipc_sem_open(&k, &sem, NULL, KIPC_OPEN_CREATE, 0600, 1),
+		"create a semaphore");
 	for (i = 0; i < PROCS; i++)
 		demo_spawn(worker, NULL);
 	bad = demo_reap();

@@ -33,7 +33,7 @@ struct shared {
 };
 
 static struct lkipc k;
-static int fork_fd[N];
+static struct lkipc_sem fork_sem[N];	/* the children use their copies */
 static struct shared *sh;
 
 static struct timespec deadline_in(long ms)
@@ -53,9 +53,10 @@ static struct timespec deadline_in(long ms)
 static int both_at_once(void *arg)
 {
 	unsigned int i = (unsigned int)(uintptr_t)arg;
+	struct lkipc_sem *left = &fork_sem[i], *right = &fork_sem[(i + 1) % N];
 	struct kipc_sem_multi_entry forks[2] = {
-		{ .fd = fork_fd[i], .count = 1 },
-		{ .fd = fork_fd[(i + 1) % N], .count = 1 },
+		{ .fd = left->fd, .count = 1 },
+		{ .fd = right->fd, .count = 1 },
 	};
 
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
@@ -70,8 +71,8 @@ static int both_at_once(void *arg)
 		sh->meals[i]++;
 		usleep(1000);
 		__atomic_store_n(&sh->eating[i], 0, __ATOMIC_SEQ_CST);
-		demo_ok(lkipc_sem_post(forks[0].fd, 1, 0), "put the left fork");
-		demo_ok(lkipc_sem_post(forks[1].fd, 1, 0), "put the right fork");
+		demo_ok(lkipc_sem_post(left, 1, 0), "put the left fork");
+		demo_ok(lkipc_sem_post(right, 1, 0), "put the right fork");
 	}
 	return 0;
 }
@@ -79,7 +80,7 @@ static int both_at_once(void *arg)
 static int one_at_a_time(void *arg)
 {
 	unsigned int i = (unsigned int)(uintptr_t)arg;
-	int left = fork_fd[i], right = fork_fd[(i + 1) % N];
+	struct lkipc_sem *left = &fork_sem[i], *right = &fork_sem[(i + 1) % N];
 	struct timespec ts;
 	int ret;
 
@@ -105,9 +106,8 @@ static void open_forks(void)
 	int i;
 
 	for (i = 0; i < N; i++)
-		fork_fd[i] = demo_ok(lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE,
-						    0600, 1),
-				     "create a fork");
+		demo_ok(lkipc_sem_open(&k, &fork_sem[i], NULL, KIPC_OPEN_CREATE,
+				       0600, 1), "create a fork");
 }
 
 static void close_forks(void)
@@ -115,7 +115,7 @@ static void close_forks(void)
 	int i;
 
 	for (i = 0; i < N; i++)
-		close(fork_fd[i]);
+		lkipc_sem_close(&fork_sem[i]);
 }
 
 int main(void)
@@ -168,7 +168,7 @@ int main(void)
 	while (cycle < N && end++ < 2000) {
 		cycle = 0;
 		for (i = 0; i < N; i++)
-			if (!lkipc_sem_stat(fork_fd[i], &st, NULL, 0) &&
+			if (!lkipc_sem_stat(&fork_sem[i], &st, NULL, 0) &&
 			    st.value == 0 && st.nwaiters == 1)
 				cycle++;
 		usleep(1000);

@@ -36,13 +36,13 @@ static struct ring *map_ring(void)
 	return r;
 }
 
-static void open_sems(int *free_slots, int *filled)
+static void open_sems(struct lkipc_sem *free_slots, struct lkipc_sem *filled)
 {
 	struct lkipc k;
 
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
-	*free_slots = demo_ok(lkipc_sem_open(&k, FREE, 0, 0, 0), "open " FREE);
-	*filled = demo_ok(lkipc_sem_open(&k, FILLED, 0, 0, 0), "open " FILLED);
+	demo_ok(lkipc_sem_open(&k, free_slots, FREE, 0, 0, 0), "open " FREE);
+	demo_ok(lkipc_sem_open(&k, filled, FILLED, 0, 0, 0), "open " FILLED);
 	lkipc_close(&k);
 }
 
@@ -54,15 +54,15 @@ static unsigned long long item(unsigned int i)
 static int producer(void *arg)
 {
 	struct ring *r = map_ring();
-	int free_slots, filled;
+	struct lkipc_sem free_slots, filled;
 	unsigned int i;
 
 	open_sems(&free_slots, &filled);
 	for (i = 0; i < ITEMS; i++) {
-		demo_ok(lkipc_sem_wait(free_slots, 1, 0, NULL), "P(free)");
+		demo_ok(lkipc_sem_wait(&free_slots, 1, 0, NULL), "P(free)");
 		r->slot[r->head % SLOTS] = item(i);
 		r->head++;
-		demo_ok(lkipc_sem_post(filled, 1, 0), "V(filled)");
+		demo_ok(lkipc_sem_post(&filled, 1, 0), "V(filled)");
 	}
 	return 0;
 }
@@ -70,24 +70,25 @@ static int producer(void *arg)
 static int consumer(void *arg)
 {
 	struct ring *r = map_ring();
-	int free_slots, filled;
+	struct lkipc_sem free_slots, filled;
 	unsigned int i;
 
 	open_sems(&free_slots, &filled);
 	for (i = 0; i < ITEMS; i++) {
-		demo_ok(lkipc_sem_wait(filled, 1, 0, NULL), "P(filled)");
+		demo_ok(lkipc_sem_wait(&filled, 1, 0, NULL), "P(filled)");
 		if (r->slot[r->tail % SLOTS] != item(i)) {
 			fprintf(stderr, "item %u is wrong\n", i);
 			return 1;
 		}
 		r->tail++;
-		demo_ok(lkipc_sem_post(free_slots, 1, 0), "V(free)");
+		demo_ok(lkipc_sem_post(&free_slots, 1, 0), "V(free)");
 	}
 	return 0;
 }
 
 int main(void)
 {
+	struct lkipc_sem s;
 	struct lkipc k;
 	int fd, bad;
 
@@ -100,11 +101,12 @@ int main(void)
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
 	lkipc_sem_unlink(&k, FREE);
 	lkipc_sem_unlink(&k, FILLED);
-	close(demo_ok(lkipc_sem_open(&k, FREE, KIPC_OPEN_CREATE | KIPC_OPEN_EXCL,
-				     0600, SLOTS), "create " FREE));
-	close(demo_ok(lkipc_sem_open(&k, FILLED,
-				     KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, 0600, 0),
-		      "create " FILLED));
+	demo_ok(lkipc_sem_open(&k, &s, FREE, KIPC_OPEN_CREATE | KIPC_OPEN_EXCL,
+			       0600, SLOTS), "create " FREE);
+	lkipc_sem_close(&s);
+	demo_ok(lkipc_sem_open(&k, &s, FILLED, KIPC_OPEN_CREATE | KIPC_OPEN_EXCL,
+			       0600, 0), "create " FILLED);
+	lkipc_sem_close(&s);
 
 	demo_spawn(producer, NULL);
 	demo_spawn(consumer, NULL);

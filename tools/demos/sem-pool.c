@@ -15,7 +15,7 @@ struct shared {
 	unsigned int uses;
 };
 
-static int sem;
+static struct lkipc_sem sem;	/* the children use their copies */
 static struct shared *sh;
 
 static int worker(void *arg)
@@ -23,7 +23,7 @@ static int worker(void *arg)
 	unsigned int i, in, seen;
 
 	for (i = 0; i < ROUNDS; i++) {
-		demo_ok(lkipc_sem_wait(sem, 1, KIPC_SEM_UNDO, NULL), "P");
+		demo_ok(lkipc_sem_wait(&sem, 1, KIPC_SEM_UNDO, NULL), "P");
 		in = __atomic_add_fetch(&sh->inside, 1, __ATOMIC_SEQ_CST);
 		seen = __atomic_load_n(&sh->max_inside, __ATOMIC_RELAXED);
 		while (in > seen &&
@@ -34,7 +34,7 @@ static int worker(void *arg)
 		__atomic_add_fetch(&sh->uses, 1, __ATOMIC_SEQ_CST);
 		usleep(200);	/* use the resource */
 		__atomic_sub_fetch(&sh->inside, 1, __ATOMIC_SEQ_CST);
-		demo_ok(lkipc_sem_post(sem, 1, KIPC_SEM_UNDO), "V");
+		demo_ok(lkipc_sem_post(&sem, 1, KIPC_SEM_UNDO), "V");
 	}
 	return 0;
 }
@@ -46,8 +46,8 @@ int main(void)
 
 	sh = demo_shared(sizeof(*sh));
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
-	sem = demo_ok(lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE, 0600, POOL),
-		      "create a semaphore");
+	demo_ok(lkipc_sem_open(&k, &sem, NULL, KIPC_OPEN_CREATE, 0600, POOL),
+		"create a semaphore");
 	for (i = 0; i < PROCS; i++)
 		demo_spawn(worker, NULL);
 	bad = demo_reap();

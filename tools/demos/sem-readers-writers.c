@@ -21,15 +21,15 @@ struct shared {
 	unsigned int record[WORDS];
 };
 
-static int room_empty, turnstile, mutex;
+static struct lkipc_sem room_empty, turnstile, mutex;
 static struct shared *sh;
 
-static void P(int sem)
+static void P(struct lkipc_sem *sem)
 {
 	demo_ok(lkipc_sem_wait(sem, 1, 0, NULL), "P");
 }
 
-static void V(int sem)
+static void V(struct lkipc_sem *sem)
 {
 	demo_ok(lkipc_sem_post(sem, 1, 0), "V");
 }
@@ -39,8 +39,8 @@ static int writer(void *arg)
 	unsigned int id = (unsigned int)(long)arg, i, w;
 
 	for (i = 0; i < ROUNDS; i++) {
-		P(turnstile);
-		P(room_empty);
+		P(&turnstile);
+		P(&room_empty);
 		if (__atomic_add_fetch(&sh->writers_in, 1, __ATOMIC_SEQ_CST) != 1 ||
 		    __atomic_load_n(&sh->readers_in, __ATOMIC_SEQ_CST))
 			__atomic_add_fetch(&sh->overlap, 1, __ATOMIC_SEQ_CST);
@@ -49,8 +49,8 @@ static int writer(void *arg)
 					 __ATOMIC_RELAXED);
 		__atomic_add_fetch(&sh->writes, 1, __ATOMIC_SEQ_CST);
 		__atomic_sub_fetch(&sh->writers_in, 1, __ATOMIC_SEQ_CST);
-		V(turnstile);
-		V(room_empty);
+		V(&turnstile);
+		V(&room_empty);
 	}
 	return 0;
 }
@@ -60,12 +60,12 @@ static int reader(void *arg)
 	unsigned int i, w, first;
 
 	for (i = 0; i < ROUNDS; i++) {
-		P(turnstile);
-		V(turnstile);
-		P(mutex);
+		P(&turnstile);
+		V(&turnstile);
+		P(&mutex);
 		if (++sh->readers == 1)
-			P(room_empty);
-		V(mutex);
+			P(&room_empty);
+		V(&mutex);
 
 		__atomic_add_fetch(&sh->readers_in, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&sh->writers_in, __ATOMIC_SEQ_CST))
@@ -79,10 +79,10 @@ static int reader(void *arg)
 		__atomic_add_fetch(&sh->reads, 1, __ATOMIC_SEQ_CST);
 		__atomic_sub_fetch(&sh->readers_in, 1, __ATOMIC_SEQ_CST);
 
-		P(mutex);
+		P(&mutex);
 		if (--sh->readers == 0)
-			V(room_empty);
-		V(mutex);
+			V(&room_empty);
+		V(&mutex);
 	}
 	return 0;
 }
@@ -95,12 +95,12 @@ int main(void)
 
 	sh = demo_shared(sizeof(*sh));
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
-	room_empty = demo_ok(lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE, 0600, 1),
-			     "create room_empty");
-	turnstile = demo_ok(lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE, 0600, 1),
-			    "create turnstile");
-	mutex = demo_ok(lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE, 0600, 1),
-			"create mutex");
+	demo_ok(lkipc_sem_open(&k, &room_empty, NULL, KIPC_OPEN_CREATE, 0600,
+			       1), "create room_empty");
+	demo_ok(lkipc_sem_open(&k, &turnstile, NULL, KIPC_OPEN_CREATE, 0600,
+			       1), "create turnstile");
+	demo_ok(lkipc_sem_open(&k, &mutex, NULL, KIPC_OPEN_CREATE, 0600, 1),
+		"create mutex");
 	for (i = 0; i < WRITERS; i++)
 		demo_spawn(writer, (void *)(i + 1));
 	for (i = 0; i < READERS; i++)

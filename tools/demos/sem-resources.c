@@ -39,18 +39,21 @@ struct shared {
 };
 
 static struct lkipc k;
-static int pool_fd[NPOOLS];
+static struct lkipc_sem pool[NPOOLS];	/* the children use their copies */
 static struct shared *sh;
 
 static int job(void *arg)
 {
 	unsigned int j = (unsigned int)(uintptr_t)arg, p, nr = 0, u, m;
 	struct kipc_sem_multi_entry e[NPOOLS];
+	struct lkipc_sem *taken[NPOOLS];
 
 	for (p = 0; p < NPOOLS; p++)
-		if (need[j][p])
+		if (need[j][p]) {
+			taken[nr] = &pool[p];
 			e[nr++] = (struct kipc_sem_multi_entry){
-				.fd = pool_fd[p], .count = need[j][p] };
+				.fd = pool[p].fd, .count = need[j][p] };
+		}
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
 		demo_ok(lkipc_sem_wait_all(&k, e, nr, 0, NULL),
 			"take the job's resources");
@@ -72,7 +75,7 @@ static int job(void *arg)
 			__atomic_sub_fetch(&sh->in_use[p], need[j][p],
 					   __ATOMIC_SEQ_CST);
 		for (p = 0; p < nr; p++)
-			demo_ok(lkipc_sem_post(e[p].fd, e[p].count, 0),
+			demo_ok(lkipc_sem_post(taken[p], e[p].count, 0),
 				"give the resources back");
 	}
 	return 0;
@@ -87,9 +90,8 @@ int main(void)
 	sh = demo_shared(sizeof(*sh));
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
 	for (p = 0; p < NPOOLS; p++)
-		pool_fd[p] = demo_ok(lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE,
-						    0600, pool_size[p]),
-				     "create a pool");
+		demo_ok(lkipc_sem_open(&k, &pool[p], NULL, KIPC_OPEN_CREATE,
+				       0600, pool_size[p]), "create a pool");
 	for (j = 0; j < NJOBS; j++)
 		demo_spawn(job, (void *)(uintptr_t)j);
 	sleep(SECONDS);
@@ -106,7 +108,7 @@ int main(void)
 		printf("  %s: %u units, at most %u lent at once\n",
 		       pool_name[p], pool_size[p], sh->most[p]);
 		if (sh->most[p] > pool_size[p] ||
-		    lkipc_sem_value(pool_fd[p]) != (int)pool_size[p])
+		    lkipc_sem_value(&pool[p]) != (int)pool_size[p])
 			bad++;
 	}
 	printf("  every job ran (fewest %u, the big job %u); %u over-allocations; every unit back; no deadlock\n",
@@ -114,7 +116,7 @@ int main(void)
 	if (!fewest || sh->over)
 		bad++;
 	for (p = 0; p < NPOOLS; p++)
-		close(pool_fd[p]);
+		lkipc_sem_close(&pool[p]);
 	lkipc_close(&k);
 	return bad ? 1 : 0;
 }

@@ -34,7 +34,7 @@ struct shared {
 };
 
 static struct shared *sh;
-static int strong;
+static struct lkipc_sem strong;
 
 static void record(unsigned int who)
 {
@@ -48,9 +48,9 @@ static int strong_waiter(void *arg)
 	int r;
 
 	for (r = 0; r < ROUNDS; r++) {
-		demo_ok(lkipc_sem_wait(strong, 1, 0, NULL), "P");
+		demo_ok(lkipc_sem_wait(&strong, 1, 0, NULL), "P");
 		record((unsigned int)(long)arg);
-		demo_ok(lkipc_sem_post(strong, 1, 0), "V");
+		demo_ok(lkipc_sem_post(&strong, 1, 0), "V");
 	}
 	return 0;
 }
@@ -99,8 +99,8 @@ int main(void)
 
 	sh = demo_shared(sizeof(*sh));
 	demo_ok(lkipc_open(&k, 0), "open /dev/kipc");
-	strong = demo_ok(lkipc_sem_open(&k, NULL, KIPC_OPEN_CREATE, 0600, 0),
-			 "create a semaphore");
+	demo_ok(lkipc_sem_open(&k, &strong, NULL, KIPC_OPEN_CREATE, 0600, 0),
+		"create a semaphore");
 
 	printf("arrival order:      ");
 	for (p = 0; p < PROCS; p++)
@@ -113,13 +113,13 @@ int main(void)
 		demo_spawn(strong_waiter, (void *)p);
 		do {
 			usleep(1000);
-			demo_ok(lkipc_sem_stat(strong, &st, NULL, 0), "stat");
+			demo_ok(lkipc_sem_stat(&strong, &st, NULL, 0), "stat");
 		} while ((long)st.nwaiters < p + 1);
 	}
-	demo_ok(lkipc_sem_post(strong, 1, 0), "V");
-	strong_barged = lkipc_sem_trywait(strong, 1, 0) == 0;
+	demo_ok(lkipc_sem_post(&strong, 1, 0), "V");
+	strong_barged = lkipc_sem_trywait(&strong, 1, 0) == 0;
 	if (strong_barged)
-		demo_ok(lkipc_sem_post(strong, 1, 0), "V");
+		demo_ok(lkipc_sem_post(&strong, 1, 0), "V");
 	if (demo_reap())
 		demo_die(0, "a kipc waiter failed");
 	fifo = print_order("kipc service order: ");
