@@ -80,6 +80,13 @@ static inline unsigned int lkipc_handle_flags(uint64_t features)
 
 /* A handle descriptor's access, KIPC_OPEN_READ and/or _WRITE. */
 unsigned int lkipc_fd_access(int fd);
+/*
+ * The stat (KIPC_IOC_SEM_STAT or _QUEUE_STAT, into st of size bytes) of a
+ * descriptor being taken over: 0, with st zeroed for a write-only handle
+ * (which cannot be observed), -EINVAL if fd is not that kind of handle,
+ * else -errno (lib/lkipc.c).
+ */
+int lkipc_fd_stat(int fd, unsigned long cmd, void *st, size_t size);
 /* Unmap and close a handle's descriptor and mapping (lib/lkipc.c). */
 int lkipc_handle_fini(int *fd, struct lkipc_map **map);
 /* KIPC_IOC_UNLINK of "name" of the given type (lib/lkipc.c). */
@@ -146,7 +153,7 @@ int lkipc_ring_spin(const struct lkipc_map *m, int send,
 struct lkipc_map *lkipc_map_new(int fd, uint64_t id, int kind, size_t len,
 				int writable);
 void lkipc_map_free(struct lkipc_map *m);
-/* Bumped in every fork's child: lanes registered before belong to the parent. */
+/* Bumped in every fork's child: earlier lanes belong to the parent. */
 extern uint32_t lkipc_fork_gen;
 
 #endif /* LKIPC_INTERNAL_H */

@@ -11,7 +11,6 @@
 #include "internal.h"
 #include "lkipc.h"
 
-
 /* Flags and deadline of a queue operation into the ioctl's fields. */
 static int lkipc_qwait(unsigned int *flags, unsigned int allowed,
 		       const struct timespec *deadline, __s64 *sec,
@@ -107,18 +106,12 @@ LKIPC_API int lkipc_queue_from_fd(struct lkipc *k, struct lkipc_queue *q,
 
 	if (!k || !q || fd < 0 || (flags & ~LKIPC_OPEN_NOMAP))
 		return -EINVAL;
-	ret = lkipc_queue_stat_fd(fd, &st);
-	/*
-	 * The stat needs read access: a write-only handle is taken over
-	 * without its id (0: the module checks none), which a caller that
-	 * knows it may fill in.
-	 */
-	if (ret == -EBADF && lkipc_fd_access(fd) == KIPC_OPEN_WRITE)
-		memset(&st, 0, sizeof(st));
-	else if (ret < 0)
-		return ret == -ENOTTY ? -EINVAL : ret;
-	lkipc_queue_init(q, fd, st.id, lkipc_features(k->fd), lkipc_fd_access(fd),
-			 st.ring_bytes, !!(flags & LKIPC_OPEN_NOMAP));
+	ret = lkipc_fd_stat(fd, KIPC_IOC_QUEUE_STAT, &st, sizeof(st));
+	if (ret)
+		return ret;
+	lkipc_queue_init(q, fd, st.id, lkipc_features(k->fd),
+			 lkipc_fd_access(fd), st.ring_bytes,
+			 !!(flags & LKIPC_OPEN_NOMAP));
 	return 0;
 }
 

@@ -78,20 +78,11 @@ LKIPC_API int lkipc_sem_from_fd(struct lkipc *k, struct lkipc_sem *s, int fd,
 
 	if (!k || !s || fd < 0 || (flags & ~LKIPC_OPEN_NOMAP))
 		return -EINVAL;
-	memset(&st, 0, sizeof(st));
-	st.size = sizeof(st);
-	ret = lkipc_ioctl(fd, KIPC_IOC_SEM_STAT, &st);
-	/*
-	 * The stat needs read access: a write-only handle is taken over
-	 * without its id (0: the module checks none), which a caller that
-	 * knows it may fill in.
-	 */
-	if (ret == -EBADF && lkipc_fd_access(fd) == KIPC_OPEN_WRITE)
-		memset(&st, 0, sizeof(st));
-	else if (ret < 0)
-		return ret == -ENOTTY ? -EINVAL : ret;
-	lkipc_sem_init(s, fd, st.id, lkipc_features(k->fd), lkipc_fd_access(fd),
-		       !!(flags & LKIPC_OPEN_NOMAP));
+	ret = lkipc_fd_stat(fd, KIPC_IOC_SEM_STAT, &st, sizeof(st));
+	if (ret)
+		return ret;
+	lkipc_sem_init(s, fd, st.id, lkipc_features(k->fd),
+		       lkipc_fd_access(fd), !!(flags & LKIPC_OPEN_NOMAP));
 	return 0;
 }
 

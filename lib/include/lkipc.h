@@ -243,9 +243,10 @@ static inline void lkipc_prep_recv(struct io_uring_sqe *sqe,
  * waiters (KIPC_FEAT_URING_CMD, Linux 6.7 and later; elsewhere the
  * completion's res is -EOPNOTSUPP): an IORING_OP_URING_CMD carrying the
  * ioctl's request, which must stay valid until the completion.  Fill it
- * with lkipc_queue_recv_req() / lkipc_sem_wait_req().  res is the message's full
- * length (0 at pipe-mode end-of-file) or 0 for P, else -errno; the receive
- * stores the message's type and full length in req->type and req->msg_len.
+ * with lkipc_queue_recv_req() / lkipc_sem_wait_req().  res is the
+ * message's full length (0 at pipe-mode end-of-file) or 0 for P, else
+ * -errno; the receive stores the message's type and full length in
+ * req->type and req->msg_len.
  * Deadlines are absolute, on the request's clock; tearing the ring down or
  * exiting cancels a pending request (-ECANCELED) without losing what it was
  * handed (lkipc_prep_recv_cmd(3)).
@@ -294,9 +295,10 @@ int lkipc_sem_wait_req(struct lkipc_sem *s, struct kipc_sem_wait *req,
 /*
  * How long (microseconds, at most 1000000) lkipc_queue_send() and
  * lkipc_queue_recv() poll a queue's mapped ring for room or a message
- * before a call that would block enters the kernel; 0 never polls.  For the whole process;
- * the first value is LKIPC_SPIN_US from the environment, else 20, and
- * always 0 with one CPU online.  Returns the previous value.
+ * before a call that would block enters the kernel; 0 never polls.  For
+ * the whole process; the first value is LKIPC_SPIN_US from the
+ * environment, else 20, and always 0 with one CPU online.  Returns the
+ * previous value.
  */
 unsigned int lkipc_set_spin(unsigned int usec);
 
