@@ -317,12 +317,13 @@ enum { K_DEV, K_QUEUE, K_SEM, K_OTHER };
 struct slot {
 	int fd;
 	int kind;
+	uint64_t id;	/* the object's, when known (an open's answer); else 0 */
 };
 
 static struct slot slots[NSLOTS];
 static int devfd = -1;
 
-static void slot_add(int fd, int kind)
+static void slot_add(int fd, int kind, uint64_t id)
 {
 	unsigned int i = 1 + below(NSLOTS - 1);
 
@@ -330,6 +331,18 @@ static void slot_add(int fd, int kind)
 		close(slots[i].fd);
 	slots[i].fd = fd;
 	slots[i].kind = kind;
+	slots[i].id = id;
+}
+
+/* The object id of the handle fd, if a slot knows it; else 0. */
+static uint64_t slot_id(int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < NSLOTS; i++)
+		if (fd >= 0 && slots[i].fd == fd)
+			return slots[i].id;
+	return 0;
 }
 
 static int rnd_fd(void)
@@ -392,6 +405,8 @@ struct ioctl_stats {
 	uint64_t ok[16];
 	uint64_t err[16];
 	uint64_t efault, einval, e2big, enotty, eintr;
+	/* Requests that named another object by id: refused, or not (a bug). */
+	uint64_t id_refused, id_wrong_ok;
 };
 
 static struct ioctl_stats *stats;
@@ -652,12 +667,39 @@ static int fd_for(unsigned int cmd)
 	return n ? cand[below(n)] : rnd_fd();
 }
 
+/* Does command cmd's struct end with the handle's object id? */
+static int has_id(unsigned int cmd)
+{
+	return cmd == KIPC_CMD_SEND || cmd == KIPC_CMD_RECV ||
+	       cmd == KIPC_CMD_SEND_BATCH || cmd == KIPC_CMD_RECV_BATCH ||
+	       cmd == KIPC_CMD_SEM_WAIT || cmd == KIPC_CMD_SEM_POST ||
+	       cmd == KIPC_CMD_DESTROY;
+}
+
+/* An id for a request on a handle whose object is own (0: unknown). */
+static uint64_t rnd_id(uint64_t own)
+{
+	unsigned int i = below(NSLOTS);
+
+	switch (below(4)) {
+	case 0:
+		return own;
+	case 1:
+		return slots[i].fd >= 0 ? slots[i].id : own;
+	case 2:
+		return own + 1 + below(3);
+	default:
+		return rnd_u64();
+	}
+}
+
 static void fuzz_ioctl(void)
 {
 	unsigned int idx = below(NR_IOCTLS), cmd;
 	unsigned long num = ioctls[idx];
 	size_t full, min, size;
 	uint8_t *p = A.arg;
+	uint64_t own, id = 0;
 	uint32_t *words;
 	int fd, kind;
 	long ret;
@@ -695,6 +737,12 @@ static void fuzz_ioctl(void)
 		size = min;
 	memset(p, 0, 2 * PAGE);
 	build(cmd, p, kind);
+	/* The handle's object id, another's, or junk (KIPC_FEAT_HANDLE_ID). */
+	own = slot_id(fd);
+	if (has_id(cmd) && one_in(3)) {
+		id = rnd_id(own);
+		memcpy(p + full - sizeof(id), &id, sizeof(id));
+	}
 	if (size > full && size <= 2 * PAGE && one_in(2))
 		p[full + below(size - full)] = 1 + below(255);
 	/* Now and then, a random word anywhere past the size. */
@@ -761,7 +809,21 @@ static void fuzz_ioctl(void)
 	    _IOC_NR(num) == KIPC_CMD_OPEN) {
 		const struct kipc_open *o = (const void *)p;
 
-		slot_add(ret, o->type == KIPC_OBJ_SEM ? K_SEM : K_QUEUE);
+		slot_add(ret, o->type == KIPC_OBJ_SEM ? K_SEM : K_QUEUE,
+			 o->id);
+	}
+	/*
+	 * A request that reached the kernel whole, as built, naming another
+	 * object than its handle's: refused with EBADF, never served.
+	 */
+	if (stats && id && own && id != own && p == A.arg && size >= full &&
+	    size <= 2 * PAGE && _IOC_TYPE(num) == KIPC_IOC_TYPE &&
+	    _IOC_NR(num) == cmd &&
+	    !memcmp(A.arg + full - sizeof(id), &id, sizeof(id))) {
+		if (ret >= 0)
+			count(&stats->id_wrong_ok);
+		else if (errno == EBADF)
+			count(&stats->id_refused);
 	}
 }
 
@@ -853,7 +915,7 @@ static void fuzz_mmap(void)
 static void fuzz_fd(void)
 {
 	unsigned int i = 1 + below(NSLOTS - 1);
-	int fd;
+	int fd, old;
 
 	switch (below(3)) {
 	case 0:
@@ -863,9 +925,9 @@ static void fuzz_fd(void)
 		}
 		break;
 	case 1:
-		fd = rnd_fd();
-		if (fd >= 0 && (fd = dup(fd)) >= 0)
-			slot_add(fd, fd_kind_of(fd));
+		old = rnd_fd();
+		if (old >= 0 && (fd = dup(old)) >= 0)
+			slot_add(fd, fd_kind_of(old), slot_id(old));
 		break;
 	default:
 		fcntl(rnd_fd(), F_SETFD, one_in(2) ? FD_CLOEXEC : 0);
@@ -1011,6 +1073,8 @@ static void fuzz_one(void)
 static int fuzzer(uint64_t seed, unsigned int role, unsigned long calls,
 		  int vq, int vs, struct shared *sh)
 {
+	struct kipc_queue_stat qst;
+	struct kipc_sem_stat sst;
 	unsigned long i;
 	int p[2];
 
@@ -1031,11 +1095,16 @@ static int fuzzer(uint64_t seed, unsigned int role, unsigned long calls,
 	devfd = lk.fd;
 	for (i = 0; i < NSLOTS; i++)
 		slots[i].fd = -1;
-	slots[0] = (struct slot){ devfd, K_DEV };
-	slots[1] = (struct slot){ vq, K_QUEUE };
-	slots[2] = (struct slot){ vs, K_SEM };
-	slots[3] = (struct slot){ p[0], K_OTHER };
-	slots[4] = (struct slot){ p[1], K_OTHER };
+	slots[0] = (struct slot){ devfd, K_DEV, 0 };
+	slots[1] = (struct slot){ vq, K_QUEUE, 0 };
+	slots[2] = (struct slot){ vs, K_SEM, 0 };
+	slots[3] = (struct slot){ p[0], K_OTHER, 0 };
+	slots[4] = (struct slot){ p[1], K_OTHER, 0 };
+	/* The victims' ids, for requests that name them (or another). */
+	if (!queue_stat(vq, &qst))
+		slots[1].id = qst.id;
+	if (!sem_stat(vs, &sst, NULL, 0))
+		slots[2].id = sst.id;
 	lib_reopen();
 	for (i = 0; i < calls; i++) {
 		fuzz_one();
@@ -1449,6 +1518,9 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 	TH_LOG("errors: EFAULT %" PRIu64 " EINVAL %" PRIu64 " E2BIG %" PRIu64
 	       " ENOTTY %" PRIu64 " EINTR %" PRIu64, stats->efault,
 	       stats->einval, stats->e2big, stats->enotty, stats->eintr);
+	TH_LOG("requests naming another object: %" PRIu64 " refused (EBADF), %"
+	       PRIu64 " served", stats->id_refused, stats->id_wrong_ok);
+	EXPECT_EQ(0, stats->id_wrong_ok);
 
 	/* The normal objects: exact. */
 	ASSERT_EQ(0, lkipc_queue_stat(&nq, &qs));
