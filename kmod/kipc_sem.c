@@ -1079,6 +1079,27 @@ static int kipc_mwait_check(const struct kipc_sem_wait_multi *cmd,
 }
 
 /* Read entry i and take a reference to its semaphore's handle. */
+/*
+ * Entry i's descriptor fd into m: its file held (the caller puts it, even
+ * on error) and its semaphore.  The handle, or an ERR_PTR: EBADF (no such
+ * descriptor), EINVAL (not a semaphore handle).
+ */
+static struct kipc_handle *kipc_mwait_fget(struct kipc_mwait *m, u32 i,
+					   int fd)
+{
+	struct kipc_handle *h;
+
+	m->index = i;
+	m->file = fget(fd);
+	if (!m->file)
+		return ERR_PTR(-EBADF);
+	if (m->file->f_op != &kipc_sem_fops)
+		return ERR_PTR(-EINVAL);
+	h = m->file->private_data;
+	m->sem = to_sem(h->obj);
+	return h;
+}
+
 static int kipc_mwait_get(struct kipc_mwait *m, u32 i, u32 flags,
 			  const struct kipc_sem_multi_entry __user *uent)
 {
@@ -1087,14 +1108,9 @@ static int kipc_mwait_get(struct kipc_mwait *m, u32 i, u32 flags,
 
 	if (copy_from_user(&ent, uent + i, sizeof(ent)))
 		return -EFAULT;
-	m->index = i;
-	m->file = fget(ent.fd);
-	if (!m->file)
-		return -EBADF;
-	if (m->file->f_op != &kipc_sem_fops)
-		return -EINVAL;
-	h = m->file->private_data;
-	m->sem = to_sem(h->obj);
+	h = kipc_mwait_fget(m, i, ent.fd);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
 	if (!ent.count || ent.count > m->sem->max)
 		return -EINVAL;
 	if (!(m->file->f_mode & FMODE_WRITE))
@@ -1300,14 +1316,9 @@ static int kipc_semop_get(struct kipc_semop *op, struct kipc_mwait *m,
 
 	if (copy_from_user(&ent, uent + i, sizeof(ent)))
 		return -EFAULT;
-	m->index = i;
-	m->file = fget(ent.fd);
-	if (!m->file)
-		return -EBADF;
-	if (m->file->f_op != &kipc_sem_fops)
-		return -EINVAL;
-	h = m->file->private_data;
-	m->sem = to_sem(h->obj);
+	h = kipc_mwait_fget(m, i, ent.fd);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
 	if (ent.flags & ~(KIPC_SEM_UNDO | KIPC_SEM_NONBLOCK))
 		return -EINVAL;
 	switch (ent.op) {
