@@ -1223,18 +1223,12 @@ FIXTURE_TEARDOWN(diff) {}
 TEST_F_TIMEOUT(diff, kernel_mqueue, 180)
 {
 	char why[200] = "";
-	uint64_t seed0 = 1;
-	const char *env = getenv("POSIX_TEST_SEED");
-	const char *nenv = getenv("POSIX_TEST_SEEDS");
-	int s, bad = 0, seeds = DIFF_SEEDS;
+	int s, bad;
 
-	if (env)
-		seed0 = strtoull(env, NULL, 0);
-	if (nenv)
-		seeds = atoi(nenv);
-	ASSERT_LT(0, seeds);
-	for (s = 0; s < seeds && !bad; s++)
-		bad = differential(seed0 + s, DIFF_OPS, why, sizeof(why));
+	s = kipc_diff_seeds(differential, DIFF_OPS, DIFF_SEEDS,
+			    "POSIX_TEST_SEEDS", "POSIX_TEST_SEED", why,
+			    sizeof(why), &bad);
+	ASSERT_LT(0, s);
 	if (bad)
 		TH_LOG("%s", why);
 	EXPECT_EQ(0, bad);

@@ -28,6 +28,7 @@
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
+#include "kipc_posix_test.h"
 
 
 /*
@@ -77,26 +78,6 @@ static ssize_t rcv(int id, long typ, int flg, long *type, char *out,
 		}
 	}
 	return n;
-}
-
-/* The kipc object named "name", from the listing: 0 or -1. */
-static int kipc_find(const char *name, struct kipc_obj_info *out)
-{
-	static struct kipc_obj_info e[512];
-	struct lkipc k;
-	int n, i, found = -1;
-
-	if (lkipc_open(&k, 0))
-		return -1;
-	n = lkipc_list(&k, e, 512);
-	for (i = 0; i < n && i < 512; i++)
-		if ((e[i].flags & KIPC_OBJ_F_NAMED) &&
-		    !strcmp((char *)e[i].name, name)) {
-			*out = e[i];
-			found = 0;
-		}
-	lkipc_close(&k);
-	return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -261,7 +242,7 @@ TEST(msgget_keys_and_names)
 	/* The kipc queue "sysv.msg.0x<key>": no POSIX or native clash. */
 	snprintf(name, sizeof(name), "sysv.msg.0x%08x",
 		 (unsigned int)key_of(1));
-	ASSERT_EQ(0, kipc_find(name, &e));
+	ASSERT_EQ(1, kipc_find(name, &e));
 	EXPECT_EQ((uint64_t)a, e.id);
 	EXPECT_EQ(0640, e.mode);
 	ASSERT_EQ(0, msgctl(a, IPC_STAT, &ds));
@@ -799,14 +780,11 @@ FIXTURE_TEARDOWN(diff) {}
 TEST_F_TIMEOUT(diff, kernel_sysv, 180)
 {
 	char why[200] = "";
-	const char *nenv = getenv("SYSV_TEST_SEEDS");
-	int s, bad = 0, seeds = DIFF_SEEDS;
+	int s, bad;
 
-	if (nenv)
-		seeds = atoi(nenv);
-	ASSERT_LT(0, seeds);
-	for (s = 0; s < seeds && !bad; s++)
-		bad = differential(1 + s, DIFF_OPS, why, sizeof(why));
+	s = kipc_diff_seeds(differential, DIFF_OPS, DIFF_SEEDS,
+			    "SYSV_TEST_SEEDS", NULL, why, sizeof(why), &bad);
+	ASSERT_LT(0, s);
 	if (bad)
 		TH_LOG("%s", why);
 	EXPECT_EQ(0, bad);
