@@ -32,6 +32,26 @@ static inline int lkipc_ioctl(int fd, unsigned long cmd, void *arg)
 	return ret;
 }
 
+/* KIPC_IOC_DESTROY on a descriptor, naming object id (0: no check). */
+static inline int lkipc_destroy_fd(int fd, uint64_t id)
+{
+	struct kipc_destroy cmd = { .size = sizeof(cmd), .id = id };
+
+	return lkipc_ioctl(fd, KIPC_IOC_DESTROY, &cmd);
+}
+
+/* KIPC_IOC_SEM_STAT on a descriptor, with up to capacity waiters. */
+static inline int lkipc_sem_stat_fd(int fd, struct kipc_sem_stat *st,
+				    struct kipc_sem_waiter *waiters,
+				    unsigned int capacity)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->capacity = capacity;
+	st->waiters = (uintptr_t)waiters;
+	return lkipc_ioctl(fd, KIPC_IOC_SEM_STAT, st);
+}
+
 /*
  * The common part of an open request: flags checked (neither access mode
  * means both), the rest of the struct zeroed for the caller's type fields.

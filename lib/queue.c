@@ -137,12 +137,9 @@ LKIPC_API int lkipc_queue_unlink(struct lkipc *k, const char *name)
 
 LKIPC_API int lkipc_queue_destroy(struct lkipc_queue *q)
 {
-	struct kipc_destroy cmd = { .size = sizeof(cmd) };
-
 	if (!q)
 		return -EINVAL;
-	cmd.id = lkipc_req_id(q->flags, q->id);
-	return lkipc_ioctl(q->fd, KIPC_IOC_DESTROY, &cmd);
+	return lkipc_destroy_fd(q->fd, lkipc_req_id(q->flags, q->id));
 }
 
 LKIPC_API int lkipc_queue_stat(struct lkipc_queue *q,

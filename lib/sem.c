@@ -100,12 +100,9 @@ LKIPC_API int lkipc_sem_unlink(struct lkipc *k, const char *name)
 
 LKIPC_API int lkipc_sem_destroy(struct lkipc_sem *s)
 {
-	struct kipc_destroy cmd = { .size = sizeof(cmd) };
-
 	if (!s)
 		return -EINVAL;
-	cmd.id = lkipc_req_id(s->flags, s->id);
-	return lkipc_ioctl(s->fd, KIPC_IOC_DESTROY, &cmd);
+	return lkipc_destroy_fd(s->fd, lkipc_req_id(s->flags, s->id));
 }
 
 /* s's semaphore page, if mapped (writable, for "write"); else NULL. */
@@ -323,11 +320,7 @@ LKIPC_API int lkipc_sem_stat(struct lkipc_sem *s, struct kipc_sem_stat *st,
 {
 	if (!s || !st || (capacity && !waiters))
 		return -EINVAL;
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	st->capacity = capacity;
-	st->waiters = (uintptr_t)waiters;
-	return lkipc_ioctl(s->fd, KIPC_IOC_SEM_STAT, st);
+	return lkipc_sem_stat_fd(s->fd, st, waiters, capacity);
 }
 
 LKIPC_API int lkipc_sem_value(struct lkipc_sem *s)

@@ -44,15 +44,4 @@ int px_fail(int err);
 		}							\
 	} while (0)
 
-/*
- * On a descriptor the library opened by raw KIPC_IOC_OPEN (SysV semaphore
- * sets): KIPC_IOC_DESTROY, and KIPC_IOC_SEM_STAT with up to capacity
- * waiters.  0 or -errno.
- */
-int px_destroy_fd(int fd);
-int px_sem_stat_fd(int fd, struct kipc_sem_stat *st,
-		   struct kipc_sem_waiter *waiters, unsigned int capacity);
-/* The semaphore's value or -errno. */
-int px_sem_value_fd(int fd);
-
 #endif

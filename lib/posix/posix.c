@@ -34,13 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../internal.h"
 #include "compat.h"
 #include "lkipc.h"
 
@@ -188,31 +186,6 @@ int px_fail(int err)
 {
 	errno = err;
 	return -1;
-}
-
-int px_destroy_fd(int fd)
-{
-	struct kipc_destroy cmd = { .size = sizeof(cmd) };
-
-	return lkipc_ioctl(fd, KIPC_IOC_DESTROY, &cmd);
-}
-
-int px_sem_stat_fd(int fd, struct kipc_sem_stat *st,
-		   struct kipc_sem_waiter *waiters, unsigned int capacity)
-{
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	st->capacity = capacity;
-	st->waiters = (uintptr_t)waiters;
-	return lkipc_ioctl(fd, KIPC_IOC_SEM_STAT, st);
-}
-
-int px_sem_value_fd(int fd)
-{
-	struct kipc_sem_stat st;
-	int ret = px_sem_stat_fd(fd, &st, NULL, 0);
-
-	return ret < 0 ? ret : (int)st.value;
 }
 
 /* The caller's umask, without changing it even for a moment. */

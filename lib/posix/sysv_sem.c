@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../internal.h"
 #include "compat.h"
 
 #define API __attribute__((visibility("default")))
@@ -83,6 +84,15 @@ union semun_ {
 	unsigned short *array;
 	struct seminfo *__buf;
 };
+
+/* The value of the semaphore of descriptor fd, or -errno. */
+static int sem_value_fd(int fd)
+{
+	struct kipc_sem_stat st;
+	int ret = lkipc_sem_stat_fd(fd, &st, NULL, 0);
+
+	return ret < 0 ? ret : (int)st.value;
+}
 
 static void member_name(char *buf, size_t len, int id, unsigned int i)
 {
@@ -351,7 +361,7 @@ static int set_create(struct lkipc *k, key_t key, unsigned int nsems, int flg,
 					    KIPC_OPEN_EXCL, mode, 0, 0);
 			ret = *kfd < 0 ? *kfd : key_set_id(*kfd, id);
 			if (ret && *kfd >= 0)
-				px_destroy_fd(*kfd);
+				lkipc_destroy_fd(*kfd, 0);
 		}
 	}
 	if (ret) {
@@ -362,11 +372,11 @@ static int set_create(struct lkipc *k, key_t key, unsigned int nsems, int flg,
 			member_name(name, sizeof(name), id, i);
 			f = sem_open_raw(k, name, KIPC_OPEN_READ, 0, 0, 0);
 			if (f >= 0) {
-				px_destroy_fd(f);
+				lkipc_destroy_fd(f, 0);
 				close(f);
 			}
 		}
-		px_destroy_fd(fd);
+		lkipc_destroy_fd(fd, 0);
 	}
 	close(fd);
 	return ret ? ret : id;
@@ -402,7 +412,7 @@ static int key_lookup(struct lkipc *k, key_t key)
 		munmap(page, psz);
 	}
 	/* A key being removed, or whose creator died half-way. */
-	if (!id || px_sem_value_fd(fd) == -EIDRM)
+	if (!id || sem_value_fd(fd) == -EIDRM)
 		id = -ENOENT;
 	close(fd);
 	return id;
@@ -630,7 +640,7 @@ static int fill_ds(struct set *s, struct semid_ds *ds)
 
 	if (s->m[0].fd < 0 || !h)
 		return EACCES;
-	ret = px_sem_stat_fd(s->m[0].fd, &st, NULL, 0);
+	ret = lkipc_sem_stat_fd(s->m[0].fd, &st, NULL, 0);
 	if (ret)
 		return sysv_err(-ret);
 	memset(ds, 0, sizeof(*ds));
@@ -655,7 +665,7 @@ static int count_waiters(struct set *s, unsigned int n, int zero)
 	int ret, c = 0;
 
 	for (;;) {
-		ret = px_sem_stat_fd(s->m[n].fd, &st, w, cap);
+		ret = lkipc_sem_stat_fd(s->m[n].fd, &st, w, cap);
 		if (ret) {
 			free(w);
 			errno = sysv_err(-ret);
@@ -684,14 +694,14 @@ static int set_remove(struct lkipc *k, struct set *s)
 	char name[64];
 	int ret, fd;
 
-	ret = member_open(k, s, 0) ? -EIDRM : px_destroy_fd(s->m[0].fd);
+	ret = member_open(k, s, 0) ? -EIDRM : lkipc_destroy_fd(s->m[0].fd, 0);
 	if (ret)
 		return -ret;
 	if (h && h->key != IPC_PRIVATE && key_lookup(k, h->key) == s->id) {
 		key_name(name, sizeof(name), h->key);
 		fd = sem_open_raw(k, name, KIPC_OPEN_READ, 0, 0, 0);
 		if (fd >= 0) {
-			px_destroy_fd(fd);
+			lkipc_destroy_fd(fd, 0);
 			close(fd);
 		}
 	}
@@ -699,7 +709,7 @@ static int set_remove(struct lkipc *k, struct set *s)
 		member_name(name, sizeof(name), s->id, i);
 		fd = sem_open_raw(k, name, KIPC_OPEN_READ, 0, 0, 0);
 		if (fd >= 0) {
-			px_destroy_fd(fd);
+			lkipc_destroy_fd(fd, 0);
 			close(fd);
 		}
 	}
@@ -845,7 +855,7 @@ API int semctl(int semid, int semnum, int cmd, ...)
 	}
 	switch (cmd) {
 	case GETVAL:
-		ret = px_sem_value_fd(s->m[semnum].fd);
+		ret = sem_value_fd(s->m[semnum].fd);
 		if (ret < 0)
 			err = sysv_err(-ret);
 		break;
@@ -885,7 +895,7 @@ API int semctl(int semid, int semnum, int cmd, ...)
 		}
 		for (unsigned int i = 0; i < s->nsems && !err; i++) {
 			err = sysv_err(-member_open(k, s, i));
-			ret = err ? 0 : px_sem_value_fd(s->m[i].fd);
+			ret = err ? 0 : sem_value_fd(s->m[i].fd);
 			if (ret < 0)
 				err = sysv_err(-ret);
 			else if (!err)
