@@ -1003,6 +1003,20 @@ static void kipc_mwait_enqueue(struct kipc_mwait *m, unsigned int nr)
 }
 
 /*
+ * The request is over, granted or not: take its places out of their
+ * queues (whose next waiters may now be served), unlock, tell poll.
+ */
+static void kipc_mwait_end(struct kipc_mwait *m, unsigned int nr)
+{
+	unsigned int i;
+
+	kipc_mwait_dequeue(m, nr);
+	kipc_mwait_unlock(m, nr);
+	for (i = 0; i < nr; i++)
+		kipc_sem_poll_wake(m[i].sem);
+}
+
+/*
  * The request could not be granted: fail for a signal or a passed
  * deadline, else sleep once with every lock dropped and take them again.
  * 0 to try again, or -EINTR, -ETIMEDOUT.
@@ -1033,7 +1047,6 @@ static int kipc_mwait_wait(struct kipc_mwait *m, unsigned int nr,
 {
 	bool any = cmd->flags & KIPC_SEM_ANY;
 	bool queued = false, timed_out = false;
-	unsigned int i;
 	int ret;
 
 	kipc_mwait_lock(m, nr);
@@ -1051,10 +1064,7 @@ static int kipc_mwait_wait(struct kipc_mwait *m, unsigned int nr,
 			break;
 	}
 	/* Granted units cannot be lost here: only a dequeue follows. */
-	kipc_mwait_dequeue(m, nr);
-	kipc_mwait_unlock(m, nr);
-	for (i = 0; i < nr; i++)
-		kipc_sem_poll_wake(m[i].sem);
+	kipc_mwait_end(m, nr);
 	return ret;
 }
 
@@ -1125,23 +1135,37 @@ static int kipc_mwait_get(struct kipc_mwait *m, u32 i, u32 flags,
 	return 0;
 }
 
-/* KIPC_IOC_SEM_WAIT_MULTI, on /dev/kipc. */
-int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd)
+/* Drop the references taken on the entries' handles, free m. */
+static void kipc_mwait_put(struct kipc_mwait *m, unsigned int nr)
 {
-	struct kipc_sem_wait_multi *cmd = ucmd->cmd;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (m[i].file)
+			fput(m[i].file);
+	kfree(m);
+}
+
+/*
+ * Check a KIPC_IOC_SEM_WAIT_MULTI request and build its places, sorted by
+ * semaphore, each holding a reference to its handle; a semaphore named
+ * twice is refused.  The places, or an ERR_PTR.
+ */
+static struct kipc_mwait *
+kipc_mwait_build(const struct kipc_sem_wait_multi *cmd, ktime_t *deadline)
+{
 	const struct kipc_sem_multi_entry __user *uent =
 		u64_to_user_ptr(cmd->entries);
 	struct kipc_mwait *m;
-	ktime_t deadline;
 	unsigned int i;
 	int ret;
 
-	ret = kipc_mwait_check(cmd, &deadline);
+	ret = kipc_mwait_check(cmd, deadline);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	m = kcalloc(cmd->nr, sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < cmd->nr; i++) {
 		ret = kipc_mwait_get(&m[i], i, cmd->flags, uent);
 		if (ret)
@@ -1154,16 +1178,37 @@ int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd)
 			goto out_put;
 		}
 	}
-	ret = kipc_mwait_wait(m, cmd->nr, cmd, deadline);
-	if (ret < 0)
-		goto out_put;
-	cmd->index = cmd->flags & KIPC_SEM_ANY ? m[ret].index : 0;
-	ret = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+	return m;
 out_put:
-	for (i = 0; i < cmd->nr; i++)
-		if (m[i].file)
-			fput(m[i].file);
-	kfree(m);
+	kipc_mwait_put(m, cmd->nr);
+	return ERR_PTR(ret);
+}
+
+/* Granted (got: kipc_mwait_try()'s result): write the struct back. */
+static int kipc_mwait_respond(struct kipc_ucmd *ucmd,
+			      const struct kipc_mwait *m, int got)
+{
+	struct kipc_sem_wait_multi *cmd = ucmd->cmd;
+
+	cmd->index = cmd->flags & KIPC_SEM_ANY ? m[got].index : 0;
+	return kipc_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* KIPC_IOC_SEM_WAIT_MULTI, on /dev/kipc. */
+int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd)
+{
+	struct kipc_sem_wait_multi *cmd = ucmd->cmd;
+	struct kipc_mwait *m;
+	ktime_t deadline;
+	int ret;
+
+	m = kipc_mwait_build(cmd, &deadline);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	ret = kipc_mwait_wait(m, cmd->nr, cmd, deadline);
+	if (ret >= 0)
+		ret = kipc_mwait_respond(ucmd, m, ret);
+	kipc_mwait_put(m, cmd->nr);
 	return ret;
 }
 
@@ -1418,9 +1463,6 @@ int kipc_sem_cmd_op(struct kipc_ucmd *ucmd)
 	np = kipc_semop_places(m, cmd->nr, ops, p);
 	ret = kipc_semop_wait(p, np, ops, cmd->nr, cmd->flags, deadline);
 out_put:
-	for (i = 0; i < cmd->nr; i++)
-		if (m[i].file)
-			fput(m[i].file);
-	kfree(m);
+	kipc_mwait_put(m, cmd->nr);
 	return ret;
 }
