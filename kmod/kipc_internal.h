@@ -316,6 +316,8 @@ int kipc_cmd_destroy(struct kipc_ucmd *ucmd);
 extern const struct kipc_object_type kipc_sem_type;
 int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd);
 int kipc_sem_cmd_op(struct kipc_ucmd *ucmd);
+int kipc_sem_uring_wait_multi(struct io_uring_cmd *ioucmd,
+			      unsigned int issue_flags);
 
 /* Message queues (kipc_queue.c). */
 extern const struct kipc_object_type kipc_queue_type;

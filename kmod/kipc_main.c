@@ -17,6 +17,10 @@
 
 #include "kipc_internal.h"
 
+#if KIPC_HAVE_URING_CMD_CANCEL
+#include <linux/io_uring/cmd.h>
+#endif
+
 #define CREATE_TRACE_POINTS
 #include "kipc_trace.h"
 
@@ -209,7 +213,8 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 			 KIPC_FEAT_OPEN_BY_ID | KIPC_FEAT_SEM_OP |
 			 KIPC_FEAT_HANDLE_ID;
 	if (KIPC_HAVE_URING_CMD_CANCEL)
-		info->features |= KIPC_FEAT_URING_CMD;
+		info->features |= KIPC_FEAT_URING_CMD |
+				  KIPC_FEAT_SEM_MULTI_URING;
 	info->max_objects = lim.max_objects;
 	info->msgsize_max = lim.msgsize_max;
 	info->queue_msgs_max = lim.queue_msgs_max;
@@ -256,11 +261,30 @@ static long kipc_dev_ioctl(struct file *file, unsigned int cmd,
 			     arg);
 }
 
+#if KIPC_HAVE_URING_CMD_CANCEL
+/*
+ * IORING_OP_URING_CMD on /dev/kipc: the uring_cmd form of the device's one
+ * blocking ioctl, KIPC_IOC_SEM_WAIT_MULTI (sqe->cmd_op; a cancel comes
+ * with the request's own).  Any other command: ENOTTY, as for the ioctl.
+ */
+static int kipc_dev_uring_cmd(struct io_uring_cmd *ioucmd,
+			      unsigned int issue_flags)
+{
+	if ((ioucmd->cmd_op & ~IOCSIZE_MASK) ==
+	    (KIPC_IOC_SEM_WAIT_MULTI & ~IOCSIZE_MASK))
+		return kipc_sem_uring_wait_multi(ioucmd, issue_flags);
+	return -ENOTTY;
+}
+#endif
+
 static const struct file_operations kipc_dev_fops = {
 	.owner = THIS_MODULE,
 	.open = nonseekable_open,
 	.unlocked_ioctl = kipc_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+#if KIPC_HAVE_URING_CMD_CANCEL
+	.uring_cmd = kipc_dev_uring_cmd,
+#endif
 	.llseek = noop_llseek,
 };
 

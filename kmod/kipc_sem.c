@@ -846,6 +846,31 @@ const struct kipc_object_type kipc_sem_type = {
  * waiter.  kipc_sem_multi_lock orders the multi-waits among themselves and
  * tells lockdep that holding many sem->lock at once is safe: a single P, V
  * or destroy takes one sem->lock and never this mutex.
+ *
+ * A multi-wait made through io_uring (kipc_sem_uring_wait_multi()) holds
+ * the same places, marked with its kipc_async: where a sleeping caller's
+ * task would be woken, its resolve is queued, and resolve, in task work,
+ * takes the locks as the caller would, decides by the same rule
+ * (kipc_mwait_try()) and either completes the request or leaves it
+ * waiting.  So sync and async multi-waits, and single waiters, are served
+ * in one arrival order.
+ *
+ * Lock order: io_uring's ctx->uring_lock, then kipc_sem_multi_lock, then
+ * the semaphores' locks in address order.  io_uring holds uring_lock
+ * around a uring_cmd's issue (unless IO_URING_F_UNLOCKED), around the task
+ * work that runs resolve, and around the cancel hook
+ * (IO_URING_F_CANCEL); io_uring_cmd_mark_cancelable(), io_uring_cmd_done()
+ * and its removal from the cancelable list may take uring_lock.  So none
+ * of those is ever called with kipc_sem_multi_lock or a sem->lock held:
+ * the request is marked cancellable before the locks are taken and
+ * completed after they are dropped.  Under them only
+ * io_uring_cmd_complete_in_task() (kipc_async_wake(), which queues task
+ * work and takes no io_uring lock) and hrtimer_start() are called.  The
+ * cancel hook takes neither the mutex nor more than one sem->lock: the
+ * async request's "cancelled" and "waiting" are under the lock of its
+ * lowest semaphore (m[0], the array being sorted), which resolve and issue
+ * hold among the others; the hook sets "cancelled" and queues resolve,
+ * which does the rest.
  */
 static DEFINE_MUTEX(kipc_sem_multi_lock);
 
@@ -1211,6 +1236,141 @@ int kipc_sem_cmd_wait_multi(struct kipc_ucmd *ucmd)
 	kipc_mwait_put(m, cmd->nr);
 	return ret;
 }
+
+#if KIPC_HAVE_URING_CMD_CANCEL
+/* A KIPC_IOC_SEM_WAIT_MULTI made through io_uring; see above. */
+struct kipc_mwait_async {
+	struct kipc_async a;
+	struct kipc_mwait *m;		/* sorted: m[0].sem's lock guards a */
+	struct kipc_ucmd ucmd;
+	union kipc_ioctl_buffer buf;
+};
+
+static void kipc_mwait_async_free(struct kipc_mwait_async *ma)
+{
+	if (ma->m)
+		kipc_mwait_put(ma->m, ma->buf.sem_wait_multi.nr);
+	kfree(ma);
+}
+
+/*
+ * Task work, after a wake: decide as a woken caller would, then complete
+ * the request or leave it waiting.  A request that can no longer be
+ * answered (cancelled, its task or ring going away) is never granted: it
+ * leaves, and the waiters behind it are examined again.
+ */
+static void kipc_mwait_async_resolve(struct io_uring_cmd *ioucmd,
+				     unsigned int issue_flags)
+{
+	struct kipc_async *a = kipc_uring_pdu(ioucmd);
+	struct kipc_mwait_async *ma =
+		container_of(a, struct kipc_mwait_async, a);
+	struct kipc_sem_wait_multi *cmd = &ma->buf.sem_wait_multi;
+	int ret = -ECANCELED;
+
+	kipc_mwait_lock(ma->m, cmd->nr);
+	if (!kipc_async_gone(a, issue_flags)) {
+		/* A grant wins over a deadline arriving with it. */
+		ret = kipc_mwait_try(ma->m, cmd->nr, cmd->flags & KIPC_SEM_ANY);
+		if (ret == -EAGAIN && !kipc_async_timed_out(a)) {
+			kipc_async_keep_waiting(a, 0);
+			kipc_mwait_unlock(ma->m, cmd->nr);
+			return;
+		}
+		if (ret == -EAGAIN)
+			ret = -ETIMEDOUT;
+	}
+	kipc_mwait_end(ma->m, cmd->nr);
+	if (ret >= 0)
+		ret = kipc_mwait_respond(&ma->ucmd, ma->m, ret);
+	kipc_async_finish(a, ret, issue_flags);
+	kipc_mwait_async_free(ma);
+}
+
+/*
+ * The ring is torn down or its task exits (uring_lock held): mark the
+ * request under its lowest semaphore's lock and queue resolve.
+ */
+static void kipc_mwait_async_cancel(struct io_uring_cmd *ioucmd)
+{
+	struct kipc_async *a = kipc_uring_pdu(ioucmd);
+	struct kipc_mwait_async *ma =
+		container_of(a, struct kipc_mwait_async, a);
+	struct kipc_sem *sem = ma->m[0].sem;
+	u32 value;
+
+	value = kipc_sem_lock(sem);
+	kipc_async_cancel(a);
+	kipc_sem_unlock(sem, value);
+}
+
+static const struct kipc_ioctl_op kipc_mwait_async_op =
+	KIPC_IOCTL_OP(KIPC_IOC_SEM_WAIT_MULTI, kipc_sem_cmd_wait_multi,
+		      struct kipc_sem_wait_multi, tv_nsec);
+
+/*
+ * IORING_OP_URING_CMD with cmd_op KIPC_IOC_SEM_WAIT_MULTI on /dev/kipc:
+ * the ioctl's multi-wait, its places in the semaphores' FIFOs without a
+ * thread.  Non-blocking requests end at issue.  Others are marked
+ * cancellable before any lock and then always complete through
+ * io_uring_cmd_done(), after the locks are dropped, even at once.
+ */
+int kipc_sem_uring_wait_multi(struct io_uring_cmd *ioucmd,
+			      unsigned int issue_flags)
+{
+	struct task_struct *task = io_uring_cmd_get_task(ioucmd);
+	struct kipc_sem_wait_multi *cmd;
+	struct kipc_mwait_async *ma;
+	ktime_t deadline;
+	unsigned int i;
+	int ret;
+
+	if (issue_flags & IO_URING_F_CANCEL) {
+		kipc_mwait_async_cancel(ioucmd);
+		return 0;
+	}
+	ma = kzalloc(sizeof(*ma), GFP_KERNEL_ACCOUNT);
+	if (!ma)
+		return -ENOMEM;
+	cmd = &ma->buf.sem_wait_multi;
+	ma->ucmd.cmd = &ma->buf;
+	ret = kipc_uring_ucmd(ioucmd, &kipc_mwait_async_op, &ma->ucmd);
+	if (ret)
+		goto out_free;
+	ma->m = kipc_mwait_build(cmd, &deadline);
+	if (IS_ERR(ma->m)) {
+		ret = PTR_ERR(ma->m);
+		ma->m = NULL;
+		goto out_free;
+	}
+	for (i = 0; i < cmd->nr; i++) {
+		ma->m[i].w.task = task;
+		ma->m[i].w.async = &ma->a;
+	}
+	kipc_async_init(&ma->a, ioucmd, kipc_mwait_async_resolve, issue_flags,
+			cmd->flags & KIPC_SEM_NONBLOCK);
+	if (cmd->flags & KIPC_SEM_TIMED)
+		kipc_async_set_deadline(&ma->a, cmd->flags & KIPC_SEM_REALTIME,
+					deadline);
+
+	kipc_mwait_lock(ma->m, cmd->nr);
+	ret = ma->a.cancelled ? -ECANCELED :
+		kipc_mwait_try(ma->m, cmd->nr, cmd->flags & KIPC_SEM_ANY);
+	if (ret == -EAGAIN && !ma->a.nonblock) {
+		kipc_mwait_enqueue(ma->m, cmd->nr);
+		kipc_async_wait(&ma->a, 0);
+		kipc_mwait_unlock(ma->m, cmd->nr);
+		return -EIOCBQUEUED;
+	}
+	kipc_mwait_end(ma->m, cmd->nr);
+	if (ret >= 0)
+		ret = kipc_mwait_respond(&ma->ucmd, ma->m, ret);
+	ret = kipc_async_issue_end(&ma->a, ret, issue_flags);
+out_free:
+	kipc_mwait_async_free(ma);
+	return ret;
+}
+#endif /* KIPC_HAVE_URING_CMD_CANCEL */
 
 /* ---- Operations on several semaphores at once (KIPC_IOC_SEM_OP) ------- */
 

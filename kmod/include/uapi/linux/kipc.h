@@ -83,6 +83,7 @@ enum {
 #define KIPC_FEAT_OPEN_BY_ID	(1ULL << 6)	/* KIPC_OPEN_BY_ID */
 #define KIPC_FEAT_SEM_OP	(1ULL << 7)	/* KIPC_IOC_SEM_OP */
 #define KIPC_FEAT_HANDLE_ID	(1ULL << 8)	/* requests' "id" is checked */
+#define KIPC_FEAT_SEM_MULTI_URING (1ULL << 9)	/* the multi-wait as uring_cmd */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -1091,17 +1092,21 @@ struct kipc_ring_kick {
  * @__reserved: must be 0
  *
  * sqe->cmd_op is the ioctl number: KIPC_IOC_RECV on a queue handle (not
- * with KIPC_MSG_PEEK), KIPC_IOC_SEM_WAIT on a semaphore handle.  The
- * completion's res is what the ioctl returns (the message's length; 0 for
- * P) or -errno, and the struct's outputs (type, msg_len) are written when
- * the request completes, by the submitting task.  A request that would
+ * with KIPC_MSG_PEEK), KIPC_IOC_SEM_WAIT on a semaphore handle, and
+ * KIPC_IOC_SEM_WAIT_MULTI on /dev/kipc (KIPC_FEAT_SEM_MULTI_URING; its
+ * entries are read at issue and must stay valid until the completion).
+ * The completion's res is what the ioctl returns (the message's length; 0
+ * for P and the multi-wait) or -errno, and the struct's outputs (type,
+ * msg_len; the multi-wait's index) are written when the request
+ * completes, by the submitting task.  A request that would
  * wait joins the same line as blocked ioctl callers, in arrival order; its
  * deadline (KIPC_MSG_TIMED, KIPC_SEM_TIMED) ends it with ETIMEDOUT.  When
  * the ring is torn down or its task exits, a pending request completes with
  * ECANCELED and gives back what it had been handed (the message goes to the
- * next receiver, the units to the next waiter).  Needs KIPC_FEAT_URING_CMD
- * (Linux 6.7 and later: cancellable uring_cmd); elsewhere io_uring
- * completes such a command with EOPNOTSUPP.
+ * next receiver, the units to the next waiter; a multi-wait takes units
+ * only in its own task work, so a cancelled one has taken none).  Needs
+ * KIPC_FEAT_URING_CMD (Linux 6.7 and later: cancellable uring_cmd);
+ * elsewhere io_uring completes such a command with EOPNOTSUPP.
  */
 struct kipc_uring_cmd {
 	__u64 arg;
