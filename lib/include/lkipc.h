@@ -276,6 +276,20 @@ static inline void lkipc_prep_sem_wait_cmd(struct io_uring_sqe *sqe,
 {
 	lkipc_prep_kipc_cmd(sqe, s->fd, KIPC_IOC_SEM_WAIT, req);
 }
+
+/*
+ * lkipc_sem_wait_all() / lkipc_sem_wait_any() without a thread
+ * (KIPC_FEAT_SEM_MULTI_URING): a KIPC_IOC_SEM_WAIT_MULTI on the device
+ * handle k, req filled as for the ioctl (req->entries too must stay valid
+ * until the completion).  res is 0 or -errno; with KIPC_SEM_ANY the
+ * entry taken is in req->index.
+ */
+static inline void lkipc_prep_sem_wait_multi_cmd(struct io_uring_sqe *sqe,
+						 const struct lkipc *k,
+						 struct kipc_sem_wait_multi *req)
+{
+	lkipc_prep_kipc_cmd(sqe, k->fd, KIPC_IOC_SEM_WAIT_MULTI, req);
+}
 #endif
 
 /*
