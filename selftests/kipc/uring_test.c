@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * uring_test: typed, in-order async receive and async strong P through
- * io_uring's IORING_OP_URING_CMD (Documentation/queues.md, "io_uring").  Where the module reports KIPC_FEAT_URING_CMD
- * (Linux 6.7 and later) the requests must keep their place in the FIFO of
- * blocked waiters, end at their deadline, on destroy and at pipe-mode EOF,
- * and, when their ring or task goes away, give back what they were handed.
- * Elsewhere every such command must complete with EOPNOTSUPP.
+ * uring_test: typed, in-order async receive, async strong P and the async
+ * multi-wait through io_uring's IORING_OP_URING_CMD (Documentation/queues.md,
+ * "io_uring"; Documentation/semaphores.md).  Where the module reports
+ * KIPC_FEAT_URING_CMD (Linux 6.7 and later) the requests must keep their
+ * place in the FIFO of blocked waiters, end at their deadline, on destroy
+ * and at pipe-mode EOF, and, when their ring or task goes away, give back
+ * what they were handed (a multi-wait: take nothing).  Elsewhere every such
+ * command must complete with EOPNOTSUPP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -175,6 +177,7 @@ FIXTURE(uring) {
 	struct lkipc k;
 	int dev;
 	bool feature;
+	bool multi;			/* KIPC_FEAT_SEM_MULTI_URING */
 	struct io_uring ring;
 };
 
@@ -188,6 +191,7 @@ FIXTURE_SETUP(uring)
 	self->dev = self->k.fd;
 	ASSERT_EQ(0, ioctl(self->dev, KIPC_IOC_GET_INFO, &info));
 	self->feature = info.features & KIPC_FEAT_URING_CMD;
+	self->multi = info.features & KIPC_FEAT_SEM_MULTI_URING;
 	ret = io_uring_queue_init(2 * NQUEUES, &self->ring, 0);
 	ASSERT_EQ(0, ret);
 }
@@ -913,6 +917,765 @@ TEST_F(uring, sem_endings)
 	close(sync[0]);
 	close(sync[1]);
 	lkipc_sem_close(&s);
+}
+
+/* ---- Multi-waits through io_uring (KIPC_FEAT_SEM_MULTI_URING) -------- */
+
+#define NEED_MULTI()                                                           \
+	do {                                                                   \
+		if (!self->multi)                                              \
+			SKIP(return, "no KIPC_FEAT_SEM_MULTI_URING: %s",       \
+			     "checked by uring.sem_multi_feature");            \
+	} while (0)
+
+#define submit_mw(ring, k, req, id) \
+	SUBMIT(ring, lkipc_prep_sem_wait_multi_cmd, k, req, id)
+
+/*
+ * A KIPC_IOC_SEM_WAIT_MULTI request over ent[0..nr-1], with a deadline if
+ * dl (on CLOCK_REALTIME with KIPC_SEM_REALTIME in flags).
+ */
+static void mw_req(struct kipc_sem_wait_multi *req,
+		   struct kipc_sem_multi_entry *ent, unsigned int nr,
+		   unsigned int flags, const struct timespec *dl)
+{
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->flags = flags | (dl ? KIPC_SEM_TIMED : 0);
+	req->nr = nr;
+	req->entries = (uintptr_t)ent;
+	if (dl) {
+		req->tv_sec = dl->tv_sec;
+		req->tv_nsec = dl->tv_nsec;
+	}
+}
+
+/* Both semaphores have n waiters. */
+static int wait_both(int a, int b, long long n)
+{
+	return wait_nwaiters(a, n) ?: wait_nwaiters(b, n);
+}
+
+/*
+ * The feature bit comes with KIPC_FEAT_URING_CMD.  Without it (6.1) the
+ * command completes with EOPNOTSUPP and takes nothing; with it, a request
+ * that can go at once is granted at once.
+ */
+TEST_F(uring, sem_multi_feature)
+{
+	struct kipc_sem_multi_entry ent[2];
+	struct kipc_sem_wait_multi req;
+	struct lkipc_sem a, b;
+
+	EXPECT_EQ(self->feature, self->multi);
+	ASSERT_EQ(0, open_sem(&self->k, &a, 1));
+	ASSERT_EQ(0, open_sem(&self->k, &b, 2));
+	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
+	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 2 };
+	mw_req(&req, ent, 2, 0, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	if (!self->multi) {
+		EXPECT_EQ(-EOPNOTSUPP, reap_cqe(&self->ring, NULL));
+		EXPECT_EQ(1, lkipc_sem_value(&a));
+		EXPECT_EQ(2, lkipc_sem_value(&b));
+	} else {
+		EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+		EXPECT_EQ(0, lkipc_sem_value(&a));
+		EXPECT_EQ(0, lkipc_sem_value(&b));
+	}
+	lkipc_sem_close(&a);
+	lkipc_sem_close(&b);
+}
+
+/*
+ * All and any, granted at issue: every unit of "all" taken; "any" takes
+ * the first entry in array order that can go, and says which in
+ * req.index, as the ioctl does (res 0).
+ */
+TEST_F(uring, sem_multi_at_once)
+{
+	struct kipc_sem_multi_entry ent[3];
+	struct kipc_sem_wait_multi req;
+	struct lkipc_sem s[3];
+	int i;
+
+	NEED_MULTI();
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, open_sem(&self->k, &s[i], 3));
+	for (i = 0; i < 3; i++)
+		ent[i] = (struct kipc_sem_multi_entry){ s[i].fd, 3 - i };
+	mw_req(&req, ent, 3, 0, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(0, req.index);
+	EXPECT_EQ(0, lkipc_sem_value(&s[0]));
+	EXPECT_EQ(1, lkipc_sem_value(&s[1]));
+	EXPECT_EQ(2, lkipc_sem_value(&s[2]));
+
+	/* Entry 0 cannot go, entries 1 and 2 can: 1 is taken. */
+	ent[0].count = 1;
+	ent[1].count = 1;
+	ent[2].count = 2;
+	mw_req(&req, ent, 3, KIPC_SEM_ANY, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(1, req.index);
+	EXPECT_EQ(0, lkipc_sem_value(&s[1]));
+	EXPECT_EQ(2, lkipc_sem_value(&s[2]));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, sem_waiters(s[i].fd));
+		lkipc_sem_close(&s[i]);
+	}
+}
+
+/*
+ * A request that must wait holds a place on each semaphore; "all" is
+ * granted when the last of its units arrives, not before; "any" when one
+ * entry can go, and its place on the other goes away.
+ */
+TEST_F(uring, sem_multi_posts)
+{
+	struct kipc_sem_multi_entry ent[2];
+	struct kipc_sem_wait_multi req;
+	struct lkipc_sem a, b;
+
+	NEED_MULTI();
+	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
+	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
+	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 2 };
+	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 1 };
+	mw_req(&req, ent, 2, 0, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 2, 0));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	EXPECT_EQ(2, lkipc_sem_value(&a));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
+	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(0, lkipc_sem_value(&a));
+	EXPECT_EQ(0, lkipc_sem_value(&b));
+	EXPECT_EQ(0, wait_both(a.fd, b.fd, 0));
+
+	ent[0].count = 1;
+	mw_req(&req, ent, 2, KIPC_SEM_ANY, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
+	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(1, req.index);
+	EXPECT_EQ(0, wait_both(a.fd, b.fd, 0));
+	EXPECT_EQ(0, lkipc_sem_value(&b));
+	lkipc_sem_close(&a);
+	lkipc_sem_close(&b);
+}
+
+/*
+ * One FIFO for sync and async waiters.  An async all-wait queued before a
+ * blocked P keeps the unit of the semaphore they share until it is served;
+ * an async multi-wait queued after a blocked sync multi-wait is not served
+ * before it, even when its own units are there.
+ */
+TEST_F(uring, sem_multi_fifo_sync)
+{
+	struct kipc_sem_multi_entry ent[2], one;
+	struct kipc_sem_wait_multi req, req1;
+	struct lkipc_sem a, b;
+	pid_t child;
+
+	NEED_MULTI();
+	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
+	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
+	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
+	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 1 };
+
+	/* Async first, a blocked P on a behind it. */
+	mw_req(&req, ent, 2, 0, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	child = spawn_p(a.fd, 1, 0);
+	ASSERT_LE(0, child);
+	ASSERT_EQ(0, wait_nwaiters(a.fd, 2));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	EXPECT_TRUE(still_running(child));
+	EXPECT_EQ(1, lkipc_sem_value(&a));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
+	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+	EXPECT_TRUE(still_running(child));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
+	EXPECT_EQ(0, reap(child));
+
+	/* A blocked sync all-wait first, an async wait on a behind it. */
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(-lkipc_sem_wait_all(&self->k, ent, 2, 0, NULL));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	one = ent[0];
+	mw_req(&req1, &one, 1, 0, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req1, 2));
+	ASSERT_EQ(0, wait_nwaiters(a.fd, 2));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	EXPECT_TRUE(still_running(child));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
+	EXPECT_EQ(0, reap(child));
+	EXPECT_TRUE(no_cqe(&self->ring));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
+	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(0, lkipc_sem_value(&a));
+	EXPECT_EQ(0, lkipc_sem_value(&b));
+	lkipc_sem_close(&a);
+	lkipc_sem_close(&b);
+}
+
+/*
+ * Deadlines on both clocks end a waiting request with ETIMEDOUT, its
+ * places gone and nothing taken (the unit it could have had stays);
+ * KIPC_SEM_NONBLOCK ends it at once with EAGAIN.
+ */
+TEST_F(uring, sem_multi_deadlines)
+{
+	static const clockid_t clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME };
+	struct kipc_sem_multi_entry ent[2];
+	struct kipc_sem_wait_multi req;
+	struct lkipc_sem a, b;
+	struct timespec dl;
+	double t0;
+
+	NEED_MULTI();
+	ASSERT_EQ(0, open_sem(&self->k, &a, 1));
+	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
+	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
+	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 1 };
+	for (int i = 0; i < 2; i++) {
+		unsigned int flags = clocks[i] == CLOCK_REALTIME ?
+				     KIPC_SEM_REALTIME : 0;
+
+		dl = in_future(clocks[i], 200000000);
+		mw_req(&req, ent, 2, flags, &dl);
+		t0 = now_mono();
+		ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+		EXPECT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, NULL));
+		EXPECT_LE(0.19, now_mono() - t0);
+		EXPECT_EQ(0, sem_waiters(a.fd));
+		EXPECT_EQ(0, sem_waiters(b.fd));
+		EXPECT_EQ(1, lkipc_sem_value(&a));
+	}
+	/* "any" with nothing there, on its deadline. */
+	ent[0].count = 2;
+	dl = in_future(CLOCK_MONOTONIC, 100000000);
+	mw_req(&req, ent, 2, KIPC_SEM_ANY, &dl);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	EXPECT_EQ(-ETIMEDOUT, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(0, sem_waiters(a.fd));
+	mw_req(&req, ent, 2, KIPC_SEM_NONBLOCK, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	EXPECT_EQ(-EAGAIN, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(1, lkipc_sem_value(&a));
+	lkipc_sem_close(&a);
+	lkipc_sem_close(&b);
+}
+
+/*
+ * IORING_OP_ASYNC_CANCEL does not reach a driver's command (ENOENT; the
+ * request goes on waiting).  Tearing the ring down cancels it: its places
+ * go, and a unit that had reached it but that it had not taken yet (the
+ * other semaphore's missing) stays, for the next waiter; so do units that
+ * could have gone to it but whose task work never ran (a deferred ring).
+ */
+TEST_F(uring, sem_multi_cancel)
+{
+	struct kipc_sem_multi_entry ent[2];
+	struct kipc_sem_wait_multi req;
+	struct io_uring_sqe *sqe;
+	struct lkipc_sem a, b;
+	struct io_uring r2;
+	uint64_t id;
+	int res;
+
+	NEED_MULTI();
+	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
+	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
+	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
+	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 2 };
+
+	mw_req(&req, ent, 2, 0, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 7));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	sqe = io_uring_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	io_uring_prep_cancel64(sqe, 7, 0);
+	ASSERT_EQ(1, submit_one(&self->ring, sqe, 8));
+	res = reap_cqe(&self->ring, &id);
+	EXPECT_EQ(8, id);
+	EXPECT_EQ(-ENOENT, res);
+	EXPECT_EQ(1, sem_waiters(a.fd));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 2, 0));
+	EXPECT_EQ(0, reap_cqe(&self->ring, &id));
+	EXPECT_EQ(7, id);
+
+	/* Torn down waiting, a's unit already there. */
+	ASSERT_EQ(0, io_uring_queue_init(4, &r2, 0));
+	ASSERT_EQ(1, submit_mw(&r2, &self->k, &req, 1));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
+	io_uring_queue_exit(&r2);
+	EXPECT_EQ(0, wait_both(a.fd, b.fd, 0));
+	EXPECT_EQ(1, lkipc_sem_value(&a));
+	EXPECT_EQ(1, lkipc_sem_value(&b));
+
+	/* Grantable, its task work not run, then torn down. */
+	ASSERT_EQ(0, init_deferred(&r2));
+	ASSERT_EQ(1, submit_mw(&r2, &self->k, &req, 1));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
+	EXPECT_EQ(1, sem_waiters(a.fd));
+	io_uring_queue_exit(&r2);
+	EXPECT_EQ(0, wait_both(a.fd, b.fd, 0));
+	EXPECT_EQ(1, lkipc_sem_value(&a));
+	EXPECT_EQ(2, lkipc_sem_value(&b));
+	lkipc_sem_close(&a);
+	lkipc_sem_close(&b);
+}
+
+/*
+ * Its task killed with the request pending (with KIPC_SEM_UNDO, and able
+ * to go, its task work not yet run): the places go, every unit stays, and
+ * nothing is posted back twice.
+ */
+TEST_F(uring, sem_multi_killed)
+{
+	struct kipc_sem_multi_entry ent[2];
+	struct lkipc_sem a, b;
+	pid_t child;
+	int sync[2];
+	char c;
+
+	NEED_MULTI();
+	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
+	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
+	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
+	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 1 };
+	ASSERT_EQ(0, pipe(sync));
+	child = fork_child();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		static struct kipc_sem_wait_multi creq;
+		struct io_uring r3;
+
+		mw_req(&creq, ent, 2, KIPC_SEM_UNDO, NULL);
+		if (init_deferred(&r3) ||
+		    submit_mw(&r3, &self->k, &creq, 1) != 1)
+			_exit(1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(1, read(sync[0], &c, 1));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
+	ASSERT_EQ(0, kill(child, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, reap(child));
+	EXPECT_EQ(0, wait_both(a.fd, b.fd, 0));
+	usleep(100000);
+	EXPECT_EQ(1, lkipc_sem_value(&a));
+	EXPECT_EQ(1, lkipc_sem_value(&b));
+	EXPECT_EQ(0, lkipc_sem_trywait(&a, 1, 0));
+	EXPECT_EQ(0, lkipc_sem_trywait(&b, 1, 0));
+	close(sync[0]);
+	close(sync[1]);
+	lkipc_sem_close(&a);
+	lkipc_sem_close(&b);
+}
+
+/*
+ * Destroy of one of the semaphores: "all" ends with EIDRM and leaves the
+ * other's queue; so does "any" when no other entry can go.
+ */
+TEST_F(uring, sem_multi_destroy)
+{
+	struct kipc_sem_multi_entry ent[2];
+	struct kipc_sem_wait_multi req;
+	struct lkipc_sem a, b;
+
+	NEED_MULTI();
+	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
+	for (int any = 0; any < 2; any++) {
+		ASSERT_EQ(0, open_sem(&self->k, &b, 0));
+		ent[0] = (struct kipc_sem_multi_entry){ a.fd, 1 };
+		ent[1] = (struct kipc_sem_multi_entry){ b.fd, 1 };
+		mw_req(&req, ent, 2, any ? KIPC_SEM_ANY : 0, NULL);
+		ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+		ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+		ASSERT_EQ(0, destroy(b.fd));
+		EXPECT_EQ(-EIDRM, reap_cqe(&self->ring, NULL));
+		EXPECT_EQ(0, sem_waiters(a.fd));
+		lkipc_sem_close(&b);
+	}
+	EXPECT_EQ(0, lkipc_sem_value(&a));
+	lkipc_sem_close(&a);
+}
+
+/*
+ * A handle closed while the request waits: the request keeps it until it
+ * ends, so it is served; its undo record (KIPC_SEM_UNDO) then goes back
+ * when the request drops the last reference, exactly once.
+ */
+TEST_F(uring, sem_multi_closed_handle)
+{
+	struct kipc_sem_multi_entry ent[2];
+	struct kipc_sem_wait_multi req;
+	struct lkipc_sem a, b1, b2;
+	char name[64];
+
+	NEED_MULTI();
+	make_name(name, sizeof(name), "mwclosed");
+	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &b2, name,
+				    RW | KIPC_OPEN_CREATE | LKIPC_OPEN_NOMAP,
+				    0600, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &b1, name,
+				    RW | LKIPC_OPEN_NOMAP, 0600, 0));
+	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
+	ent[1] = (struct kipc_sem_multi_entry){ .fd = b1.fd, .count = 1 };
+	mw_req(&req, ent, 2, KIPC_SEM_UNDO, NULL);
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+	ASSERT_EQ(0, wait_both(a.fd, b2.fd, 1));
+	lkipc_sem_close(&b1);
+	EXPECT_EQ(1, sem_waiters(b2.fd));
+	ASSERT_EQ(0, lkipc_sem_post(&b2, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
+	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
+	/* b1's record (1) went back as the request let go of b1. */
+	EXPECT_EQ(0, WAIT_FOR(lkipc_sem_value(&b2), 1));
+	usleep(50000);
+	EXPECT_EQ(1, lkipc_sem_value(&b2));
+	EXPECT_EQ(0, lkipc_sem_value(&a));
+	EXPECT_EQ(0, unlink_sem(self->dev, name));
+	lkipc_sem_close(&a);
+	lkipc_sem_close(&b2);
+}
+
+/*
+ * Bad requests get the ioctl's errno, whether or not they could have
+ * waited, and take nothing.
+ */
+TEST_F(uring, sem_multi_errnos)
+{
+	struct kipc_sem_multi_entry ent[KIPC_SEM_MULTI_MAX + 1];
+	struct kipc_sem_wait_multi req;
+	struct lkipc_queue q;
+	struct lkipc_sem a, b, ro;
+	char name[64];
+	int a2, closed;
+	struct {
+		const char *what;
+		int fd0, fd1;
+		unsigned int count1, nr, flags, index, size;
+		int err;
+	} cases[6 + 8];
+	unsigned int n = 0;
+
+	NEED_MULTI();
+	make_name(name, sizeof(name), "mwro");
+	ASSERT_EQ(0, open_sem(&self->k, &a, 5));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &b, name,
+				    RW | KIPC_OPEN_CREATE | LKIPC_OPEN_NOMAP,
+				    0600, 5));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &ro, name,
+				    KIPC_OPEN_READ | LKIPC_OPEN_NOMAP, 0600, 0));
+	ASSERT_EQ(0, open_queue(&self->k, &q, NULL, RW, 0));
+	a2 = dup(a.fd);
+	ASSERT_LE(0, a2);
+	closed = dup(a.fd);
+	ASSERT_LE(0, closed);
+	close(closed);
+#define CASE(_what, _fd0, _fd1, _count1, _nr, _flags, _index, _size, _err)    \
+	cases[n++] = (typeof(cases[0])){ _what, _fd0, _fd1, _count1, _nr,     \
+					 _flags, _index, _size, _err }
+	CASE("same sem twice", a.fd, a.fd, 1, 2, 0, 0, 0, EINVAL);
+	CASE("same sem, two fds", a.fd, a2, 1, 2, 0, 0, 0, EINVAL);
+	CASE("queue handle", a.fd, q.fd, 1, 2, 0, 0, 0, EINVAL);
+	CASE("device handle", a.fd, self->dev, 1, 2, 0, 0, 0, EINVAL);
+	CASE("closed fd", a.fd, closed, 1, 2, 0, 0, 0, EBADF);
+	CASE("read-only handle", a.fd, ro.fd, 1, 2, 0, 0, 0, EBADF);
+	CASE("zero units", a.fd, b.fd, 0, 2, 0, 0, 0, EINVAL);
+	CASE("above max", a.fd, b.fd, 1U << 30, 2, 0, 0, 0, EINVAL);
+	CASE("nr 0", a.fd, b.fd, 1, 0, 0, 0, 0, EINVAL);
+	CASE("nr 65", a.fd, b.fd, 1, KIPC_SEM_MULTI_MAX + 1, 0, 0, 0, E2BIG);
+	CASE("unknown flag", a.fd, b.fd, 1, 2, 1U << 20, 0, 0, EINVAL);
+	CASE("index set", a.fd, b.fd, 1, 2, 0, 1, 0, EINVAL);
+	CASE("size too small", a.fd, b.fd, 1, 2, 0, 0, 8, EINVAL);
+	CASE("size beyond max", a.fd, b.fd, 1, 2, 0, 0, 1U << 20, E2BIG);
+#undef CASE
+	for (unsigned int i = 0; i < n; i++) {
+		int via_ioctl, via_uring;
+
+		for (unsigned int j = 0; j < KIPC_SEM_MULTI_MAX + 1; j++)
+			ent[j] = (struct kipc_sem_multi_entry){ b.fd, 1 };
+		ent[0] = (struct kipc_sem_multi_entry){ cases[i].fd0, 1 };
+		ent[1] = (struct kipc_sem_multi_entry){ cases[i].fd1,
+							cases[i].count1 };
+		mw_req(&req, ent, cases[i].nr, cases[i].flags, NULL);
+		req.index = cases[i].index;
+		if (cases[i].size)
+			req.size = cases[i].size;
+		via_ioctl = ioctl_ret(self->dev, KIPC_IOC_SEM_WAIT_MULTI, &req);
+		ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
+		via_uring = reap_cqe(&self->ring, NULL);
+		EXPECT_EQ(-cases[i].err, via_ioctl) TH_LOG("%s", cases[i].what);
+		EXPECT_EQ(via_ioctl, via_uring) TH_LOG("%s", cases[i].what);
+	}
+	/* A command the device does not have. */
+	ASSERT_EQ(1, submit_cmd(&self->ring, self->dev, KIPC_IOC_SEM_WAIT,
+				&req, 1));
+	EXPECT_EQ(-ENOTTY, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(5, lkipc_sem_value(&a));
+	EXPECT_EQ(5, lkipc_sem_value(&b));
+	EXPECT_EQ(0, unlink_sem(self->dev, name));
+	close(a2);
+	lkipc_queue_close(&q);
+	lkipc_sem_close(&ro);
+	lkipc_sem_close(&b);
+	lkipc_sem_close(&a);
+}
+
+/* ---- A stress of sync and async multi-waits, for lockdep ------------- */
+
+#define MW_SEMS		5
+#define MW_VALUE	3
+#define MW_SLOTS	4
+
+/* What the stress's children saw, in shared memory. */
+static struct mw_counts {
+	unsigned long granted, timedout, removed, teardowns;
+} *mw_counts;
+
+static void mw_count(int res)
+{
+	unsigned long *c = !res ? &mw_counts->granted :
+			   res == -ETIMEDOUT ? &mw_counts->timedout :
+					       &mw_counts->removed;
+
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+struct mw_slot {
+	struct kipc_sem_wait_multi req;
+	struct kipc_sem_multi_entry ent[MW_SEMS + 1];
+	bool busy;
+};
+
+/*
+ * A random request: 1 to 4 distinct semaphores of s (and now and then the
+ * victim), in random order, 1 or 2 units each, all or any, KIPC_SEM_UNDO,
+ * a deadline 5 to 80 ms away on either clock.
+ */
+static void mw_random(struct mw_slot *sl, const struct lkipc_sem *s,
+		      int victim, unsigned int *seed)
+{
+	unsigned int nr = 1 + rand_r(seed) % 4, flags = KIPC_SEM_UNDO;
+	clockid_t clock = CLOCK_MONOTONIC;
+	bool used[MW_SEMS] = { false };
+	struct timespec dl;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		unsigned int j;
+
+		do
+			j = rand_r(seed) % MW_SEMS;
+		while (used[j]);
+		used[j] = true;
+		sl->ent[i] = (struct kipc_sem_multi_entry){
+			s[j].fd, 1 + rand_r(seed) % 2 };
+	}
+	if (rand_r(seed) % 4 == 0)
+		sl->ent[nr++] = (struct kipc_sem_multi_entry){ victim, 1 };
+	if (rand_r(seed) % 2)
+		flags |= KIPC_SEM_ANY;
+	if (rand_r(seed) % 2) {
+		flags |= KIPC_SEM_REALTIME;
+		clock = CLOCK_REALTIME;
+	}
+	dl = in_future(clock, (5 + rand_r(seed) % 76) * 1000000LL);
+	mw_req(&sl->req, sl->ent, nr, flags, &dl);
+}
+
+/*
+ * Give back what a granted request took (its undo record with it); the
+ * victim's units are not counted.  0, or 1 if a post failed.
+ */
+static int mw_give_back(const struct mw_slot *sl, int victim)
+{
+	for (unsigned int i = 0; i < sl->req.nr; i++) {
+		const struct kipc_sem_multi_entry *e = &sl->ent[i];
+
+		if (e->fd == victim ||
+		    ((sl->req.flags & KIPC_SEM_ANY) && i != sl->req.index))
+			continue;
+		if (sem_v(e->fd, e->count, KIPC_SEM_UNDO))
+			return 1;
+	}
+	return 0;
+}
+
+/* Open this process's own handles (own undo records) of the names. */
+static int mw_open_own(struct lkipc *k, struct lkipc_sem *s,
+		       char names[][64])
+{
+	for (int i = 0; i < MW_SEMS; i++)
+		if (lkipc_sem_open(k, &s[i], names[i], RW | LKIPC_OPEN_NOMAP,
+				   0600, 0))
+			return -1;
+	return 0;
+}
+
+static bool mw_result_ok(int res)
+{
+	if (res != 0 && res != -ETIMEDOUT && res != -EIDRM)
+		return false;
+	mw_count(res);
+	return true;
+}
+
+/* Sync multi-waits until "end": exit status 0 if all went as allowed. */
+static int mw_sync_child(struct lkipc *k, char names[][64], int victim,
+			 unsigned int seed, double end)
+{
+	struct lkipc_sem s[MW_SEMS];
+	struct mw_slot sl;
+	int res;
+
+	if (mw_open_own(k, s, names))
+		return 2;
+	while (now_mono() < end) {
+		mw_random(&sl, s, victim, &seed);
+		res = ioctl_ret(k->fd, KIPC_IOC_SEM_WAIT_MULTI, &sl.req);
+		if (!mw_result_ok(res))
+			return 3;
+		if (!res && mw_give_back(&sl, victim))
+			return 4;
+	}
+	return 0;
+}
+
+/*
+ * Async multi-waits, up to MW_SLOTS at once, until "end"; now and then the
+ * ring is torn down with requests pending (units granted to completions
+ * never reaped stay on the undo records until exit).
+ */
+static int mw_async_child(struct lkipc *k, char names[][64], int victim,
+			  unsigned int seed, double end, bool deferred)
+{
+	static struct mw_slot sl[MW_SLOTS];
+	struct lkipc_sem s[MW_SEMS];
+	struct io_uring ring;
+	uint64_t id;
+	int res;
+
+	if (mw_open_own(k, s, names))
+		return 2;
+	if (deferred ? init_deferred(&ring) :
+		       io_uring_queue_init(8, &ring, 0))
+		return 5;
+	while (now_mono() < end) {
+		for (int i = 0; i < MW_SLOTS; i++) {
+			if (sl[i].busy)
+				continue;
+			mw_random(&sl[i], s, victim, &seed);
+			if (submit_mw(&ring, k, &sl[i].req, i) != 1)
+				return 6;
+			sl[i].busy = true;
+		}
+		if (rand_r(&seed) % 16 == 0) {
+			__atomic_fetch_add(&mw_counts->teardowns, 1,
+					   __ATOMIC_RELAXED);
+			io_uring_queue_exit(&ring);
+			memset(sl, 0, sizeof(sl));
+			if (deferred ? init_deferred(&ring) :
+				       io_uring_queue_init(8, &ring, 0))
+				return 5;
+			continue;
+		}
+		res = reap_cqe(&ring, &id);
+		if (!mw_result_ok(res) || id >= MW_SLOTS || !sl[id].busy)
+			return 7;
+		sl[id].busy = false;
+		if (!res && mw_give_back(&sl[id], victim))
+			return 4;
+	}
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
+/*
+ * Sync and async multi-waits over overlapping sets, in varying order, with
+ * deadlines on both clocks, posts, ring teardowns with requests pending, a
+ * task killed with requests pending and a semaphore destroyed under them:
+ * every result is one the rule allows, and at the end every unit is back
+ * and no waiter is left.  On the debug kernel, lockdep sees every path.
+ */
+TEST_F_TIMEOUT(uring, sem_multi_stress, 180)
+{
+	char names[MW_SEMS][64];
+	struct lkipc_sem s[MW_SEMS];
+	struct lkipc_sem victim;
+	pid_t kids[5];
+	double end;
+	int i;
+
+	NEED_MULTI();
+	mw_counts = shared_map(sizeof(*mw_counts));
+	ASSERT_NE(NULL, mw_counts);
+	for (i = 0; i < MW_SEMS; i++) {
+		char tag[16];
+
+		snprintf(tag, sizeof(tag), "mwstress%d", i);
+		make_name(names[i], sizeof(names[i]), tag);
+		ASSERT_EQ(0, lkipc_sem_open(&self->k, &s[i], names[i],
+					    RW | KIPC_OPEN_CREATE |
+					    LKIPC_OPEN_NOMAP, 0600, MW_VALUE));
+	}
+	ASSERT_EQ(0, open_sem(&self->k, &victim, 2));
+	end = now_mono() + 4;
+	for (i = 0; i < 5; i++) {
+		kids[i] = fork_child();
+		ASSERT_LE(0, kids[i]);
+		if (kids[i] == 0)
+			_exit(i < 2 ? mw_sync_child(&self->k, names, victim.fd,
+						    i + 1, end) :
+				      mw_async_child(&self->k, names, victim.fd,
+						     i + 1, end, i == 4));
+	}
+	usleep(1500000);
+	ASSERT_EQ(0, destroy(victim.fd));
+	usleep(500000);
+	ASSERT_EQ(0, kill(kids[2], SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, reap(kids[2]));
+	for (i = 0; i < 5; i++)
+		if (i != 2)
+			EXPECT_EQ(0, reap(kids[i])) TH_LOG("child %d", i);
+	for (i = 0; i < MW_SEMS; i++) {
+		EXPECT_EQ(0, WAIT_FOR(lkipc_sem_value(&s[i]), MW_VALUE))
+			TH_LOG("%s: %d", names[i], lkipc_sem_value(&s[i]));
+		EXPECT_EQ(0, sem_waiters(s[i].fd));
+		EXPECT_EQ(0, unlink_sem(self->dev, names[i]));
+		lkipc_sem_close(&s[i]);
+	}
+	lkipc_sem_close(&victim);
+	TH_LOG("granted %lu, timed out %lu, EIDRM %lu, rings torn down %lu",
+	       mw_counts->granted, mw_counts->timedout, mw_counts->removed,
+	       mw_counts->teardowns);
+	/* Each ending happened, or the test proved less than it says. */
+	EXPECT_LT(0, mw_counts->granted);
+	EXPECT_LT(0, mw_counts->timedout);
+	EXPECT_LT(0, mw_counts->removed);
+	EXPECT_LT(0, mw_counts->teardowns);
 }
 
 TEST_HARNESS_MAIN
