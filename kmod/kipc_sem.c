@@ -608,17 +608,24 @@ static void kipc_sem_async_resolve(struct io_uring_cmd *ioucmd,
 	kfree(sa);
 }
 
-/* The ring is torn down or its task exits: the request must end. */
-static void kipc_sem_async_cancel(struct io_uring_cmd *ioucmd)
+/* Mark a request cancelled under the lock of sem, which guards it. */
+static void kipc_sem_async_cancel_under(struct kipc_sem *sem,
+					struct kipc_async *a)
 {
-	struct kipc_async *a = kipc_uring_pdu(ioucmd);
-	struct kipc_sem_async *sa = container_of(a, struct kipc_sem_async, a);
-	struct kipc_sem *sem = sa->sem;
 	u32 value;
 
 	value = kipc_sem_lock(sem);
 	kipc_async_cancel(a);
 	kipc_sem_unlock(sem, value);
+}
+
+/* The ring is torn down or its task exits: the request must end. */
+static void kipc_sem_async_cancel(struct io_uring_cmd *ioucmd)
+{
+	struct kipc_async *a = kipc_uring_pdu(ioucmd);
+	struct kipc_sem_async *sa = container_of(a, struct kipc_sem_async, a);
+
+	kipc_sem_async_cancel_under(sa->sem, a);
 }
 
 static const struct kipc_ioctl_op kipc_sem_async_op =
@@ -1296,12 +1303,8 @@ static void kipc_mwait_async_cancel(struct io_uring_cmd *ioucmd)
 	struct kipc_async *a = kipc_uring_pdu(ioucmd);
 	struct kipc_mwait_async *ma =
 		container_of(a, struct kipc_mwait_async, a);
-	struct kipc_sem *sem = ma->m[0].sem;
-	u32 value;
 
-	value = kipc_sem_lock(sem);
-	kipc_async_cancel(a);
-	kipc_sem_unlock(sem, value);
+	kipc_sem_async_cancel_under(ma->m[0].sem, a);
 }
 
 static const struct kipc_ioctl_op kipc_mwait_async_op =
