@@ -950,6 +950,32 @@ static void mw_req(struct kipc_sem_wait_multi *req,
 	}
 }
 
+/*
+ * Two anonymous semaphores of values va and vb, and the entries asking ca
+ * of the first and cb of the second.
+ */
+static int open_two(struct lkipc *k, struct lkipc_sem *a, struct lkipc_sem *b,
+		    unsigned int va, unsigned int vb,
+		    struct kipc_sem_multi_entry *ent, unsigned int ca,
+		    unsigned int cb)
+{
+	if (open_sem(k, a, va))
+		return -1;
+	if (open_sem(k, b, vb)) {
+		lkipc_sem_close(a);
+		return -1;
+	}
+	ent[0] = (struct kipc_sem_multi_entry){ .fd = a->fd, .count = ca };
+	ent[1] = (struct kipc_sem_multi_entry){ .fd = b->fd, .count = cb };
+	return 0;
+}
+
+static void close_two(struct lkipc_sem *a, struct lkipc_sem *b)
+{
+	lkipc_sem_close(a);
+	lkipc_sem_close(b);
+}
+
 /* Both semaphores have n waiters. */
 static int wait_both(int a, int b, long long n)
 {
@@ -968,10 +994,7 @@ TEST_F(uring, sem_multi_feature)
 	struct lkipc_sem a, b;
 
 	EXPECT_EQ(self->feature, self->multi);
-	ASSERT_EQ(0, open_sem(&self->k, &a, 1));
-	ASSERT_EQ(0, open_sem(&self->k, &b, 2));
-	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
-	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 2 };
+	ASSERT_EQ(0, open_two(&self->k, &a, &b, 1, 2, ent, 1, 2));
 	mw_req(&req, ent, 2, 0, NULL);
 	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
 	if (!self->multi) {
@@ -983,8 +1006,7 @@ TEST_F(uring, sem_multi_feature)
 		EXPECT_EQ(0, lkipc_sem_value(&a));
 		EXPECT_EQ(0, lkipc_sem_value(&b));
 	}
-	lkipc_sem_close(&a);
-	lkipc_sem_close(&b);
+	close_two(&a, &b);
 }
 
 /*
@@ -1040,10 +1062,7 @@ TEST_F(uring, sem_multi_posts)
 	struct lkipc_sem a, b;
 
 	NEED_MULTI();
-	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
-	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
-	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 2 };
-	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 1 };
+	ASSERT_EQ(0, open_two(&self->k, &a, &b, 0, 0, ent, 2, 1));
 	mw_req(&req, ent, 2, 0, NULL);
 	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
 	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
@@ -1065,8 +1084,7 @@ TEST_F(uring, sem_multi_posts)
 	EXPECT_EQ(1, req.index);
 	EXPECT_EQ(0, wait_both(a.fd, b.fd, 0));
 	EXPECT_EQ(0, lkipc_sem_value(&b));
-	lkipc_sem_close(&a);
-	lkipc_sem_close(&b);
+	close_two(&a, &b);
 }
 
 /*
@@ -1083,10 +1101,7 @@ TEST_F(uring, sem_multi_fifo_sync)
 	pid_t child;
 
 	NEED_MULTI();
-	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
-	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
-	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
-	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 1 };
+	ASSERT_EQ(0, open_two(&self->k, &a, &b, 0, 0, ent, 1, 1));
 
 	/* Async first, a blocked P on a behind it. */
 	mw_req(&req, ent, 2, 0, NULL);
@@ -1125,8 +1140,7 @@ TEST_F(uring, sem_multi_fifo_sync)
 	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
 	EXPECT_EQ(0, lkipc_sem_value(&a));
 	EXPECT_EQ(0, lkipc_sem_value(&b));
-	lkipc_sem_close(&a);
-	lkipc_sem_close(&b);
+	close_two(&a, &b);
 }
 
 /*
@@ -1144,10 +1158,7 @@ TEST_F(uring, sem_multi_deadlines)
 	double t0;
 
 	NEED_MULTI();
-	ASSERT_EQ(0, open_sem(&self->k, &a, 1));
-	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
-	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
-	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 1 };
+	ASSERT_EQ(0, open_two(&self->k, &a, &b, 1, 0, ent, 1, 1));
 	for (int i = 0; i < 2; i++) {
 		unsigned int flags = clocks[i] == CLOCK_REALTIME ?
 				     KIPC_SEM_REALTIME : 0;
@@ -1173,8 +1184,7 @@ TEST_F(uring, sem_multi_deadlines)
 	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
 	EXPECT_EQ(-EAGAIN, reap_cqe(&self->ring, NULL));
 	EXPECT_EQ(1, lkipc_sem_value(&a));
-	lkipc_sem_close(&a);
-	lkipc_sem_close(&b);
+	close_two(&a, &b);
 }
 
 /*
@@ -1195,10 +1205,7 @@ TEST_F(uring, sem_multi_cancel)
 	int res;
 
 	NEED_MULTI();
-	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
-	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
-	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
-	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 2 };
+	ASSERT_EQ(0, open_two(&self->k, &a, &b, 0, 0, ent, 1, 2));
 
 	mw_req(&req, ent, 2, 0, NULL);
 	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 7));
@@ -1237,8 +1244,7 @@ TEST_F(uring, sem_multi_cancel)
 	EXPECT_EQ(0, wait_both(a.fd, b.fd, 0));
 	EXPECT_EQ(1, lkipc_sem_value(&a));
 	EXPECT_EQ(2, lkipc_sem_value(&b));
-	lkipc_sem_close(&a);
-	lkipc_sem_close(&b);
+	close_two(&a, &b);
 }
 
 /*
@@ -1255,10 +1261,7 @@ TEST_F(uring, sem_multi_killed)
 	char c;
 
 	NEED_MULTI();
-	ASSERT_EQ(0, open_sem(&self->k, &a, 0));
-	ASSERT_EQ(0, open_sem(&self->k, &b, 0));
-	ent[0] = (struct kipc_sem_multi_entry){ .fd = a.fd, .count = 1 };
-	ent[1] = (struct kipc_sem_multi_entry){ .fd = b.fd, .count = 1 };
+	ASSERT_EQ(0, open_two(&self->k, &a, &b, 0, 0, ent, 1, 1));
 	ASSERT_EQ(0, pipe(sync));
 	child = fork_child();
 	ASSERT_LE(0, child);
@@ -1289,8 +1292,7 @@ TEST_F(uring, sem_multi_killed)
 	EXPECT_EQ(0, lkipc_sem_trywait(&b, 1, 0));
 	close(sync[0]);
 	close(sync[1]);
-	lkipc_sem_close(&a);
-	lkipc_sem_close(&b);
+	close_two(&a, &b);
 }
 
 /*
