@@ -1004,6 +1004,7 @@ static void kipc_mwait_dequeue(struct kipc_mwait *m, unsigned int nr)
 		if (!m[i].queued || m[i].w.state == KIPC_SW_REMOVED)
 			continue;
 		list_del(&m[i].w.node);
+		m[i].queued = false;
 		sem->nwaiters--;
 		if (!m[i].w.count)
 			sem->nzero--;
@@ -1216,14 +1217,47 @@ out_put:
 	return ERR_PTR(ret);
 }
 
-/* Granted (got: kipc_mwait_try()'s result): write the struct back. */
-static int kipc_mwait_respond(struct kipc_ucmd *ucmd,
-			      const struct kipc_mwait *m, int got)
+/*
+ * A grant that could not be reported: post the units taken back, as a V
+ * would (off the undo records too), so that a caller told EFAULT has lost
+ * none.  got: the place taken with ANY, else -1 (all of them).  With no
+ * lock held.
+ */
+static void kipc_mwait_give_back(struct kipc_mwait *m, unsigned int nr,
+				 int got)
+{
+	unsigned int i;
+
+	kipc_mwait_lock(m, nr);
+	for (i = 0; i < nr; i++) {
+		if (got >= 0 && (int)i != got)
+			continue;
+		if (m[i].w.undo)
+			*m[i].w.undo -= m[i].w.count;
+		if (m[i].sem->dead)
+			continue;
+		m[i].value += min(m[i].w.count, m[i].sem->max - m[i].value);
+		kipc_sem_grant(m[i].sem, &m[i].value);
+	}
+	kipc_mwait_end(m, nr);
+}
+
+/*
+ * Granted (got: kipc_mwait_try()'s result): write the struct back, or give
+ * the units back if it cannot be written.  With no lock held.
+ */
+static int kipc_mwait_respond(struct kipc_ucmd *ucmd, struct kipc_mwait *m,
+			      int got)
 {
 	struct kipc_sem_wait_multi *cmd = ucmd->cmd;
+	bool any = cmd->flags & KIPC_SEM_ANY;
+	int ret;
 
-	cmd->index = cmd->flags & KIPC_SEM_ANY ? m[got].index : 0;
-	return kipc_ucmd_respond(ucmd, sizeof(*cmd));
+	cmd->index = any ? m[got].index : 0;
+	ret = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		kipc_mwait_give_back(m, cmd->nr, any ? got : -1);
+	return ret;
 }
 
 /* KIPC_IOC_SEM_WAIT_MULTI, on /dev/kipc. */
