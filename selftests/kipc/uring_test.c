@@ -1447,6 +1447,52 @@ TEST_F(uring, sem_multi_errnos)
 	lkipc_sem_close(&a);
 }
 
+/*
+ * A grant whose struct cannot be written back (read-only): EFAULT, and the
+ * units go back with the undo record, through the ioctl and through
+ * io_uring, granted at once or after waiting, all or any.
+ */
+TEST_F(uring, sem_multi_result_unwritable)
+{
+	struct kipc_sem_multi_entry ent[2];
+	struct kipc_sem_wait_multi *req;
+	struct kipc_sem_stat st;
+	struct lkipc_sem a, b;
+
+	NEED_MULTI();
+	ASSERT_EQ(0, open_two(&self->k, &a, &b, 1, 1, ent, 1, 1));
+	req = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, req);
+	mw_req(req, ent, 2, KIPC_SEM_UNDO, NULL);
+	ASSERT_EQ(0, mprotect(req, 4096, PROT_READ));
+	EXPECT_EQ(-EFAULT, ioctl_ret(self->dev, KIPC_IOC_SEM_WAIT_MULTI, req));
+	EXPECT_EQ(1, lkipc_sem_value(&a));
+	EXPECT_EQ(1, lkipc_sem_value(&b));
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, req, 1));
+	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(1, lkipc_sem_value(&a));
+	EXPECT_EQ(1, lkipc_sem_value(&b));
+	ASSERT_EQ(0, lkipc_sem_trywait(&a, 1, 0));
+	ASSERT_EQ(0, lkipc_sem_trywait(&b, 1, 0));
+	/* Waiting first; "any" gives back only the entry it took. */
+	ASSERT_EQ(0, mprotect(req, 4096, PROT_READ | PROT_WRITE));
+	mw_req(req, ent, 2, KIPC_SEM_UNDO | KIPC_SEM_ANY, NULL);
+	ASSERT_EQ(0, mprotect(req, 4096, PROT_READ));
+	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, req, 2));
+	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
+	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, NULL));
+	EXPECT_EQ(0, lkipc_sem_value(&a));
+	EXPECT_EQ(1, lkipc_sem_value(&b));
+	EXPECT_EQ(0, sem_stat(b.fd, &st, NULL, 0));
+	EXPECT_EQ(0, st.undo);
+	EXPECT_EQ(0, st.nwaiters);
+	EXPECT_EQ(0, sem_waiters(a.fd));
+	munmap(req, 4096);
+	close_two(&a, &b);
+}
+
 /* ---- A stress of sync and async multi-waits, for lockdep ------------- */
 
 #define MW_SEMS		5
