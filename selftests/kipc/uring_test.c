@@ -970,6 +970,19 @@ static int open_two(struct lkipc *k, struct lkipc_sem *a, struct lkipc_sem *b,
 	return 0;
 }
 
+/*
+ * Submit req on ring and wait until it holds a place on both semaphores:
+ * 0, or -1 if it could not be submitted, or -ETIMEDOUT.
+ */
+static int submit_parked(struct io_uring *ring, struct lkipc *k,
+			 struct kipc_sem_wait_multi *req, uint64_t id,
+			 const struct lkipc_sem *a, const struct lkipc_sem *b)
+{
+	if (submit_mw(ring, k, req, id) != 1)
+		return -1;
+	return wait_nwaiters(a->fd, 1) ?: wait_nwaiters(b->fd, 1);
+}
+
 static void close_two(struct lkipc_sem *a, struct lkipc_sem *b)
 {
 	lkipc_sem_close(a);
@@ -1064,8 +1077,7 @@ TEST_F(uring, sem_multi_posts)
 	NEED_MULTI();
 	ASSERT_EQ(0, open_two(&self->k, &a, &b, 0, 0, ent, 2, 1));
 	mw_req(&req, ent, 2, 0, NULL);
-	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
-	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, submit_parked(&self->ring, &self->k, &req, 1, &a, &b));
 	ASSERT_EQ(0, lkipc_sem_post(&a, 2, 0));
 	EXPECT_TRUE(no_cqe(&self->ring));
 	EXPECT_EQ(2, lkipc_sem_value(&a));
@@ -1077,8 +1089,7 @@ TEST_F(uring, sem_multi_posts)
 
 	ent[0].count = 1;
 	mw_req(&req, ent, 2, KIPC_SEM_ANY, NULL);
-	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
-	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, submit_parked(&self->ring, &self->k, &req, 1, &a, &b));
 	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
 	EXPECT_EQ(0, reap_cqe(&self->ring, NULL));
 	EXPECT_EQ(1, req.index);
@@ -1105,8 +1116,7 @@ TEST_F(uring, sem_multi_fifo_sync)
 
 	/* Async first, a blocked P on a behind it. */
 	mw_req(&req, ent, 2, 0, NULL);
-	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 1));
-	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, submit_parked(&self->ring, &self->k, &req, 1, &a, &b));
 	child = spawn_p(a.fd, 1, 0);
 	ASSERT_LE(0, child);
 	ASSERT_EQ(0, wait_nwaiters(a.fd, 2));
@@ -1208,8 +1218,7 @@ TEST_F(uring, sem_multi_cancel)
 	ASSERT_EQ(0, open_two(&self->k, &a, &b, 0, 0, ent, 1, 2));
 
 	mw_req(&req, ent, 2, 0, NULL);
-	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, &req, 7));
-	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, submit_parked(&self->ring, &self->k, &req, 7, &a, &b));
 	sqe = io_uring_get_sqe(&self->ring);
 	ASSERT_NE(NULL, sqe);
 	io_uring_prep_cancel64(sqe, 7, 0);
@@ -1225,8 +1234,7 @@ TEST_F(uring, sem_multi_cancel)
 
 	/* Torn down waiting, a's unit already there. */
 	ASSERT_EQ(0, io_uring_queue_init(4, &r2, 0));
-	ASSERT_EQ(1, submit_mw(&r2, &self->k, &req, 1));
-	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, submit_parked(&r2, &self->k, &req, 1, &a, &b));
 	ASSERT_EQ(0, lkipc_sem_post(&a, 1, 0));
 	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
 	io_uring_queue_exit(&r2);
@@ -1236,8 +1244,7 @@ TEST_F(uring, sem_multi_cancel)
 
 	/* Grantable, its task work not run, then torn down. */
 	ASSERT_EQ(0, init_deferred(&r2));
-	ASSERT_EQ(1, submit_mw(&r2, &self->k, &req, 1));
-	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, submit_parked(&r2, &self->k, &req, 1, &a, &b));
 	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
 	EXPECT_EQ(1, sem_waiters(a.fd));
 	io_uring_queue_exit(&r2);
@@ -1479,8 +1486,7 @@ TEST_F(uring, sem_multi_result_unwritable)
 	ASSERT_EQ(0, mprotect(req, 4096, PROT_READ | PROT_WRITE));
 	mw_req(req, ent, 2, KIPC_SEM_UNDO | KIPC_SEM_ANY, NULL);
 	ASSERT_EQ(0, mprotect(req, 4096, PROT_READ));
-	ASSERT_EQ(1, submit_mw(&self->ring, &self->k, req, 2));
-	ASSERT_EQ(0, wait_both(a.fd, b.fd, 1));
+	ASSERT_EQ(0, submit_parked(&self->ring, &self->k, req, 2, &a, &b));
 	ASSERT_EQ(0, lkipc_sem_post(&b, 1, 0));
 	EXPECT_EQ(-EFAULT, reap_cqe(&self->ring, NULL));
 	EXPECT_EQ(0, lkipc_sem_value(&a));
