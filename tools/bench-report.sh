@@ -88,6 +88,19 @@ section() { # NAME-PREFIX: the lines of the VM output's section
 		/^=== / { on = 0 } on' "$out/vm-output.txt"
 }
 
+# pmqtest's latencies, natively and through kipc-compat: a Markdown table.
+pmq_table() {
+	echo '| pmqtest -S (µs) | pair | min | avg | max |'
+	echo '|---|---|--:|--:|--:|'
+	awk '/^=== pmqtest / { m = "POSIX mq, native"; next }
+		/^=== kipc-compat pmqtest / { m = "kipc, through kipc-compat"; next }
+		/^=== / { m = ""; next }
+		m != "" && /^#[0-9]+ -> #[0-9]+,/ {
+			gsub(",", "")
+			printf "| %s | %s %s %s | %s | %s | %s |\n", m, $1, $2, $3, $5, $9, $11
+		}' "$out/vm-output.txt"
+}
+
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 qemu_version=$(qemu-system-x86_64 --version | head -n 1)
 {
@@ -261,11 +274,16 @@ Other projects' IPC benchmarks, run right after kipc-bench in the same VM,
 so that our peers' numbers can be checked against tools people know.  rt-tests
 report latencies in microseconds (Min/Cur/Avg/Max per sender-receiver pair,
 the pair on one CPU with \`-S\`); stress-ng reports bogo operations per
-second (one message, or one pipe write plus read, per bogo op).
+second (one message, or one pipe write plus read, per bogo op).  pmqtest
+runs twice: on the kernel's POSIX queues, then unmodified on kipc queues
+through \`kipc-compat\` (liblkipc-posix preloaded):
 
-\`\`\`
 REF
+	pmq_table
+	echo
+	echo '```'
 	section "pmqtest"
+	section "kipc-compat pmqtest"
 	section "svsematest"
 	section "stress-ng"
 	echo '```'
