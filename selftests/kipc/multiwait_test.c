@@ -616,45 +616,62 @@ TEST_F(mw, destroy_mid_wait)
 	close(b);
 }
 
-TEST_F(mw, undo_at_exit)
+/*
+ * Named semaphores of values 3 and 4 into *a and *b; fn runs in a child on
+ * handles of its own (ca, cb), whose undo records go when it exits.  The
+ * child's status (0, or what fn returned), with the names unlinked.
+ */
+static int undo_child(int dev, const char *tag, int *a, int *b,
+		      int (*fn)(int dev, int ca, int cb))
 {
-	struct kipc_sem_multi_entry e[2];
 	char na[64], nb[64];
-	int a, b;
 	pid_t pid;
+	int st;
 
-	snprintf(na, sizeof(na), "mw-undo-a-%d", getpid());
-	snprintf(nb, sizeof(nb), "mw-undo-b-%d", getpid());
-	a = sem_open_rw(self->dev, na, RW | KIPC_OPEN_CREATE, 3, 0);
-	b = sem_open_rw(self->dev, nb, RW | KIPC_OPEN_CREATE, 4, 0);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
+	snprintf(na, sizeof(na), "mw-%s-a-%d", tag, getpid());
+	snprintf(nb, sizeof(nb), "mw-%s-b-%d", tag, getpid());
+	*a = sem_open_rw(dev, na, RW | KIPC_OPEN_CREATE, 3, 0);
+	*b = sem_open_rw(dev, nb, RW | KIPC_OPEN_CREATE, 4, 0);
+	if (*a < 0 || *b < 0)
+		return 101;
 	pid = fork_child();
 	if (pid == 0) {
-		/* The child's own handles: their records go with it. */
-		int ca = sem_open_rw(self->dev, na, RW, 0, 0);
-		int cb = sem_open_rw(self->dev, nb, RW, 0, 0);
-		struct kipc_sem_stat st;
-		int r;
+		int ca = sem_open_rw(dev, na, RW, 0, 0);
+		int cb = sem_open_rw(dev, nb, RW, 0, 0);
 
-		if (ca < 0 || cb < 0)
-			_exit(102);
-		e[0] = ENT(ca, 2);
-		e[1] = ENT(cb, 3);
-		r = mwait(self->dev, e, 2, KIPC_SEM_UNDO, 0, 0);
-		if (r < 0)
-			_exit(-r);
-		if (sem_stat(ca, &st, NULL, 0) || st.undo != 2 || st.value != 1)
-			_exit(103);
-		if (sem_stat(cb, &st, NULL, 0) || st.undo != 3 || st.value != 1)
-			_exit(104);
-		e[0] = ENT(ca, 1);
-		r = mwait(self->dev, e, 1, KIPC_SEM_UNDO | KIPC_SEM_ANY, 0, 0);
-		_exit(r < 0 ? -r : 0);
+		_exit(ca < 0 || cb < 0 ? 102 : fn(dev, ca, cb));
 	}
-	EXPECT_EQ(0, reap(pid));
-	EXPECT_EQ(0, unlink_sem(self->dev, na));
-	EXPECT_EQ(0, unlink_sem(self->dev, nb));
+	st = reap(pid);
+	if (unlink_sem(dev, na) || unlink_sem(dev, nb))
+		return 106;
+	return st;
+}
+
+/* A multi-wait with undo, then exit: 0 or what went wrong. */
+static int undo_at_exit_child(int dev, int ca, int cb)
+{
+	struct kipc_sem_multi_entry e[2] = { ENT(ca, 2), ENT(cb, 3) };
+	struct kipc_sem_stat st;
+	int r;
+
+	r = mwait(dev, e, 2, KIPC_SEM_UNDO, 0, 0);
+	if (r < 0)
+		return -r;
+	if (sem_stat(ca, &st, NULL, 0) || st.undo != 2 || st.value != 1)
+		return 103;
+	if (sem_stat(cb, &st, NULL, 0) || st.undo != 3 || st.value != 1)
+		return 104;
+	e[0] = ENT(ca, 1);
+	r = mwait(dev, e, 1, KIPC_SEM_UNDO | KIPC_SEM_ANY, 0, 0);
+	return r < 0 ? -r : 0;
+}
+
+TEST_F(mw, undo_at_exit)
+{
+	int a = -1, b = -1;
+
+	EXPECT_EQ(0, undo_child(self->dev, "undo", &a, &b,
+				undo_at_exit_child));
 	EXPECT_EQ(3, sem_value(a));
 	EXPECT_EQ(4, sem_value(b));
 	close(a);
@@ -1107,58 +1124,40 @@ TEST_F(mw, post_all_fifo_handoff)
 }
 
 /*
- * A multi-wait with KIPC_SEM_UNDO, released by lkipc_sem_post_all() with
- * it: the records go back to 0 and nothing is posted again at exit.  Then
- * one released without it: the exit gives the units back.
+ * A multi-wait with undo released by lkipc_sem_post_all() with undo: the
+ * records go back to 0, and giving back more is refused.  Then one
+ * released without undo: the exit gives the units back a second time.
  */
+static int post_all_undo_child(int dev, int ca, int cb)
+{
+	struct kipc_sem_multi_entry e[2] = { ENT(ca, 2), ENT(cb, 3) };
+	struct lkipc k = { .fd = dev };
+	struct kipc_sem_stat st;
+	int r;
+
+	r = lkipc_sem_wait_all(&k, e, 2, KIPC_SEM_UNDO, NULL);
+	if (!r)
+		r = lkipc_sem_post_all(&k, e, 2, KIPC_SEM_UNDO);
+	if (r < 0)
+		return -r;
+	if (sem_stat(ca, &st, NULL, 0) || st.undo != 0 || st.value != 3)
+		return 103;
+	if (sem_stat(cb, &st, NULL, 0) || st.undo != 0 || st.value != 4)
+		return 104;
+	if (lkipc_sem_post_all(&k, e, 2, KIPC_SEM_UNDO) != -EINVAL)
+		return 105;
+	r = lkipc_sem_wait_all(&k, e, 2, KIPC_SEM_UNDO, NULL);
+	if (!r)
+		r = lkipc_sem_post_all(&k, e, 2, 0);
+	return r < 0 ? -r : 0;
+}
+
 TEST_F(mw, post_all_undo)
 {
-	struct kipc_sem_multi_entry e[2];
-	char na[64], nb[64];
-	int a, b;
-	pid_t pid;
+	int a = -1, b = -1;
 
-	snprintf(na, sizeof(na), "mw-pundo-a-%d", getpid());
-	snprintf(nb, sizeof(nb), "mw-pundo-b-%d", getpid());
-	a = sem_open_rw(self->dev, na, RW | KIPC_OPEN_CREATE, 3, 0);
-	b = sem_open_rw(self->dev, nb, RW | KIPC_OPEN_CREATE, 4, 0);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
-	pid = fork_child();
-	if (pid == 0) {
-		struct lkipc k = { .fd = self->dev };
-		int ca = sem_open_rw(self->dev, na, RW, 0, 0);
-		int cb = sem_open_rw(self->dev, nb, RW, 0, 0);
-		struct kipc_sem_stat st;
-		int r;
-
-		if (ca < 0 || cb < 0)
-			_exit(102);
-		e[0] = ENT(ca, 2);
-		e[1] = ENT(cb, 3);
-		r = lkipc_sem_wait_all(&k, e, 2, KIPC_SEM_UNDO, NULL);
-		if (r < 0)
-			_exit(-r);
-		r = lkipc_sem_post_all(&k, e, 2, KIPC_SEM_UNDO);
-		if (r < 0)
-			_exit(-r);
-		if (sem_stat(ca, &st, NULL, 0) || st.undo != 0 || st.value != 3)
-			_exit(103);
-		if (sem_stat(cb, &st, NULL, 0) || st.undo != 0 || st.value != 4)
-			_exit(104);
-		/* Nothing recorded any more: giving back again is refused. */
-		if (lkipc_sem_post_all(&k, e, 2, KIPC_SEM_UNDO) != -EINVAL)
-			_exit(105);
-		/* Taken again with undo, given back without: exit undoes. */
-		r = lkipc_sem_wait_all(&k, e, 2, KIPC_SEM_UNDO, NULL);
-		if (r < 0)
-			_exit(-r);
-		r = lkipc_sem_post_all(&k, e, 2, 0);
-		_exit(r < 0 ? -r : 0);
-	}
-	EXPECT_EQ(0, reap(pid));
-	EXPECT_EQ(0, unlink_sem(self->dev, na));
-	EXPECT_EQ(0, unlink_sem(self->dev, nb));
+	EXPECT_EQ(0, undo_child(self->dev, "pundo", &a, &b,
+				post_all_undo_child));
 	/* The second round's units: given back twice, once by exit. */
 	EXPECT_EQ(5, sem_value(a));
 	EXPECT_EQ(7, sem_value(b));
