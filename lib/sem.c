@@ -314,6 +314,42 @@ LKIPC_API int lkipc_sem_post(struct lkipc_sem *s, unsigned int n,
 	return lkipc_ioctl(s->fd, KIPC_IOC_SEM_POST, &cmd);
 }
 
+/*
+ * V on several semaphores at once: one KIPC_IOC_SEM_OP of adds, all of them
+ * in one step under every semaphore's lock, or none.  Always a system
+ * call: separate pages cannot be added to atomically together, and units
+ * added to one before another is found full could not be taken back
+ * without racing the processes that take them.  The kernel's ERANGE (an
+ * add past the maximum) is lkipc_sem_post()'s EOVERFLOW.
+ */
+LKIPC_API int lkipc_sem_post_all(struct lkipc *k,
+				 const struct kipc_sem_multi_entry *entries,
+				 unsigned int nr, unsigned int flags)
+{
+	struct kipc_sem_op_entry ops[KIPC_SEM_MULTI_MAX];
+	struct kipc_sem_wait_multi cmd;
+	unsigned int i;
+	int ret;
+
+	if (!k || (nr && !entries) || (flags & ~KIPC_SEM_POST_FLAGS))
+		return -EINVAL;
+	if (nr > KIPC_SEM_MULTI_MAX)
+		return -E2BIG;
+	for (i = 0; i < nr; i++)
+		ops[i] = (struct kipc_sem_op_entry){
+			.fd = entries[i].fd,
+			.op = KIPC_SEMOP_ADD,
+			.count = entries[i].count,
+			.flags = flags,
+		};
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.nr = nr;
+	cmd.entries = (uintptr_t)ops;
+	ret = lkipc_ioctl(k->fd, KIPC_IOC_SEM_OP, &cmd);
+	return ret == -ERANGE ? -EOVERFLOW : ret;
+}
+
 LKIPC_API int lkipc_sem_stat(struct lkipc_sem *s, struct kipc_sem_stat *st,
 			     struct kipc_sem_waiter *waiters,
 			     unsigned int capacity)

@@ -88,6 +88,19 @@ section() { # NAME-PREFIX: the lines of the VM output's section
 		/^=== / { on = 0 } on' "$out/vm-output.txt"
 }
 
+# pmqtest's latencies, natively and through kipc-compat: a Markdown table.
+pmq_table() {
+	echo '| pmqtest -S (µs) | pair | min | avg | max |'
+	echo '|---|---|--:|--:|--:|'
+	awk '/^=== pmqtest / { m = "POSIX mq, native"; next }
+		/^=== kipc-compat pmqtest / { m = "kipc, through kipc-compat"; next }
+		/^=== / { m = ""; next }
+		m != "" && /^#[0-9]+ -> #[0-9]+,/ {
+			gsub(",", "")
+			printf "| %s | %s %s %s | %s | %s | %s |\n", m, $1, $2, $3, $5, $9, $11
+		}' "$out/vm-output.txt"
+}
+
 host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 qemu_version=$(qemu-system-x86_64 --version | head -n 1)
 {
@@ -252,6 +265,114 @@ not collapse with busy processes in the guest (kipc's fast path 0.93-4.9x
 mq in S8's S3), so liblkipc's spin was not made adaptive.  S8's host-busy
 cases (busy processes on the host, started by \`make bench\`) were not run
 for this table: the host was already saturated by other work.
+
+## S10: releasing a set in one call, measured on 2026-12-05
+
+Not written by a \`make bench\` run (S10 joins the table at its next full
+run).  Four processes take one unit of each of K semaphores of
+value 1 at once and check that they are alone.  kipc:
+\`lkipc_sem_wait_all()\`, then one \`lkipc_sem_post_all()\` (an ioctl each way);
+kipc-ioctl: the same wait, then a post per semaphore, each an ioctl; SysV:
+one \`semop()\` of K \`sembuf\`s on a set of K, both ways.  Max/min and Jain's
+index are S6's starvation measure over the four processes' acquisitions.
+
+**Releasing with one call (\`lkipc_sem_post_all()\`) against a post each**,
+measured in one boot of 6.12.118 under TCG (\`idle=halt\`) on 2026-12-05
+12:53 UTC, three rounds of \`kipc-bench -s S10 -t 3\` alternating the
+kipc-bench from before \`lkipc_sem_post_all()\` (kipc row: a post per
+semaphore, on the fast path when nobody waits) and the one after; another
+helper's TCG VM shared the 2-core host (load average 2 to 4), so the
+numbers are rough.  Acquisitions per second, medians:
+
+| case | kipc, a post each (before) | kipc, post_all (after) | kipc-ioctl, an ioctl per post | SysV set |
+|---|---|---|---|---|
+| K=2 | 4287 2751 3243 | 1527 1524 1318 | 1762-3158 | 8756-58558 |
+| K=8 | 1654 2111 1423 | 1361 811 904 | 553-986 | 16900-36263 |
+
+One call makes the release cheaper in system calls (2.00 per
+acquisition for kipc, against 3 and 9 with a post each through the
+ioctl) but **not faster**: at K=2 it halves the rate, at K=8 it is 0.4
+to 0.8 of it, though above a post per ioctl; SysV stays 6 to 45 times
+faster.  Even uncontended the call is not cheaper: one process taking
+and giving back K semaphores of value 1 (20,000 rounds, three runs in one
+boot, host load average 5) spent 10.7-24.3 µs a round at K=2 with
+\`lkipc_sem_post_all()\` against 7.2-20.9 µs with two post ioctls, and
+42-94 µs at K=8 against 52-109 µs with eight.  The cost is in the module,
+not in the number of calls (read from the code; the parts were not timed
+one by one):
+
+- \`KIPC_IOC_SEM_OP\` (like the multi-wait) takes the global
+  \`kipc_sem_multi_lock\` mutex, sorts its entries, takes a reference to
+  each descriptor and every semaphore's lock, where a post takes one
+  spinlock.
+- A queued multi-wait is not granted by the post: the post wakes its
+  task, under all those locks, and the task must take the same mutex and
+  locks again to decide.  It wakes while its waker still holds the mutex,
+  so it sleeps on it once more; every process of S10 is such a
+  multi-waiter.  SysV's \`semop()\` performs the sleeper's operation on its
+  behalf, under the one set lock, and wakes it (\`wake_q\`) after dropping
+  it.
+
+Closing the gap takes a change in \`kmod/kipc_sem.c\`'s multi-wait: grant a
+multi-wait from the post (the poster holds every lock the decision needs
+when all of the request's semaphores are in the same \`KIPC_IOC_SEM_OP\`,
+and can check the rest with their locks in address order), and wake after
+unlocking, as the queues now do.  The acquisition counts per process are
+also less even than SysV's (Jain 0.42-0.90 on the kipc row against
+0.64-0.96), because a process that has just released is not queued until
+its next acquire-all (see "Fairness (S6)" above).
+
+## stress-ng --msg through kipc-compat: where the time goes
+
+\`stress-ng --msg 2 --msg-ops 2000 --verify\` through \`kipc-compat\` ran 12
+to 16 times slower than natively (6.1: 23,702 against 1,912 bogo ops/s;
+6.12: 26,520 against 1,621).  Measured on 2026-12-05 around 12:58 UTC in
+boots of 6.12.118 under TCG (\`idle=halt\`, 2 vCPUs), another helper's TCG
+VM on the host (load average 3 to 4.6):
+
+- **Most of it is creating queues, not messages.**  Before it streams,
+  stress-ng 0.15's msg stressor calls \`msgget(IPC_PRIVATE)\` until it fails
+  or has made about 1024 queues (1027 \`msgget\` calls traced natively),
+  then removes them.  Natively each costs 5 to 10 µs.  Through kipc each
+  is a kipc queue created with the SysV geometry (64 messages of up to
+  MSGMAX, 8 KiB), whose ring the module allocates and zeroes up front:
+  128 slots of 8 KiB and a header, about 1 MiB, 260 pages.  A program of
+  ours timing 1024 \`msgget(IPC_PRIVATE)\` and their \`IPC_RMID\`: native 4.9
+  to 10 µs per create and 6 to 8.5 µs per removal; kipc 7.5 to 10.5 ms per
+  create and 190 to 224 µs per removal, and the 63rd create fails with
+  \`ENOSPC\`, the 64 MiB per-user byte limit (\`user_bytes_max\`) being full
+  of rings.  \`function_graph\` on \`kipc_queue_create()\` (depth 2) puts 2.9
+  to 3.4 ms of its 3.0 to 5.9 ms in \`kipc_shared_alloc()\`, the ring's
+  pages.  In stress-ng, 63 or 64 kipc queues are created per run
+  (\`LKIPC_POSIX_LOG=1\`), about 0.5 s: most of the run.
+- **Same boot, the creation cut short**: with \`user_bytes_max\` lowered
+  to 4 MiB, so that only 4 or 5 queues fit, the same command went from
+  3886, 4687 and 3440 bogo ops/s to 8044, 5084 and 8773 (native in the
+  same rounds: 41462, 23888, 25761).
+- **What remains is the message path**: per message, liblkipc-posix
+  makes four system calls where the kernel's queues take two (a send
+  or receive ioctl, and \`geteuid()\` and \`getegid()\` in its table lookup,
+  which serves a handle only to the credentials that opened it: 3986 and
+  3975 of them for 2000 messages under \`strace -f\`), and the ioctl path
+  itself is slower than \`msgsnd\`/\`msgrcv\` (see "The kernel path against
+  mqueue" above).  A sender and a receiver process streaming 5000
+  4-byte messages: native 40.0k-84.3k messages/s, kipc 14.0k-43.9k;
+  without the two credential calls (a build for timing only) 23.1k-31.1k,
+  within the noise of this host.
+
+**Not fixed here.**  The cost is the ring's storage, allocated and zeroed
+for the queue's whole capacity at creation, where a SysV queue allocates
+storage per message sent and can hold only \`MSGMNB\` (16 KiB) of text
+anyway; the library cannot shrink it (a smaller ring holds fewer messages
+and only lets the same loop create more queues before \`ENOSPC\`).  The fix
+belongs to the queue's storage in the module (\`kipc_queue_create()\` and
+\`kipc_shared_alloc()\`): give a queue its slot pages as the ring first
+reaches them instead of all at creation (the header page and the pages
+of the slots written so far; a send that reaches an unpopulated page
+allocates it under the queue's lock with \`GFP_KERNEL_ACCOUNT\`, and \`mmap\`
+maps pages as they are populated, or populates the rest on the first
+\`mmap\`), so that a queue nobody fills costs one page, as a SysV queue
+costs nothing.
 NOTES
 	cat <<REF
 
@@ -261,11 +382,16 @@ Other projects' IPC benchmarks, run right after kipc-bench in the same VM,
 so that our peers' numbers can be checked against tools people know.  rt-tests
 report latencies in microseconds (Min/Cur/Avg/Max per sender-receiver pair,
 the pair on one CPU with \`-S\`); stress-ng reports bogo operations per
-second (one message, or one pipe write plus read, per bogo op).
+second (one message, or one pipe write plus read, per bogo op).  pmqtest
+runs twice: on the kernel's POSIX queues, then unmodified on kipc queues
+through \`kipc-compat\` (liblkipc-posix preloaded):
 
-\`\`\`
 REF
+	pmq_table
+	echo
+	echo '```'
 	section "pmqtest"
+	section "kipc-compat pmqtest"
 	section "svsematest"
 	section "stress-ng"
 	echo '```'

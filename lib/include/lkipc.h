@@ -145,6 +145,17 @@ int lkipc_sem_trywait(struct lkipc_sem *s, unsigned int n,
 		      unsigned int flags);
 /* V(n); flags: KIPC_SEM_UNDO. */
 int lkipc_sem_post(struct lkipc_sem *s, unsigned int n, unsigned int flags);
+/*
+ * V on several semaphores at once (KIPC_IOC_SEM_OP; needs KIPC_FEAT_SEM_OP):
+ * adds every entry's count to its semaphore in one step, or nothing, and
+ * hands the units to the waiters as lkipc_sem_post() does; the entries of
+ * an lkipc_sem_wait_all() give back what it took.  flags: KIPC_SEM_UNDO.
+ * Always a system call.  0, or -errno (-EOVERFLOW: one would pass its
+ * maximum) with nothing added.
+ */
+int lkipc_sem_post_all(struct lkipc *k,
+		       const struct kipc_sem_multi_entry *entries,
+		       unsigned int nr, unsigned int flags);
 /* The value, or -errno. */
 int lkipc_sem_value(struct lkipc_sem *s);
 /*

@@ -9,6 +9,9 @@
  * overlapping multi-waits with destroys and deaths (for lockdep).
  * KIPC_IOC_SEM_OP (SysV semop): its errnos, ERANGE and undo, a wait for
  * zero that blocks nobody, FIFO of takes with single P, and its own storm.
+ * lkipc_sem_post_all(): all or nothing (EOVERFLOW past one maximum), its
+ * errnos, FIFO hand-off to queued waiters, a multi-wait served by one call,
+ * and undo paired with a multi-wait's.
  *
  * Forked helpers never use the harness's macros: they report through their
  * exit status (0, or the errno their operation failed with).
@@ -613,45 +616,62 @@ TEST_F(mw, destroy_mid_wait)
 	close(b);
 }
 
-TEST_F(mw, undo_at_exit)
+/*
+ * Named semaphores of values 3 and 4 into *a and *b; fn runs in a child on
+ * handles of its own (ca, cb), whose undo records go when it exits.  The
+ * child's status (0, or what fn returned), with the names unlinked.
+ */
+static int undo_child(int dev, const char *tag, int *a, int *b,
+		      int (*fn)(int dev, int ca, int cb))
 {
-	struct kipc_sem_multi_entry e[2];
 	char na[64], nb[64];
-	int a, b;
 	pid_t pid;
+	int st;
 
-	snprintf(na, sizeof(na), "mw-undo-a-%d", getpid());
-	snprintf(nb, sizeof(nb), "mw-undo-b-%d", getpid());
-	a = sem_open_rw(self->dev, na, RW | KIPC_OPEN_CREATE, 3, 0);
-	b = sem_open_rw(self->dev, nb, RW | KIPC_OPEN_CREATE, 4, 0);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
+	snprintf(na, sizeof(na), "mw-%s-a-%d", tag, getpid());
+	snprintf(nb, sizeof(nb), "mw-%s-b-%d", tag, getpid());
+	*a = sem_open_rw(dev, na, RW | KIPC_OPEN_CREATE, 3, 0);
+	*b = sem_open_rw(dev, nb, RW | KIPC_OPEN_CREATE, 4, 0);
+	if (*a < 0 || *b < 0)
+		return 101;
 	pid = fork_child();
 	if (pid == 0) {
-		/* The child's own handles: their records go with it. */
-		int ca = sem_open_rw(self->dev, na, RW, 0, 0);
-		int cb = sem_open_rw(self->dev, nb, RW, 0, 0);
-		struct kipc_sem_stat st;
-		int r;
+		int ca = sem_open_rw(dev, na, RW, 0, 0);
+		int cb = sem_open_rw(dev, nb, RW, 0, 0);
 
-		if (ca < 0 || cb < 0)
-			_exit(102);
-		e[0] = ENT(ca, 2);
-		e[1] = ENT(cb, 3);
-		r = mwait(self->dev, e, 2, KIPC_SEM_UNDO, 0, 0);
-		if (r < 0)
-			_exit(-r);
-		if (sem_stat(ca, &st, NULL, 0) || st.undo != 2 || st.value != 1)
-			_exit(103);
-		if (sem_stat(cb, &st, NULL, 0) || st.undo != 3 || st.value != 1)
-			_exit(104);
-		e[0] = ENT(ca, 1);
-		r = mwait(self->dev, e, 1, KIPC_SEM_UNDO | KIPC_SEM_ANY, 0, 0);
-		_exit(r < 0 ? -r : 0);
+		_exit(ca < 0 || cb < 0 ? 102 : fn(dev, ca, cb));
 	}
-	EXPECT_EQ(0, reap(pid));
-	EXPECT_EQ(0, unlink_sem(self->dev, na));
-	EXPECT_EQ(0, unlink_sem(self->dev, nb));
+	st = reap(pid);
+	if (unlink_sem(dev, na) || unlink_sem(dev, nb))
+		return 106;
+	return st;
+}
+
+/* A multi-wait with undo, then exit: 0 or what went wrong. */
+static int undo_at_exit_child(int dev, int ca, int cb)
+{
+	struct kipc_sem_multi_entry e[2] = { ENT(ca, 2), ENT(cb, 3) };
+	struct kipc_sem_stat st;
+	int r;
+
+	r = mwait(dev, e, 2, KIPC_SEM_UNDO, 0, 0);
+	if (r < 0)
+		return -r;
+	if (sem_stat(ca, &st, NULL, 0) || st.undo != 2 || st.value != 1)
+		return 103;
+	if (sem_stat(cb, &st, NULL, 0) || st.undo != 3 || st.value != 1)
+		return 104;
+	e[0] = ENT(ca, 1);
+	r = mwait(dev, e, 1, KIPC_SEM_UNDO | KIPC_SEM_ANY, 0, 0);
+	return r < 0 ? -r : 0;
+}
+
+TEST_F(mw, undo_at_exit)
+{
+	int a = -1, b = -1;
+
+	EXPECT_EQ(0, undo_child(self->dev, "undo", &a, &b,
+				undo_at_exit_child));
 	EXPECT_EQ(3, sem_value(a));
 	EXPECT_EQ(4, sem_value(b));
 	close(a);
@@ -955,6 +975,194 @@ TEST_F_TIMEOUT(mw, semop_storm, 180)
 		for (i = 0; i < 4; i++)
 			close(fds[i]);
 	}
+}
+
+/* ---- lkipc_sem_post_all(): V on several semaphores at once ------------ */
+
+/* One past the maximum on one semaphore: nothing changes on any. */
+TEST_F(mw, post_all_all_or_nothing)
+{
+	struct kipc_sem_multi_entry e[3];
+	struct lkipc k = { .fd = self->dev };
+	int a = sem_open_rw(self->dev, NULL, RW, 5, 10);
+	int b = sem_open_rw(self->dev, NULL, RW, 2, 3);
+	int c = sem_open_rw(self->dev, NULL, RW, 0, 10);
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, c);
+	e[0] = ENT(a, 4);
+	e[1] = ENT(b, 2);
+	e[2] = ENT(c, 1);
+	EXPECT_EQ(-EOVERFLOW, lkipc_sem_post_all(&k, e, 3, 0));
+	EXPECT_EQ(5, sem_value(a));
+	EXPECT_EQ(2, sem_value(b));
+	EXPECT_EQ(0, sem_value(c));
+	/* The same semaphore twice: the counts add up, past max too. */
+	e[1] = ENT(a, 1);
+	e[2] = ENT(a, 1);
+	EXPECT_EQ(-EOVERFLOW, lkipc_sem_post_all(&k, e, 3, 0));
+	EXPECT_EQ(5, sem_value(a));
+	e[0] = ENT(a, 3);
+	EXPECT_EQ(0, lkipc_sem_post_all(&k, e, 3, 0));
+	EXPECT_EQ(10, sem_value(a));
+	/* Within every maximum: all of it. */
+	e[0] = ENT(b, 1);
+	e[1] = ENT(c, 10);
+	EXPECT_EQ(0, lkipc_sem_post_all(&k, e, 2, 0));
+	EXPECT_EQ(3, sem_value(b));
+	EXPECT_EQ(10, sem_value(c));
+	close(a);
+	close(b);
+	close(c);
+}
+
+TEST_F(mw, post_all_errnos)
+{
+	struct kipc_sem_multi_entry e[KIPC_SEM_MULTI_MAX + 1];
+	struct lkipc k = { .fd = self->dev };
+	int a = sem_open_rw(self->dev, NULL, RW, 1, 10);
+	int b = anon_sem(self->dev, 1);
+	int ro, i;
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ro = sem_open_rw(self->dev, "mw.postall.ro", RW | KIPC_OPEN_CREATE,
+			 0, 0);
+	ASSERT_LE(0, ro);
+	close(ro);
+	ro = sem_open_rw(self->dev, "mw.postall.ro", KIPC_OPEN_READ, 0, 0);
+	ASSERT_LE(0, ro);
+	ASSERT_EQ(0, unlink_sem(self->dev, "mw.postall.ro"));
+
+	e[0] = ENT(a, 1);
+	e[1] = ENT(b, 1);
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(NULL, e, 2, 0));
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(&k, NULL, 2, 0));
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(&k, e, 0, 0));
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(&k, e, 2, KIPC_SEM_NONBLOCK));
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(&k, e, 2, 1U << 31));
+	for (i = 0; i <= KIPC_SEM_MULTI_MAX; i++)
+		e[i] = ENT(a, 1);
+	EXPECT_EQ(-E2BIG, lkipc_sem_post_all(&k, e,
+					      KIPC_SEM_MULTI_MAX + 1, 0));
+	/* Each bad entry, after a good one: the good one is not added. */
+	e[0] = ENT(b, 1);
+	e[1] = ENT(a, 0);
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(&k, e, 2, 0));
+	e[1] = ENT(a, 11);
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(&k, e, 2, 0));
+	e[1] = ENT(self->dev, 1);
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(&k, e, 2, 0));
+	e[1] = ENT(ro, 1);
+	EXPECT_EQ(-EBADF, lkipc_sem_post_all(&k, e, 2, 0));
+	e[1] = ENT(9999, 1);
+	EXPECT_EQ(-EBADF, lkipc_sem_post_all(&k, e, 2, 0));
+	/* Undo with no record to give back. */
+	e[1] = ENT(a, 1);
+	EXPECT_EQ(-EINVAL, lkipc_sem_post_all(&k, e, 2, KIPC_SEM_UNDO));
+	EXPECT_EQ(1, sem_value(a));
+	EXPECT_EQ(1, sem_value(b));
+	ASSERT_EQ(0, destroy(a));
+	EXPECT_EQ(-EIDRM, lkipc_sem_post_all(&k, e, 2, 0));
+	EXPECT_EQ(1, sem_value(b));
+	close(a);
+	close(b);
+	close(ro);
+}
+
+/*
+ * Waiters queued on a and b, a multi-wait first: one call serves them in
+ * order on each semaphore, the multi-wait with every unit it needs, and
+ * nobody else, through the ioctl or a mapped page, takes a unit meant for
+ * a waiter.
+ */
+TEST_F(mw, post_all_fifo_handoff)
+{
+	struct kipc_sem_multi_entry e[2];
+	struct lkipc_sem sa, sb;
+	struct lkipc k;
+	pid_t m, pa, pb;
+
+	ASSERT_EQ(0, lkipc_open(&k, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&k, &sa, NULL, RW, 0600, 0));
+	ASSERT_EQ(0, lkipc_sem_open(&k, &sb, NULL, RW, 0600, 0));
+	e[0] = ENT(sa.fd, 1);
+	e[1] = ENT(sb.fd, 1);
+	m = spawn_mwait(self->dev, e, 2, 0);
+	ASSERT_EQ(0, wait_nwaiters(sa.fd, 1));
+	pa = spawn_p(sa.fd, 1, 0);
+	ASSERT_EQ(0, wait_nwaiters(sa.fd, 2));
+	pb = spawn_p(sb.fd, 2, 0);
+	ASSERT_EQ(0, wait_nwaiters(sb.fd, 2));
+
+	e[0] = ENT(sa.fd, 2);
+	e[1] = ENT(sb.fd, 2);
+	ASSERT_EQ(0, lkipc_sem_post_all(&k, e, 2, 0));
+	/* Whether or not the waiters ran yet, their units are theirs. */
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&sa, 1, 0));
+	EXPECT_EQ(-EAGAIN, sem_p(sa.fd, 1, KIPC_SEM_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&sb, 1, 0));
+	EXPECT_EQ(0, reap(m));
+	EXPECT_EQ(0, reap(pa));
+	/* b: one unit left, for pb, which needs two: it keeps waiting. */
+	ASSERT_EQ(0, wait_nwaiters(sb.fd, 1));
+	EXPECT_TRUE(still_running(pb));
+	EXPECT_EQ(0, sem_value(sa.fd));
+	EXPECT_EQ(1, sem_value(sb.fd));
+	EXPECT_EQ(-EAGAIN, lkipc_sem_trywait(&sb, 1, 0));
+	e[0] = ENT(sb.fd, 1);
+	ASSERT_EQ(0, lkipc_sem_post_all(&k, e, 1, 0));
+	EXPECT_EQ(0, reap(pb));
+	EXPECT_EQ(0, sem_value(sa.fd));
+	EXPECT_EQ(0, sem_value(sb.fd));
+	EXPECT_EQ(0, sem_nwaiters(sa.fd));
+	EXPECT_EQ(0, sem_nwaiters(sb.fd));
+	EXPECT_EQ(0, lkipc_sem_close(&sa));
+	EXPECT_EQ(0, lkipc_sem_close(&sb));
+	lkipc_close(&k);
+}
+
+/*
+ * A multi-wait with undo released by lkipc_sem_post_all() with undo: the
+ * records go back to 0, and giving back more is refused.  Then one
+ * released without undo: the exit gives the units back a second time.
+ */
+static int post_all_undo_child(int dev, int ca, int cb)
+{
+	struct kipc_sem_multi_entry e[2] = { ENT(ca, 2), ENT(cb, 3) };
+	struct lkipc k = { .fd = dev };
+	struct kipc_sem_stat st;
+	int r;
+
+	r = lkipc_sem_wait_all(&k, e, 2, KIPC_SEM_UNDO, NULL);
+	if (!r)
+		r = lkipc_sem_post_all(&k, e, 2, KIPC_SEM_UNDO);
+	if (r < 0)
+		return -r;
+	if (sem_stat(ca, &st, NULL, 0) || st.undo != 0 || st.value != 3)
+		return 103;
+	if (sem_stat(cb, &st, NULL, 0) || st.undo != 0 || st.value != 4)
+		return 104;
+	if (lkipc_sem_post_all(&k, e, 2, KIPC_SEM_UNDO) != -EINVAL)
+		return 105;
+	r = lkipc_sem_wait_all(&k, e, 2, KIPC_SEM_UNDO, NULL);
+	if (!r)
+		r = lkipc_sem_post_all(&k, e, 2, 0);
+	return r < 0 ? -r : 0;
+}
+
+TEST_F(mw, post_all_undo)
+{
+	int a = -1, b = -1;
+
+	EXPECT_EQ(0, undo_child(self->dev, "pundo", &a, &b,
+				post_all_undo_child));
+	/* The second round's units: given back twice, once by exit. */
+	EXPECT_EQ(5, sem_value(a));
+	EXPECT_EQ(7, sem_value(b));
+	close(a);
+	close(b);
 }
 
 TEST_HARNESS_MAIN

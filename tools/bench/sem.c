@@ -284,6 +284,7 @@ const struct sem_mech sem_eventfd = {
 
 struct semset {
 	unsigned int k;
+	bool post_all;				/* kipc: release in one call */
 	struct lkipc dev;			/* kipc: for the multi-wait */
 	struct lkipc_sem h[SET_MAX];		/* kipc: the semaphores */
 	struct kipc_sem_multi_entry e[SET_MAX];	/* kipc: their fds */
@@ -305,7 +306,11 @@ static void semset_teardown(void *p)
 	free(s);
 }
 
-/* K kipc semaphores of value "value", posts on "path". */
+/*
+ * K kipc semaphores of value "value": released by one lkipc_sem_post_all()
+ * on the fast path's row (which it does not use: it is one ioctl), or by a
+ * post each, every one an ioctl, on the system-call path's.
+ */
 static void *kipc_set_setup(unsigned int k, unsigned int value,
 			    enum kipc_path path, char *err, size_t len)
 {
@@ -319,6 +324,7 @@ static void *kipc_set_setup(unsigned int k, unsigned int value,
 	}
 	s->k = k;
 	s->id = -1;
+	s->post_all = path == KIPC_FAST;
 	for (i = 0; i < k; i++)
 		s->h[i].fd = -1;
 	if (!kipc_device(&s->dev, err, len)) {
@@ -357,6 +363,8 @@ static int kipc_set_post(void *p)
 	unsigned int i;
 	int ret = 0;
 
+	if (s->post_all)
+		return lkipc_sem_post_all(&s->dev, s->e, s->k, 0);
 	for (i = 0; i < s->k && ret >= 0; i++)
 		ret = lkipc_sem_post(&s->h[i], 1, 0);
 	return ret;
@@ -451,11 +459,11 @@ static void *sysv_set8_setup(unsigned int v, char *err, size_t len)
 	}
 
 const struct sem_mech sem_kipc_all2 = KIPC_SET_MECH("kipc", kipc_set2_setup,
-	KIPC_FAST, "lkipc_sem_wait_all() over 2 kipc semaphores, a post each",
-	"acquire-all: an ioctl; posts: fast path");
+	KIPC_FAST, "lkipc_sem_wait_all() over 2 kipc semaphores, lkipc_sem_post_all()",
+	"an ioctl per acquire-all and per release-all");
 const struct sem_mech sem_kipc_all8 = KIPC_SET_MECH("kipc", kipc_set8_setup,
-	KIPC_FAST, "lkipc_sem_wait_all() over 8 kipc semaphores, a post each",
-	"acquire-all: an ioctl; posts: fast path");
+	KIPC_FAST, "lkipc_sem_wait_all() over 8 kipc semaphores, lkipc_sem_post_all()",
+	"an ioctl per acquire-all and per release-all");
 const struct sem_mech sem_kipc_all2_ioctl = KIPC_SET_MECH("kipc-ioctl",
 	kipc_set2_ioctl_setup, KIPC_IOCTL,
 	"lkipc_sem_wait_all() over 2 kipc semaphores, an ioctl per post",

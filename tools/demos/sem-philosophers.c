@@ -3,7 +3,8 @@
  * The dining philosophers, twice.  Five philosophers around a table, one
  * fork (a kipc semaphore of value 1) between each two neighbours.
  *
- * Both forks at once (lkipc_sem_wait_all()): nobody deadlocks, and since a
+ * Both forks at once (lkipc_sem_wait_all(), both put down with one
+ * lkipc_sem_post_all()): nobody deadlocks, and since a
  * multi-wait keeps its place in the FIFO of both forks, no philosopher
  * starves: each one's meals are printed and the spread between most and
  * fewest is checked against a bound.
@@ -71,8 +72,8 @@ static int both_at_once(void *arg)
 		sh->meals[i]++;
 		usleep(1000);
 		__atomic_store_n(&sh->eating[i], 0, __ATOMIC_SEQ_CST);
-		demo_ok(lkipc_sem_post(left, 1, 0), "put the left fork");
-		demo_ok(lkipc_sem_post(right, 1, 0), "put the right fork");
+		demo_ok(lkipc_sem_post_all(&k, forks, 2, 0),
+			"put both forks down");
 	}
 	return 0;
 }

@@ -5,7 +5,8 @@
  * different multiset of them at once (2 CPUs and a GPU; a CPU and 2 disks;
  * ...; the big one: every CPU and every disk).  A job takes its whole
  * multiset in one lkipc_sem_wait_all() or waits, so no job holds part of
- * what it needs while waiting for the rest: no deadlock.  Its request
+ * what it needs while waiting for the rest: no deadlock; it gives it all
+ * back in one lkipc_sem_post_all().  Its request
  * keeps its place in the FIFO of every pool it names, so the big job is
  * not starved by the small ones that could always slip in before it.  The
  * demo checks that no pool ever lends more units than it has, and that
@@ -46,11 +47,9 @@ static int job(void *arg)
 {
 	unsigned int j = (unsigned int)(uintptr_t)arg, p, nr = 0, u, m;
 	struct kipc_sem_multi_entry e[NPOOLS];
-	struct lkipc_sem *taken[NPOOLS];
 
 	for (p = 0; p < NPOOLS; p++)
 		if (need[j][p]) {
-			taken[nr] = &pool[p];
 			e[nr++] = (struct kipc_sem_multi_entry){
 				.fd = pool[p].fd, .count = need[j][p] };
 		}
@@ -74,9 +73,8 @@ static int job(void *arg)
 		for (p = 0; p < NPOOLS; p++)
 			__atomic_sub_fetch(&sh->in_use[p], need[j][p],
 					   __ATOMIC_SEQ_CST);
-		for (p = 0; p < nr; p++)
-			demo_ok(lkipc_sem_post(taken[p], e[p].count, 0),
-				"give the resources back");
+		demo_ok(lkipc_sem_post_all(&k, e, nr, 0),
+			"give the resources back");
 	}
 	return 0;
 }
