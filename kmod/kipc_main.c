@@ -207,7 +207,7 @@ static int kipc_cmd_get_info(struct kipc_ucmd *ucmd)
 	info->features = KIPC_FEAT_SEM | KIPC_FEAT_SEM_FAST | KIPC_FEAT_QUEUE |
 			 KIPC_FEAT_RING | KIPC_FEAT_SEM_MULTI |
 			 KIPC_FEAT_OPEN_BY_ID | KIPC_FEAT_SEM_OP |
-			 KIPC_FEAT_HANDLE_ID;
+			 KIPC_FEAT_HANDLE_ID | KIPC_FEAT_QUEUE_NOTIFY;
 	if (KIPC_HAVE_URING_CMD_CANCEL)
 		info->features |= KIPC_FEAT_URING_CMD;
 	info->max_objects = lim.max_objects;
