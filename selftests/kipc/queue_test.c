@@ -1541,6 +1541,24 @@ TEST_F(queue, notify_errors)
 	ASSERT_EQ(0, q_send_u32(fd, 1, 2, 0));
 	EXPECT_EQ(0, Q_NOTIFY(fd));
 	EXPECT_EQ(2, q_recv_u32(fd, KIPC_SEL_ANY, 0, 0));
+	/* The library's call: REMOVE says whether it removed one. */
+	{
+		struct lkipc k = { .fd = self->dev };
+		struct lkipc_queue q;
+
+		ASSERT_EQ(0, lkipc_queue_from_fd(&k, &q, fd, LKIPC_OPEN_NOMAP));
+		EXPECT_EQ(-EINVAL, lkipc_queue_notify(NULL, KIPC_NOTIFY_NONE, 0,
+						      0, 0));
+		EXPECT_EQ(0, lkipc_queue_notify(&q, KIPC_NOTIFY_REMOVE, 0, 0,
+						0));
+		EXPECT_EQ(0, lkipc_queue_notify(&q, KIPC_NOTIFY_SIGNAL,
+						SIGUSR1, 5, 0));
+		EXPECT_EQ(-EBUSY, lkipc_queue_notify(&q, KIPC_NOTIFY_NONE, 0,
+						     0, 0));
+		EXPECT_EQ(1, lkipc_queue_notify(&q, KIPC_NOTIFY_REMOVE, 0, 0,
+						0));
+		EXPECT_EQ(0, Q_NOTIFY(fd));
+	}
 
 	close(fd);
 
