@@ -372,7 +372,7 @@ static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, 
 	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
 	trace_kipc_queue_send(q, m);
-	kipc_queue_arrive(q, m);
+	kipc_queue_arrive(q, m, !src->waited);
 	return 0;
 }
 
@@ -393,7 +393,10 @@ void kipc_queue_admit(struct kipc_queue *q)
 		list_del(&w->node);
 		q->nsenders--;
 		trace_kipc_queue_admit(q, w->task, w->len);
-		src = (struct kipc_queue_buf){ .kbuf = w->data };
+		src = (struct kipc_queue_buf){
+			.kbuf = w->data,
+			.waited = true,
+		};
 		/* A kernel copy cannot fail. */
 		WARN_ON_ONCE(kipc_queue_enqueue(q, &src, w->len, w->mtype));
 		w->state = KIPC_QW_DONE;
@@ -1154,14 +1157,17 @@ static void kipc_queue_reg_signal(struct kipc_queue_reg *r)
 
 /*
  * A new message (sent, admitted, or taken in from the ring): to the earliest
- * matching waiting receiver, else queued.  Queued as the only message, it
- * fires the registration, which goes (mqueue: curmsgs became 1 with no
- * receiver waiting).  A message put back by a receiver does not come here.
+ * matching waiting receiver, else queued.  A fresh one queued as the only
+ * message fires the registration, which goes (mqueue: curmsgs became 1
+ * with no receiver waiting).  A blocked sender's message admitted once
+ * room appeared is not fresh (mqueue's pipelined_receive() does not
+ * notify), and a message put back by a receiver does not come here.
  */
-void kipc_queue_arrive(struct kipc_queue *q, struct kipc_queue_msg *m)
+void kipc_queue_arrive(struct kipc_queue *q, struct kipc_queue_msg *m,
+		       bool fresh)
 {
 	kipc_queue_publish(q, m);
-	if (q->reg.owner && m->state == KIPC_QM_LIVE &&
+	if (fresh && q->reg.owner && m->state == KIPC_QM_LIVE &&
 	    list_is_singular(&q->live)) {
 		if (q->reg.kind == KIPC_NOTIFY_SIGNAL)
 			kipc_queue_reg_signal(&q->reg);

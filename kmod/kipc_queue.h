@@ -182,6 +182,7 @@ struct kipc_queue_buf {
 	void __user *ubuf;
 	struct iov_iter *iter;
 	const void *kbuf;
+	bool waited;		/* kbuf: a blocked sender's, admitted */
 };
 
 /* Flags internal to the operations, above the ABI's KIPC_MSG_*. */
@@ -247,7 +248,8 @@ struct kipc_queue_snap {
 
 /* The queue's semantics (kipc_queue.c), called by the ring's protocol. */
 void kipc_queue_publish(struct kipc_queue *q, struct kipc_queue_msg *m);
-void kipc_queue_arrive(struct kipc_queue *q, struct kipc_queue_msg *m);
+void kipc_queue_arrive(struct kipc_queue *q, struct kipc_queue_msg *m,
+		       bool fresh);
 void kipc_queue_admit(struct kipc_queue *q);
 void kipc_queue_notify(struct kipc_queue *q, __poll_t mask, int band);
 void kipc_queue_unindex(struct kipc_queue *q, struct kipc_queue_msg *m);

@@ -173,7 +173,7 @@ static bool kipc_ring_ingest(struct kipc_queue *q, u64 pos)
 	m->len = len;
 	q->nbytes += len;
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
-	kipc_queue_arrive(q, m);
+	kipc_queue_arrive(q, m, true);
 	return true;
 }
 

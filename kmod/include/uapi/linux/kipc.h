@@ -1001,7 +1001,8 @@ struct kipc_queue_stat {
  * (KIPC_IOC_SEND, write(2), a batch, a fast send taken in from the ring)
  * and is then the only message queued: not when the queue held a message
  * already, not when a blocked receiver (a thread, an io_uring receive) takes
- * the message.  Firing removes it.  NONE only holds the place; SIGNAL
+ * the message, not for a blocked sender's message admitted once room
+ * appeared (as Linux's mqueue).  Firing removes it.  NONE only holds the place; SIGNAL
  * queues @signo on the process with si_code SI_MESGQ, si_pid and si_uid of
  * the sender as seen from the registered process's namespaces, and si_value
  * @value (not once the process has called execve); EVENTFD signals the
