@@ -12,6 +12,7 @@
 
 #include "kipc_config.h"
 
+#include <linux/eventfd.h>
 #include <linux/ipc_namespace.h>
 #include <linux/mm.h>
 #include <linux/proc_ns.h>
@@ -40,6 +41,16 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #else
 #define KIPC_HAVE_URING_CMD_CANCEL 0
 #endif
+
+/* eventfd_signal() lost its count argument in 6.8: it always adds 1. */
+static inline void kipc_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#ifdef HAVE_EVENTFD_SIGNAL_CTX
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
 
 /*
  * kipc keeps a reference on each IPC namespace that has objects, and frees

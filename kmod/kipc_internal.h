@@ -109,6 +109,7 @@ union kipc_ioctl_buffer {
 	struct kipc_queue_stat queue_stat;
 	struct kipc_ring_lane_req ring_lane;
 	struct kipc_ring_kick ring_kick;
+	struct kipc_queue_notify queue_notify;
 };
 
 /*

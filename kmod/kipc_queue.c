@@ -54,6 +54,7 @@
 
 #include <linux/compat.h>
 #include <linux/cred.h>
+#include <linux/eventfd.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -66,6 +67,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
+#include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -370,8 +372,7 @@ static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, 
 	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
 	trace_kipc_queue_send(q, m);
-	kipc_queue_publish(q, m);
-	kipc_queue_notify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
+	kipc_queue_arrive(q, m, !src->waited);
 	return 0;
 }
 
@@ -392,7 +393,10 @@ void kipc_queue_admit(struct kipc_queue *q)
 		list_del(&w->node);
 		q->nsenders--;
 		trace_kipc_queue_admit(q, w->task, w->len);
-		src = (struct kipc_queue_buf){ .kbuf = w->data };
+		src = (struct kipc_queue_buf){
+			.kbuf = w->data,
+			.waited = true,
+		};
 		/* A kernel copy cannot fail. */
 		WARN_ON_ONCE(kipc_queue_enqueue(q, &src, w->len, w->mtype));
 		w->state = KIPC_QW_DONE;
@@ -1098,6 +1102,170 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 	return done ? (int)done : ret;
 }
 
+/* ---- Notification registration (KIPC_IOC_QUEUE_NOTIFY) -------------- */
+
+/* The registration goes: fired, removed, its process closed a handle. */
+static void kipc_queue_reg_drop(struct kipc_queue *q)
+{
+	struct kipc_queue_reg *r = &q->reg;
+
+	if (!r->owner)
+		return;
+	if (r->efd)
+		eventfd_ctx_put(r->efd);
+	put_user_ns(r->user_ns);
+	put_pid(r->owner);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * SIGNAL: as mqueue's __do_notify(), with the sender's tgid and uid as the
+ * registered process sees them, not to a process that has exec'd since.
+ * The exported send_sig_info() queues on one thread (PIDTYPE_PID), not on
+ * the process as mqueue's do_send_sig_info(PIDTYPE_TGID): the thread is
+ * the first that does not block the signal, as the kernel would choose,
+ * else the leader (Documentation/queues.md).
+ */
+static void kipc_queue_reg_signal(struct kipc_queue_reg *r)
+{
+	struct task_struct *p, *t, *to;
+	struct kernel_siginfo info;
+
+	if (!r->signo)
+		return;
+	clear_siginfo(&info);
+	info.si_signo = r->signo;
+	info.si_code = SI_MESGQ;
+	info.si_value.sival_ptr = (void __user *)(uintptr_t)r->value;
+	rcu_read_lock();
+	info.si_pid = task_tgid_nr_ns(current, ns_of_pid(r->owner));
+	info.si_uid = from_kuid_munged(r->user_ns, current_uid());
+	p = pid_task(r->owner, PIDTYPE_TGID);
+	if (p && p->self_exec_id == r->exec_id) {
+		to = p;
+		for_each_thread(p, t) {
+			if (!(READ_ONCE(t->flags) & PF_EXITING) &&
+			    !sigismember(&t->blocked, r->signo)) {
+				to = t;
+				break;
+			}
+		}
+		send_sig_info(r->signo, &info, to);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * A new message (sent, admitted, or taken in from the ring): to the earliest
+ * matching waiting receiver, else queued.  A fresh one queued as the only
+ * message fires the registration, which goes (mqueue: curmsgs became 1
+ * with no receiver waiting).  A blocked sender's message admitted once
+ * room appeared is not fresh (mqueue's pipelined_receive() does not
+ * notify), and a message put back by a receiver does not come here.
+ */
+void kipc_queue_arrive(struct kipc_queue *q, struct kipc_queue_msg *m,
+		       bool fresh)
+{
+	kipc_queue_publish(q, m);
+	if (fresh && q->reg.owner && m->state == KIPC_QM_LIVE &&
+	    list_is_singular(&q->live)) {
+		if (q->reg.kind == KIPC_NOTIFY_SIGNAL)
+			kipc_queue_reg_signal(&q->reg);
+		else if (q->reg.kind == KIPC_NOTIFY_EVENTFD)
+			kipc_eventfd_signal(q->reg.efd);
+		kipc_queue_reg_drop(q);
+	}
+	kipc_queue_notify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
+}
+
+/* The fields a kind uses: the others must be 0; the eventfd taken. */
+static int kipc_queue_notify_check(struct kipc_queue_notify *cmd,
+				   struct eventfd_ctx **efd)
+{
+	if (cmd->flags)
+		return -EINVAL;
+	if (cmd->kind != KIPC_NOTIFY_SIGNAL && (cmd->signo || cmd->value))
+		return -EINVAL;
+	if (cmd->kind != KIPC_NOTIFY_EVENTFD && cmd->eventfd)
+		return -EINVAL;
+	switch (cmd->kind) {
+	case KIPC_NOTIFY_REMOVE:
+	case KIPC_NOTIFY_NONE:
+		return 0;
+	case KIPC_NOTIFY_SIGNAL:
+		/* As mq_notify: 0.._NSIG, 0 registering for nothing. */
+		return cmd->signo < 0 || !valid_signal(cmd->signo) ?
+		       -EINVAL : 0;
+	case KIPC_NOTIFY_EVENTFD:
+		*efd = eventfd_ctx_fdget(cmd->eventfd);
+		return IS_ERR(*efd) ? PTR_ERR(*efd) : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* KIPC_IOC_QUEUE_NOTIFY: as mq_notify(2), on any handle of the queue. */
+static int kipc_queue_cmd_notify(struct kipc_ucmd *ucmd)
+{
+	struct kipc_queue_notify *cmd = ucmd->cmd;
+	struct kipc_queue *q = kipc_file_queue(ucmd->file);
+	struct pid *me = task_tgid(current);
+	struct eventfd_ctx *efd = NULL;
+	int ret;
+
+	ret = kipc_queue_notify_check(cmd, &efd);
+	if (ret)
+		return ret;
+	ret = kipc_queue_enter_killable(q);
+	if (ret)
+		goto out;
+	if (cmd->kind == KIPC_NOTIFY_REMOVE) {
+		/* Another process's registration stays, and that is no error. */
+		cmd->removed = q->reg.owner == me;
+		if (cmd->removed)
+			kipc_queue_reg_drop(q);
+	} else if (q->dead) {
+		ret = -EIDRM;
+	} else if (q->reg.owner) {
+		ret = -EBUSY;
+	} else {
+		q->reg.kind = cmd->kind;
+		q->reg.signo = cmd->signo;
+		q->reg.value = cmd->value;
+		q->reg.efd = efd;
+		efd = NULL;
+		q->reg.exec_id = current->self_exec_id;
+		q->reg.user_ns = get_user_ns(current_user_ns());
+		WRITE_ONCE(q->reg.owner, get_pid(me));
+	}
+	kipc_queue_exit(q);
+	if (!ret && cmd->kind == KIPC_NOTIFY_REMOVE)
+		ret = kipc_ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	if (efd)
+		eventfd_ctx_put(efd);
+	return ret;
+}
+
+/*
+ * Every close(2) of a handle, and every handle at the process's exit: the
+ * registered process closing any descriptor of the queue removes its
+ * registration, as mqueue_flush_file() does.  Others do not take the lock.
+ */
+static int kipc_queue_flush(struct file *file, fl_owner_t id)
+{
+	struct kipc_queue *q = kipc_file_queue(file);
+	struct pid *me = task_tgid(current);
+
+	if (READ_ONCE(q->reg.owner) != me)
+		return 0;
+	kipc_queue_enter(q);
+	if (q->reg.owner == me)
+		kipc_queue_reg_drop(q);
+	kipc_queue_exit(q);
+	return 0;
+}
+
 static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 {
 	struct kipc_queue_stat *cmd = ucmd->cmd;
@@ -1105,7 +1273,7 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	struct user_namespace *ns = current_user_ns();
 	int ret;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
@@ -1129,6 +1297,9 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->lost = q->lost;
 	cmd->hwm_bytes = q->hwm_bytes;
 	kipc_queue_stat_lanes(q, cmd);
+	cmd->notify = q->reg.kind;
+	cmd->notify_signo = q->reg.kind == KIPC_NOTIFY_SIGNAL ? q->reg.signo : 0;
+	cmd->notify_pid = q->reg.owner ? pid_vnr(q->reg.owner) : 0;
 	cmd->ring_mode = KIPC_RING_MODE_KERNEL;
 	kipc_ring_exit(q);
 	if (q->fast)
@@ -1162,6 +1333,8 @@ static const struct kipc_ioctl_op kipc_queue_ioctl_ops[] = {
 		      struct kipc_ring_lane_req, __reserved),
 	KIPC_IOCTL_OP(KIPC_IOC_RING_KICK, kipc_queue_cmd_kick,
 		      struct kipc_ring_kick, flags),
+	KIPC_IOCTL_OP_ID(KIPC_IOC_QUEUE_NOTIFY, kipc_queue_cmd_notify,
+			 struct kipc_queue_notify, removed),
 };
 
 static long kipc_queue_ioctl(struct file *file, unsigned int cmd,
@@ -1421,6 +1594,7 @@ out_free:
 static const struct file_operations kipc_queue_fops = {
 	.owner = THIS_MODULE,
 	.release = kipc_object_release,
+	.flush = kipc_queue_flush,
 	.unlocked_ioctl = kipc_queue_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.read_iter = kipc_queue_read_iter,
@@ -1500,6 +1674,8 @@ static void kipc_queue_kill(struct kipc_object *obj)
 
 	kipc_queue_enter(q);
 	q->dead = true;
+	/* Nothing will arrive: the registration goes, as at a close. */
+	kipc_queue_reg_drop(q);
 	list_for_each_entry_safe(w, tmp, &q->senders, node) {
 		list_del(&w->node);
 		w->state = KIPC_QW_REMOVED;
@@ -1651,6 +1827,8 @@ static void kipc_queue_free(struct kipc_object *obj)
 	WARN_ON_ONCE(!list_empty(&q->receivers) || !list_empty(&q->senders));
 	/* Every lane went with the handle that registered it. */
 	WARN_ON_ONCE(q->nlanes);
+	/* Its process passed its handles on before it closed any. */
+	kipc_queue_reg_drop(q);
 	mutex_destroy(&q->lock);
 	kvfree(q->type_pool);
 	kvfree(q->meta);

@@ -51,8 +51,24 @@ enum kipc_queue_msg_state {
 	KIPC_QM_PENDING,	/* claimed by a fast sender, not published yet */
 };
 
+struct eventfd_ctx;
 struct kipc_queue_mtype;
 struct kipc_queue_sleeper;
+struct user_namespace;
+
+/*
+ * The queue's notification registration (KIPC_IOC_QUEUE_NOTIFY), as
+ * mqueue's notify_owner: at most one, owned by a thread group.
+ */
+struct kipc_queue_reg {
+	struct pid *owner;		/* its thread group; NULL: none */
+	struct user_namespace *user_ns;	/* the owner's: si_uid is seen there */
+	struct eventfd_ctx *efd;	/* KIPC_NOTIFY_EVENTFD */
+	u64 value;			/* KIPC_NOTIFY_SIGNAL: si_value */
+	u64 exec_id;			/* the owner's self_exec_id then */
+	u32 kind;			/* KIPC_NOTIFY_* */
+	int signo;
+};
 
 /* A message up to this long is copied in on the sender's stack. */
 #define KIPC_QSEND_STACK	256
@@ -126,6 +142,7 @@ struct kipc_queue {
 	bool fast_shown;		/* the mode kipc_ring_mode last saw */
 	bool fastsend;			/* KIPC_RING_FASTSEND: the kernel's copy */
 	bool stuck;			/* waits on another process: recheck */
+	struct kipc_queue_reg reg;	/* keeps the ring in kernel mode */
 	u64 lost;
 	/* Counters of released lanes. */
 	u64 lane_bytes_sent, lane_bytes_received;
@@ -165,6 +182,7 @@ struct kipc_queue_buf {
 	void __user *ubuf;
 	struct iov_iter *iter;
 	const void *kbuf;
+	bool waited;		/* kbuf: a blocked sender's, admitted */
 };
 
 /* Flags internal to the operations, above the ABI's KIPC_MSG_*. */
@@ -230,6 +248,8 @@ struct kipc_queue_snap {
 
 /* The queue's semantics (kipc_queue.c), called by the ring's protocol. */
 void kipc_queue_publish(struct kipc_queue *q, struct kipc_queue_msg *m);
+void kipc_queue_arrive(struct kipc_queue *q, struct kipc_queue_msg *m,
+		       bool fresh);
 void kipc_queue_admit(struct kipc_queue *q);
 void kipc_queue_notify(struct kipc_queue *q, __poll_t mask, int band);
 void kipc_queue_unindex(struct kipc_queue *q, struct kipc_queue_msg *m);

@@ -173,8 +173,7 @@ static bool kipc_ring_ingest(struct kipc_queue *q, u64 pos)
 	m->len = len;
 	q->nbytes += len;
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
-	kipc_queue_publish(q, m);
-	kipc_queue_notify(q, EPOLLIN | EPOLLRDNORM, POLL_IN);
+	kipc_queue_arrive(q, m, true);
 	return true;
 }
 
@@ -403,6 +402,8 @@ void kipc_ring_exit(struct kipc_queue *q)
 	fast = !q->dead && !q->pipe && !q->nreceivers && !q->nsenders &&
 	       !q->npending && !q->nreserved &&
 	       q->nmsgs == q->tail - q->head && !q->fasync &&
+	       /* A notification must see every send arrive (ring.md §1). */
+	       !q->reg.owner &&
 	       /* A poller (poll_wait ran before q->lock) keeps it slow. */
 	       !waitqueue_active(&q->poll_wq);
 	WRITE_ONCE(hdr->sent, q->sent);

@@ -32,6 +32,8 @@ probe HAVE_VM_FLAGS_SET '#include <linux/mm.h>' \
 	'struct vm_area_struct *vma = NULL; vm_flags_set(vma, VM_DONTEXPAND);'
 probe HAVE_IO_URING_CMD_MARK_CANCELABLE '#include <linux/io_uring/cmd.h>' \
 	'struct io_uring_cmd *cmd = NULL; io_uring_cmd_mark_cancelable(cmd, 0);'
+probe HAVE_EVENTFD_SIGNAL_CTX '#include <linux/eventfd.h>' \
+	'struct eventfd_ctx *ctx = NULL; eventfd_signal(ctx);'
 
 for p in $probes; do
 	echo "obj-m += $p.o"

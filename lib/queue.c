@@ -150,6 +150,25 @@ LKIPC_API int lkipc_queue_stat(struct lkipc_queue *q,
 	return lkipc_queue_stat_fd(q->fd, st);
 }
 
+LKIPC_API int lkipc_queue_notify(struct lkipc_queue *q, unsigned int kind,
+				 int signo, uint64_t value, int eventfd)
+{
+	struct kipc_queue_notify cmd;
+	int ret;
+
+	if (!q)
+		return -EINVAL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.kind = kind;
+	cmd.signo = signo;
+	cmd.value = value;
+	cmd.eventfd = eventfd;
+	cmd.id = lkipc_req_id(q->flags, q->id);
+	ret = lkipc_ioctl(q->fd, KIPC_IOC_QUEUE_NOTIFY, &cmd);
+	return ret ? ret : (int)cmd.removed;
+}
+
 LKIPC_API int lkipc_queue_send(struct lkipc_queue *q, int64_t type,
 			       const void *buf, size_t len, unsigned int flags,
 			       const struct timespec *deadline)

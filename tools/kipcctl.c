@@ -31,7 +31,7 @@ struct opts {
 
 static const char *const feature_names[] = {
 	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi", "open_by_id",
-	"sem_op", "handle_id", "sem_multi_uring",
+	"sem_op", "handle_id", "sem_multi_uring", "queue_notify",
 };
 
 static int open_dev(const struct opts *o, struct lkipc *k)

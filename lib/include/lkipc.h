@@ -195,6 +195,16 @@ int lkipc_queue_unlink(struct lkipc *k, const char *name);
 int lkipc_queue_destroy(struct lkipc_queue *q);
 /* Geometry, occupancy, waiters, counters and owner (KIPC_IOC_QUEUE_STAT). */
 int lkipc_queue_stat(struct lkipc_queue *q, struct kipc_queue_stat *st);
+/*
+ * Register the calling process to be told when a message arrives on the
+ * empty queue (KIPC_IOC_QUEUE_NOTIFY, as mq_notify): kind KIPC_NOTIFY_NONE,
+ * KIPC_NOTIFY_SIGNAL (signo, value: si_value) or KIPC_NOTIFY_EVENTFD
+ * (eventfd: a descriptor of eventfd(2)); KIPC_NOTIFY_REMOVE removes the
+ * process's registration and returns 1 if there was one, else 0.  0 or
+ * -errno (-EBUSY: the queue has a registration).
+ */
+int lkipc_queue_notify(struct lkipc_queue *q, unsigned int kind, int signo,
+		       uint64_t value, int eventfd);
 
 /*
  * Send one message of "type" (1..INT64_MAX): flags KIPC_MSG_NONBLOCK,

@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -34,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -416,6 +418,8 @@ static int mq_size(struct lkipc_queue *q, long *msgsize)
 	return 0;
 }
 
+static void mqn_settle(uint64_t qid);
+
 /* A kipc error of a queue call as POSIX says it. */
 static int mq_err(int err)
 {
@@ -517,9 +521,19 @@ VERSIONS(mq_open, "GLIBC_2.3.4");
 
 API int px_mq_close(mqd_t mqd)
 {
+	struct mq_entry *e;
+	int ret;
+
 	FALLBACK(mq_close, -1, mqd);
-	if (mq_find(mqd))
-		return mq_drop(mqd, 1) ? px_fail(EBADF) : 0;
+	e = mq_find(mqd);
+	if (e) {
+		uint64_t qid = e->q.id;
+
+		ret = mq_drop(mqd, 1);
+		/* The kernel removed this process's registration, if any. */
+		mqn_settle(qid);
+		return ret ? px_fail(EBADF) : 0;
+	}
 	if (close(mqd))
 		return px_fail(EBADF);
 	return 0;
@@ -711,19 +725,280 @@ API int px_mq_setattr(mqd_t mqd, const struct mq_attr *newattr,
 VERSIONS(mq_setattr, "GLIBC_2.3.4");
 
 /*
- * Not implemented: a registration must be one per queue for every process,
- * and fire only on a message arriving on an empty queue no receiver waits
- * on: that needs state in the kernel object, which kipc does not have yet.
+ * mq_notify: the registration is the kernel's (KIPC_IOC_QUEUE_NOTIFY), one
+ * per queue for every process, and fires as Linux's does.  SIGEV_NONE and
+ * SIGEV_SIGNAL are the kernel's own kinds.  SIGEV_THREAD registers an
+ * eventfd the kernel signals when it fires; a helper thread (every signal
+ * blocked, as glibc's) waits on it and starts the function in a new
+ * detached thread, with the value and the attributes given, copied.
+ *
+ * The helper only polls the eventfd and decides under mqn_lock, so that a
+ * registration the process removed (mq_notify(NULL), or a close of any
+ * descriptor of the queue, which the kernel takes as removal) can be told
+ * from one that fired: the kernel signals the eventfd before the
+ * registration goes, so once it is gone an eventfd that is not readable
+ * means "removed".  A fork's child has no registration: it forgets the
+ * parent's records.
  */
+enum { MQN_ARMED, MQN_FIRED, MQN_CANCELLED };
+
+struct mqn {
+	int efd;
+	int state;			/* MQN_*: under mqn_lock */
+	uint64_t qid;			/* the queue's object id */
+	void (*fn)(union sigval);
+	union sigval value;
+	pthread_attr_t attr;
+	int has_attr;
+	struct mqn *next;
+};
+
+static pthread_mutex_t mqn_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mqn *mqn_list;		/* armed SIGEV_THREAD registrations */
+static pthread_once_t mqn_once = PTHREAD_ONCE_INIT;
+
+static void mqn_free(struct mqn *r)
+{
+	if (r->has_attr)
+		pthread_attr_destroy(&r->attr);
+	close(r->efd);
+	free(r);
+}
+
+static void mqn_unlist(struct mqn *r)
+{
+	struct mqn **pp;
+
+	for (pp = &mqn_list; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+}
+
+static void mqn_prepare(void)
+{
+	pthread_mutex_lock(&mqn_lock);
+}
+
+static void mqn_parent(void)
+{
+	pthread_mutex_unlock(&mqn_lock);
+}
+
+/* The child of fork: the registrations are the parent's, not its own. */
+static void mqn_child(void)
+{
+	struct mqn *r, *next;
+
+	for (r = mqn_list; r; r = next) {
+		next = r->next;
+		mqn_free(r);
+	}
+	mqn_list = NULL;
+	pthread_mutex_init(&mqn_lock, NULL);
+}
+
+static void mqn_atfork(void)
+{
+	pthread_atfork(mqn_prepare, mqn_parent, mqn_child);
+}
+
+/* Has the kernel signalled r's eventfd (the registration fired)? */
+static int mqn_fired(const struct mqn *r)
+{
+	struct pollfd p = { .fd = r->efd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * The process's registration on queue qid is gone (removed or closed):
+ * a record whose eventfd the kernel did not signal was removed.
+ */
+static void mqn_settle(uint64_t qid)
+{
+	int saved = errno;
+	uint64_t one = 1;
+	struct mqn *r;
+
+	if (!__atomic_load_n(&mqn_list, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&mqn_lock);
+	for (r = mqn_list; r; r = r->next)
+		if (r->qid == qid && r->state == MQN_ARMED && !mqn_fired(r)) {
+			r->state = MQN_CANCELLED;
+			/* Wake its helper, which then goes. */
+			if (write(r->efd, &one, sizeof(one)) < 0)
+				abort();
+		}
+	pthread_mutex_unlock(&mqn_lock);
+	errno = saved;
+}
+
+/* The notification's thread: glibc's, signals unblocked, detached. */
+static void *mqn_run(void *arg)
+{
+	struct mqn *r = arg;
+	void (*fn)(union sigval) = r->fn;
+	union sigval value = r->value;
+	sigset_t none;
+
+	mqn_free(r);
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	fn(value);
+	return NULL;
+}
+
+/* The helper of one SIGEV_THREAD registration. */
+static void *mqn_helper(void *arg)
+{
+	struct mqn *r = arg;
+	struct pollfd p = { .fd = r->efd, .events = POLLIN };
+	pthread_t th;
+	int fire;
+
+	while (poll(&p, 1, -1) < 0)
+		;
+	pthread_mutex_lock(&mqn_lock);
+	fire = r->state == MQN_ARMED;
+	if (fire)
+		r->state = MQN_FIRED;
+	mqn_unlist(r);
+	pthread_mutex_unlock(&mqn_lock);
+	if (!fire || pthread_create(&th, r->has_attr ? &r->attr : NULL,
+				    mqn_run, r))
+		mqn_free(r);
+	else
+		pthread_detach(th);
+	return NULL;
+}
+
+/*
+ * The attributes' copy (glibc copies them too): what pthread_attr_t can
+ * say but a caller-provided stack, which one thread at a time may use.
+ */
+static int mqn_copy_attr(pthread_attr_t *dst, const pthread_attr_t *src)
+{
+	struct sched_param sp;
+	size_t sz;
+	int v;
+
+	if (pthread_attr_init(dst))
+		return -1;
+	if (!pthread_attr_getstacksize(src, &sz))
+		pthread_attr_setstacksize(dst, sz);
+	if (!pthread_attr_getguardsize(src, &sz))
+		pthread_attr_setguardsize(dst, sz);
+	if (!pthread_attr_getinheritsched(src, &v))
+		pthread_attr_setinheritsched(dst, v);
+	if (!pthread_attr_getschedpolicy(src, &v))
+		pthread_attr_setschedpolicy(dst, v);
+	if (!pthread_attr_getschedparam(src, &sp))
+		pthread_attr_setschedparam(dst, &sp);
+	if (!pthread_attr_getscope(src, &v))
+		pthread_attr_setscope(dst, v);
+	return 0;
+}
+
+/* A SIGEV_THREAD record with its eventfd and helper; -errno. */
+static int mqn_new(const struct sigevent *sev, uint64_t qid, struct mqn **out)
+{
+	sigset_t all, old;
+	struct mqn *r;
+	pthread_t th;
+	int ret;
+
+	pthread_once(&mqn_once, mqn_atfork);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->qid = qid;
+	r->fn = sev->sigev_notify_function;
+	r->value = sev->sigev_value;
+	if (sev->sigev_notify_attributes) {
+		if (mqn_copy_attr(&r->attr, sev->sigev_notify_attributes)) {
+			free(r);
+			return -ENOMEM;
+		}
+		r->has_attr = 1;
+	}
+	r->efd = eventfd(0, EFD_CLOEXEC);
+	if (r->efd < 0) {
+		ret = -errno;
+		if (r->has_attr)
+			pthread_attr_destroy(&r->attr);
+		free(r);
+		return ret;
+	}
+	/* Not armed yet: a failed registration cancels it. */
+	r->state = MQN_CANCELLED;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&th, NULL, mqn_helper, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		mqn_free(r);
+		return ret == -EAGAIN ? -ENOMEM : ret;
+	}
+	pthread_detach(th);
+	*out = r;
+	return 0;
+}
+
 API int px_mq_notify(mqd_t mqd, const struct sigevent *sev)
 {
-	struct lkipc_queue tmp;
+	unsigned int kind = KIPC_NOTIFY_REMOVE;
+	struct lkipc_queue tmp, *q;
+	struct mqn *r = NULL;
+	uint64_t value = 0, one = 1;
 	int ret;
 
 	FALLBACK(mq_notify, -1, mqd, sev);
-	if (!mq_handle(mqd, &tmp, &ret) && ret != -EBADF)
+	if (sev) {
+		switch (sev->sigev_notify) {
+		case SIGEV_NONE:
+			kind = KIPC_NOTIFY_NONE;
+			break;
+		case SIGEV_SIGNAL:
+			/* The kernel checks the signal, as Linux's. */
+			kind = KIPC_NOTIFY_SIGNAL;
+			memcpy(&value, &sev->sigev_value,
+			       sizeof(sev->sigev_value));
+			break;
+		case SIGEV_THREAD:
+			kind = KIPC_NOTIFY_EVENTFD;
+			break;
+		default:
+			return px_fail(EINVAL);
+		}
+	}
+	q = mq_handle(mqd, &tmp, &ret);
+	if (!q)
 		return px_fail(mq_err(-ret));
-	return px_fail(ENOSYS);
+	if (kind == KIPC_NOTIFY_EVENTFD) {
+		ret = mqn_new(sev, q->id, &r);
+		if (ret)
+			return px_fail(-ret);
+	}
+	pthread_mutex_lock(&mqn_lock);
+	ret = lkipc_queue_notify(q, kind, kind == KIPC_NOTIFY_SIGNAL ?
+				 sev->sigev_signo : 0, value, r ? r->efd : 0);
+	if (r && !ret) {
+		r->state = MQN_ARMED;
+		r->next = mqn_list;
+		__atomic_store_n(&mqn_list, r, __ATOMIC_RELEASE);
+	} else if (r && write(r->efd, &one, sizeof(one)) < 0) {
+		abort();		/* an eventfd at 1 cannot refuse 1 */
+	}
+	pthread_mutex_unlock(&mqn_lock);
+	if (kind == KIPC_NOTIFY_REMOVE && ret >= 0)
+		mqn_settle(q->id);
+	if (ret < 0)
+		/* A module without notification: as before it had them. */
+		return px_fail(ret == -ENOTTY ? ENOSYS : mq_err(-ret));
+	return 0;
 }
 VERSIONS(mq_notify, "GLIBC_2.3.4");
 
@@ -746,9 +1021,13 @@ static ssize_t mq_read(struct mq_entry *e, void *buf, size_t count)
 	ret = lkipc_queue_stat(&e->q, &st);
 	if (ret < 0)
 		return -2;	/* the C library's read says what it is */
+	/* NOTIFY is the registration's sigev_notify: SIGEV_SIGNAL is 0. */
 	len = snprintf(line, sizeof(line),
 		       "QSIZE:%-10llu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n",
-		       (unsigned long long)st.bytes, 0, 0, 0);
+		       (unsigned long long)st.bytes,
+		       st.notify == KIPC_NOTIFY_NONE ? SIGEV_NONE :
+		       st.notify == KIPC_NOTIFY_EVENTFD ? SIGEV_THREAD : 0,
+		       (int)st.notify_signo, (int)st.notify_pid);
 	if ((size_t)len > count)
 		len = (int)count;
 	memcpy(buf, line, len);
@@ -809,8 +1088,15 @@ __asm__(".symver px_read,read@@GLIBC_2.2.5");
 __typeof(close) px_close;
 API int px_close(int fd)
 {
+	struct mq_entry *e = mq_find(fd);
+	uint64_t qid = e ? e->q.id : 0;
+	int ret;
+
 	mq_drop(fd, 0);
-	return LIBC(close)(fd);
+	ret = LIBC(close)(fd);
+	if (qid)
+		mqn_settle(qid);	/* as in mq_close */
+	return ret;
 }
 __asm__(".symver px_close,close@@GLIBC_2.2.5");
 

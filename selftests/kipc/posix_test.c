@@ -4,10 +4,11 @@
  * program linked with -llkipc-posix sees them (Documentation/compat.md).
  * Error paths and semantics of every function, fork, threads, pshared
  * semaphores across fork and across unrelated processes, EINTR with and
- * without SA_RESTART, zero system calls on the fast paths, and a
+ * without SA_RESTART, zero system calls on the fast paths, a
  * differential test against the kernel's own POSIX message queues (raw
- * system calls) in the same boot.
+ * system calls) in the same boot, and mq_notify's cases run on both.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -633,21 +634,6 @@ TEST(mq_reused_number)
 	close(dev);
 }
 
-/* mq_notify is not implemented: a clear ENOSYS (compat.md). */
-TEST(mq_notify_not_implemented)
-{
-	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
-	mqd_t q;
-
-	names();
-	q = qopen(O_RDWR, 1, 16);
-	ASSERT_LE(0, q);
-	EXPECT_EQ(-1, mq_notify(q, &sev));
-	EXPECT_EQ(ENOSYS, errno);
-	mq_close(q);
-	mq_unlink(qname);
-}
-
 /* ------------------------------------------------------------------ */
 
 TEST(sem_named)
@@ -1234,6 +1220,565 @@ TEST_F_TIMEOUT(diff, kernel_mqueue, 180)
 	EXPECT_EQ(0, bad);
 	TH_LOG("%d seeds x %d operations: %ld compared (the rest had no descriptor to act on)",
 	       s, DIFF_OPS, compared);
+}
+
+/* ------------------------------------------------------------------ */
+/* mq_notify: every case on the kernel's own mqueue (raw system calls, */
+/* glibc's mq_notify) and on the library, in the same boot.            */
+/* ------------------------------------------------------------------ */
+
+/* glibc's own mq_notify, which the library interposes on. */
+static int k_notify(int q, const struct sigevent *sev)
+{
+	static int (*fn)(mqd_t, const struct sigevent *);
+
+	if (!fn) {
+		void *h = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+
+		fn = h ? dlvsym(h, "mq_notify", "GLIBC_2.34") : NULL;
+		if (!fn) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
+	return fn(q, sev);
+}
+
+static int k_close(int q)
+{
+	return (int)syscall(SYS_close, q);
+}
+
+static int l_open(const char *name, int oflag, mode_t mode,
+		  struct mq_attr *attr)
+{
+	return mq_open(name, oflag, mode, attr);
+}
+
+static int l_send(int q, const char *m, size_t len, unsigned int prio)
+{
+	return mq_send(q, m, len, prio);
+}
+
+static ssize_t l_recv(int q, char *m, size_t len, unsigned int *prio)
+{
+	return mq_receive(q, m, len, prio);
+}
+
+struct nops {
+	int (*open)(const char *name, int oflag, mode_t mode,
+		    struct mq_attr *attr);
+	int (*send)(int q, const char *m, size_t len, unsigned int prio);
+	ssize_t (*recv)(int q, char *m, size_t len, unsigned int *prio);
+	int (*notify)(int q, const struct sigevent *sev);
+	int (*close)(int q);
+	int (*unlink)(const char *name);
+};
+
+static const struct nops kernel_nops = {
+	k_open, k_send, k_recv, k_notify, k_close, k_unlink,
+};
+
+static const struct nops lib_nops = {
+	l_open, l_send, l_recv, mq_notify, mq_close, mq_unlink,
+};
+
+FIXTURE(notify) {
+	char name[64];
+	int q;
+	sigset_t usr1;
+};
+
+FIXTURE_VARIANT(notify) {
+	const struct nops *o;
+	int kipc;
+};
+
+FIXTURE_VARIANT_ADD(notify, kernel) { .o = &kernel_nops, .kipc = 0 };
+FIXTURE_VARIANT_ADD(notify, kipc) { .o = &lib_nops, .kipc = 1 };
+
+FIXTURE_SETUP(notify)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 16 };
+
+	snprintf(self->name, sizeof(self->name), "/ptest.n.%d", getpid());
+	variant->o->unlink(self->name);
+	self->q = variant->o->open(self->name, O_RDWR | O_CREAT | O_EXCL,
+				   0600, &a);
+	ASSERT_LE(0, self->q);
+	/* SIGUSR1 is taken with sigtimedwait, by this thread. */
+	sigemptyset(&self->usr1);
+	sigaddset(&self->usr1, SIGUSR1);
+	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &self->usr1, NULL));
+}
+
+FIXTURE_TEARDOWN(notify)
+{
+	variant->o->close(self->q);
+	variant->o->unlink(self->name);
+}
+
+/* The read(2) line's NOTIFY, SIGNO and NOTIFY_PID: 0, or -1. */
+static int nline(int q, int *notify, int *signo, int *pid)
+{
+	unsigned long qsize;
+	char buf[128];
+	ssize_t n;
+
+	/* Linux's has a file position; kipc's line starts at 0 anyway. */
+	lseek(q, 0, SEEK_SET);
+	n = read(q, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return sscanf(buf, "QSIZE:%lu NOTIFY:%d SIGNO:%d NOTIFY_PID:%d",
+		      &qsize, notify, signo, pid) == 4 ? 0 : -1;
+}
+
+/* The registered pid the read(2) line shows, or -1. */
+static int npid(int q)
+{
+	int n, s, pid;
+
+	return nline(q, &n, &s, &pid) ? -1 : pid;
+}
+
+/* SIGUSR1 within ms: its siginfo; -1 if none came. */
+static int usr1_within(const sigset_t *set, long ms, siginfo_t *si)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	int ret;
+
+	do
+		ret = sigtimedwait(set, si, &ts);
+	while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
+static const char one[] = "m";
+
+/*
+ * SIGEV_SIGNAL from another process's send: si_code SI_MESGQ, the sender's
+ * pid and uid, the value; the line before and after; one-shot.
+ */
+TEST_F(notify, signal)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR1,
+	};
+	int n, sig, pid;
+	char buf[16];
+	siginfo_t si;
+	pid_t child;
+
+	sev.sigev_value.sival_ptr = &sev;
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	ASSERT_EQ(0, nline(self->q, &n, &sig, &pid));
+	EXPECT_EQ(SIGEV_SIGNAL, n);
+	EXPECT_EQ(SIGUSR1, sig);
+	EXPECT_EQ(getpid(), pid);
+	child = fork();
+	if (child == 0)
+		_exit(variant->o->send(self->q, one, 1, 0) ? 1 : 0);
+	ASSERT_EQ(0, reap(child));
+	ASSERT_EQ(SIGUSR1, usr1_within(&self->usr1, 5000, &si));
+	EXPECT_EQ(SI_MESGQ, si.si_code);
+	EXPECT_EQ(child, si.si_pid);
+	EXPECT_EQ(getuid(), si.si_uid);
+	EXPECT_EQ(&sev, si.si_value.sival_ptr);
+	ASSERT_EQ(0, nline(self->q, &n, &sig, &pid));
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(0, sig);
+	EXPECT_EQ(0, pid);
+	/* One-shot: the queue empty again, a message brings nothing. */
+	EXPECT_EQ(1, variant->o->recv(self->q, buf, sizeof(buf), NULL));
+	EXPECT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	EXPECT_EQ(-1, usr1_within(&self->usr1, 200, &si));
+}
+
+static struct {
+	pthread_t main;
+	int calls, value, other;
+	size_t stack;
+} nt;
+
+static void nt_fn(union sigval v)
+{
+	pthread_attr_t a;
+
+	nt.value = v.sival_int;
+	nt.other = !pthread_equal(pthread_self(), nt.main);
+	if (!pthread_getattr_np(pthread_self(), &a)) {
+		pthread_attr_getstacksize(&a, &nt.stack);
+		pthread_attr_destroy(&a);
+	}
+	__atomic_add_fetch(&nt.calls, 1, __ATOMIC_RELEASE);
+}
+
+static int nt_calls_within(long ms)
+{
+	for (long i = 0; i < ms && !__atomic_load_n(&nt.calls,
+						   __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	return __atomic_load_n(&nt.calls, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * SIGEV_THREAD: the function runs once, in another thread made with the
+ * attributes given (a small stack), with the value; one-shot.
+ */
+TEST_F(notify, thread)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD,
+		.sigev_notify_function = nt_fn,
+		.sigev_value.sival_int = 77,
+	};
+	pthread_attr_t attr;
+	int n, sig, pid;
+	char buf[16];
+
+	memset(&nt, 0, sizeof(nt));
+	nt.main = pthread_self();
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, 256 * 1024));
+	sev.sigev_notify_attributes = &attr;
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	ASSERT_EQ(0, nline(self->q, &n, &sig, &pid));
+	EXPECT_EQ(SIGEV_THREAD, n);
+	EXPECT_EQ(0, sig);
+	EXPECT_EQ(getpid(), pid);
+	usleep(100000);
+	EXPECT_EQ(0, nt.calls);
+	ASSERT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	ASSERT_EQ(1, nt_calls_within(5000));
+	EXPECT_EQ(77, nt.value);
+	EXPECT_TRUE(nt.other);
+	EXPECT_LE(256 * 1024, nt.stack);
+	EXPECT_GT(1024 * 1024, nt.stack);
+	EXPECT_EQ(0, npid(self->q));
+	EXPECT_EQ(1, variant->o->recv(self->q, buf, sizeof(buf), NULL));
+	EXPECT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	usleep(300000);
+	EXPECT_EQ(1, nt.calls);
+	pthread_attr_destroy(&attr);
+}
+
+/* SIGEV_THREAD removed by mq_notify(NULL): the function never runs. */
+TEST_F(notify, thread_removed)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD,
+		.sigev_notify_function = nt_fn,
+	};
+
+	memset(&nt, 0, sizeof(nt));
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	ASSERT_EQ(0, variant->o->notify(self->q, NULL));
+	EXPECT_EQ(0, npid(self->q));
+	ASSERT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	usleep(300000);
+	EXPECT_EQ(0, nt.calls);
+}
+
+/* SIGEV_NONE: registered, nothing delivered, gone when a message came. */
+TEST_F(notify, none)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	int n, sig, pid;
+	siginfo_t si;
+
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	ASSERT_EQ(0, nline(self->q, &n, &sig, &pid));
+	EXPECT_EQ(SIGEV_NONE, n);
+	EXPECT_EQ(0, sig);
+	EXPECT_EQ(getpid(), pid);
+	ASSERT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	EXPECT_EQ(-1, usr1_within(&self->usr1, 100, &si));
+	EXPECT_EQ(0, npid(self->q));
+	EXPECT_EQ(0, variant->o->notify(self->q, &sev));
+	EXPECT_EQ(0, variant->o->notify(self->q, NULL));
+}
+
+/* Only a message arriving on an EMPTY queue fires it. */
+TEST_F(notify, not_when_not_empty)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR1,
+	};
+	char buf[16];
+	siginfo_t si;
+
+	ASSERT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	ASSERT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	EXPECT_EQ(-1, usr1_within(&self->usr1, 300, &si));
+	EXPECT_EQ(getpid(), npid(self->q));
+	EXPECT_EQ(1, variant->o->recv(self->q, buf, sizeof(buf), NULL));
+	EXPECT_EQ(1, variant->o->recv(self->q, buf, sizeof(buf), NULL));
+	ASSERT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	EXPECT_EQ(SIGUSR1, usr1_within(&self->usr1, 5000, &si));
+	EXPECT_EQ(0, npid(self->q));
+}
+
+struct nrecv {
+	const struct nops *o;
+	int q;
+	pid_t tid;
+	ssize_t got;
+};
+
+static void *nrecv_thread(void *p)
+{
+	struct nrecv *r = p;
+	char buf[16];
+
+	__atomic_store_n(&r->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	r->got = r->o->recv(r->q, buf, sizeof(buf), NULL);
+	return NULL;
+}
+
+/* Has thread tid of process pid gone to sleep (state S)?  Waits 5 s. */
+static int asleep(pid_t pid, pid_t tid)
+{
+	char path[64], buf[256], *c;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	for (i = 0; i < 5000; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (f) {
+			c = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+			fclose(f);
+			if (c && c[1] == ' ' && c[2] == 'S')
+				return 1;
+		}
+		usleep(1000);
+	}
+	return 0;
+}
+
+/* A receiver blocked in the kernel takes the message: nothing fires. */
+TEST_F(notify, not_when_receiver_waits)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR1,
+	};
+	struct nrecv r = { .o = variant->o, .q = self->q };
+	pthread_t th;
+	siginfo_t si;
+
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	ASSERT_EQ(0, pthread_create(&th, NULL, nrecv_thread, &r));
+	while (!__atomic_load_n(&r.tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	ASSERT_TRUE(asleep(getpid(), r.tid));
+	usleep(100000);
+	ASSERT_EQ(0, variant->o->send(self->q, one, 1, 0));
+	pthread_join(th, NULL);
+	EXPECT_EQ(1, r.got);
+	EXPECT_EQ(-1, usr1_within(&self->usr1, 300, &si));
+	EXPECT_EQ(getpid(), npid(self->q));
+}
+
+/*
+ * A sender that waited for room is not a new arrival: when a receive
+ * empties a one-message queue and the waiting sender's message takes its
+ * place, nothing fires (Linux's pipelined_receive does not notify).
+ */
+TEST_F(notify, not_for_waiting_sender)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR1,
+	};
+	struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 16 };
+	char name[80], buf[16];
+	siginfo_t si;
+	pid_t child;
+	int q;
+
+	snprintf(name, sizeof(name), "%s.1", self->name);
+	variant->o->unlink(name);
+	q = variant->o->open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, variant->o->send(q, one, 1, 0));
+	child = fork();
+	if (child == 0)
+		_exit(variant->o->send(q, one, 1, 0) ? 1 : 0);
+	ASSERT_TRUE(asleep(child, child));
+	usleep(100000);
+	ASSERT_EQ(0, variant->o->notify(q, &sev));
+	EXPECT_EQ(1, variant->o->recv(q, buf, sizeof(buf), NULL));
+	ASSERT_EQ(0, reap(child));
+	EXPECT_EQ(-1, usr1_within(&self->usr1, 300, &si));
+	EXPECT_EQ(getpid(), npid(q));
+	/* The queue emptied, a new message fires it. */
+	EXPECT_EQ(1, variant->o->recv(q, buf, sizeof(buf), NULL));
+	ASSERT_EQ(0, variant->o->send(q, one, 1, 0));
+	EXPECT_EQ(SIGUSR1, usr1_within(&self->usr1, 5000, &si));
+	variant->o->close(q);
+	variant->o->unlink(name);
+}
+
+/*
+ * One registration per queue: EBUSY for its own process and another; a
+ * fork's child neither has it nor removes it (NULL, close); removal by
+ * NULL, by a close of any descriptor of the queue in its process, by its
+ * exit; then another process may register.
+ */
+TEST_F(notify, owner_rules)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	int go[2], ready[2], q2;
+	pid_t child;
+	char c;
+
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	EXPECT_EQ(-1, variant->o->notify(self->q, &sev));
+	EXPECT_EQ(EBUSY, errno);
+	child = fork();
+	if (child == 0) {
+		if (variant->o->notify(self->q, &sev) != -1 || errno != EBUSY)
+			_exit(1);
+		if (variant->o->notify(self->q, NULL))
+			_exit(2);
+		if (npid(self->q) != getppid())
+			_exit(3);
+		_exit(variant->o->close(self->q) ? 4 : 0);
+	}
+	ASSERT_EQ(0, reap(child));
+	EXPECT_EQ(getpid(), npid(self->q));
+	/* Removed by NULL. */
+	EXPECT_EQ(0, variant->o->notify(self->q, NULL));
+	EXPECT_EQ(0, npid(self->q));
+	/* Another process registers; its exit removes it. */
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(ready));
+	child = fork();
+	if (child == 0) {
+		int ret = variant->o->notify(self->q, &sev) ? 1 : 0;
+
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(5);
+		_exit(ret);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	EXPECT_EQ(child, npid(self->q));
+	EXPECT_EQ(-1, variant->o->notify(self->q, &sev));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(0, reap(child));
+	EXPECT_EQ(0, npid(self->q));
+	/* Removed by the close of another descriptor of the queue. */
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	q2 = variant->o->open(self->name, O_WRONLY, 0, NULL);
+	ASSERT_LE(0, q2);
+	EXPECT_EQ(getpid(), npid(self->q));
+	EXPECT_EQ(0, variant->o->close(q2));
+	EXPECT_EQ(0, npid(self->q));
+	EXPECT_EQ(0, variant->o->notify(self->q, &sev));
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/* The errnos: a bad descriptor, a bad sigev_notify, a bad signal. */
+TEST_F(notify, errors)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = 65,
+	};
+	int fds[2];
+
+	EXPECT_EQ(-1, variant->o->notify(self->q, &sev));
+	EXPECT_EQ(EINVAL, errno);
+	sev.sigev_signo = -1;
+	EXPECT_EQ(-1, variant->o->notify(self->q, &sev));
+	EXPECT_EQ(EINVAL, errno);
+	sev.sigev_notify = 99;
+	EXPECT_EQ(-1, variant->o->notify(self->q, &sev));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, npid(self->q));
+	sev.sigev_notify = SIGEV_NONE;
+	EXPECT_EQ(-1, variant->o->notify(-1, &sev));
+	EXPECT_EQ(EBADF, errno);
+	ASSERT_EQ(0, pipe(fds));
+	EXPECT_EQ(-1, variant->o->notify(fds[0], &sev));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, variant->o->notify(fds[0], NULL));
+	EXPECT_EQ(EBADF, errno);
+	close(fds[0]);
+	close(fds[1]);
+	/* Signal 0 registers (and sends nothing), as on Linux. */
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = 0;
+	EXPECT_EQ(0, variant->o->notify(self->q, &sev));
+	EXPECT_EQ(getpid(), npid(self->q));
+}
+
+/* kipc only: the ring's mode (KIPC_IOC_QUEUE_STAT on the mqd_t). */
+static int ring_mode(int q)
+{
+	struct kipc_queue_stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	return ioctl(q, KIPC_IOC_QUEUE_STAT, &st) ? -1 : (int)st.ring_mode;
+}
+
+/*
+ * A sender that opened the queue read-write before the registration (on
+ * kipc: mapped, sending through the shared ring with no system call while
+ * the ring is in fast mode) still fires it: the ring goes to kernel mode
+ * while the registration exists, and back when it goes.
+ */
+TEST_F(notify, ring_sender)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = SIGUSR1,
+	};
+	char c, buf[16];
+	int go[2], q2;
+	siginfo_t si;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(go));
+	q2 = variant->o->open(self->name, O_RDWR, 0, NULL);
+	ASSERT_LE(0, q2);
+	/* On kipc the sender's first send maps the ring. */
+	ASSERT_EQ(0, variant->o->send(q2, one, 1, 0));
+	ASSERT_EQ(1, variant->o->recv(self->q, buf, sizeof(buf), NULL));
+	if (variant->kipc)
+		EXPECT_EQ(KIPC_RING_MODE_FAST, ring_mode(self->q));
+	child = fork();
+	if (child == 0) {
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(variant->o->send(q2, one, 1, 0) ? 2 : 0);
+	}
+	variant->o->close(q2);
+	ASSERT_EQ(0, variant->o->notify(self->q, &sev));
+	if (variant->kipc)
+		EXPECT_EQ(KIPC_RING_MODE_KERNEL, ring_mode(self->q));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(0, reap(child));
+	ASSERT_EQ(SIGUSR1, usr1_within(&self->usr1, 5000, &si));
+	EXPECT_EQ(child, si.si_pid);
+	EXPECT_EQ(0, npid(self->q));
+	if (variant->kipc) {
+		EXPECT_EQ(1, variant->o->recv(self->q, buf, sizeof(buf), NULL));
+		EXPECT_EQ(KIPC_RING_MODE_FAST, ring_mode(self->q));
+	}
+	close(go[0]);
+	close(go[1]);
 }
 
 int main(int argc, char **argv)

@@ -5,8 +5,9 @@
  * in arrival order with direct handoff, FIFO admission of senders, no loss
  * or duplication under signal storms, deadlines and kill -9, destroy during
  * blocked operations, pipe mode, read/write, poll/epoll, SIGIO, io_uring,
- * limits, permissions and the size / flags / reserved / pointer rules of
- * every queue ioctl.
+ * the notification registration (KIPC_IOC_QUEUE_NOTIFY), limits,
+ * permissions and the size / flags / reserved / pointer rules of every
+ * queue ioctl.
  *
  * Forked helpers never use the harness's macros: they report through their
  * exit status (0, or the errno their operation failed with).
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -1409,6 +1411,183 @@ TEST_F(queue, sigio)
 	EXPECT_LE(1, got_signal);
 	signal(SIGIO, SIG_DFL);
 	close(fd);
+}
+
+/* ---- Notification registration (KIPC_IOC_QUEUE_NOTIFY) --------------- */
+
+/* KIPC_IOC_QUEUE_NOTIFY: 0 (removed in *removed if not NULL) or -errno. */
+static int q_notify(int fd, unsigned int kind, int signo, uint64_t value,
+		    int efd, unsigned int *removed)
+{
+	struct kipc_queue_notify n;
+	int ret;
+
+	memset(&n, 0, sizeof(n));
+	n.size = sizeof(n);
+	n.kind = kind;
+	n.signo = signo;
+	n.value = value;
+	n.eventfd = efd;
+	n.removed = 7;
+	ret = ioctl_ret(fd, KIPC_IOC_QUEUE_NOTIFY, &n);
+	if (removed)
+		*removed = n.removed;
+	return ret;
+}
+
+#define Q_NOTIFY(fd) q_field(fd, offsetof(struct kipc_queue_stat, notify))
+#define Q_NOTIFY_PID(fd) \
+	q_field(fd, offsetof(struct kipc_queue_stat, notify_pid))
+#define Q_RING_MODE(fd) q_field(fd, offsetof(struct kipc_queue_stat, ring_mode))
+
+/* Every errno of the request, and what the stat says of a registration. */
+TEST_F(queue, notify_errors)
+{
+	struct kipc_info info = { .size = sizeof(info) };
+	struct kipc_queue_notify big[1];
+	unsigned int removed;
+	int fd, wo, efd, notefd;
+	uint64_t cnt;
+	pid_t pid;
+
+	ASSERT_EQ(0, ioctl(self->dev, KIPC_IOC_GET_INFO, &info));
+	ASSERT_TRUE(info.features & KIPC_FEAT_QUEUE_NOTIFY);
+	fd = anon_q(self->dev, 4, 8, 0);
+	ASSERT_LE(0, fd);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	notefd = dup(efd);
+	ASSERT_LE(0, notefd);
+	close(notefd);		/* now no descriptor */
+
+	/* The size rules (iommufd's cmd_length), with a REMOVE. */
+	TEST_LENGTH_FD(fd, kipc_queue_notify, KIPC_IOC_QUEUE_NOTIFY, removed,
+		       buf.cmd.kind = KIPC_NOTIFY_REMOVE);
+	EXPECT_EQ(0, Q_NOTIFY(fd));
+	/* flags, kinds, signals, and fields the kind does not use. */
+	memset(big, 0, sizeof(big));
+	big[0].size = sizeof(big[0]);
+	big[0].flags = 1;
+	big[0].kind = KIPC_NOTIFY_NONE;
+	EXPECT_EQ(-EINVAL, ioctl_ret(fd, KIPC_IOC_QUEUE_NOTIFY, big));
+	EXPECT_EQ(-EINVAL, q_notify(fd, 4, 0, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, q_notify(fd, KIPC_NOTIFY_SIGNAL, 65, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, q_notify(fd, KIPC_NOTIFY_SIGNAL, -1, 0, 0, NULL));
+	EXPECT_EQ(-EINVAL, q_notify(fd, KIPC_NOTIFY_NONE, SIGUSR1, 0, 0,
+				    NULL));
+	EXPECT_EQ(-EINVAL, q_notify(fd, KIPC_NOTIFY_NONE, 0, 5, 0, NULL));
+	EXPECT_EQ(-EINVAL, q_notify(fd, KIPC_NOTIFY_REMOVE, 0, 0, efd, NULL));
+	EXPECT_EQ(-EINVAL, q_notify(fd, KIPC_NOTIFY_SIGNAL, SIGUSR1, 0, efd,
+				    NULL));
+	EXPECT_EQ(-EINVAL, q_notify(fd, KIPC_NOTIFY_EVENTFD, SIGUSR1, 0, efd,
+				    NULL));
+	/* Not a descriptor; a descriptor that is no eventfd. */
+	EXPECT_EQ(-EBADF, q_notify(fd, KIPC_NOTIFY_EVENTFD, 0, 0, notefd,
+				   NULL));
+	EXPECT_EQ(-EBADF, q_notify(fd, KIPC_NOTIFY_EVENTFD, 0, 0, -1, NULL));
+	EXPECT_EQ(-EINVAL, q_notify(fd, KIPC_NOTIFY_EVENTFD, 0, 0, self->dev,
+				    NULL));
+	EXPECT_EQ(0, Q_NOTIFY(fd));
+	/* Another object's id: EBADF, nothing registered. */
+	memset(big, 0, sizeof(big));
+	big[0].size = sizeof(big[0]);
+	big[0].kind = KIPC_NOTIFY_NONE;
+	big[0].id = ~0ULL;
+	EXPECT_EQ(-EBADF, ioctl_ret(fd, KIPC_IOC_QUEUE_NOTIFY, big));
+	EXPECT_EQ(0, Q_NOTIFY(fd));
+	EXPECT_EQ(KIPC_RING_MODE_FAST, Q_RING_MODE(fd));
+
+	/* One registration, whoever asks; the stat shows it. */
+	EXPECT_EQ(0, q_notify(fd, KIPC_NOTIFY_NONE, 0, 0, 0, NULL));
+	EXPECT_EQ(KIPC_NOTIFY_NONE, Q_NOTIFY(fd));
+	EXPECT_EQ(getpid(), Q_NOTIFY_PID(fd));
+	EXPECT_EQ(KIPC_RING_MODE_KERNEL, Q_RING_MODE(fd));
+	EXPECT_EQ(-EBUSY, q_notify(fd, KIPC_NOTIFY_NONE, 0, 0, 0, NULL));
+	pid = fork_child();
+	if (pid == 0) {
+		unsigned int r = 9;
+
+		if (q_notify(fd, KIPC_NOTIFY_SIGNAL, SIGUSR1, 0, 0, NULL) !=
+		    -EBUSY)
+			_exit(1);
+		/* Another process's removal: no error, nothing removed. */
+		if (q_notify(fd, KIPC_NOTIFY_REMOVE, 0, 0, 0, &r) || r)
+			_exit(2);
+		/* Nor does its close: the registration is not its own. */
+		close(fd);
+		_exit(0);
+	}
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(getpid(), Q_NOTIFY_PID(fd));
+	EXPECT_EQ(0, q_notify(fd, KIPC_NOTIFY_REMOVE, 0, 0, 0, &removed));
+	EXPECT_EQ(1, removed);
+	EXPECT_EQ(0, q_notify(fd, KIPC_NOTIFY_REMOVE, 0, 0, 0, &removed));
+	EXPECT_EQ(0, removed);
+	EXPECT_EQ(0, Q_NOTIFY(fd));
+	EXPECT_EQ(0, Q_NOTIFY_PID(fd));
+	EXPECT_EQ(KIPC_RING_MODE_FAST, Q_RING_MODE(fd));
+
+	/* EVENTFD: counts 1 when a message arrives, then it is gone. */
+	EXPECT_EQ(0, q_notify(fd, KIPC_NOTIFY_EVENTFD, 0, 0, efd, NULL));
+	EXPECT_EQ(KIPC_NOTIFY_EVENTFD, Q_NOTIFY(fd));
+	EXPECT_EQ(-1, read(efd, &cnt, sizeof(cnt)));
+	ASSERT_EQ(0, q_send_u32(fd, 1, 1, 0));
+	EXPECT_EQ(sizeof(cnt), read(efd, &cnt, sizeof(cnt)));
+	EXPECT_EQ(1, cnt);
+	EXPECT_EQ(0, Q_NOTIFY(fd));
+	EXPECT_EQ(1, q_recv_u32(fd, KIPC_SEL_ANY, 0, 0));
+	/* SIGNAL 0 registers and sends nothing. */
+	EXPECT_EQ(0, q_notify(fd, KIPC_NOTIFY_SIGNAL, 0, 0, 0, NULL));
+	ASSERT_EQ(0, q_send_u32(fd, 1, 2, 0));
+	EXPECT_EQ(0, Q_NOTIFY(fd));
+	EXPECT_EQ(2, q_recv_u32(fd, KIPC_SEL_ANY, 0, 0));
+	/* The library's call: REMOVE says whether it removed one. */
+	{
+		struct lkipc k = { .fd = self->dev };
+		struct lkipc_queue q;
+
+		ASSERT_EQ(0, lkipc_queue_from_fd(&k, &q, fd, LKIPC_OPEN_NOMAP));
+		EXPECT_EQ(-EINVAL, lkipc_queue_notify(NULL, KIPC_NOTIFY_NONE, 0,
+						      0, 0));
+		EXPECT_EQ(0, lkipc_queue_notify(&q, KIPC_NOTIFY_REMOVE, 0, 0,
+						0));
+		EXPECT_EQ(0, lkipc_queue_notify(&q, KIPC_NOTIFY_SIGNAL,
+						SIGUSR1, 5, 0));
+		EXPECT_EQ(-EBUSY, lkipc_queue_notify(&q, KIPC_NOTIFY_NONE, 0,
+						     0, 0));
+		EXPECT_EQ(1, lkipc_queue_notify(&q, KIPC_NOTIFY_REMOVE, 0, 0,
+						0));
+		EXPECT_EQ(0, Q_NOTIFY(fd));
+	}
+
+	close(fd);
+
+	/* A write-only handle may register; closing it removes it. */
+	{
+		struct kipc_open op;
+		char name[64];
+
+		make_name(name, sizeof(name), "notify-wo");
+		fd = q_open_full(self->dev, name, RW | KIPC_OPEN_CREATE, 0600,
+				 4, 8, 0, 0, &op);
+		ASSERT_LE(0, fd);
+		wo = q_open_full(self->dev, name, KIPC_OPEN_WRITE, 0, 0, 0, 0,
+				 0, NULL);
+		ASSERT_LE(0, wo);
+		EXPECT_EQ(0, q_notify(wo, KIPC_NOTIFY_NONE, 0, 0, 0, NULL));
+		EXPECT_EQ(KIPC_NOTIFY_NONE, Q_NOTIFY(fd));
+		close(wo);
+		EXPECT_EQ(0, Q_NOTIFY(fd));
+		/* Destroy removes it; then EIDRM. */
+		EXPECT_EQ(0, q_notify(fd, KIPC_NOTIFY_NONE, 0, 0, 0, NULL));
+		ASSERT_EQ(0, destroy(fd));
+		EXPECT_EQ(0, Q_NOTIFY(fd));
+		EXPECT_EQ(-EIDRM, q_notify(fd, KIPC_NOTIFY_NONE, 0, 0, 0,
+					   NULL));
+		unlink_obj(self->dev, KIPC_OBJ_QUEUE, name);
+		close(fd);
+	}
+	close(efd);
 }
 
 /* ---- io_uring --------------------------------------------------------- */

@@ -23,7 +23,8 @@
  *  - Pointers travel as __u64.  A bad pointer fails with EFAULT.
  *  - The requests that act on the object of a handle (KIPC_IOC_SEND,
  *    KIPC_IOC_RECV, the batch ioctls, KIPC_IOC_SEM_WAIT, KIPC_IOC_SEM_POST,
- *    KIPC_IOC_DESTROY, and their uring_cmd forms) end with "__u64 id": 0
+ *    KIPC_IOC_DESTROY, KIPC_IOC_QUEUE_NOTIFY, and the uring_cmd forms)
+ *    end with "__u64 id": 0
  *    for no check, else the id (struct kipc_open's @id) of the object the
  *    caller believes the handle names.  If the handle names another object
  *    (its descriptor was closed and the number reused), the request fails
@@ -68,6 +69,7 @@ enum {
 	KIPC_CMD_RING_KICK = 0x0e,
 	KIPC_CMD_SEM_WAIT_MULTI = 0x0f,
 	KIPC_CMD_SEM_OP = 0x10,
+	KIPC_CMD_QUEUE_NOTIFY = 0x11,
 };
 
 /*
@@ -84,6 +86,7 @@ enum {
 #define KIPC_FEAT_SEM_OP	(1ULL << 7)	/* KIPC_IOC_SEM_OP */
 #define KIPC_FEAT_HANDLE_ID	(1ULL << 8)	/* requests' "id" is checked */
 #define KIPC_FEAT_SEM_MULTI_URING (1ULL << 9)	/* the multi-wait as uring_cmd */
+#define KIPC_FEAT_QUEUE_NOTIFY	(1ULL << 10)	/* KIPC_IOC_QUEUE_NOTIFY */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -915,6 +918,12 @@ struct kipc_batch {
  *	shared ring was scribbled on
  * @lanes: out: threads registered for the fast path (KIPC_IOC_RING_LANE)
  * @ring_mode: out: KIPC_RING_MODE_FAST or KIPC_RING_MODE_KERNEL
+ * @notify: out: the kind (KIPC_NOTIFY_*) of the queue's notification
+ *	registration (KIPC_IOC_QUEUE_NOTIFY), 0 if there is none
+ * @notify_signo: out: KIPC_NOTIFY_SIGNAL: its signal, else 0
+ * @notify_pid: out: the registered process, in the caller's pid
+ *	namespace (0 if it is not visible there, or none is registered)
+ * @__reserved2: must be 0
  *
  * The handle must be open for reading.  Works after destroy too (the
  * counters stay readable): @queue_flags then has KIPC_QUEUE_DESTROYED.
@@ -953,6 +962,10 @@ struct kipc_queue_stat {
 	__u64 lost;
 	__u32 lanes;
 	__u32 ring_mode;
+	__u32 notify;
+	__u32 notify_signo;
+	__s32 notify_pid;
+	__u32 __reserved2;
 };
 
 /* queue_flags of struct kipc_queue_stat only */
@@ -964,6 +977,68 @@ struct kipc_queue_stat {
 /* ring_mode of struct kipc_queue_stat */
 #define KIPC_RING_MODE_FAST	0	/* processes operate through the map */
 #define KIPC_RING_MODE_KERNEL	1	/* every operation goes to the kernel */
+
+/**
+ * struct kipc_queue_notify - KIPC_IOC_QUEUE_NOTIFY: register the calling
+ * process to be told when a message arrives on the empty queue, or remove
+ * its registration (mq_notify(3) on a kipc queue)
+ * @size: sizeof(struct kipc_queue_notify) (minimum 32)
+ * @flags: must be 0
+ * @kind: KIPC_NOTIFY_REMOVE, KIPC_NOTIFY_NONE, KIPC_NOTIFY_SIGNAL or
+ *	KIPC_NOTIFY_EVENTFD
+ * @signo: SIGNAL: the signal sent, 0.._NSIG (0 registers, sends nothing);
+ *	other kinds: 0
+ * @value: SIGNAL: the signal's si_value (a union sigval, zero-extended);
+ *	other kinds: 0
+ * @eventfd: EVENTFD: an eventfd(2) descriptor; the kernel adds 1 to its
+ *	counter when the registration fires; other kinds: 0
+ * @removed: out: REMOVE: 1 if the caller's registration was there and is
+ *	removed now, else 0 (not written for the other kinds)
+ * @id: 0, or the object id the caller believes the handle names
+ *
+ * One registration per queue, whoever registers: another while one exists
+ * fails with EBUSY, even from its own process.  The registration belongs to
+ * the calling thread group.  It fires, once, when a message arrives
+ * (KIPC_IOC_SEND, write(2), a batch, a fast send taken in from the ring)
+ * and is then the only message queued: not when the queue held a message
+ * already, not when a blocked receiver (a thread, an io_uring receive) takes
+ * the message, not for a blocked sender's message admitted once room
+ * appeared (as Linux's mqueue).  Firing removes it.  NONE only holds the place; SIGNAL
+ * queues @signo on the process with si_code SI_MESGQ, si_pid and si_uid of
+ * the sender as seen from the registered process's namespaces, and si_value
+ * @value (not once the process has called execve); EVENTFD signals the
+ * eventfd.  While a registration exists the queue's ring stays in kernel
+ * mode, so that every send reaches the kernel (Documentation/ring.md).
+ * The registration goes when it fires, on REMOVE by its process (REMOVE
+ * from another process changes nothing and succeeds, as mq_notify(NULL)),
+ * when its process closes any descriptor of the queue (as Linux's mqueue
+ * flush: process exit included), and on destroy.  Any handle may be used,
+ * whatever its access mode.  KIPC_IOC_QUEUE_STAT shows it.
+ *
+ * Errors: EINVAL (flags, an unknown kind, a bad signal, a field the kind
+ * does not use set, @eventfd not an eventfd), EBADF (@eventfd not a
+ * descriptor; @id), EBUSY (a registration exists), EIDRM (destroyed),
+ * EFAULT, EINTR (fatal signal while waiting for the queue).
+ */
+struct kipc_queue_notify {
+	__u32 size;
+	__u32 flags;
+	__u32 kind;
+	__s32 signo;
+	__u64 value;
+	__s32 eventfd;
+	__u32 removed;
+	__u64 id;
+};
+
+/* kind of struct kipc_queue_notify, notify of struct kipc_queue_stat */
+#define KIPC_NOTIFY_REMOVE	0	/* remove the caller's registration */
+#define KIPC_NOTIFY_NONE	1	/* register, deliver nothing */
+#define KIPC_NOTIFY_SIGNAL	2	/* register, send a signal */
+#define KIPC_NOTIFY_EVENTFD	3	/* register, signal an eventfd */
+
+#define KIPC_IOC_QUEUE_NOTIFY \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_QUEUE_NOTIFY, struct kipc_queue_notify)
 
 /*
  * The shared ring
