@@ -29,6 +29,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 
@@ -322,6 +323,7 @@ struct slot {
 
 static struct slot slots[NSLOTS];
 static int devfd = -1;
+static int evfd = -1;		/* an eventfd, for KIPC_NOTIFY_EVENTFD */
 
 static void slot_add(int fd, int kind, uint64_t id)
 {
@@ -402,8 +404,8 @@ static void signals_init(void)
 
 /* What the ioctls did, in all processes: successes and errors by command. */
 struct ioctl_stats {
-	uint64_t ok[16];
-	uint64_t err[16];
+	uint64_t ok[32];
+	uint64_t err[32];
 	uint64_t efault, einval, e2big, enotty, eintr;
 	/* Requests that named another object by id: refused, or not (a bug). */
 	uint64_t id_refused, id_wrong_ok;
@@ -428,13 +430,14 @@ static const unsigned long ioctls[] = {
 	KIPC_IOC_DESTROY, KIPC_IOC_SEM_WAIT, KIPC_IOC_SEM_POST,
 	KIPC_IOC_SEM_STAT, KIPC_IOC_SEND, KIPC_IOC_RECV, KIPC_IOC_SEND_BATCH,
 	KIPC_IOC_RECV_BATCH, KIPC_IOC_QUEUE_STAT, KIPC_IOC_RING_LANE,
-	KIPC_IOC_RING_KICK,
+	KIPC_IOC_RING_KICK, KIPC_IOC_SEM_WAIT_MULTI, KIPC_IOC_SEM_OP,
+	KIPC_IOC_QUEUE_NOTIFY,
 };
 #define NR_IOCTLS	(sizeof(ioctls) / sizeof(ioctls[0]))
 
 /* The minimum and current sizes of each ioctl's struct, by command. */
 static const uint32_t min_sizes[] = {
-	56, 48, 24, 32, 8, 32, 16, 80, 48, 56, 56, 56, 160, 16, 8,
+	56, 48, 24, 32, 8, 32, 16, 80, 48, 56, 56, 56, 160, 16, 8, 40, 40, 32,
 };
 
 static size_t struct_size(unsigned int cmd)
@@ -454,6 +457,9 @@ static size_t struct_size(unsigned int cmd)
 	case KIPC_CMD_RECV_BATCH: return sizeof(struct kipc_batch);
 	case KIPC_CMD_QUEUE_STAT: return sizeof(struct kipc_queue_stat);
 	case KIPC_CMD_RING_LANE: return sizeof(struct kipc_ring_lane_req);
+	case KIPC_CMD_SEM_WAIT_MULTI:
+	case KIPC_CMD_SEM_OP: return sizeof(struct kipc_sem_wait_multi);
+	case KIPC_CMD_QUEUE_NOTIFY: return sizeof(struct kipc_queue_notify);
 	default: return sizeof(struct kipc_ring_kick);
 	}
 }
@@ -500,6 +506,127 @@ static uint32_t rnd_entry_size(uint32_t base, uint32_t natural)
 	default:
 		return natural;
 	}
+}
+
+/* A handle of the given kind from the slots, else any descriptor. */
+static int fd_of_kind(int want)
+{
+	int cand[NSLOTS], n = 0;
+	unsigned int i;
+
+	for (i = 0; i < NSLOTS; i++)
+		if (slots[i].fd >= 0 && slots[i].kind == want)
+			cand[n++] = slots[i].fd;
+	return n ? cand[below(n)] : rnd_fd();
+}
+
+/*
+ * Signals a queue's registration may send a fuzzer: ignored or handled
+ * ones (a registration fires when a message arrives, at any time), the
+ * "nothing" signal 0, and invalid numbers.  Never one that stops or kills.
+ */
+static const int safe_signals[] = { 0, SIGURG, SIGWINCH, SIGALRM, SIGIO,
+				    SIGPIPE, SIGCHLD };
+
+static int notify_signo(void)
+{
+	switch (below(6)) {
+	case 0:
+		return 65 + (int)below(1000);
+	case 1:
+		return -1 - (int)below(3);
+	case 2:
+		return (int)rnd_u32() | 0x40000000;
+	default:
+		return safe_signals[below(sizeof(safe_signals) /
+					  sizeof(safe_signals[0]))];
+	}
+}
+
+/*
+ * A request that reaches KIPC_IOC_QUEUE_NOTIFY with a signal that would
+ * stop or kill the fuzzer (junk written into the struct, another command's
+ * struct under a mutated number) asks for SIGURG instead.
+ */
+static void notify_defuse(unsigned long num, uint8_t *p)
+{
+	unsigned int i;
+	int32_t signo;
+
+	if (_IOC_TYPE(num) != KIPC_IOC_TYPE ||
+	    _IOC_NR(num) != KIPC_CMD_QUEUE_NOTIFY || p < A.arg ||
+	    p + 16 > A.arg + 2 * PAGE)
+		return;
+	memcpy(&signo, p + 12, sizeof(signo));
+	if (signo <= 0 || signo > 64)
+		return;
+	for (i = 0; i < sizeof(safe_signals) / sizeof(safe_signals[0]); i++)
+		if (signo == safe_signals[i])
+			return;
+	signo = SIGURG;
+	memcpy(p + 12, &signo, sizeof(signo));
+}
+
+/*
+ * KIPC_IOC_SEM_WAIT_MULTI's (fd, count) pairs or KIPC_IOC_SEM_OP's
+ * operations, on the fuzzer's semaphores mostly, in the message pages.
+ */
+static void build_multi(unsigned int cmd, struct kipc_sem_wait_multi *w)
+{
+	int op = cmd == KIPC_CMD_SEM_OP;
+	size_t esz = op ? sizeof(struct kipc_sem_op_entry) :
+			  sizeof(struct kipc_sem_multi_entry);
+	uint32_t i, nr;
+
+	switch (below(8)) {
+	case 0:
+		nr = 0;
+		break;
+	case 1:
+		nr = KIPC_SEM_MULTI_MAX + below(2);
+		break;
+	case 2:
+		nr = rnd_u32();
+		break;
+	default:
+		nr = 1 + below(4);
+		break;
+	}
+	w->nr = nr;
+	w->flags = rnd_flags(op ? 0 : KIPC_SEM_UNDO | KIPC_SEM_ANY);
+	if (one_in(10))
+		w->index = rnd_u32();
+	for (i = 0; i < nr && i <= KIPC_SEM_MULTI_MAX &&
+	     (i + 1) * esz <= NMSG_PAGES * PAGE; i++) {
+		int fd = one_in(8) ? rnd_fd() : fd_of_kind(K_SEM);
+		uint32_t count = one_in(8) ? rnd_u32() :
+				 one_in(10) ? 0 : 1 + below(3);
+
+		if (op) {
+			struct kipc_sem_op_entry e = {
+				.fd = fd,
+				.op = one_in(10) ? rnd_u32() : 1 + below(4),
+				.count = count,
+				.flags = rnd_flags(KIPC_SEM_UNDO |
+						   KIPC_SEM_NONBLOCK),
+			};
+
+			/* A wait for zero mostly as it must be: count 0. */
+			if (e.op == KIPC_SEMOP_ZERO && !one_in(8))
+				e.count = 0;
+			memcpy(A.msgs + i * esz, &e, esz);
+		} else {
+			struct kipc_sem_multi_entry e = {
+				.fd = fd,
+				.count = count,
+			};
+
+			memcpy(A.msgs + i * esz, &e, esz);
+		}
+	}
+	w->entries = rnd_ptr(A.msgs, (size_t)nr * esz);
+	rnd_deadline(&w->flags, &w->tv_sec, &w->tv_nsec, KIPC_SEM_NONBLOCK,
+		     KIPC_SEM_TIMED, KIPC_SEM_REALTIME);
 }
 
 /* Fill the struct of command "cmd" at "p" with plausible values. */
@@ -634,6 +761,25 @@ static void build(unsigned int cmd, void *p, int fd_kind)
 			     KIPC_MSG_REALTIME);
 		break;
 	}
+	case KIPC_CMD_SEM_WAIT_MULTI:
+	case KIPC_CMD_SEM_OP:
+		build_multi(cmd, p);
+		break;
+	case KIPC_CMD_QUEUE_NOTIFY: {
+		struct kipc_queue_notify *n = p;
+
+		n->flags = rnd_flags(0);
+		n->kind = one_in(10) ? rnd_u32() : below(5);
+		if (n->kind == KIPC_NOTIFY_SIGNAL || one_in(10)) {
+			n->signo = notify_signo();
+			n->value = rnd_u64();
+		}
+		if (n->kind == KIPC_NOTIFY_EVENTFD || one_in(10))
+			n->eventfd = one_in(4) ? rnd_fd() : evfd;
+		if (one_in(10))
+			n->removed = rnd_u32();
+		break;
+	}
 	default: /* DESTROY, QUEUE_STAT, RING_LANE, RING_KICK: size, flags */
 		break;
 	}
@@ -653,18 +799,14 @@ static int fd_kind_of(int fd)
 /* Usually a handle of the kind the command is for; at times any. */
 static int fd_for(unsigned int cmd)
 {
-	int want = cmd <= KIPC_CMD_LIST ? K_DEV :
+	int want = cmd <= KIPC_CMD_LIST || cmd == KIPC_CMD_SEM_WAIT_MULTI ||
+		   cmd == KIPC_CMD_SEM_OP ? K_DEV :
 		   cmd == KIPC_CMD_DESTROY ? (one_in(2) ? K_QUEUE : K_SEM) :
 		   cmd <= KIPC_CMD_SEM_STAT ? K_SEM : K_QUEUE;
-	int cand[NSLOTS], n = 0;
-	unsigned int i;
 
 	if (one_in(4))
 		return rnd_fd();
-	for (i = 0; i < NSLOTS; i++)
-		if (slots[i].fd >= 0 && slots[i].kind == want)
-			cand[n++] = slots[i].fd;
-	return n ? cand[below(n)] : rnd_fd();
+	return fd_of_kind(want);
 }
 
 /* Does command cmd's struct end with the handle's object id? */
@@ -673,7 +815,7 @@ static int has_id(unsigned int cmd)
 	return cmd == KIPC_CMD_SEND || cmd == KIPC_CMD_RECV ||
 	       cmd == KIPC_CMD_SEND_BATCH || cmd == KIPC_CMD_RECV_BATCH ||
 	       cmd == KIPC_CMD_SEM_WAIT || cmd == KIPC_CMD_SEM_POST ||
-	       cmd == KIPC_CMD_DESTROY;
+	       cmd == KIPC_CMD_DESTROY || cmd == KIPC_CMD_QUEUE_NOTIFY;
 }
 
 /* An id for a request on a handle whose object is own (0: unknown). */
@@ -786,12 +928,13 @@ static void fuzz_ioctl(void)
 	else if (one_in(64))
 		num = _IOC(below(4), below(256), below(256), below(512));
 
+	notify_defuse(num, p);
 	doing("ioctl", num);
 	arm();
 	ret = ioctl(fd, num, p);
 	disarm();
 	clean = 0;
-	if (stats && _IOC_NR(num) < 16 && _IOC_TYPE(num) == KIPC_IOC_TYPE) {
+	if (stats && _IOC_NR(num) < 32 && _IOC_TYPE(num) == KIPC_IOC_TYPE) {
 		count(ret >= 0 ? &stats->ok[_IOC_NR(num)] :
 		      &stats->err[_IOC_NR(num)]);
 		if (ret < 0 && errno == EFAULT)
@@ -1081,7 +1224,8 @@ static int fuzzer(uint64_t seed, unsigned int role, unsigned long calls,
 	rng_seed(seed, role);
 	gsh = sh;
 	grole = role;
-	if (arena_init() || pipe(p))
+	evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (arena_init() || pipe(p) || evfd < 0)
 		return 2;
 	signals_init();
 	if (lkipc_open(&lk, 0)) /* before giving up root */
@@ -1418,6 +1562,7 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 		"get_info", "open", "unlink", "list", "destroy", "sem_wait",
 		"sem_post", "sem_stat", "send", "recv", "send_batch",
 		"recv_batch", "queue_stat", "ring_lane", "ring_kick",
+		"sem_wait_multi", "sem_op", "queue_notify",
 	};
 	struct kipc_queue_stat qs;
 	struct kipc_sem_stat ss;
