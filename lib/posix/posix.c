@@ -331,13 +331,21 @@ static int mq_free(struct mq_entry *e, int close_fd)
 	return ret;
 }
 
+/*
+ * Take fd's entry out of the table: the caller owns it (of two threads
+ * closing one number, only one gets it) and frees it.
+ */
+static struct mq_entry *mq_take(int fd)
+{
+	if (!mq_find(fd))
+		return NULL;
+	return __atomic_exchange_n(&mq_tab[fd], NULL, __ATOMIC_ACQ_REL);
+}
+
 /* Forget fd's entry; close the descriptor too if close_fd. */
 static int mq_drop(int fd, int close_fd)
 {
-	if (!mq_find(fd))
-		return 0;
-	return mq_free(__atomic_exchange_n(&mq_tab[fd], NULL,
-					   __ATOMIC_ACQ_REL), close_fd);
+	return mq_free(mq_take(fd), close_fd);
 }
 
 /*
@@ -525,11 +533,11 @@ API int px_mq_close(mqd_t mqd)
 	int ret;
 
 	FALLBACK(mq_close, -1, mqd);
-	e = mq_find(mqd);
+	e = mq_take(mqd);
 	if (e) {
 		uint64_t qid = e->q.id;
 
-		ret = mq_drop(mqd, 1);
+		ret = mq_free(e, 1);
 		/* The kernel removed this process's registration, if any. */
 		mqn_settle(qid);
 		return ret ? px_fail(EBADF) : 0;
@@ -1088,11 +1096,11 @@ __asm__(".symver px_read,read@@GLIBC_2.2.5");
 __typeof(close) px_close;
 API int px_close(int fd)
 {
-	struct mq_entry *e = mq_find(fd);
+	struct mq_entry *e = mq_take(fd);
 	uint64_t qid = e ? e->q.id : 0;
 	int ret;
 
-	mq_drop(fd, 0);
+	mq_free(e, 0);
 	ret = LIBC(close)(fd);
 	if (qid)
 		mqn_settle(qid);	/* as in mq_close */
