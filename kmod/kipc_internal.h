@@ -20,6 +20,8 @@
 #include <linux/kref.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/sched.h>
+#include <linux/sched/prio.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <uapi/linux/kipc.h>
@@ -280,7 +282,41 @@ struct kipc_object {
 	umode_t mode;
 	time64_t ctime;
 	size_t charge;			/* bytes charged to cuid */
+	bool prio_order;		/* KIPC_OPEN_PRIO_ORDER, at creation */
 };
+
+/*
+ * Waiter order.  A waiter's key is sampled from its task (an io_uring
+ * request's: the submitter) when it queues, as mqueue and futexes do:
+ * deadline and real-time tasks by task->prio (lower is more important,
+ * deadline first), every other task one class below them all, whatever
+ * its nice value.  A FIFO object appends; a KIPC_OPEN_PRIO_ORDER object
+ * inserts after the last waiter whose key is <= the new one, so equal keys
+ * stay in arrival order.
+ */
+static inline int kipc_waiter_key(const struct task_struct *task)
+{
+	int prio = READ_ONCE(task->prio);
+
+	return prio < MAX_RT_PRIO ? prio : MAX_RT_PRIO;
+}
+
+/*
+ * Queue node in list by key; key_of() reads a queued node's key.  From the
+ * tail: among equal keys (the common case of normal tasks) that is O(1).
+ */
+static inline void kipc_waiter_insert(struct list_head *list,
+				      struct list_head *node, int key,
+				      bool prio_order,
+				      int (*key_of)(const struct list_head *))
+{
+	struct list_head *pos = list->prev;
+
+	if (prio_order)
+		while (pos != list && key_of(pos) > key)
+			pos = pos->prev;
+	list_add(node, pos);
+}
 
 /* file->private_data of a handle. */
 struct kipc_handle {

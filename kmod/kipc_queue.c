@@ -14,7 +14,7 @@
  * KIPC_SEL_NOT walks q->live past the leading messages of the excluded
  * type only.
  *
- * Waiting: q->receivers and q->senders are FIFO lists of waiters living on
+ * Waiting: q->receivers and q->senders are lists of waiters living on
  * their tasks' stacks, or (receivers only) in an asynchronous receive's
  * allocation: io_uring's uring_cmd, woken by queueing its task work
  * (kipc_async_wake()) where a task is woken.  A message made visible goes to
@@ -23,7 +23,9 @@
  * sender that must wait first copies its message into a kernel buffer;
  * whoever frees room admits the senders from the head while the head fits and
  * enqueues their messages for them, so admission order is arrival order and
- * nobody barges.
+ * nobody barges.  Both lists are FIFO, or in a KIPC_OPEN_PRIO_ORDER queue
+ * sorted by the waiters' keys, FIFO among equal keys (kipc_waiter_insert()):
+ * "earliest" and "head" then mean first in that order.
  *
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
  * the ring and its positions, the kipc_queue_msg array, the indices, the waiter
@@ -516,12 +518,39 @@ static bool kipc_queue_eof(struct kipc_queue *q)
 
 /* ---- Send ----------------------------------------------------------- */
 
+static int kipc_queue_key_of(const struct list_head *node)
+{
+	return list_entry(node, struct kipc_queue_sleeper, node)->key;
+}
+
+/* Queue w on list (q->senders or q->receivers) in q's order. */
+static void kipc_queue_wait_on(struct kipc_queue *q, struct list_head *list,
+			       struct kipc_queue_sleeper *w)
+{
+	kipc_waiter_insert(list, &w->node, w->key, q->obj.prio_order,
+			   kipc_queue_key_of);
+}
+
+/*
+ * Would a sender of key, queued now, be behind a waiting sender?  In
+ * arrival order behind any; in priority order behind the head (the list
+ * being sorted) if its key is not greater.  Under q->lock.
+ */
+static bool kipc_queue_sender_ahead(struct kipc_queue *q, int key)
+{
+	if (list_empty(&q->senders))
+		return false;
+	return !q->obj.prio_order ||
+	       kipc_queue_key_of(q->senders.next) <= key;
+}
+
 static int kipc_queue_send_wait(struct kipc_queue *q, struct kipc_queue_buf *src,
 				u32 len, s64 type, u32 flags, ktime_t deadline)
 {
 	struct kipc_queue_sleeper w = {
 		.task = current,
 		.state = KIPC_QW_WAITING,
+		.key = kipc_waiter_key(current),
 		.len = len,
 		.mtype = type,
 	};
@@ -556,13 +585,13 @@ static int kipc_queue_send_wait(struct kipc_queue *q, struct kipc_queue_buf *src
 		ret = -EPIPE;
 		goto out_unlock;
 	}
-	if (list_empty(&q->senders) && kipc_queue_fits(q, len)) {
+	if (!kipc_queue_sender_ahead(q, w.key) && kipc_queue_fits(q, len)) {
 		struct kipc_queue_buf k = { .kbuf = data };
 
 		ret = kipc_queue_enqueue(q, &k, len, type);
 		goto out_unlock;
 	}
-	list_add_tail(&w.node, &q->senders);
+	kipc_queue_wait_on(q, &q->senders, &w);
 	q->nsenders++;
 	trace_kipc_queue_block(q, current, true);
 	for (;;) {
@@ -654,7 +683,8 @@ static int kipc_queue_send(struct kipc_queue *q, struct kipc_handle *h,
 		ret = -EIDRM;
 	} else if (kipc_queue_broken(q)) {
 		ret = -EPIPE;
-	} else if (list_empty(&q->senders) && kipc_queue_fits(q, len)) {
+	} else if (!kipc_queue_sender_ahead(q, kipc_waiter_key(current)) &&
+		   kipc_queue_fits(q, len)) {
 		ret = kipc_queue_enqueue(q, src, len, type);
 	} else if (flags & KIPC_MSG_NONBLOCK) {
 		ret = -EAGAIN;
@@ -801,6 +831,7 @@ static int kipc_queue_recv(struct kipc_queue *q, struct kipc_queue_buf *dst,
 	struct kipc_queue_sleeper w = {
 		.task = current,
 		.state = KIPC_QW_WAITING,
+		.key = kipc_waiter_key(current),
 		.select = r->select,
 		.type = r->type,
 		.bufsize = r->bufsize,
@@ -821,7 +852,7 @@ static int kipc_queue_recv(struct kipc_queue *q, struct kipc_queue_buf *dst,
 	if (found || (r->flags & KIPC_MSG_NONBLOCK))
 		goto out_unlock;
 
-	list_add_tail(&w.node, &q->receivers);
+	kipc_queue_wait_on(q, &q->receivers, &w);
 	q->nreceivers++;
 	trace_kipc_queue_block(q, current, false);
 	for (;;) {
@@ -1555,6 +1586,7 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		.task = io_uring_cmd_get_task(ioucmd),
 		.async = &qa->a,
 		.state = KIPC_QW_WAITING,
+		.key = kipc_waiter_key(io_uring_cmd_get_task(ioucmd)),
 		.select = qa->r.select,
 		.type = qa->r.type,
 		.bufsize = qa->r.bufsize,
@@ -1571,7 +1603,7 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 	} else {
 		ret = kipc_queue_recv_now(q, &qa->dst, &qa->r, &found);
 		if (!found && !qa->a.nonblock) {
-			list_add_tail(&qa->w.node, &q->receivers);
+			kipc_queue_wait_on(q, &q->receivers, &qa->w);
 			q->nreceivers++;
 			trace_kipc_queue_block(q, qa->w.task, false);
 			kipc_async_wait(&qa->a, q->stuck ?

@@ -123,8 +123,9 @@ struct kipc_queue {
 	u64 head, tail;
 	u32 nmsgs;			/* LIVE + RESERVED */
 	u64 nbytes;
-	struct list_head receivers;	/* struct kipc_queue_sleeper, FIFO */
-	struct list_head senders;	/* struct kipc_queue_sleeper, FIFO */
+	/* struct kipc_queue_sleeper, FIFO or by key (obj.prio_order) */
+	struct list_head receivers;
+	struct list_head senders;
 	u32 nreceivers, nsenders;
 	u32 readers, writers;		/* pipe mode */
 	bool had_reader, had_writer;
@@ -163,6 +164,7 @@ struct kipc_queue_sleeper {
 	struct task_struct *task;
 	struct kipc_async *async;	/* a uring_cmd's, else NULL: sleeping */
 	u32 state;		/* enum kipc_queue_sleeper_state */
+	int key;		/* kipc_waiter_key() of task */
 	/* Receivers. */
 	u32 select;
 	s64 type;

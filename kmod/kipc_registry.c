@@ -560,6 +560,7 @@ static void kipc_object_setup(struct kipc_object *obj,
 	obj->cgid = obj->gid;
 	obj->mode = op->mode;
 	obj->ctime = ktime_get_real_seconds();
+	obj->prio_order = op->flags & KIPC_OPEN_PRIO_ORDER;
 	if (name)
 		obj->charge += KIPC_NAME_CHARGE;
 }
@@ -835,6 +836,8 @@ static void kipc_fill_info_locked(struct kipc_object *obj,
 		info->flags |= KIPC_OBJ_F_NAMED;
 	if (obj->destroyed)
 		info->flags |= KIPC_OBJ_F_DESTROYED;
+	if (obj->prio_order)
+		info->flags |= KIPC_OBJ_F_PRIO_ORDER;
 	info->uid = from_kuid_munged(ns, obj->uid);
 	info->gid = from_kgid_munged(ns, obj->gid);
 	info->cuid = from_kuid_munged(ns, obj->cuid);

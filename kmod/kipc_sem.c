@@ -3,7 +3,10 @@
  * kipc: strong counting semaphores.
  *
  * P(n) takes n units at once only if nobody waits and the value allows it;
- * otherwise it queues at the tail.  V(n) adds n and then grants waiters from
+ * otherwise it queues at the tail (in a KIPC_OPEN_PRIO_ORDER semaphore:
+ * behind the waiters of its priority or higher, and it takes the units at
+ * once if no such waiter takes units and the value allows it; see
+ * kipc_waiter_insert()).  V(n) adds n and then grants waiters from
  * the head while the head's request fits, handing the units over: the
  * granted waiter's units are subtracted by V, so nobody can barge in between
  * the post and the wake-up, and a smaller request never overtakes a larger
@@ -89,7 +92,8 @@ struct kipc_sem {
 	u32 nzero;			/* of them wait-for-zero places */
 	u32 lock_value;			/* the value when the lock was taken */
 	bool dead;			/* destroyed */
-	struct list_head waiters;	/* struct kipc_sem_sleeper, FIFO */
+	/* struct kipc_sem_sleeper, FIFO or by key (obj.prio_order) */
+	struct list_head waiters;
 	wait_queue_head_t poll_wq;
 };
 
@@ -105,6 +109,7 @@ struct kipc_sem_sleeper {
 	struct task_struct *task;
 	struct kipc_async *async;	/* a uring_cmd's, else NULL: sleeping */
 	u32 count;			/* 0: a wait-for-zero place */
+	int key;			/* kipc_waiter_key() of task */
 	enum kipc_sem_state state;
 	u64 *undo;			/* the handle's undo record, or NULL */
 	bool multi;			/* one place of a KIPC_IOC_SEM_WAIT_MULTI */
@@ -164,6 +169,32 @@ static struct kipc_sem_sleeper *kipc_sem_first_taker(struct kipc_sem *sem)
 		if (w->count)
 			return w;
 	return NULL;
+}
+
+/*
+ * Would a waiter of key w->key, queued now, be behind a taker?  In arrival
+ * order behind any; in priority order behind the first (the list being
+ * sorted by key) if its key is not greater.  Under sem->lock.
+ */
+static bool kipc_sem_taker_ahead(struct kipc_sem *sem,
+				 const struct kipc_sem_sleeper *w)
+{
+	struct kipc_sem_sleeper *first = kipc_sem_first_taker(sem);
+
+	return first && (!sem->obj.prio_order || first->key <= w->key);
+}
+
+static int kipc_sem_key_of(const struct list_head *node)
+{
+	return list_entry(node, struct kipc_sem_sleeper, node)->key;
+}
+
+/* Queue w in the semaphore's order.  Under sem->lock. */
+static void kipc_sem_enqueue(struct kipc_sem *sem, struct kipc_sem_sleeper *w)
+{
+	kipc_waiter_insert(&sem->waiters, &w->node, w->key,
+			   sem->obj.prio_order, kipc_sem_key_of);
+	sem->nwaiters++;
 }
 
 /*
@@ -271,7 +302,7 @@ static int kipc_sem_take_now(struct kipc_sem *sem, struct kipc_sem_sleeper *w,
 		return -EIDRM;
 	if (w->undo && *w->undo > U64_MAX - w->count)
 		return -EOVERFLOW;
-	if (kipc_sem_first_taker(sem) || *value < w->count)
+	if (kipc_sem_taker_ahead(sem, w) || *value < w->count)
 		return -EAGAIN;
 	*value -= w->count;
 	if (w->undo)
@@ -285,6 +316,7 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 	struct kipc_sem_sleeper w = {
 		.task = current,
 		.count = count,
+		.key = kipc_waiter_key(current),
 		.state = KIPC_SW_WAITING,
 		.undo = flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
 	};
@@ -300,8 +332,7 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		goto out_unlock;
 	ret = 0;
 
-	list_add_tail(&w.node, &sem->waiters);
-	sem->nwaiters++;
+	kipc_sem_enqueue(sem, &w);
 	trace_kipc_sem_wait_queued(&sem->obj, current, count, value,
 				   sem->nwaiters);
 	for (;;) {
@@ -668,6 +699,7 @@ static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
 		.task = io_uring_cmd_get_task(ioucmd),
 		.async = &sa->a,
 		.count = cmd->count,
+		.key = kipc_waiter_key(io_uring_cmd_get_task(ioucmd)),
 		.state = KIPC_SW_WAITING,
 		.undo = cmd->flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
 	};
@@ -681,8 +713,7 @@ static int kipc_sem_uring_cmd(struct io_uring_cmd *ioucmd,
 	ret = sa->a.cancelled ? -ECANCELED :
 				kipc_sem_take_now(sem, &sa->w, &value);
 	if (ret == -EAGAIN && !sa->a.nonblock) {
-		list_add_tail(&sa->w.node, &sem->waiters);
-		sem->nwaiters++;
+		kipc_sem_enqueue(sem, &sa->w);
 		trace_kipc_sem_wait_queued(&sem->obj, sa->w.task, sa->w.count,
 					   value, sem->nwaiters);
 		kipc_async_wait(&sa->a, 0);
@@ -932,13 +963,13 @@ static void kipc_mwait_unlock(struct kipc_mwait *m, unsigned int nr)
 	mutex_unlock(&kipc_sem_multi_lock);
 }
 
-/* Is m first among the takers of its queue, or would it be, appended? */
+/* Is m first among the takers of its queue, or would it be, queued? */
 static bool kipc_mwait_first(struct kipc_mwait *m)
 {
 	struct kipc_sem *sem = m->sem;
 
 	if (!m->queued)
-		return !kipc_sem_first_taker(sem);
+		return !kipc_sem_taker_ahead(sem, &m->w);
 	return m->w.state == KIPC_SW_WAITING &&
 	       kipc_sem_first_taker(sem) == &m->w;
 }
@@ -1027,8 +1058,7 @@ static void kipc_mwait_enqueue(struct kipc_mwait *m, unsigned int nr)
 
 		if (!m[i].w.count && !m[i].zero)
 			continue;
-		list_add_tail(&m[i].w.node, &sem->waiters);
-		sem->nwaiters++;
+		kipc_sem_enqueue(sem, &m[i].w);
 		if (!m[i].w.count)
 			sem->nzero++;
 		m[i].queued = true;
@@ -1161,6 +1191,7 @@ static int kipc_mwait_get(struct kipc_mwait *m, u32 i, u32 flags,
 	m->w = (struct kipc_sem_sleeper){
 		.task = current,
 		.count = ent.count,
+		.key = kipc_waiter_key(current),
 		.state = KIPC_SW_WAITING,
 		.undo = flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
 		.multi = true,
@@ -1382,6 +1413,7 @@ int kipc_sem_uring_wait_multi(struct io_uring_cmd *ioucmd,
 	}
 	for (i = 0; i < cmd->nr; i++) {
 		ma->m[i].w.task = task;
+		ma->m[i].w.key = kipc_waiter_key(task);
 		ma->m[i].w.async = &ma->a;
 	}
 	kipc_async_init(&ma->a, ioucmd, kipc_mwait_async_resolve, issue_flags,
@@ -1610,6 +1642,7 @@ static unsigned int kipc_semop_places(struct kipc_mwait *m, unsigned int nr,
 				.index = np,
 				.w = {
 					.task = current,
+					.key = kipc_waiter_key(current),
 					.state = KIPC_SW_WAITING,
 					.multi = true,
 				},

@@ -87,6 +87,7 @@ enum {
 #define KIPC_FEAT_HANDLE_ID	(1ULL << 8)	/* requests' "id" is checked */
 #define KIPC_FEAT_SEM_MULTI_URING (1ULL << 9)	/* the multi-wait as uring_cmd */
 #define KIPC_FEAT_QUEUE_NOTIFY	(1ULL << 10)	/* KIPC_IOC_QUEUE_NOTIFY */
+#define KIPC_FEAT_PRIO_ORDER	(1ULL << 11)	/* KIPC_OPEN_PRIO_ORDER */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -211,6 +212,18 @@ struct kipc_info {
  * through a handle to it).  A process that was told an id (SysV msqid
  * style) opens the object without knowing its name.
  *
+ * Waiter order (KIPC_FEAT_PRIO_ORDER): blocked waiters (semaphore P, queue
+ * receivers and senders) are served in arrival order, unless the call that
+ * creates the object gives KIPC_OPEN_PRIO_ORDER: then real-time waiters
+ * are served first, by scheduling priority (deadline tasks first, then
+ * SCHED_FIFO/SCHED_RR by priority), all others after them, in arrival
+ * order among equal priorities.  A waiter's priority is sampled when it
+ * queues; a later sched_setscheduler() does not move it.  Like @sem_value,
+ * the flag is used only when this call creates the object: opening an
+ * existing object ignores it, and the order stays the one chosen at
+ * creation (KIPC_OBJ_F_PRIO_ORDER in KIPC_IOC_LIST).  A module without the
+ * feature fails the flag with EINVAL.
+ *
  * Returns the handle, a new file descriptor (close-on-exec unless
  * KIPC_OPEN_INHERIT), open for reading and/or writing as asked.
  *
@@ -249,9 +262,11 @@ struct kipc_open {
 #define KIPC_OPEN_EXCL		(1U << 3)	/* CREATE: must not exist */
 #define KIPC_OPEN_INHERIT	(1U << 4)	/* no close-on-exec */
 #define KIPC_OPEN_BY_ID		(1U << 5)	/* open the object @id */
+#define KIPC_OPEN_PRIO_ORDER	(1U << 6)	/* new object: waiters by priority */
 #define KIPC_OPEN_FLAGS		(KIPC_OPEN_READ | KIPC_OPEN_WRITE | \
 				 KIPC_OPEN_CREATE | KIPC_OPEN_EXCL | \
-				 KIPC_OPEN_INHERIT | KIPC_OPEN_BY_ID)
+				 KIPC_OPEN_INHERIT | KIPC_OPEN_BY_ID | \
+				 KIPC_OPEN_PRIO_ORDER)
 
 /* out_flags of struct kipc_open */
 #define KIPC_OPEN_CREATED	(1U << 0)
@@ -356,6 +371,7 @@ struct kipc_obj_info {
 
 #define KIPC_OBJ_F_NAMED	(1U << 0)	/* it has a name now */
 #define KIPC_OBJ_F_DESTROYED	(1U << 1)	/* destroyed, handles remain */
+#define KIPC_OBJ_F_PRIO_ORDER	(1U << 2)	/* waiters in priority order */
 
 /**
  * struct kipc_list - KIPC_IOC_LIST: enumerate the objects
