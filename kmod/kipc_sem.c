@@ -1211,9 +1211,33 @@ static void kipc_mwait_put(struct kipc_mwait *m, unsigned int nr)
 }
 
 /*
+ * Do the places that would queue (take or wait for zero) mix FIFO and
+ * priority-order semaphores?  Two all-waits could then each be ahead of
+ * the other in a different queue and never be granted: with one order
+ * per request, every queue two requests share orders them alike.
+ */
+static bool kipc_mwait_mixed_order(const struct kipc_mwait *m,
+				   unsigned int nr)
+{
+	int order = -1;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (!m[i].w.count && !m[i].zero)
+			continue;
+		if (order < 0)
+			order = m[i].sem->obj.prio_order;
+		else if (order != m[i].sem->obj.prio_order)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Check a KIPC_IOC_SEM_WAIT_MULTI request and build its places, sorted by
  * semaphore, each holding a reference to its handle; a semaphore named
- * twice is refused.  The places, or an ERR_PTR.
+ * twice, or FIFO and priority-order semaphores together, are refused.
+ * The places, or an ERR_PTR.
  */
 static struct kipc_mwait *
 kipc_mwait_build(const struct kipc_sem_wait_multi *cmd, ktime_t *deadline)
@@ -1236,12 +1260,12 @@ kipc_mwait_build(const struct kipc_sem_wait_multi *cmd, ktime_t *deadline)
 			goto out_put;
 	}
 	sort(m, cmd->nr, sizeof(*m), kipc_mwait_cmp, NULL);
-	for (i = 1; i < cmd->nr; i++) {
-		if (m[i].sem == m[i - 1].sem) {
-			ret = -EINVAL;
+	ret = -EINVAL;
+	for (i = 1; i < cmd->nr; i++)
+		if (m[i].sem == m[i - 1].sem)
 			goto out_put;
-		}
-	}
+	if (kipc_mwait_mixed_order(m, cmd->nr))
+		goto out_put;
 	return m;
 out_put:
 	kipc_mwait_put(m, cmd->nr);
@@ -1691,7 +1715,9 @@ int kipc_sem_cmd_op(struct kipc_ucmd *ucmd)
 		goto out_put;
 	sort(m, cmd->nr, sizeof(*m), kipc_mwait_cmp, NULL);
 	np = kipc_semop_places(m, cmd->nr, ops, p);
-	ret = kipc_semop_wait(p, np, ops, cmd->nr, cmd->flags, deadline);
+	if (!kipc_mwait_mixed_order(p, np))
+		ret = kipc_semop_wait(p, np, ops, cmd->nr, cmd->flags,
+				      deadline);
 out_put:
 	kipc_mwait_put(m, cmd->nr);
 	return ret;

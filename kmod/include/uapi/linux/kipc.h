@@ -530,7 +530,8 @@ struct kipc_sem_multi_entry {
  *
  * Errors: those of KIPC_IOC_SEM_WAIT, and EINVAL (nr 0, an entry's count 0
  * or above its max, the same semaphore twice even through two handles, an
- * open fd that is not a kipc semaphore), E2BIG (nr above
+ * open fd that is not a kipc semaphore, FIFO and KIPC_OPEN_PRIO_ORDER
+ * semaphores in one request), E2BIG (nr above
  * KIPC_SEM_MULTI_MAX), EBADF (an fd that is not open, or a handle not open
  * for writing), EIDRM (one of the semaphores is destroyed; with ANY only
  * if no other entry could be granted).
@@ -588,7 +589,8 @@ struct kipc_sem_op_entry {
  * Errors: those of KIPC_IOC_SEM_WAIT_MULTI (no ANY, no UNDO in @flags:
  * EINVAL), and EINVAL (an unknown op, a count out of its range, UNDO with
  * ZERO or SET, SET mixed with other operations, an ADD with UNDO beyond the
- * handle's record), ERANGE (an add would pass the semaphore's max), EAGAIN
+ * handle's record, takes or waits for zero on both FIFO and
+ * KIPC_OPEN_PRIO_ORDER semaphores), ERANGE (an add would pass the semaphore's max), EAGAIN
  * (NONBLOCK, in @flags or on the operation that would wait).
  */
 #define KIPC_IOC_SEM_OP \
