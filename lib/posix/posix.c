@@ -17,6 +17,11 @@
  * use and keeps in a per-process table.  Named semaphores are
  * "posix.sem.<name>", queues "posix.mq.<name>".
  *
+ * Queues and semaphores are created with KIPC_OPEN_PRIO_ORDER where the
+ * module has it: as POSIX asks under SCHED_FIFO and SCHED_RR, sem_post
+ * wakes and a queue serves its highest-priority waiter, the longest
+ * waiting among equals.  SysV objects (sysv_*.c) stay FIFO.
+ *
  * Errors follow the POSIX and Linux manual pages; every entry point sets
  * errno and returns -1 (or (mqd_t)-1, SEM_FAILED).
  */
@@ -108,6 +113,8 @@ int px_log_opens;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 unsigned long px_n_mq;
 static unsigned long n_sem;
+/* KIPC_OPEN_PRIO_ORDER if the module has it, else 0: new POSIX objects' */
+static unsigned int px_order;
 
 unsigned long lkipc_posix_count(void);
 
@@ -128,7 +135,12 @@ static void init(void)
 				  LKIPC_DEFAULT_DEVICE, 0);
 
 	if (!ret) {
+		struct kipc_info info;
+
 		lib_mode = MODE_KIPC;
+		if (!lkipc_get_info(&px_dev, &info) &&
+		    (info.features & KIPC_FEAT_PRIO_ORDER))
+			px_order = KIPC_OPEN_PRIO_ORDER;
 		if (getenv("LKIPC_POSIX_LOG")) {
 			px_log_opens = 1;
 			atexit(report);
@@ -471,7 +483,7 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 	qa.msgs = MQ_DEFAULT_MAXMSG;
 	qa.msgsize = MQ_DEFAULT_MSGSIZE;
 	if (oflag & O_CREAT) {
-		flags |= KIPC_OPEN_CREATE;
+		flags |= KIPC_OPEN_CREATE | px_order;
 		if (oflag & O_EXCL)
 			flags |= KIPC_OPEN_EXCL;
 		if (attr) {
@@ -481,7 +493,8 @@ API mqd_t px_mq_open(const char *name, int oflag, ...)
 			    attr->mq_msgsize > INT_MAX) {
 				err = lkipc_queue_open(&px_dev, &e->q, kn, flags &
 						       ~(KIPC_OPEN_CREATE |
-							 KIPC_OPEN_EXCL),
+							 KIPC_OPEN_EXCL |
+							 px_order),
 						       0, &qa);
 				if (!err && (oflag & O_EXCL)) {
 					lkipc_queue_close(&e->q);
@@ -1288,8 +1301,8 @@ API int px_sem_init(sem_t *sem, int pshared, unsigned int value)
 		h = malloc(sizeof(*h));
 		if (!h)
 			return px_fail(ENOMEM);
-		ret = lkipc_sem_open(&px_dev, h, NULL, KIPC_OPEN_CREATE, 0600,
-				     value);
+		ret = lkipc_sem_open(&px_dev, h, NULL,
+				     KIPC_OPEN_CREATE | px_order, 0600, value);
 		if (ret) {
 			free(h);
 			return px_fail(ret == -EDQUOT ? ENOSPC : -ret);
@@ -1306,7 +1319,7 @@ API int px_sem_init(sem_t *sem, int pshared, unsigned int value)
 			}
 			semu_name(kn, sizeof(kn), token);
 			ret = shared_add(token, kn, KIPC_OPEN_CREATE |
-					 KIPC_OPEN_EXCL, value);
+					 KIPC_OPEN_EXCL | px_order, value);
 		} while (ret == -EEXIST);
 		pthread_mutex_unlock(&sem_lock);
 		if (ret)
@@ -1375,7 +1388,7 @@ API sem_t *px_sem_open(const char *name, int oflag, ...)
 			errno = EINVAL;
 			return SEM_FAILED;
 		}
-		flags |= KIPC_OPEN_CREATE;
+		flags |= KIPC_OPEN_CREATE | px_order;
 		if (oflag & O_EXCL)
 			flags |= KIPC_OPEN_EXCL;
 		mode = mode & ~cur_umask() & 0777;

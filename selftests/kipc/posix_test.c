@@ -15,6 +15,7 @@
 #include <mqueue.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
@@ -826,8 +827,12 @@ static int unrelated_side(const char *shm)
 	return 0;
 }
 
-/* Wait (up to 10 s) until a posix.semu.* semaphore has n waiters. */
-static int wait_semu_waiters(unsigned int n)
+/*
+ * Wait (up to 10 s) until an object whose name starts with prefix has n
+ * waiters (a semaphore's, a queue's receivers); its flags into *flags.
+ */
+static int wait_listed_waiters(const char *prefix, unsigned int n,
+			       unsigned int *flags)
 {
 	static struct kipc_obj_info e[256];
 	struct lkipc k;
@@ -838,8 +843,11 @@ static int wait_semu_waiters(unsigned int n)
 	for (i = 0; i < 1000; i++) {
 		cnt = lkipc_list(&k, e, 256);
 		for (j = 0; j < cnt && j < 256; j++)
-			if (!strncmp((char *)e[j].name, "posix.semu.", 11) &&
-			    e[j].sem_nwaiters == n) {
+			if (!strncmp((char *)e[j].name, prefix,
+				     strlen(prefix)) &&
+			    e[j].sem_nwaiters + e[j].q_nreceivers == n) {
+				if (flags)
+					*flags = e[j].flags;
 				lkipc_close(&k);
 				return 0;
 			}
@@ -847,6 +855,12 @@ static int wait_semu_waiters(unsigned int n)
 	}
 	lkipc_close(&k);
 	return -1;
+}
+
+/* Wait (up to 10 s) until a posix.semu.* semaphore has n waiters. */
+static int wait_semu_waiters(unsigned int n)
+{
+	return wait_listed_waiters("posix.semu.", n, NULL);
 }
 
 /* Waiters are served in arrival order (the difference from glibc). */
@@ -885,6 +899,83 @@ TEST(sem_fifo_waiters)
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(i, order[i + 1]);
 	sem_destroy(s);
+}
+
+/*
+ * Under SCHED_FIFO the highest-priority waiter is served first (POSIX):
+ * an RT 10 waiter queued before an RT 50 one on a named semaphore, a
+ * pshared one and a message queue, all created in priority order.
+ */
+static int rt_child(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+
+	return sched_setscheduler(0, SCHED_FIFO, &sp);
+}
+
+TEST(rt_waiters_by_priority)
+{
+	int *won = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	static const int prio[2] = { 10, 50 };
+	sem_t *ps = (sem_t *)(won + 64), *ns, *s;
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 16 };
+	unsigned int flags = 0;
+	char buf[16];
+	pid_t pids[2];
+	int round, i;
+	mqd_t mq;
+
+	if (geteuid())
+		SKIP(return, "needs root for SCHED_FIFO");
+	ASSERT_NE(MAP_FAILED, won);
+	names();
+	ns = sem_open(sname, O_CREAT | O_EXCL, 0600, 0);
+	ASSERT_NE(SEM_FAILED, ns);
+	ASSERT_EQ(0, sem_init(ps, 1, 0));
+	mq = mq_open(qname, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+	ASSERT_NE((mqd_t)-1, mq);
+	for (round = 0; round < 3; round++) {
+		const char *prefix = round == 0 ? "posix.sem." :
+				     round == 1 ? "posix.semu." : "posix.mq.";
+
+		s = round == 0 ? ns : ps;
+		won[0] = 0;
+		for (i = 0; i < 2; i++) {
+			pids[i] = fork();
+			ASSERT_LE(0, pids[i]);
+			if (!pids[i]) {
+				if (rt_child(prio[i]))
+					_exit(2);
+				if (round < 2 ? sem_wait(s) :
+				    mq_receive(mq, buf, sizeof(buf), NULL) < 0)
+					_exit(1);
+				__atomic_store_n(&won[1 + __atomic_fetch_add(
+					&won[0], 1, __ATOMIC_SEQ_CST)],
+					prio[i], __ATOMIC_SEQ_CST);
+				_exit(0);
+			}
+			ASSERT_EQ(0, wait_listed_waiters(prefix, i + 1,
+							 &flags));
+		}
+		EXPECT_TRUE(flags & KIPC_OBJ_F_PRIO_ORDER) TH_LOG("%s", prefix);
+		for (i = 0; i < 2; i++) {
+			ASSERT_EQ(0, round < 2 ? sem_post(s) :
+				  mq_send(mq, "m", 2, 0));
+			for (int t = 0; t < 1000 && __atomic_load_n(&won[0],
+					__ATOMIC_SEQ_CST) < i + 1; t++)
+				usleep(10000);
+		}
+		for (i = 0; i < 2; i++)
+			EXPECT_EQ(0, reap(pids[i]));
+		EXPECT_EQ(50, won[1]) TH_LOG("%s", prefix);
+		EXPECT_EQ(10, won[2]) TH_LOG("%s", prefix);
+	}
+	mq_close(mq);
+	mq_unlink(qname);
+	sem_close(ns);
+	sem_unlink(sname);
+	sem_destroy(ps);
 }
 
 /* ------------------------------------------------------------------ */
