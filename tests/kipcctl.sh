@@ -90,6 +90,7 @@ waiters_are 1
 t "stat with a waiter" 0 kipcctl sem stat s1
 has "stat shows the value" '^value +0$'
 has "stat shows the mode" '^mode +0640$'
+has "stat shows the order" '^order +fifo$'
 has "stat shows the waiter's pid and request" "^ +1\. pid $pid +wants 3$"
 t "stat --json" 0 kipcctl --json sem stat s1
 has "the JSON has the waiter" "\"waiters\": \[\{\"pid\": $pid, \"count\": 3\}\]"
@@ -114,6 +115,21 @@ done
 t "rm with a waiter" 0 kipcctl sem rm s2
 got_eidrm "the waiter got EIDRM" $pid /tmp/waiter.out
 t "the name is gone after rm: status 4" 4 kipcctl sem V s2
+
+t "sem create --prio-order" 0 kipcctl sem create s4 --prio-order
+t "stat shows the order" 0 kipcctl sem stat s4
+has "  priority" '^order +priority$'
+t "ls shows the order" 0 kipcctl ls
+has "  on s4's line only" '^sem +[0-9]+ +s4 .* \(priority order\)$'
+t "ls --json shows the order" 0 kipcctl --json ls
+has "  as \"order\"" '"name": "s4", .*"order": "priority"\}'
+t "queue create --prio-order" 0 kipcctl queue create q4 --prio-order
+t "queue stat shows the order" 0 kipcctl queue stat q4
+has "  priority" '^order +priority$'
+t "info names the feature" 0 kipcctl info
+has "  prio_order" 'prio_order'
+kipcctl sem unlink s4
+kipcctl queue unlink q4
 
 kipcctl sem create s3 --value 32767 >/dev/null
 t "V past the maximum fails: status 1" 1 kipcctl sem V s3

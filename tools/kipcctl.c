@@ -31,7 +31,7 @@ struct opts {
 
 static const char *const feature_names[] = {
 	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi", "open_by_id",
-	"sem_op", "handle_id", "sem_multi_uring", "queue_notify",
+	"sem_op", "handle_id", "sem_multi_uring", "queue_notify", "prio_order",
 };
 
 static int open_dev(const struct opts *o, struct lkipc *k)
@@ -320,17 +320,23 @@ static void print_obj_json(const struct kipc_obj_info *e, const char *name)
 		printf(", \"sysv_key\": %u", key);
 	printf(", \"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
 	       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
-	       "\"destroyed\": %s}", e->mode, e->uid, e->gid, e->cuid, e->cgid,
-	       (long long)e->ctime,
-	       (e->flags & KIPC_OBJ_F_DESTROYED) ? "true" : "false");
+	       "\"destroyed\": %s, \"order\": \"%s\"}", e->mode, e->uid,
+	       e->gid, e->cuid, e->cgid, (long long)e->ctime,
+	       (e->flags & KIPC_OBJ_F_DESTROYED) ? "true" : "false",
+	       (e->flags & KIPC_OBJ_F_PRIO_ORDER) ? "priority" : "fifo");
 }
 
-/* The end of a line of ls: a SysV queue's key, as ipcs shows it. */
-static void print_sysv_key(int queue, const char *name)
+/*
+ * The end of a line of ls: the priority order if the object has it, a SysV
+ * queue's key, as ipcs shows it.
+ */
+static void print_sysv_key(const struct kipc_obj_info *e, const char *name)
 {
 	unsigned int key;
 
-	if (queue && sysv_key(name, &key))
+	if (e->flags & KIPC_OBJ_F_PRIO_ORDER)
+		printf(" (priority order)");
+	if (e->type == KIPC_OBJ_QUEUE && sysv_key(name, &key))
 		printf(" sysv key 0x%08x", key);
 	printf("\n");
 }
@@ -348,7 +354,7 @@ static void print_obj_line(const struct kipc_obj_info *e, const char *name,
 	       queue ? e->q_nreceivers + e->q_nsenders : e->sem_nwaiters,
 	       e->mode, e->uid, e->gid, when,
 	       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
-	print_sysv_key(queue, name);
+	print_sysv_key(e, name);
 }
 
 /* A line of "queue ls": occupancy, geometry and blocked tasks. */
@@ -362,7 +368,7 @@ static void print_queue_line(const struct kipc_obj_info *e, const char *name,
 	       (e->q_flags & KIPC_QUEUE_PIPE) ? "yes" : "no", e->mode, e->uid,
 	       e->gid, when,
 	       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
-	print_sysv_key(1, name);
+	print_sysv_key(e, name);
 }
 
 /* Every object, or those of one type (0: all). */
@@ -472,7 +478,29 @@ static void close_object(struct object *obj)
 		lkipc_queue_close(&obj->queue);
 }
 
-/* --mode and --excl of the create commands: 0 if c was one of them. */
+/*
+ * The waiter order of the object id, from KIPC_IOC_LIST (the stat ioctls
+ * do not report it): "priority", "fifo", or "unknown".
+ */
+static const char *object_order(const struct opts *o, __u64 id)
+{
+	const char *order = "unknown";
+	struct kipc_obj_info *v;
+	int i, n;
+
+	n = fetch_objects(o, &v);
+	for (i = 0; i < n; i++)
+		if (v[i].id == id)
+			order = (v[i].flags & KIPC_OBJ_F_PRIO_ORDER) ?
+				"priority" : "fifo";
+	free(v);
+	return order;
+}
+
+/*
+ * --mode, --excl and --prio-order of the create commands: 0 if c was one
+ * of them.
+ */
 static int create_option(int c, unsigned int *mode, unsigned int *flags)
 {
 	long long v;
@@ -487,6 +515,9 @@ static int create_option(int c, unsigned int *mode, unsigned int *flags)
 	case 'x':
 		*flags |= KIPC_OPEN_EXCL;
 		return 0;
+	case 'P':
+		*flags |= KIPC_OPEN_PRIO_ORDER;
+		return 0;
 	}
 	return 1;
 }
@@ -497,6 +528,7 @@ static int sem_create(const struct opts *o, int argc, char **argv)
 		{ "value", required_argument, NULL, 'v' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "excl", no_argument, NULL, 'x' },
+		{ "prio-order", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int flags = KIPC_OPEN_CREATE, mode = 0600, value = 0;
@@ -507,7 +539,7 @@ static int sem_create(const struct opts *o, int argc, char **argv)
 	int c, ret;
 
 	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
-	while ((c = getopt_long(argc, argv, "v:m:x", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "v:m:xP", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			v = parse_num(optarg, 0, UINT32_MAX, 10);
@@ -583,9 +615,10 @@ static int sem_stat(const struct opts *o, int argc, char **argv)
 		printf(", \"id\": %llu, \"value\": %u, \"max\": %u, "
 		       "\"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
 		       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
-		       "\"waiters\": [", (unsigned long long)st.id, st.value,
-		       st.max, st.mode, st.uid, st.gid, st.cuid, st.cgid,
-		       (long long)st.ctime);
+		       "\"order\": \"%s\", \"waiters\": [",
+		       (unsigned long long)st.id, st.value, st.max, st.mode,
+		       st.uid, st.gid, st.cuid, st.cgid, (long long)st.ctime,
+		       object_order(o, st.id));
 		for (i = 0; i < n; i++)
 			printf("%s{\"pid\": %u, \"count\": %u}", i ? ", " : "",
 			       w[i].pid, w[i].count);
@@ -593,10 +626,12 @@ static int sem_stat(const struct opts *o, int argc, char **argv)
 	} else {
 		printf("name      %s\nid        %llu\nvalue     %u\nmax       %u\n"
 		       "mode      %04o\nowner     uid %u gid %u\n"
-		       "creator   uid %u gid %u\ncreated   %s\nwaiters   %u\n",
+		       "creator   uid %u gid %u\ncreated   %s\norder     %s\n"
+		       "waiters   %u\n",
 		       argv[1], (unsigned long long)st.id, st.value, st.max,
 		       st.mode, st.uid, st.gid, st.cuid, st.cgid,
-		       format_time(st.ctime, when, sizeof(when)), n);
+		       format_time(st.ctime, when, sizeof(when)),
+		       object_order(o, st.id), n);
 		for (i = 0; i < n; i++)
 			printf("  %3u. pid %-8u wants %u\n", i + 1, w[i].pid,
 			       w[i].count);
@@ -735,6 +770,7 @@ static int queue_create(const struct opts *o, int argc, char **argv)
 		{ "pipe", no_argument, NULL, 'p' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "excl", no_argument, NULL, 'x' },
+		{ "prio-order", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int flags = KIPC_OPEN_CREATE, mode = 0600;
@@ -746,7 +782,7 @@ static int queue_create(const struct opts *o, int argc, char **argv)
 	int c, ret;
 
 	optind = 0;	/* 0: a full re-initialisation, options may follow NAME */
-	while ((c = getopt_long(argc, argv, "n:s:b:pm:x", longopts,
+	while ((c = getopt_long(argc, argv, "n:s:b:pm:xP", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -851,8 +887,9 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 		       (unsigned long long)st.lost, st.lanes, ring_mode);
 		printf("\"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
 		       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
-		       "\"destroyed\": %s}\n", st.mode, st.uid, st.gid, st.cuid,
-		       st.cgid, (long long)st.ctime, dead ? "true" : "false");
+		       "\"destroyed\": %s, \"order\": \"%s\"}\n", st.mode,
+		       st.uid, st.gid, st.cuid, st.cgid, (long long)st.ctime,
+		       dead ? "true" : "false", object_order(o, st.id));
 		return 0;
 	}
 	printf("name      %s\nid        %llu\nmode      %04o\n"
@@ -882,6 +919,7 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 	       (unsigned long long)st.dropped,
 	       (unsigned long long)st.lost,
 	       (unsigned long long)st.ring_bytes, ring_mode, st.lanes);
+	printf("order     %s\n", object_order(o, st.id));
 	if (dead)
 		printf("state     destroyed\n");
 	return 0;
@@ -1797,11 +1835,12 @@ struct command {
 static const struct command commands[] = {
 	{ "info", cmd_info, "show the module's ABI version, features and limits" },
 	{ "ls", cmd_ls, "list every object, like ipcs" },
-	{ "sem", cmd_sem, "semaphores: create NAME [--value N] [--mode M] [--excl],\n"
-	  "             ls, stat NAME, P NAME [N] [--nowait] [--timeout S],\n"
+	{ "sem", cmd_sem, "semaphores: create NAME [--value N] [--mode M] [--excl]\n"
+	  "             [--prio-order], ls, stat NAME, P NAME [N] [--nowait] [--timeout S],\n"
 	  "             V NAME [N], rm NAME (destroy), unlink NAME" },
 	{ "queue", cmd_queue, "message queues: create NAME [--msgs N] [--msgsize N]\n"
-	  "             [--bytes N] [--pipe] [--mode M] [--excl], ls, stat NAME,\n"
+	  "             [--bytes N] [--pipe] [--mode M] [--excl] [--prio-order],\n"
+	  "             ls, stat NAME,\n"
 	  "             send NAME [--type T] [--nowait] [--timeout S] [--raw]\n"
 	  "             [MESSAGE...], recv NAME [--type T]\n"
 	  "             [--select any|exact|le|not] [--nowait] [--timeout S]\n"
