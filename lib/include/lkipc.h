@@ -96,9 +96,11 @@ int lkipc_list(struct lkipc *k, struct kipc_obj_info *entries,
  *
  * lkipc_sem_open: open the semaphore "name", or a new anonymous one if name
  * is NULL, into *s.  flags: KIPC_OPEN_CREATE, KIPC_OPEN_EXCL,
- * KIPC_OPEN_INHERIT, LKIPC_OPEN_NOMAP and the access KIPC_OPEN_READ /
- * KIPC_OPEN_WRITE (neither means both); mode and value are used when the
- * semaphore is created, whose maximum is then the module's sem_value_max.
+ * KIPC_OPEN_INHERIT, LKIPC_OPEN_NOMAP, KIPC_OPEN_PRIO_ORDER (waiters by
+ * priority, then FIFO; KIPC_FEAT_PRIO_ORDER) and the access KIPC_OPEN_READ
+ * / KIPC_OPEN_WRITE (neither means both); mode, value and the order are
+ * used when the semaphore is created, whose maximum is then the module's
+ * sem_value_max.
  * Returns 0, or -errno with s->fd set to -1.
  */
 int lkipc_sem_open(struct lkipc *k, struct lkipc_sem *s, const char *name,
