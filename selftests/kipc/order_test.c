@@ -27,8 +27,8 @@
 
 #ifdef HAVE_LIBURING_TEST
 #include <liburing.h>
-#include <lkipc.h>
 #endif
+#include <lkipc.h>
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
@@ -244,6 +244,21 @@ static unsigned int oflags(const FIXTURE_VARIANT(order) *v)
 	return RW | (v->prio ? KIPC_OPEN_PRIO_ORDER : 0);
 }
 
+/* The test's object: a new semaphore (value n) or queue (n messages). */
+static int new_object(FIXTURE_DATA(order) *self,
+		      const FIXTURE_VARIANT(order) *variant, enum kind kind,
+		      unsigned int n)
+{
+	self->c.kind = kind;
+	if (kind == K_RECV || kind == K_SEND)
+		self->c.a = q_open_full(self->dev, NULL, oflags(variant), 0600,
+					n, sizeof(int), 0, 0, NULL);
+	else
+		self->c.a = sem_open_full(self->dev, NULL, oflags(variant),
+					  0600, n, 0, NULL);
+	return self->c.a;
+}
+
 static uint64_t features(int dev)
 {
 	struct kipc_info info;
@@ -328,21 +343,15 @@ static void run_order(struct __test_metadata *_metadata,
 
 TEST_F(order, sem_p)
 {
-	self->c.kind = K_SEM;
-	self->c.a = sem_open_full(self->dev, NULL, oflags(variant), 0600, 0, 0,
-				  NULL);
-	ASSERT_LE(0, self->c.a);
+	ASSERT_LE(0, new_object(self, variant, K_SEM, 0));
 	run_order(_metadata, self, variant);
 	EXPECT_EQ(0, sem_value(self->c.a));
 }
 
 TEST_F(order, sem_p_two_units)
 {
-	self->c.kind = K_SEM;
 	self->c.count = 2;
-	self->c.a = sem_open_full(self->dev, NULL, oflags(variant), 0600, 1, 0,
-				  NULL);
-	ASSERT_LE(0, self->c.a);
+	ASSERT_LE(0, new_object(self, variant, K_SEM, 1));
 	/* One unit stays in the semaphore: nobody fits it. */
 	run_order(_metadata, self, variant);
 	EXPECT_EQ(1, sem_value(self->c.a));
@@ -350,13 +359,10 @@ TEST_F(order, sem_p_two_units)
 
 TEST_F(order, multi_wait)
 {
-	self->c.kind = K_MWAIT;
-	self->c.a = sem_open_full(self->dev, NULL, oflags(variant), 0600, 0, 0,
-				  NULL);
 	self->c.b = sem_open_full(self->dev, NULL, oflags(variant), 0600, 0, 0,
 				  NULL);
-	ASSERT_LE(0, self->c.a);
 	ASSERT_LE(0, self->c.b);
+	ASSERT_LE(0, new_object(self, variant, K_MWAIT, 0));
 	run_order(_metadata, self, variant);
 	EXPECT_EQ(0, sem_value(self->c.a));
 	EXPECT_EQ(0, sem_value(self->c.b));
@@ -369,20 +375,14 @@ TEST_F(order, uring_p)
 #ifndef HAVE_LIBURING_TEST
 	SKIP(return, "built without liburing");
 #endif
-	self->c.kind = K_URING;
-	self->c.a = sem_open_full(self->dev, NULL, oflags(variant), 0600, 0, 0,
-				  NULL);
-	ASSERT_LE(0, self->c.a);
+	ASSERT_LE(0, new_object(self, variant, K_URING, 0));
 	run_order(_metadata, self, variant);
 	EXPECT_EQ(0, sem_value(self->c.a));
 }
 
 TEST_F(order, queue_receivers)
 {
-	self->c.kind = K_RECV;
-	self->c.a = q_open_full(self->dev, NULL, oflags(variant), 0600, 8,
-				sizeof(int), 0, 0, NULL);
-	ASSERT_LE(0, self->c.a);
+	ASSERT_LE(0, new_object(self, variant, K_RECV, 8));
 	run_order(_metadata, self, variant);
 }
 
@@ -392,10 +392,7 @@ TEST_F(order, queue_senders)
 	int64_t type;
 	int i, msg = -1;
 
-	self->c.kind = K_SEND;
-	self->c.a = q_open_full(self->dev, NULL, oflags(variant), 0600, 1,
-				sizeof(int), 0, 0, NULL);
-	ASSERT_LE(0, self->c.a);
+	ASSERT_LE(0, new_object(self, variant, K_SEND, 1));
 	/* Full: every sender waits. */
 	ASSERT_EQ(0, q_send_full(self->c.a, 1, &msg, sizeof(msg), 0, NULL));
 	run_order(_metadata, self, variant);
@@ -422,10 +419,7 @@ TEST_F(order, big_request_blocks)
 	struct ctx big;
 	pid_t small_pid, big_pid;
 
-	c->kind = K_SEM;
-	c->a = sem_open_full(self->dev, NULL, oflags(variant), 0600, 0, 0,
-			     NULL);
-	ASSERT_LE(0, c->a);
+	ASSERT_LE(0, new_object(self, variant, K_SEM, 0));
 	small_pid = spawn_waiter(c, 1, 0, 0);
 	ASSERT_LT(0, small_pid);
 	big = *c;
@@ -472,10 +466,7 @@ TEST_F(order, rt_arrival_ahead_of_blocked_head)
 	struct ctx big;
 	pid_t big_pid, rt;
 
-	c->kind = K_SEM;
-	c->a = sem_open_full(self->dev, NULL, oflags(variant), 0600, 2, 0,
-			     NULL);
-	ASSERT_LE(0, c->a);
+	ASSERT_LE(0, new_object(self, variant, K_SEM, 2));
 	big = *c;
 	big.count = 3;
 	big_pid = spawn_waiter(&big, 3, 0, 0);
@@ -546,30 +537,25 @@ TEST_F(order, mixed_orders_refused)
 	close(prio);
 }
 
-/* Count the objects of KIPC_IOC_LIST with this id and flag. */
-static int listed_with(int dev, uint64_t id, unsigned int flag)
+/* Is id listed (KIPC_IOC_LIST): 0 no, 1 without flag, 2 with it. */
+static int listed_with(uint64_t id, unsigned int flag)
 {
 	struct kipc_obj_info *info;
-	struct kipc_list list;
-	int i, n = 0, cap = 4096;
+	int i, n, cap = 4096, ret = 0;
+	struct lkipc k;
 
 	info = calloc(cap, sizeof(*info));
-	if (!info)
-		return -ENOMEM;
-	memset(&list, 0, sizeof(list));
-	list.size = sizeof(list);
-	list.entry_size = sizeof(*info);
-	list.capacity = cap;
-	list.entries = (uintptr_t)info;
-	if (ioctl(dev, KIPC_IOC_LIST, &list)) {
+	if (!info || lkipc_open(&k, 0)) {
 		free(info);
-		return -errno;
+		return -ENOMEM;
 	}
-	for (i = 0; i < (int)list.filled; i++)
+	n = lkipc_list(&k, info, cap);
+	for (i = 0; i < n && i < cap; i++)
 		if (info[i].id == id)
-			n += (info[i].flags & flag) ? 2 : 1;
+			ret = (info[i].flags & flag) ? 2 : 1;
+	lkipc_close(&k);
 	free(info);
-	return n;	/* 0: not listed, 1: without the flag, 2: with it */
+	return ret;
 }
 
 /*
@@ -588,7 +574,7 @@ TEST_F(order, flag_used_at_creation_only)
 			   KIPC_OPEN_EXCL, 0600, 0, 0, &op);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(variant->prio ? 2 : 1,
-		  listed_with(self->dev, op.id, KIPC_OBJ_F_PRIO_ORDER));
+		  listed_with(op.id, KIPC_OBJ_F_PRIO_ORDER));
 	close(fd);
 	/* Opened again with the other order: the object's stays. */
 	self->c.kind = K_SEM;
@@ -597,7 +583,7 @@ TEST_F(order, flag_used_at_creation_only)
 	ASSERT_LE(0, self->c.a);
 	EXPECT_EQ(0, op.out_flags & KIPC_OPEN_CREATED);
 	EXPECT_EQ(variant->prio ? 2 : 1,
-		  listed_with(self->dev, op.id, KIPC_OBJ_F_PRIO_ORDER));
+		  listed_with(op.id, KIPC_OBJ_F_PRIO_ORDER));
 	EXPECT_EQ(0, unlink_sem(self->dev, name));
 	run_order(_metadata, self, variant);
 
@@ -611,7 +597,7 @@ TEST_F(order, flag_used_at_creation_only)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, op.out_flags & KIPC_OPEN_CREATED);
 	EXPECT_EQ(variant->prio ? 2 : 1,
-		  listed_with(self->dev, op.id, KIPC_OBJ_F_PRIO_ORDER));
+		  listed_with(op.id, KIPC_OBJ_F_PRIO_ORDER));
 	EXPECT_EQ(0, unlink_obj(self->dev, KIPC_OBJ_QUEUE, name));
 	close(fd);
 }
@@ -657,10 +643,7 @@ static void run_leavers(struct __test_metadata *_metadata,
 
 TEST_F(order, sem_kill_and_timeout_lose_nothing)
 {
-	self->c.kind = K_SEM;
-	self->c.a = sem_open_full(self->dev, NULL, oflags(variant), 0600, 0, 0,
-				  NULL);
-	ASSERT_LE(0, self->c.a);
+	ASSERT_LE(0, new_object(self, variant, K_SEM, 0));
 	run_leavers(_metadata, self, variant);
 	/* Three units posted, three taken. */
 	EXPECT_EQ(0, sem_value(self->c.a));
@@ -672,10 +655,7 @@ TEST_F(order, send_kill_and_timeout_lose_nothing)
 	int64_t type;
 	int msg = -1;
 
-	self->c.kind = K_SEND;
-	self->c.a = q_open_full(self->dev, NULL, oflags(variant), 0600, 1,
-				sizeof(int), 0, 0, NULL);
-	ASSERT_LE(0, self->c.a);
+	ASSERT_LE(0, new_object(self, variant, K_SEND, 1));
 	ASSERT_EQ(0, q_send_full(self->c.a, 1, &msg, sizeof(msg), 0, NULL));
 	run_leavers(_metadata, self, variant);
 	/* The filler and three senders' messages, nothing else. */
