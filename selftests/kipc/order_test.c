@@ -8,11 +8,12 @@
  * time and the order they are served in is recorded.  A FIFO object
  * serves them in arrival order, a priority-order object highest priority
  * first and in arrival order among equal priorities.  For: semaphore P,
- * a big request at the head (no barging in either order), queue receivers,
- * queue senders on a full queue, the multi-wait, io_uring P (where the
- * module has it); the flag is used only at creation and KIPC_IOC_LIST
- * shows it; a multi-wait may not mix the orders; kill -9 and a timeout of queued waiters keep the others'
- * order and lose nothing.
+ * a big request at the head (no barging in either order), queue
+ * receivers, queue senders on a full queue, the multi-wait, SEM_OP,
+ * io_uring P (where the module has it).  The flag is used only at
+ * creation and KIPC_IOC_LIST shows it; a multi-wait may not mix the
+ * orders; kill -9 and a timeout of queued waiters keep the others' order
+ * and lose nothing.
  *
  * Needs root (SCHED_FIFO).  Children report through shared memory and
  * their exit status, never through the harness's macros.
@@ -46,7 +47,7 @@ struct board {
 	int tag[64];
 };
 
-enum kind { K_SEM, K_MWAIT, K_URING, K_RECV, K_SEND };
+enum kind { K_SEM, K_MWAIT, K_SEMOP, K_URING, K_RECV, K_SEND };
 
 struct ctx {
 	enum kind kind;
@@ -118,6 +119,9 @@ static int do_wait(const struct ctx *c, int tag)
 		{ .fd = c->a, .count = c->count },
 		{ .fd = c->b, .count = c->count },
 	};
+	struct kipc_sem_op_entry op = {
+		.fd = c->a, .op = KIPC_SEMOP_TAKE, .count = c->count,
+	};
 	struct kipc_sem_wait_multi w;
 	struct timespec ts;
 	int64_t type;
@@ -131,11 +135,14 @@ static int do_wait(const struct ctx *c, int tag)
 				  c->timeout_ns ? ts.tv_sec : 0,
 				  c->timeout_ns ? ts.tv_nsec : 0);
 	case K_MWAIT:
+	case K_SEMOP:
 		memset(&w, 0, sizeof(w));
 		w.size = sizeof(w);
-		w.nr = 2;
-		w.entries = (uintptr_t)e;
-		return ioctl_ret(c->dev, KIPC_IOC_SEM_WAIT_MULTI, &w);
+		w.nr = c->kind == K_MWAIT ? 2 : 1;
+		w.entries = c->kind == K_MWAIT ? (uintptr_t)e : (uintptr_t)&op;
+		return ioctl_ret(c->dev, c->kind == K_MWAIT ?
+				 KIPC_IOC_SEM_WAIT_MULTI : KIPC_IOC_SEM_OP,
+				 &w);
 	case K_URING:
 		return uring_p(c->a, c->count);
 	case K_RECV:
@@ -366,6 +373,14 @@ TEST_F(order, multi_wait)
 	run_order(_metadata, self, variant);
 	EXPECT_EQ(0, sem_value(self->c.a));
 	EXPECT_EQ(0, sem_value(self->c.b));
+}
+
+/* KIPC_IOC_SEM_OP's takes queue as places too. */
+TEST_F(order, sem_op_take)
+{
+	ASSERT_LE(0, new_object(self, variant, K_SEMOP, 0));
+	run_order(_metadata, self, variant);
+	EXPECT_EQ(0, sem_value(self->c.a));
 }
 
 TEST_F(order, uring_p)
