@@ -96,7 +96,7 @@ struct msg_mech {
 
 extern const struct msg_mech msg_kipc_ring, msg_kipc_ioctl, msg_kipc_batch,
 	msg_spin, msg_futex, msg_pipe, msg_eventfd, msg_seqpacket,
-	msg_posix_mq, msg_sysv_msg, msg_shm_ring;
+	msg_posix_mq, msg_sysv_msg, msg_shm_ring, msg_cv_ring;
 
 /* ------------------------------------------------------------------ */
 /* Semaphores                                                         */

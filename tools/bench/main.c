@@ -364,6 +364,7 @@ static void s2(void)
 	static const struct msg_mech *m[] = {
 		&msg_kipc_ring, &msg_kipc_ioctl, &msg_futex, &msg_pipe,
 		&msg_eventfd, &msg_seqpacket, &msg_posix_mq, &msg_sysv_msg,
+		&msg_cv_ring,
 	};
 	static const struct bcase bc = { .scen = "S2", .cas = "64B", .metric = "round trip", .kind = K_LAT };
 	struct msg_cfg cfg = { .msgsize = 64, .depth = 8, .producers = 1,
@@ -379,6 +380,7 @@ static void s3(void)
 	static const struct msg_mech *m[] = {
 		&msg_kipc_ring, &msg_kipc_ioctl, &msg_kipc_batch,
 		&msg_posix_mq, &msg_sysv_msg, &msg_pipe, &msg_shm_ring,
+		&msg_cv_ring,
 	};
 	static const struct bcase bc64 = { .scen = "S3", .cas = "64B", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
 	static const struct bcase bc4k = { .scen = "S3", .cas = "4KiB",
@@ -397,6 +399,7 @@ static void s4(void)
 {
 	static const struct msg_mech *m[] = {
 		&msg_kipc_ring, &msg_kipc_ioctl, &msg_posix_mq, &msg_sysv_msg,
+		&msg_cv_ring,
 	};
 	static const struct bcase bc = { .scen = "S4", .cas = "4x64B", .metric = "msgs/s", .kind = K_RATE, .msgsize = 64 };
 	struct msg_cfg cfg = { .msgsize = 64, .depth = 64, .producers = 4 };
@@ -551,13 +554,13 @@ static const struct scenario {
 	{ "S1", "ping-pong round trip, 64 B, both sides polling",
 	  "kipc (fast path), kipc-ioctl, shm spin, pipe, POSIX mq", s1 },
 	{ "S2", "ping-pong round trip, 64 B, receiver sleeps",
-	  "kipc (fast path), kipc-ioctl, futex, pipe, eventfd, seqpacket, POSIX mq, SysV msg",
+	  "kipc (fast path), kipc-ioctl, futex, pipe, eventfd, seqpacket, POSIX mq, SysV msg,\n    mutex+cond",
 	  s2 },
 	{ "S3", "one producer -> one consumer, 64 B and 4 KiB, queues of 64 messages",
-	  "kipc (fast path), kipc-ioctl, kipc-batch, POSIX mq, SysV msg, pipe, shm ring",
+	  "kipc (fast path), kipc-ioctl, kipc-batch, POSIX mq, SysV msg, pipe, shm ring,\n    mutex+cond",
 	  s3 },
 	{ "S4", "four producers -> one consumer, 64 B, per-producer order checked",
-	  "kipc (fast path), kipc-ioctl, POSIX mq, SysV msg", s4 },
+	  "kipc (fast path), kipc-ioctl, POSIX mq, SysV msg, mutex+cond", s4 },
 	{ "S5", "semaphore as a notifier: wake latency of a sleeping waiter",
 	  "kipc (fast path), kipc-ioctl, glibc sem_t, SysV sem, eventfd sem", s5 },
 	{ "S6", "semaphore of value 1 as a lock, N = 2, 4, 8 processes",

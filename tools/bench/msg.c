@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <mqueue.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,6 +534,145 @@ const struct msg_mech msg_shm_ring = {
 	.send = ring_send,
 	.recv = ring_recv,
 	.teardown = ring_teardown,
+};
+
+/* ------------------------------------------------------------------ */
+/* Process-shared mutex + condition variables: a ring each way         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The queue people write in userspace when they want speed: a bounded
+ * ring in shared memory under a PTHREAD_PROCESS_SHARED mutex (robust: a
+ * holder that dies does not hang the others), with a "not empty" and a
+ * "not full" condition variable.  Senders and receivers sleep in the
+ * condition variables (futexes); nobody spins.  One ring each way, so that
+ * ping-pong works as for the kernel's queues.
+ */
+struct cv_ring {
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty, nonfull;
+	uint64_t head, tail;		/* under lock */
+	unsigned char *data;		/* depth * msgsize, in the mapping */
+};
+
+struct cv_rings {
+	size_t msgsize, size;
+	unsigned int depth;
+	struct cv_ring r[2];
+	unsigned char data[] __attribute__((aligned(64)));
+};
+
+static void cv_teardown(void *ch)
+{
+	struct cv_rings *c = ch;
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		pthread_cond_destroy(&c->r[d].nonempty);
+		pthread_cond_destroy(&c->r[d].nonfull);
+		pthread_mutex_destroy(&c->r[d].lock);
+	}
+	bench_unshare(c, c->size);
+}
+
+static void *cv_setup(const struct msg_cfg *cfg, char *err, size_t len)
+{
+	size_t ring = (size_t)cfg->depth * cfg->msgsize;
+	size_t size = sizeof(struct cv_rings) + 2 * ring;
+	struct cv_rings *c = bench_shared(size);
+	pthread_mutexattr_t ma;
+	pthread_condattr_t ca;
+	int d, ret;
+
+	c->msgsize = cfg->msgsize;
+	c->depth = cfg->depth;
+	c->size = size;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+	for (d = 0; d < 2; d++) {
+		c->r[d].data = c->data + (size_t)d * ring;
+		ret = pthread_mutex_init(&c->r[d].lock, &ma);
+		if (!ret)
+			ret = pthread_cond_init(&c->r[d].nonempty, &ca);
+		if (!ret)
+			ret = pthread_cond_init(&c->r[d].nonfull, &ca);
+		if (ret) {
+			snprintf(err, len, "pthread init: %s", strerror(ret));
+			bench_unshare(c, size);
+			c = NULL;
+			break;
+		}
+	}
+	pthread_mutexattr_destroy(&ma);
+	pthread_condattr_destroy(&ca);
+	return c;
+}
+
+/* Take the ring's lock; a holder that died left the ring as it was. */
+static int cv_lock(struct cv_ring *r)
+{
+	int ret = pthread_mutex_lock(&r->lock);
+
+	if (ret == EOWNERDEAD)
+		ret = pthread_mutex_consistent(&r->lock);
+	return -ret;
+}
+
+static int cv_wait(struct cv_ring *r, pthread_cond_t *cv)
+{
+	int ret = pthread_cond_wait(cv, &r->lock);
+
+	if (ret == EOWNERDEAD)
+		ret = pthread_mutex_consistent(&r->lock);
+	return -ret;
+}
+
+static int cv_send(void *ch, int dir, const void *msg)
+{
+	struct cv_rings *c = ch;
+	struct cv_ring *r = &c->r[dir];
+	int ret = cv_lock(r);
+
+	while (!ret && r->head - r->tail >= c->depth)
+		ret = cv_wait(r, &r->nonfull);
+	if (ret)
+		return ret;
+	memcpy(r->data + (r->head % c->depth) * c->msgsize, msg, c->msgsize);
+	r->head++;
+	pthread_mutex_unlock(&r->lock);
+	pthread_cond_signal(&r->nonempty);
+	return 0;
+}
+
+static int cv_recv(void *ch, int dir, void *msg)
+{
+	struct cv_rings *c = ch;
+	struct cv_ring *r = &c->r[dir];
+	int ret = cv_lock(r);
+
+	while (!ret && r->head == r->tail)
+		ret = cv_wait(r, &r->nonempty);
+	if (ret)
+		return ret;
+	memcpy(msg, r->data + (r->tail % c->depth) * c->msgsize, c->msgsize);
+	r->tail++;
+	pthread_mutex_unlock(&r->lock);
+	/* Several producers may wait for room (S4): wake one per slot freed. */
+	pthread_cond_signal(&r->nonfull);
+	return (int)c->msgsize;
+}
+
+const struct msg_mech msg_cv_ring = {
+	.name = "mutex+cond",
+	.what = "a ring in shared memory under a process-shared robust pthread mutex, condition variables to sleep",
+	.caps = MSG_PINGPONG | MSG_STREAM | MSG_MPSC | MSG_SLEEP,
+	.setup = cv_setup,
+	.send = cv_send,
+	.recv = cv_recv,
+	.teardown = cv_teardown,
 };
 
 /* ------------------------------------------------------------------ */
