@@ -112,6 +112,12 @@ struct sem_mech {
 	void *(*setup)(unsigned int value, char *err, size_t errlen);
 	int (*wait)(void *s);		/* P(1), -errno */
 	int (*post)(void *s);		/* V(1), -errno */
+	/*
+	 * Where the mechanism shows its queue of blocked waiters (kipc): their
+	 * pids in queue order, at most cap; the number, or -errno.  NULL: S6
+	 * judges overtakes from timestamps alone.
+	 */
+	int (*queue)(void *s, uint32_t *pids, unsigned int cap);
 	void (*teardown)(void *s);
 };
 
@@ -179,6 +185,19 @@ struct trial_out {
 	double ops, bytes, secs;
 	uint64_t acq[BENCH_MAX_PROCS];	/* S6: acquisitions per process */
 	unsigned int nprocs;
+	/*
+	 * S6 (TRIAL_MEASURE): every logged acquisition's wait for P in ns
+	 * (malloc'd, the caller frees), and overtakes: acquisitions made while
+	 * another process had been queued longer, judged by the kernel's queue
+	 * order (q_*, where the mechanism shows it; q_checked is how many
+	 * acquisitions a queue snapshot covered) and by timestamps (ts_*,
+	 * with a margin of margin_ns).
+	 */
+	uint64_t *waits;
+	size_t nwaits;
+	uint64_t q_overtakes, q_checked, ts_overtakes, ts_checked;
+	bool q_seen;
+	double margin_ns;
 	uint64_t sent;			/* messages sent (streams) */
 	uint64_t checked;		/* messages whose content was checked */
 	uint64_t violations;		/* order or exclusion violations */
@@ -238,6 +257,9 @@ struct result {
 	double median, p99, p999;
 	double syscalls;	/* per operation; NAN: not counted */
 	double maxmin, jain;	/* S6 fairness, worst trial; NAN otherwise */
+	double max;		/* S6 wait for P: the longest; NAN otherwise */
+	double overtakes;	/* S6: per 1000 acquisitions, queue order */
+	double overtakes_ts;	/* ... and by timestamps; NAN otherwise */
 	char note[192];
 };
 

@@ -62,6 +62,11 @@ struct acc {
 	double rate[2][64];
 	size_t ntrials;
 	double maxmin, jain;		/* worst trial */
+	double *wait;			/* K_LOCK: every wait for P, us */
+	size_t nwait;
+	uint64_t q_over, q_checked, ts_over, ts_checked;
+	bool q_seen;
+	double margin;			/* the largest margin, ns */
 	unsigned long checked, violations;
 	double sc;			/* per op, NAN if not counted */
 	char err[160];
@@ -125,24 +130,60 @@ static void rate_row(const struct bcase *bc, struct acc *a, int which,
 	}
 }
 
-/* The rows of one mechanism: "which" 0 is the first metric, 1 the byte rate. */
+/* A latency row's percentiles of the n samples v (sorted here); false if none. */
+static bool lat_row(struct result *r, double *v, size_t n)
+{
+	r->samples = n;
+	if (r->status != RES_OK || !n)
+		return false;
+	stats_sort(v, n);
+	r->median = stats_pct(v, n, 50);
+	r->p99 = stats_pct(v, n, 99);
+	r->p999 = stats_pct(v, n, 99.9);
+	return true;
+}
+
+/*
+ * K_LOCK's second row: the wait for P, every acquisition of every trial,
+ * and the overtakes per 1000 acquisitions judged.
+ */
+static void wait_row(const struct bcase *bc, struct acc *a)
+{
+	struct result *r = results_add(&results);
+
+	fill_row(r, bc, a, "wait for P", "us");
+	r->lower_better = true;
+	if (!lat_row(r, a->wait, a->nwait))
+		return;
+	r->max = a->wait[a->nwait - 1];
+	if (a->q_seen && a->q_checked)
+		r->overtakes = 1000.0 * (double)a->q_over /
+			       (double)a->q_checked;
+	if (a->ts_checked)
+		r->overtakes_ts = 1000.0 * (double)a->ts_over /
+				  (double)a->ts_checked;
+	snprintf(r->note + strlen(r->note), sizeof(r->note) - strlen(r->note),
+		 "%smargin %.1f us%s", r->note[0] ? "; " : "",
+		 a->margin / 1000.0,
+		 a->q_seen ? "" : "; no queue view: timestamps only");
+}
+
+/*
+ * The rows of one mechanism: "which" 0 is the first metric, 1 the byte
+ * rate (K_RATE) or the wait for P (K_LOCK).
+ */
 static void make_rows(const struct bcase *bc, struct acc *a, int which)
 {
 	struct result *r;
 
-	if (which && (bc->kind != K_RATE || bc->msgsize < 1024))
+	if (which && bc->kind != K_LOCK &&
+	    (bc->kind != K_RATE || bc->msgsize < 1024))
 		return;
 	switch (bc->kind) {
 	case K_LAT:
 		r = results_add(&results);
 		fill_row(r, bc, a, bc->metric, "us");
-		r->samples = a->nlat;
-		if (r->status != RES_OK || !a->nlat)
-			break;
-		stats_sort(a->lat, a->nlat);
-		r->median = stats_pct(a->lat, a->nlat, 50);
-		r->p99 = stats_pct(a->lat, a->nlat, 99);
-		r->p999 = stats_pct(a->lat, a->nlat, 99.9);
+		lat_row(r, a->lat, a->nlat);
 		break;
 	case K_RATE:
 		if (which)
@@ -151,9 +192,36 @@ static void make_rows(const struct bcase *bc, struct acc *a, int which)
 			rate_row(bc, a, 0, bc->metric, "/s");
 		break;
 	case K_LOCK:
-		rate_row(bc, a, 0, bc->metric, "/s");
+		if (which)
+			wait_row(bc, a);
+		else
+			rate_row(bc, a, 0, bc->metric, "/s");
 		break;
 	}
+}
+
+/* S6's waits and overtakes of a kept trial; false if out of memory. */
+static bool keep_lock(struct acc *a, const struct trial_out *o)
+{
+	size_t i;
+
+	if (!o->waits)
+		return true;
+	a->wait = realloc(a->wait, (a->nwait + o->nwaits) * sizeof(double));
+	if (!a->wait) {
+		snprintf(a->err, sizeof(a->err), "out of memory");
+		return false;
+	}
+	for (i = 0; i < o->nwaits; i++)
+		a->wait[a->nwait++] = (double)o->waits[i] / 1000.0;
+	a->q_over += o->q_overtakes;
+	a->q_checked += o->q_checked;
+	a->q_seen |= o->q_seen;
+	a->ts_over += o->ts_overtakes;
+	a->ts_checked += o->ts_checked;
+	if (o->margin_ns > a->margin)
+		a->margin = o->margin_ns;
+	return true;
 }
 
 /* One trial of one mechanism; false if it failed (the error is kept). */
@@ -180,13 +248,19 @@ static bool one_trial(const struct bcase *bc, struct acc *a, bool keep)
 		if (a->c->trial(a->c, TRIAL_MEASURE, &o)) {
 			snprintf(a->err, sizeof(a->err), "%s",
 				 o.err[0] ? o.err : "failed");
+			free(o.waits);
 			return false;
 		}
 		if (bc->kind == K_LAT || (o.secs > 0 && o.ops > 0))
 			break;
+		free(o.waits);
+		o.waits = NULL;
 	}
-	if (!keep)
-		return true;
+	if (!keep || !keep_lock(a, &o)) {
+		free(o.waits);
+		return !a->err[0];
+	}
+	free(o.waits);
 	a->checked += o.checked;
 	a->violations += o.violations;
 	switch (bc->kind) {
@@ -293,6 +367,7 @@ static void run_case(const struct bcase *bc, struct contender *cs,
 	for (i = 0; i < n; i++) {
 		make_rows(bc, &a[i], 1);
 		free(a[i].lat);
+		free(a[i].wait);
 	}
 }
 

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,40 @@
 
 #define TAIL_MAGIC	0x6b6970632d62656eULL
 
+/*
+ * S6's log, in memory shared with the workers, written only by the holder
+ * of the lock: every acquisition in the order the lock was granted (its
+ * index is its sequence number), and every SNAP_EVERY-th acquisition on a
+ * mechanism that shows its queue, the queue of blocked waiters as the
+ * holder saw it, in its critical section: no grant can happen meanwhile, so
+ * the snapshot sits exactly between acquisitions seq and seq + 1.
+ */
+#define LOG_MAX		(1U << 20)
+#define SNAP_MAX	(1U << 17)
+#define SNAP_EVERY	8
+#define NOBODY		0xff
+
+struct lk_acq {
+	uint64_t t0;		/* before P */
+	uint64_t t1;		/* P returned */
+	uint32_t proc;
+};
+
+struct lk_snap {
+	uint64_t seq;
+	uint8_t n;
+	uint8_t who[BENCH_MAX_PROCS];	/* worker indices, queue order */
+};
+
+struct lk_log {
+	uint64_t nacq, nsnap, lost;
+	int32_t pids[BENCH_MAX_PROCS];
+	uint64_t end_t0[BENCH_MAX_PROCS];	/* the request served after stop */
+	int snap_err;
+	struct lk_acq acq[LOG_MAX];
+	struct lk_snap snap[SNAP_MAX];
+};
+
 struct ctl {
 	uint32_t ready;
 	uint32_t stop;
@@ -41,6 +76,7 @@ struct ctl {
 	double sc[BENCH_MAX_PROCS + 1];	/* system calls per participant */
 	uint64_t armed, woken, t_woke;	/* S5 */
 	uint64_t nsamples;
+	struct lk_log *log;		/* S6 (TRIAL_MEASURE) */
 	char err[160];
 	uint64_t samples[];
 };
@@ -672,6 +708,148 @@ int trial_notify(struct contender *c, enum trial_mode mode,
 	return ret;
 }
 
+/* In the critical section: log the acquisition, now and then the queue. */
+static void lk_log_acq(struct part *p, uint64_t t0, uint64_t t1)
+{
+	const struct sem_mech *s = p->c->sem;
+	struct lk_log *log = p->ctl->log;
+	uint64_t seq = log->nacq;
+	uint32_t pids[BENCH_MAX_PROCS];
+	struct lk_snap *sn;
+	int n, i, j;
+
+	if (seq >= LOG_MAX) {
+		log->lost++;
+		return;
+	}
+	log->acq[seq] = (struct lk_acq){ .t0 = t0, .t1 = t1,
+					 .proc = (uint32_t)p->idx };
+	log->nacq = seq + 1;
+	if (!s->queue || seq % SNAP_EVERY || log->nsnap >= SNAP_MAX ||
+	    log->snap_err)
+		return;
+	n = s->queue(p->obj, pids, BENCH_MAX_PROCS);
+	if (n < 0) {
+		log->snap_err = n;
+		return;
+	}
+	sn = &log->snap[log->nsnap++];
+	sn->seq = seq;
+	sn->n = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		sn->who[i] = NOBODY;
+		for (j = 0; j < BENCH_MAX_PROCS; j++)
+			if (log->pids[j] && (uint32_t)log->pids[j] == pids[i])
+				sn->who[i] = (uint8_t)j;
+	}
+}
+
+/*
+ * Overtakes by the kernel's queue order.  After a snapshot taken at
+ * acquisition k, showing waiters w0, w1, ... in queue order, a FIFO lock
+ * grants w_j its turn after at most one acquisition by each of w0..w(j-1)
+ * (a process ahead of w_j that then asks again queues behind it).  Any
+ * other acquisition after k and before w_j's is an overtake; each
+ * acquisition counts once however many waiters it passed.  Every
+ * acquisition in such a window, w_j's own included, has been checked.  An unknown pid
+ * in the queue (not a worker) passes every check: it cannot happen here.
+ */
+static void lk_queue_overtakes(const struct lk_log *log, uint8_t *mark,
+			       struct trial_out *o)
+{
+	uint64_t i, k, n = log->nacq, checked = 0, over = 0;
+	bool used[BENCH_MAX_PROCS], ahead[BENCH_MAX_PROCS];
+	const struct lk_snap *sn;
+	uint32_t who;
+	unsigned int j, a;
+
+	memset(mark, 0, n);
+	for (k = 0; k < log->nsnap; k++) {
+		sn = &log->snap[k];
+		for (j = 0; j < sn->n; j++) {
+			if (sn->who[j] == NOBODY)
+				continue;
+			memset(ahead, 0, sizeof(ahead));
+			memset(used, 0, sizeof(used));
+			for (a = 0; a < j; a++)
+				if (sn->who[a] != NOBODY)
+					ahead[sn->who[a]] = true;
+			for (i = sn->seq + 1; i < n; i++) {
+				who = log->acq[i].proc;
+				mark[i] |= 1;
+				if (who == sn->who[j])
+					break;
+				if (ahead[who] && !used[who])
+					used[who] = true;
+				else
+					mark[i] |= 2;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		checked += mark[i] & 1;
+		over += (mark[i] & 2) >> 1;
+	}
+	o->q_overtakes += over;
+	o->q_checked += checked;
+	o->q_seen = true;
+}
+
+/*
+ * Overtakes by timestamps: acquisition e (t0: before its P) overtakes if
+ * another process's request, served after e, started before e's by more
+ * than the margin (the uncontended cost of a P: two requests closer than
+ * that may enter any queue in either order).  Scanned backwards, keeping
+ * each process's next request, starting from the requests that were
+ * pending when the trial stopped (a starved process has one).
+ */
+static void lk_ts_overtakes(const struct lk_log *log, double margin,
+			    struct trial_out *o)
+{
+	uint64_t next[BENCH_MAX_PROCS], over = 0, i, n = log->nacq;
+	bool has[BENCH_MAX_PROCS];
+	const struct lk_acq *e;
+	unsigned int q;
+
+	/* A request still pending at the stop was served after every one. */
+	for (q = 0; q < BENCH_MAX_PROCS; q++) {
+		next[q] = log->end_t0[q];
+		has[q] = next[q] != 0;
+	}
+	for (i = n; i-- > 0;) {
+		e = &log->acq[i];
+		for (q = 0; q < BENCH_MAX_PROCS; q++)
+			if (q != e->proc && has[q] &&
+			    (double)next[q] + margin < (double)e->t0) {
+				over++;
+				break;
+			}
+		next[e->proc] = e->t0;
+		has[e->proc] = true;
+	}
+	o->ts_overtakes += over;
+	o->ts_checked += n;
+}
+
+/* The uncontended cost of a P on the new semaphore s (median of 64), ns. */
+static double lk_margin(const struct sem_mech *m, void *s)
+{
+	double v[64];
+	uint64_t t;
+	unsigned int i;
+
+	for (i = 0; i < 64; i++) {
+		t = now_ns();
+		if (m->wait(s) < 0)
+			return NAN;
+		v[i] = (double)(now_ns() - t);
+		if (m->post(s) < 0)
+			return NAN;
+	}
+	stats_sort(v, 64);
+	return stats_pct(v, 64, 50);
+}
+
 /*
  * A semaphore of value 1 as a lock: each worker takes it, checks it is
  * alone in the critical section, leaves and gives it back, until told to
@@ -684,18 +862,22 @@ static int lk_worker(struct part *p)
 	const struct sem_mech *s = p->c->sem;
 	bool measure = p->mode == TRIAL_MEASURE;
 	uint32_t me = (uint32_t)p->idx + 1, prev;
-	uint64_t acq = 0;
+	uint64_t acq = 0, t0, t1;
 	int ret;
 
 	if (!measure)
 		syscount_begin(&p->sc);
 	for (;;) {
+		t0 = measure ? now_ns() : 0;
 		ret = s->wait(p->obj);
+		t1 = measure ? now_ns() : 0;
 		if (ret < 0) {
 			part_fail(p, "worker %u wait: %s", me, strerror(-ret));
 			return 1;
 		}
 		if (__atomic_load_n(&p->ctl->stop, __ATOMIC_SEQ_CST)) {
+			if (measure)
+				p->ctl->log->end_t0[p->idx] = t0;
 			ret = s->post(p->obj);
 			if (!measure)
 				acq++;
@@ -703,6 +885,8 @@ static int lk_worker(struct part *p)
 		}
 		prev = __atomic_exchange_n(&p->ctl->holder, me,
 					   __ATOMIC_SEQ_CST);
+		if (measure)
+			lk_log_acq(p, t0, t1);
 		p->ctl->ops++;
 		if (__atomic_exchange_n(&p->ctl->holder, 0, __ATOMIC_SEQ_CST) !=
 		    me || prev)
@@ -724,28 +908,73 @@ static int lk_worker(struct part *p)
 	return 0;
 }
 
+/* After the trial: the waits and both counts of overtakes. */
+static int lk_analyse(const struct lk_log *log, struct trial_out *o)
+{
+	uint64_t i, n = log->nacq;
+	uint8_t *mark;
+
+	if (log->snap_err) {
+		snprintf(o->err, sizeof(o->err), "the queue snapshot: %s",
+			 strerror(-log->snap_err));
+		return -1;
+	}
+	o->waits = malloc((n ? n : 1) * sizeof(*o->waits));
+	mark = malloc(n ? n : 1);
+	if (!o->waits || !mark) {
+		free(mark);
+		snprintf(o->err, sizeof(o->err), "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		o->waits[i] = log->acq[i].t1 - log->acq[i].t0;
+	o->nwaits = n;
+	if (log->nsnap)
+		lk_queue_overtakes(log, mark, o);
+	lk_ts_overtakes(log, o->margin_ns, o);
+	free(mark);
+	return 0;
+}
+
 int trial_lock(struct contender *c, enum trial_mode mode, struct trial_out *o)
 {
+	struct lk_log *log = NULL;
 	unsigned int i;
 	struct run r;
+	pid_t pid;
 	void *s;
 	int ret;
 
 	s = sem_setup(c, 1, o);
 	if (!s)
 		return -1;
+	if (mode == TRIAL_MEASURE) {
+		o->margin_ns = lk_margin(c->sem, s);
+		log = bench_shared(sizeof(*log));
+	}
 	ret = run_begin(&r, c, mode, s, 0);
 	if (ret) {
 		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
 		c->sem->teardown(s);
+		if (log)
+			bench_unshare(log, sizeof(*log));
 		return -1;
 	}
-	for (i = 0; i < c->nprocs; i++)
-		run_spawn(&r, (int)i, -1, lk_worker, 0);
+	r.proto.ctl->log = log;
+	for (i = 0; i < c->nprocs; i++) {
+		pid = run_spawn(&r, (int)i, -1, lk_worker, 0);
+		if (log && pid > 0)
+			log->pids[i] = pid;
+	}
 	run_go(&r);
 	run_stop_after(&r, mode == TRIAL_MEASURE ? bp.rate_ms : bp.count_ms);
 	ret = run_end(&r, o);
 	c->sem->teardown(s);
+	if (log) {
+		if (!ret)
+			ret = lk_analyse(log, o);
+		bench_unshare(log, sizeof(*log));
+	}
 	o->nprocs = c->nprocs;
 	o->ops = 0;
 	for (i = 0; i < c->nprocs; i++)

@@ -72,6 +72,29 @@ static int kipc_sem_post(void *p)
 	return lkipc_sem_post(&s->h, 1, 0);
 }
 
+/*
+ * The kernel's queue of blocked waiters, in order: their pids into
+ * pids[0..cap), the number written returned (KIPC_IOC_SEM_STAT).
+ */
+static int kipc_sem_queue(void *p, uint32_t *pids, unsigned int cap)
+{
+	struct kipc_sem_waiter w[BENCH_MAX_PROCS];
+	struct ksem *s = p;
+	struct kipc_sem_stat st;
+	unsigned int i, n;
+	int ret;
+
+	if (cap > BENCH_MAX_PROCS)
+		cap = BENCH_MAX_PROCS;
+	ret = lkipc_sem_stat(&s->h, &st, w, cap);
+	if (ret < 0)
+		return ret;
+	n = st.nwaiters < cap ? st.nwaiters : cap;
+	for (i = 0; i < n; i++)
+		pids[i] = w[i].pid;
+	return (int)n;
+}
+
 static void kipc_sem_teardown(void *p)
 {
 	struct ksem *s = p;
@@ -94,6 +117,7 @@ const struct sem_mech sem_kipc = {
 	.setup = kipc_sem_fast_setup,
 	.wait = kipc_sem_wait,
 	.post = kipc_sem_post,
+	.queue = kipc_sem_queue,
 	.teardown = kipc_sem_teardown,
 };
 
@@ -111,6 +135,7 @@ const struct sem_mech sem_kipc_ioctl = {
 	.setup = kipc_sem_ioctl_setup,
 	.wait = kipc_sem_wait,
 	.post = kipc_sem_post,
+	.queue = kipc_sem_queue,
 	.teardown = kipc_sem_teardown,
 };
 
