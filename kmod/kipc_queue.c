@@ -334,6 +334,22 @@ void kipc_queue_publish(struct kipc_queue *q, struct kipc_queue_msg *m)
 	kipc_queue_index(q, m);
 }
 
+/*
+ * Record the last sender or receiver, t's thread group, and the time, as
+ * ipc/msg.c does with ipc_update_pid().  Under q->lock.
+ */
+static void kipc_queue_last(struct pid **who, time64_t *when,
+			    struct task_struct *t)
+{
+	struct pid *pid = task_tgid(t);
+
+	if (*who != pid) {
+		put_pid(*who);
+		*who = get_pid(pid);
+	}
+	*when = ktime_get_real_seconds();
+}
+
 /* Append a message at tail; nothing is visible if the copy fails. */
 static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, u32 len,
 			      s64 type)
@@ -373,6 +389,8 @@ static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, 
 	q->bytes_sent += len;
 	q->hwm_msgs = max_t(u64, q->hwm_msgs, q->nmsgs);
 	q->hwm_bytes = max(q->hwm_bytes, q->nbytes);
+	kipc_queue_last(&q->lspid, &q->stime,
+			src->waited ? src->sender : current);
 	trace_kipc_queue_send(q, m);
 	kipc_queue_arrive(q, m, !src->waited);
 	return 0;
@@ -398,6 +416,7 @@ void kipc_queue_admit(struct kipc_queue *q)
 		src = (struct kipc_queue_buf){
 			.kbuf = w->data,
 			.waited = true,
+			.sender = w->task,
 		};
 		/* A kernel copy cannot fail. */
 		WARN_ON_ONCE(kipc_queue_enqueue(q, &src, w->len, w->mtype));
@@ -426,6 +445,8 @@ static void kipc_queue_take(struct kipc_queue *q, struct kipc_queue_msg *m, bool
 	} else {
 		q->received++;
 		q->bytes_received += m->len;
+		/* Only a receiver takes a message it received: current. */
+		kipc_queue_last(&q->lrpid, &q->rtime, current);
 		trace_kipc_queue_recv(q, m);
 	}
 	kipc_queue_advance(q);
@@ -1331,6 +1352,11 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->notify = q->reg.kind;
 	cmd->notify_signo = q->reg.kind == KIPC_NOTIFY_SIGNAL ? q->reg.signo : 0;
 	cmd->notify_pid = q->reg.owner ? pid_vnr(q->reg.owner) : 0;
+	/* pid_vnr(NULL) is 0, as is a pid not visible in our namespace. */
+	cmd->lspid = pid_vnr(q->lspid);
+	cmd->lrpid = pid_vnr(q->lrpid);
+	cmd->stime = q->stime;
+	cmd->rtime = q->rtime;
 	cmd->ring_mode = KIPC_RING_MODE_KERNEL;
 	kipc_ring_exit(q);
 	if (q->fast)
@@ -1861,6 +1887,8 @@ static void kipc_queue_free(struct kipc_object *obj)
 	WARN_ON_ONCE(q->nlanes);
 	/* Its process passed its handles on before it closed any. */
 	kipc_queue_reg_drop(q);
+	put_pid(q->lspid);
+	put_pid(q->lrpid);
 	mutex_destroy(&q->lock);
 	kvfree(q->type_pool);
 	kvfree(q->meta);

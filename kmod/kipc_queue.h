@@ -131,6 +131,14 @@ struct kipc_queue {
 	bool had_reader, had_writer;
 	u64 sent, received, dropped, bytes_sent, bytes_received;
 	u64 hwm_msgs, hwm_bytes;
+	/*
+	 * The last send the kernel enqueued and the last receive it handed
+	 * out (SysV's msg_lspid, msg_stime, msg_lrpid, msg_rtime): the thread
+	 * groups, a reference held on each until the queue is freed, and
+	 * ktime_get_real_seconds().  The ring's fast path is not seen.
+	 */
+	struct pid *lspid, *lrpid;
+	time64_t stime, rtime;
 	wait_queue_head_t poll_wq;
 	struct fasync_struct *fasync;
 	/* The shared ring's protocol (Documentation/ring.md). */
@@ -185,6 +193,7 @@ struct kipc_queue_buf {
 	struct iov_iter *iter;
 	const void *kbuf;
 	bool waited;		/* kbuf: a blocked sender's, admitted */
+	struct task_struct *sender;	/* waited: that sender */
 };
 
 /* Flags internal to the operations, above the ABI's KIPC_MSG_*. */

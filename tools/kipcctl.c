@@ -32,6 +32,7 @@ struct opts {
 static const char *const feature_names[] = {
 	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi", "open_by_id",
 	"sem_op", "handle_id", "sem_multi_uring", "queue_notify", "prio_order",
+	"queue_last",
 };
 
 static int open_dev(const struct opts *o, struct lkipc *k)
@@ -177,7 +178,7 @@ static void print_features(__u64 features, int json)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {
-		if (!(features & (1ULL << i)))
+		if (!(features & (1ULL << i)) || !feature_names[i])
 			continue;
 		printf(json ? "%s\"%s\"" : "%s%s", sep, feature_names[i]);
 		sep = json ? ", " : " ";

@@ -88,6 +88,7 @@ enum {
 #define KIPC_FEAT_SEM_MULTI_URING (1ULL << 9)	/* the multi-wait as uring_cmd */
 #define KIPC_FEAT_QUEUE_NOTIFY	(1ULL << 10)	/* KIPC_IOC_QUEUE_NOTIFY */
 #define KIPC_FEAT_PRIO_ORDER	(1ULL << 11)	/* KIPC_OPEN_PRIO_ORDER */
+#define KIPC_FEAT_QUEUE_LAST	(1ULL << 12)	/* queue_stat's lspid..rtime */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -942,9 +943,24 @@ struct kipc_batch {
  * @notify_pid: out: the registered process, in the caller's pid
  *	namespace (0 if it is not visible there, or none is registered)
  * @__reserved2: must be 0
+ * @lspid: out: the process (thread group) of the last send the kernel
+ *	enqueued, in the caller's pid namespace (0 if it is not visible
+ *	there, or there was none)
+ * @lrpid: out: the process of the last receive the kernel handed out
+ *	(not a peek), the same way
+ * @stime: out: the time of that send, seconds since the epoch, else 0
+ * @rtime: out: the time of that receive, seconds since the epoch, else 0
  *
  * The handle must be open for reading.  Works after destroy too (the
  * counters stay readable): @queue_flags then has KIPC_QUEUE_DESTROYED.
+ *
+ * @lspid to @rtime (KIPC_FEAT_QUEUE_LAST; a @size of 192 does not see
+ * them) are SysV's msg_lspid, msg_lrpid, msg_stime and msg_rtime.  A send
+ * counts when its message is enqueued (a blocked sender's when it is
+ * admitted, as the sender's), a receive when its message is taken; a
+ * failed one changes nothing.  Messages sent or received through the
+ * shared ring's fast path are counted in @sent and @received but change
+ * none of the four (Documentation/ring.md).
  *
  * Errors: EINVAL (flags, reserved), EFAULT, EBADF, ENOTTY.
  */
@@ -984,6 +1000,10 @@ struct kipc_queue_stat {
 	__u32 notify_signo;
 	__s32 notify_pid;
 	__u32 __reserved2;
+	__s32 lspid;
+	__s32 lrpid;
+	__s64 stime;
+	__s64 rtime;
 };
 
 /* queue_flags of struct kipc_queue_stat only */
