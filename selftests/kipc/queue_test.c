@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -2122,6 +2123,188 @@ TEST_F(queue, library)
 	EXPECT_EQ(-EIDRM, lkipc_queue_send(&q2, 1, buf, 1, 0, NULL));
 	lkipc_queue_close(&q);
 	lkipc_queue_close(&q2);
+}
+
+/* ---- The last sender and receiver (KIPC_FEAT_QUEUE_LAST) -------------- */
+
+/* lspid, lrpid, stime and rtime of a queue, or -errno. */
+static int q_last(int fd, pid_t *lspid, pid_t *lrpid, int64_t *stime,
+		  int64_t *rtime)
+{
+	struct kipc_queue_stat st;
+	int ret = queue_stat(fd, &st);
+
+	if (ret)
+		return ret;
+	*lspid = st.lspid;
+	*lrpid = st.lrpid;
+	*stime = st.stime;
+	*rtime = st.rtime;
+	return 0;
+}
+
+/* Wait up to 5 s for a queue field to reach n. */
+static int q_wait_field(int fd, size_t off, long long n)
+{
+	for (int i = 0; i < 5000; i++) {
+		if (q_field(fd, off) == n)
+			return 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * The process of the last send and of the last receive, and their times:
+ * a send counts when its message is enqueued (a blocked sender's for it,
+ * when another process's receive admits it), a receive when its message
+ * is taken (a blocked receiver's too); a receive that fails or peeks
+ * changes nothing.  A stat size without the fields leaves them alone.
+ */
+TEST_F(queue, last_sender_receiver)
+{
+	struct kipc_info info = { .size = sizeof(info) };
+	struct kipc_queue_stat old;
+	int64_t stime, rtime, stime2, rtime2;
+	pid_t a, b, c, d, lspid, lrpid;
+	time_t t0, t1;
+	char buf[1];
+	int fd;
+
+	ASSERT_EQ(0, ioctl(self->dev, KIPC_IOC_GET_INFO, &info));
+	ASSERT_TRUE(info.features & KIPC_FEAT_QUEUE_LAST);
+	fd = anon_q(self->dev, 1, 8, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, q_last(fd, &lspid, &lrpid, &stime, &rtime));
+	EXPECT_EQ(0, lspid);
+	EXPECT_EQ(0, lrpid);
+	EXPECT_EQ(0, stime);
+	EXPECT_EQ(0, rtime);
+
+	/* A sends, B receives. */
+	t0 = time(NULL);
+	a = fork_child();
+	if (a == 0)
+		_exit(-q_send_u32(fd, 1, 7, 0));
+	ASSERT_EQ(0, reap(a));
+	ASSERT_EQ(0, q_last(fd, &lspid, &lrpid, &stime, &rtime));
+	EXPECT_EQ(a, lspid);
+	EXPECT_EQ(0, lrpid);
+	EXPECT_EQ(0, rtime);
+	b = fork_child();
+	if (b == 0)
+		_exit(q_recv_u32(fd, KIPC_SEL_ANY, 0, 0) == 7 ? 0 : 1);
+	ASSERT_EQ(0, reap(b));
+	t1 = time(NULL);
+	ASSERT_EQ(0, q_last(fd, &lspid, &lrpid, &stime, &rtime));
+	EXPECT_EQ(a, lspid);
+	EXPECT_EQ(b, lrpid);
+	EXPECT_LE(t0, stime);
+	EXPECT_GE(t1, stime);
+	EXPECT_LE(stime, rtime);
+	EXPECT_GE(t1, rtime);
+
+	/* Failed receives and a peek change nothing. */
+	EXPECT_EQ(-EAGAIN, q_recv_u32(fd, KIPC_SEL_ANY, 0, KIPC_MSG_NONBLOCK));
+	ASSERT_EQ(0, q_send_u32(fd, 1, 8, 0));
+	EXPECT_EQ(-EMSGSIZE, q_recv(fd, buf, sizeof(buf), KIPC_SEL_ANY, 0,
+				    KIPC_MSG_NONBLOCK, NULL));
+	EXPECT_EQ(-EAGAIN, q_recv_u32(fd, KIPC_SEL_EXACT, 2,
+				      KIPC_MSG_NONBLOCK));
+	EXPECT_EQ(8, q_recv_u32(fd, KIPC_SEL_ANY, 0, KIPC_MSG_PEEK));
+	ASSERT_EQ(0, q_last(fd, &lspid, &lrpid, &stime2, &rtime2));
+	EXPECT_EQ(getpid(), lspid);
+	EXPECT_EQ(b, lrpid);
+	EXPECT_EQ(rtime, rtime2);
+
+	/* C blocks on the full queue; our receive admits it: C sent. */
+	c = fork_child();
+	if (c == 0)
+		_exit(-q_send_u32(fd, 1, 9, 0));
+	ASSERT_EQ(0, q_wait_field(fd, offsetof(struct kipc_queue_stat,
+					       nsenders), 1));
+	EXPECT_EQ(8, q_recv_u32(fd, KIPC_SEL_ANY, 0, 0));
+	ASSERT_EQ(0, reap(c));
+	ASSERT_EQ(0, q_last(fd, &lspid, &lrpid, &stime, &rtime));
+	EXPECT_EQ(c, lspid);
+	EXPECT_EQ(getpid(), lrpid);
+
+	/* D waits to receive; our send hands it the message: D received. */
+	EXPECT_EQ(9, q_recv_u32(fd, KIPC_SEL_ANY, 0, 0));
+	d = fork_child();
+	if (d == 0)
+		_exit(q_recv_u32(fd, KIPC_SEL_ANY, 0, 0) == 10 ? 0 : 1);
+	ASSERT_EQ(0, q_wait_field(fd, offsetof(struct kipc_queue_stat,
+					       nreceivers), 1));
+	ASSERT_EQ(0, q_send_u32(fd, 1, 10, 0));
+	ASSERT_EQ(0, reap(d));
+	ASSERT_EQ(0, q_last(fd, &lspid, &lrpid, &stime, &rtime));
+	EXPECT_EQ(getpid(), lspid);
+	EXPECT_EQ(d, lrpid);
+
+	/* The size before the fields: they are not written. */
+	memset(&old, 0, sizeof(old));
+	old.size = offsetof(struct kipc_queue_stat, lspid);
+	old.lspid = -7;
+	old.rtime = -7;
+	ASSERT_EQ(0, ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, &old));
+	EXPECT_EQ(4, old.sent);
+	EXPECT_EQ(4, old.received);
+	EXPECT_EQ(-7, old.lspid);
+	EXPECT_EQ(-7, old.rtime);
+	close(fd);
+}
+
+/*
+ * The pids are the reader's view: a process in a child pid namespace sees
+ * its own sends and receives as its pid there (1) and a sender outside as
+ * 0; the parent namespace sees that process's pid in the parent namespace.
+ */
+TEST_F(queue, last_pid_namespace)
+{
+	pid_t child, inner = 0, lspid, lrpid;
+	int64_t stime, rtime;
+	int fd, pfd[2];
+
+	fd = anon_q(self->dev, 4, 8, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(0, q_send_u32(fd, 1, 1, 0));
+	child = fork_child();
+	if (child == 0) {
+		pid_t gc;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(80);
+		gc = fork();
+		if (gc < 0)
+			_exit(81);
+		if (gc == 0) {
+			if (q_last(fd, &lspid, &lrpid, &stime, &rtime) ||
+			    lspid != 0 || lrpid != 0 || !stime)
+				_exit(1);
+			if (q_recv_u32(fd, KIPC_SEL_ANY, 0, 0) != 1)
+				_exit(2);
+			if (q_send_u32(fd, 1, 2, 0))
+				_exit(3);
+			if (q_last(fd, &lspid, &lrpid, &stime, &rtime) ||
+			    getpid() != 1 || lspid != 1 || lrpid != 1)
+				_exit(4);
+			_exit(0);
+		}
+		if (write(pfd[1], &gc, sizeof(gc)) != sizeof(gc))
+			_exit(82);
+		_exit(reap(gc));
+	}
+	ASSERT_EQ(0, reap(child));
+	ASSERT_EQ(sizeof(inner), read(pfd[0], &inner, sizeof(inner)));
+	ASSERT_EQ(0, q_last(fd, &lspid, &lrpid, &stime, &rtime));
+	EXPECT_NE(0, inner);
+	EXPECT_EQ(inner, lspid);
+	EXPECT_EQ(inner, lrpid);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -136,6 +136,20 @@ static int no_syscalls(int allow)
 }
 
 /*
+ * Fork a child that has warmed up the fast path (its thread's lane and the
+ * pages, with one send and one receive): 0 in the child, which exits with
+ * 10 if the warm-up failed.
+ */
+static pid_t fork_warm(struct lkipc_queue *q)
+{
+	pid_t pid = fork();
+
+	if (pid == 0 && (send_id(q, 1, 0) || recv_id(q, 0) != 1))
+		_exit(10);
+	return pid;
+}
+
+/*
  * After warm-up, sends and receives that need not wait run under a seccomp
  * filter that fails every system call but exit_group: they must all work.
  */
@@ -144,14 +158,11 @@ TEST_F_TIMEOUT(ring, zero_syscalls, 120)
 	struct kipc_queue_stat st;
 	pid_t pid;
 
-	pid = fork();
+	pid = fork_warm(&self->q);
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		int fail = 0;
 
-		/* Warm-up: this thread's lane (one ioctl), the pages. */
-		if (send_id(&self->q, 1, 0) || recv_id(&self->q, 0) != 1)
-			_exit(10);
 		if (no_syscalls(-1))
 			_exit(11);
 		for (uint64_t i = 0; i < 10000 && !fail; i++) {
@@ -1101,6 +1112,66 @@ TEST_F(ring, fork_shares_mapping)
 	/* The child's thread got its own lane, the parent's another. */
 	EXPECT_LE(2, st.lanes);
 	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
+}
+
+/*
+ * Sends and receives through the fast path are counted in sent and
+ * received but change neither the last sender and receiver nor their
+ * times (Documentation/ring.md): the kernel does not see who made them.
+ * The child's operations run under the seccomp filter, so none of them
+ * reached the kernel; they come more than a second after the parent's.
+ */
+TEST_F_TIMEOUT(ring, fast_path_not_last, 60)
+{
+	struct kipc_queue_stat st, st2;
+	int ready[2], go[2];
+	uint64_t m[2];
+	pid_t pid;
+	char c = 0;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork_warm(&self->q);
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fail = 0;
+
+		if (write(ready[1], &c, 1) != 1 || no_syscalls(SYS_read))
+			_exit(11);
+		if (read(go[0], &c, 1) != 1)
+			_exit(12);
+		for (int64_t i = 0; i < 100 && !fail; i++)
+			fail |= send_id(&self->q, i, KIPC_MSG_NONBLOCK) ||
+				recv_id(&self->q, KIPC_MSG_NONBLOCK) != i;
+		syscall(SYS_exit_group, fail ? 13 : 0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	/* A send and a receive through the kernel: this process. */
+	m[0] = 2;
+	m[1] = check_of(2);
+	ASSERT_EQ(0, q_send_full(self->q.fd, 1, m, sizeof(m), 0, NULL));
+	ASSERT_EQ(sizeof(m), q_recv_full(self->q.fd, m, sizeof(m),
+					 KIPC_SEL_ANY, 0, 0, NULL, NULL, NULL));
+	ASSERT_EQ(0, stat_of(&self->q, &st));
+	EXPECT_EQ(getpid(), st.lspid);
+	EXPECT_EQ(getpid(), st.lrpid);
+	EXPECT_NE(0, st.stime);
+	EXPECT_NE(0, st.rtime);
+	usleep(1100000);
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	EXPECT_EQ(0, reap(pid));
+	ASSERT_EQ(0, stat_of(&self->q, &st2));
+	EXPECT_EQ(st.sent + 100, st2.sent);
+	EXPECT_EQ(st.received + 100, st2.received);
+	EXPECT_EQ(KIPC_RING_MODE_FAST, st2.ring_mode);
+	EXPECT_EQ(getpid(), st2.lspid);
+	EXPECT_EQ(getpid(), st2.lrpid);
+	EXPECT_EQ(st.stime, st2.stime);
+	EXPECT_EQ(st.rtime, st2.rtime);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
 }
 
 TEST_HARNESS_MAIN
