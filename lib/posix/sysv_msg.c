@@ -536,8 +536,8 @@ __asm__(".symver px_msgrcv,msgrcv@@GLIBC_2.2.5");
 /* ------------------------------------------------------------------ */
 
 /*
- * struct msqid_ds from a listing entry.  kipc keeps no last sender or
- * receiver and no send or receive time: those are 0 (compat.md).
+ * struct msqid_ds from a listing entry; the last sender and receiver and
+ * their times come from the queue's stat (sv_fill_last()).
  */
 static void sv_fill(struct msqid_ds *ds, const struct kipc_obj_info *e)
 {
@@ -555,6 +555,34 @@ static void sv_fill(struct msqid_ds *ds, const struct kipc_obj_info *e)
 	ds->__msg_cbytes = e->q_bytes;
 	ds->msg_qnum = e->q_msgs;
 	ds->msg_qbytes = e->q_cap_bytes;
+}
+
+/*
+ * msg_lspid, msg_lrpid, msg_stime and msg_rtime: the kernel records them
+ * (KIPC_FEAT_QUEUE_LAST) and KIPC_IOC_QUEUE_STAT reports them, on a handle
+ * open for reading.  Where the caller cannot open the queue for reading
+ * (MSG_STAT_ANY), or on a kernel without them, they stay 0 (compat.md).
+ */
+static void sv_fill_last(int msqid, struct msqid_ds *ds)
+{
+	struct kipc_queue_stat st;
+	struct lkipc_queue *q;
+	int ret, retried = 0;
+
+	for (;;) {
+		q = sv_get(msqid, KIPC_OPEN_READ, &ret);
+		if (!q)
+			return;
+		ret = lkipc_queue_stat(q, &st);
+		if (!ret)
+			break;
+		if (!sv_stale(msqid, ret) || retried++)
+			return;
+	}
+	ds->msg_lspid = st.lspid;
+	ds->msg_lrpid = st.lrpid;
+	ds->msg_stime = st.stime;
+	ds->msg_rtime = st.rtime;
 }
 
 /* The listing entry of queue msqid: 0, or -EINVAL if there is none. */
@@ -639,6 +667,7 @@ static int sv_stat_index(int index, int any, struct msqid_ds *ds)
 	}
 	sv_fill(ds, &v[index]);
 	free(v);
+	sv_fill_last(id, ds);
 	return id;
 }
 
@@ -714,6 +743,7 @@ API int px_msgctl(int msqid, int cmd, struct msqid_ds *buf)
 		if (!buf)
 			return px_fail(EFAULT);
 		sv_fill(buf, &e);
+		sv_fill_last(msqid, buf);
 		return 0;
 	case IPC_SET:
 		if (msqid < 0)

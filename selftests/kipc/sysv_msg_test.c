@@ -612,6 +612,110 @@ TEST(msgctl_stat_set_info)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* The index of queue q for MSG_STAT, or -1. */
+static int stat_index(int q)
+{
+	struct msginfo mi;
+	struct msqid_ds ds;
+	int max = msgctl(0, MSG_INFO, (struct msqid_ds *)&mi), i;
+
+	for (i = 0; i <= max; i++)
+		if (msgctl(i, MSG_STAT_ANY, &ds) == q)
+			return i;
+	return -1;
+}
+
+/*
+ * msg_lspid, msg_lrpid, msg_stime and msg_rtime: the last msgsnd's process
+ * and time and the last msgrcv's, as the kernel recorded them; 0 on a new
+ * queue; a msgrcv that fails changes nothing; MSG_STAT and MSG_STAT_ANY
+ * say the same; MSG_STAT_ANY by a caller who cannot read the queue shows
+ * 0 for the four (compat.md).
+ */
+TEST(msgctl_last_sender_receiver)
+{
+	struct msqid_ds ds, ds2;
+	int q = msgget(key_of(4), IPC_CREAT | IPC_EXCL | 0600), idx, status, i;
+	time_t t0, t1;
+	pid_t a, b, pid;
+
+	ASSERT_LT(0, q);
+	ASSERT_EQ(0, msgctl(q, IPC_STAT, &ds));
+	EXPECT_EQ(0, ds.msg_lspid);
+	EXPECT_EQ(0, ds.msg_lrpid);
+	EXPECT_EQ(0, ds.msg_stime);
+	EXPECT_EQ(0, ds.msg_rtime);
+
+	t0 = time(NULL);
+	a = fork();
+	ASSERT_LE(0, a);
+	if (!a)
+		_exit(snd(q, 1, "one", 3, 0) ? 1 : 0);
+	ASSERT_EQ(a, waitpid(a, &status, 0));
+	ASSERT_EQ(0, status);
+	b = fork();
+	ASSERT_LE(0, b);
+	if (!b)
+		_exit(rcv(q, 1, IPC_NOWAIT, NULL, NULL, 16) == 3 ? 0 : 1);
+	ASSERT_EQ(b, waitpid(b, &status, 0));
+	ASSERT_EQ(0, status);
+	t1 = time(NULL);
+	ASSERT_EQ(0, msgctl(q, IPC_STAT, &ds));
+	EXPECT_EQ(a, ds.msg_lspid);
+	EXPECT_EQ(b, ds.msg_lrpid);
+	EXPECT_LE(t0, ds.msg_stime);
+	EXPECT_GE(t1, ds.msg_stime);
+	EXPECT_LE(t0, ds.msg_rtime);
+	EXPECT_GE(t1, ds.msg_rtime);
+
+	/* Receives that fail: ENOMSG, E2BIG; the sender is now us. */
+	EXPECT_EQ(-1, rcv(q, 0, IPC_NOWAIT, NULL, NULL, 16));
+	EXPECT_EQ(ENOMSG, errno);
+	ASSERT_EQ(0, snd(q, 2, "toolong", 7, 0));
+	EXPECT_EQ(-1, rcv(q, 0, IPC_NOWAIT, NULL, NULL, 2));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(-1, rcv(q, 3, IPC_NOWAIT, NULL, NULL, 16));
+	EXPECT_EQ(ENOMSG, errno);
+	ASSERT_EQ(0, msgctl(q, IPC_STAT, &ds2));
+	EXPECT_EQ(getpid(), ds2.msg_lspid);
+	EXPECT_EQ(b, ds2.msg_lrpid);
+	EXPECT_EQ(ds.msg_rtime, ds2.msg_rtime);
+	EXPECT_LE(ds.msg_stime, ds2.msg_stime);
+
+	/* MSG_STAT and MSG_STAT_ANY agree. */
+	idx = stat_index(q);
+	ASSERT_LE(0, idx);
+	for (i = 0; i < 2; i++) {
+		memset(&ds, 0, sizeof(ds));
+		ASSERT_EQ(q, msgctl(idx, i ? MSG_STAT_ANY : MSG_STAT, &ds));
+		EXPECT_EQ(ds2.msg_lspid, ds.msg_lspid);
+		EXPECT_EQ(ds2.msg_lrpid, ds.msg_lrpid);
+		EXPECT_EQ(ds2.msg_stime, ds.msg_stime);
+		EXPECT_EQ(ds2.msg_rtime, ds.msg_rtime);
+	}
+
+	/* Without read permission: MSG_STAT_ANY works, the four are 0. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct msqid_ds d;
+
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(90);
+		if (msgctl(idx, MSG_STAT, &d) != -1 || errno != EACCES)
+			_exit(91);
+		memset(&d, 0x5a, sizeof(d));
+		if (msgctl(idx, MSG_STAT_ANY, &d) != q || d.msg_qnum != 1)
+			_exit(92);
+		_exit(d.msg_lspid || d.msg_lrpid || d.msg_stime ||
+		      d.msg_rtime ? 93 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, msgctl(q, IPC_RMID, NULL));
+}
+
 /* ------------------------------------------------------------------ */
 /* Differential: the kernel's SysV queues and the library, same ops    */
 /* ------------------------------------------------------------------ */
@@ -627,6 +731,14 @@ static unsigned int rnd(unsigned int n)
 }
 
 #define DK	4	/* keys */
+
+/* Both 0, or both set a second apart at most (the calls straddle one). */
+static int same_time(time_t k, time_t l)
+{
+	if (!k || !l)
+		return !k && !l;
+	return k - l <= 1 && l - k <= 1;
+}
 static long compared;
 
 static int differential(uint64_t seed, int ops, char *why, size_t whysz)
@@ -721,9 +833,13 @@ static int differential(uint64_t seed, int ops, char *why, size_t whysz)
 			     kd.msg_perm.__key != ld.msg_perm.__key ||
 			     kd.msg_perm.mode != ld.msg_perm.mode ||
 			     kd.msg_perm.uid != ld.msg_perm.uid ||
-			     kd.msg_perm.cgid != ld.msg_perm.cgid)) {
+			     kd.msg_perm.cgid != ld.msg_perm.cgid ||
+			     kd.msg_lspid != ld.msg_lspid ||
+			     kd.msg_lrpid != ld.msg_lrpid ||
+			     !same_time(kd.msg_stime, ld.msg_stime) ||
+			     !same_time(kd.msg_rtime, ld.msg_rtime))) {
 				snprintf(why, whysz,
-					 "seed %llu op %d: stat qnum %lu/%lu cbytes %lu/%lu qbytes %lu/%lu mode %o/%o",
+					 "seed %llu op %d: stat qnum %lu/%lu cbytes %lu/%lu qbytes %lu/%lu mode %o/%o pids %d/%d %d/%d",
 					 (unsigned long long)seed, op,
 					 (unsigned long)kd.msg_qnum,
 					 (unsigned long)ld.msg_qnum,
@@ -731,7 +847,9 @@ static int differential(uint64_t seed, int ops, char *why, size_t whysz)
 					 (unsigned long)ld.__msg_cbytes,
 					 (unsigned long)kd.msg_qbytes,
 					 (unsigned long)ld.msg_qbytes,
-					 kd.msg_perm.mode, ld.msg_perm.mode);
+					 kd.msg_perm.mode, ld.msg_perm.mode,
+					 kd.msg_lspid, ld.msg_lspid,
+					 kd.msg_lrpid, ld.msg_lrpid);
 				return op;
 			}
 		} else {
