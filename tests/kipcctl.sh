@@ -323,9 +323,19 @@ t "100 lines through a queue of 4" 0 sh -c 'seq 1 100 | kipcctl queue send p2'
 wait $pid
 t "the reader ended at end-of-file with status 0" 0 test $? = 0
 t "it got every line, in order" 0 cmp /tmp/p2.want /tmp/p2.out
+t "stat after a pipe-mode transfer" 0 kipcctl queue stat p2
+has "the last receive is the reader's" \
+	"^last recv +pid $pid, [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\$"
+has "the last send is a writer's" \
+	'^last send +pid [1-9][0-9]*, [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$'
+t "stat --json after a pipe-mode transfer" 0 kipcctl --json queue stat p2
+has "the JSON has the last sender and receiver" \
+	"\"lspid\": [1-9][0-9]*, \"stime\": [1-9][0-9]*, \"lrpid\": $pid, \"rtime\": [1-9][0-9]*, "
 
 kipcctl queue create p3 --pipe >/dev/null
 t "stat before any reader" 0 kipcctl queue stat p3
+has "no send yet" '^last send +none$'
+has "no receive yet" '^last recv +none$'
 t "peek before any reader, nothing queued: status 3" 3 \
 	kipcctl queue peek p3 --nowait
 t "a send after them works: looking is not reading" 0 kipcctl queue send p3 x

@@ -839,6 +839,21 @@ static int queue_create(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* A queue's last send or receive through the kernel, or none. */
+static void print_last(const char *what, __s32 pid, __s64 t)
+{
+	char when[32];
+
+	if (!t)
+		printf("%-10snone\n", what);
+	else if (!pid)
+		printf("%-10sa process not in this pid namespace, %s\n", what,
+		       format_time(t, when, sizeof(when)));
+	else
+		printf("%-10spid %d, %s\n", what, pid,
+		       format_time(t, when, sizeof(when)));
+}
+
 static int queue_stat(const struct opts *o, int argc, char **argv)
 {
 	struct kipc_queue_stat st;
@@ -886,6 +901,9 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 		       (unsigned long long)st.hwm_bytes,
 		       (unsigned long long)st.ring_bytes,
 		       (unsigned long long)st.lost, st.lanes, ring_mode);
+		printf("\"lspid\": %d, \"stime\": %lld, \"lrpid\": %d, "
+		       "\"rtime\": %lld, ", st.lspid, (long long)st.stime,
+		       st.lrpid, (long long)st.rtime);
 		printf("\"mode\": \"%04o\", \"uid\": %u, \"gid\": %u, "
 		       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
 		       "\"destroyed\": %s, \"order\": \"%s\"}\n", st.mode,
@@ -921,6 +939,8 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 	       (unsigned long long)st.lost,
 	       (unsigned long long)st.ring_bytes, ring_mode, st.lanes);
 	printf("order     %s\n", object_order(o, st.id));
+	print_last("last send", st.lspid, st.stime);
+	print_last("last recv", st.lrpid, st.rtime);
 	if (dead)
 		printf("state     destroyed\n");
 	return 0;
