@@ -33,6 +33,17 @@ struct lkipc_lane_slot {
 	int lane;
 };
 
+/*
+ * The lowest descriptors' records are in thread-local storage, so that a
+ * thread's first fast operation allocates nothing: a thread's first malloc
+ * maps an arena (mmap, mprotect), which takes the process's mmap_lock for
+ * writing and waits behind any other thread's mapping work, such as
+ * populating a new thread's stack under mlockall (pmqtest, 65-460 ms under
+ * TCG: Documentation/performance.md).  Higher descriptors' records are in
+ * lkipc_lanes, indexed by descriptor, allocated on first use.
+ */
+#define LKIPC_LANES_INLINE	64
+static __thread struct lkipc_lane_slot lkipc_lanes_inline[LKIPC_LANES_INLINE];
 static __thread struct lkipc_lane_slot *lkipc_lanes;
 static __thread int lkipc_nlanes;
 static pthread_key_t lkipc_lanes_key;
@@ -242,10 +253,10 @@ static struct kipc_ring_lane *lkipc_lane(int fd, struct lkipc_map *m,
 	struct lkipc_lane_slot *t;
 
 	*err = 0;
-	if (fd < lkipc_nlanes) {
+	if (fd < LKIPC_LANES_INLINE) {
+		t = &lkipc_lanes_inline[fd];
+	} else if (fd < lkipc_nlanes) {
 		t = &lkipc_lanes[fd];
-		if (t->gen == m->gen && t->fork_gen == fork_gen)
-			return t->lane < 0 ? NULL : &m->ring.lanes[t->lane];
 	} else {
 		int n = fd + 16;
 
@@ -257,14 +268,16 @@ static struct kipc_ring_lane *lkipc_lane(int fd, struct lkipc_map *m,
 		lkipc_lanes = t;
 		lkipc_nlanes = n;
 		pthread_setspecific(lkipc_lanes_key, t);
+		t += fd;	/* zeroed: never registered */
 	}
+	if (t->gen == m->gen && t->fork_gen == fork_gen)
+		return t->lane < 0 ? NULL : &m->ring.lanes[t->lane];
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	if (lkipc_ioctl(fd, KIPC_IOC_QUEUE_STAT, &st) || st.id != m->id) {
 		*err = -EBADF;	/* not recorded: asked again next time */
 		return NULL;
 	}
-	t = &lkipc_lanes[fd];
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
 	t->gen = m->gen;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -17,6 +18,15 @@
 
 #include "kselftest_harness.h"
 #include "kipc_test.h"
+
+#ifndef __has_feature
+#define __has_feature(x) 0	/* clang's */
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+#define RING_ASAN	1
+#else
+#define RING_ASAN	0
+#endif
 
 #define CAP	16
 #define MSGSZ	64
@@ -112,6 +122,17 @@ TEST_F(ring, mapped_and_fast)
 	EXPECT_EQ(0, st.lost);
 }
 
+/* Install a seccomp filter on the calling thread. */
+static int filter_syscalls(struct sock_filter *filter, unsigned short len)
+{
+	struct sock_fprog prog = { .len = len, .filter = filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return -1;
+	return 0;
+}
+
 /*
  * Fail every system call but exit_group (and "allow", if not -1) from now
  * on (seccomp).
@@ -126,10 +147,8 @@ static int no_syscalls(int allow)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 	};
-	struct sock_fprog prog = { .len = 5, .filter = filter };
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+	if (filter_syscalls(filter, ARRAY_SIZE(filter)))
 		return -1;
 	errno = 0;
 	return syscall(SYS_getppid) == -1 && errno == ENOSYS ? 0 : -1;
@@ -147,6 +166,93 @@ static pid_t fork_warm(struct lkipc_queue *q)
 	if (pid == 0 && (send_id(q, 1, 0) || recv_id(q, 0) != 1))
 		_exit(10);
 	return pid;
+}
+
+/*
+ * Fail mmap, munmap, mprotect, mremap, madvise and brk in the calling
+ * thread from now on (seccomp, this thread only): the calls that take the
+ * process's mmap_lock for writing.
+ */
+#ifdef __NR_mmap2
+#define NR_MMAP2	__NR_mmap2	/* i386's mmap */
+#else
+#define NR_MMAP2	__NR_mmap
+#endif
+static int no_mapping(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 6, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NR_MMAP2, 5, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_munmap, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mremap, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_madvise, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_brk, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+
+	if (filter_syscalls(filter, ARRAY_SIZE(filter)))
+		return -1;
+	errno = 0;
+	return syscall(SYS_brk, 0) == -1 && errno == ENOSYS ? 0 : -1;
+}
+
+struct first_use {
+	struct lkipc_queue *q;
+	int step;		/* the step that failed, 0 if none */
+	struct kipc_queue_stat st;
+};
+
+static void *first_use_thread(void *arg)
+{
+	struct first_use *f = arg;
+
+	f->step = 1;
+	if (no_mapping())
+		return NULL;
+	f->step = 2;
+	if (send_id(f->q, 11, KIPC_MSG_NONBLOCK))
+		return NULL;
+	f->step = 3;
+	if (recv_id(f->q, KIPC_MSG_NONBLOCK) != 11)
+		return NULL;
+	f->step = 4;
+	if (stat_of(f->q, &f->st))
+		return NULL;
+	f->step = 0;
+	return NULL;
+}
+
+/*
+ * A thread's first fast operation on a queue maps no memory: its lane
+ * record needs no malloc, whose first call in a thread maps an arena and
+ * so waits for the mmap_lock behind any other thread's mapping work (a new
+ * thread's stack populated under mlockall: pmqtest stalled 65-460 ms so).
+ * In a thread that may not map memory, the first send and receive still
+ * register a lane of their own: they took the ring.
+ */
+TEST_F(ring, first_use_maps_nothing)
+{
+	struct first_use f = { .q = &self->q, .step = -1 };
+	pthread_t t;
+
+#if RING_ASAN
+	/* Its runtime maps memory in every thread, and replaces malloc. */
+	SKIP(return, "AddressSanitizer build");
+#endif
+	/* The main thread's lane first. */
+	ASSERT_EQ(0, send_id(&self->q, 10, 0));
+	ASSERT_EQ(10, recv_id(&self->q, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, first_use_thread, &f));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(0, f.step);
+	EXPECT_EQ(KIPC_RING_MODE_FAST, f.st.ring_mode);
+	EXPECT_EQ(2, f.st.lanes);
+	EXPECT_EQ(2, f.st.sent);
+	EXPECT_EQ(2, f.st.received);
 }
 
 /*
