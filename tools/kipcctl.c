@@ -328,10 +328,10 @@ static void print_obj_json(const struct kipc_obj_info *e, const char *name)
 }
 
 /*
- * The end of a line of ls: the priority order if the object has it, a SysV
+ * The end of a line of ls: "(priority order)" if the object has it, a SysV
  * queue's key, as ipcs shows it.
  */
-static void print_sysv_key(const struct kipc_obj_info *e, const char *name)
+static void print_line_end(const struct kipc_obj_info *e, const char *name)
 {
 	unsigned int key;
 
@@ -355,7 +355,7 @@ static void print_obj_line(const struct kipc_obj_info *e, const char *name,
 	       queue ? e->q_nreceivers + e->q_nsenders : e->sem_nwaiters,
 	       e->mode, e->uid, e->gid, when,
 	       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
-	print_sysv_key(e, name);
+	print_line_end(e, name);
 }
 
 /* A line of "queue ls": occupancy, geometry and blocked tasks. */
@@ -369,7 +369,7 @@ static void print_queue_line(const struct kipc_obj_info *e, const char *name,
 	       (e->q_flags & KIPC_QUEUE_PIPE) ? "yes" : "no", e->mode, e->uid,
 	       e->gid, when,
 	       (e->flags & KIPC_OBJ_F_DESTROYED) ? " (destroyed)" : "");
-	print_sysv_key(e, name);
+	print_line_end(e, name);
 }
 
 /* Every object, or those of one type (0: all). */
