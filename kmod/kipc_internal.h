@@ -318,6 +318,12 @@ static inline void kipc_waiter_insert(struct list_head *list,
 	list_add(node, pos);
 }
 
+/* The stats' "order": fixed at creation, so read without a lock. */
+static inline u32 kipc_object_order(const struct kipc_object *obj)
+{
+	return obj->prio_order ? KIPC_ORDER_PRIO : KIPC_ORDER_FIFO;
+}
+
 /* file->private_data of a handle. */
 struct kipc_handle {
 	struct kipc_object *obj;

@@ -1325,7 +1325,7 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	struct user_namespace *ns = current_user_ns();
 	int ret;
 
-	if (cmd->flags || cmd->__reserved || cmd->__reserved2)
+	if (cmd->flags || cmd->__reserved2)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
@@ -1368,6 +1368,7 @@ static int kipc_queue_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->cuid = from_kuid_munged(ns, q->obj.cuid);
 	cmd->cgid = from_kgid_munged(ns, q->obj.cgid);
 	cmd->mode = q->obj.mode;
+	cmd->order = kipc_object_order(&q->obj);
 	cmd->ctime = q->obj.ctime;
 	cmd->ring_bytes = q->ring_bytes;
 	return kipc_ucmd_respond(ucmd, sizeof(*cmd));

@@ -478,7 +478,7 @@ static int kipc_sem_cmd_stat(struct kipc_ucmd *ucmd)
 	int ret = 0;
 	u32 value;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags)
 		return -EINVAL;
 	if (!(ucmd->file->f_mode & FMODE_READ))
 		return -EBADF;
@@ -517,6 +517,7 @@ static int kipc_sem_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->cuid = from_kuid_munged(ns, sem->obj.cuid);
 	cmd->cgid = from_kgid_munged(ns, sem->obj.cgid);
 	cmd->mode = sem->obj.mode;
+	cmd->order = kipc_object_order(&sem->obj);
 	cmd->ctime = sem->obj.ctime;
 	if (nr && copy_to_user(u64_to_user_ptr(cmd->waiters), buf,
 			       array_size(nr, sizeof(*buf)))) {

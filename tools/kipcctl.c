@@ -32,7 +32,7 @@ struct opts {
 static const char *const feature_names[] = {
 	"sem", "queue", "ring", "sem_fast", "uring_cmd", "sem_multi", "open_by_id",
 	"sem_op", "handle_id", "sem_multi_uring", "queue_notify", "prio_order",
-	"queue_last",
+	"queue_last", NULL, "stat_order",
 };
 
 static int open_dev(const struct opts *o, struct lkipc *k)
@@ -480,22 +480,33 @@ static void close_object(struct object *obj)
 }
 
 /*
- * The waiter order of the object id, from KIPC_IOC_LIST (the stat ioctls
- * do not report it): "priority", "fifo", or "unknown".
+ * The waiter order of the object id whose stat said order: "priority",
+ * "fifo", or "unknown".  A module without KIPC_FEAT_STAT_ORDER leaves the
+ * field 0 whatever the order: then KIPC_IOC_LIST tells.
  */
-static const char *object_order(const struct opts *o, __u64 id)
+static const char *object_order(const struct opts *o, __u64 id, __u32 order)
 {
-	const char *order = "unknown";
+	const char *name = "unknown";
 	struct kipc_obj_info *v;
+	struct kipc_info info;
+	struct lkipc k;
 	int i, n;
 
+	if (open_dev(o, &k) < 0)
+		return name;
+	n = lkipc_get_info(&k, &info);
+	lkipc_close(&k);
+	if (n < 0)
+		return name;
+	if (info.features & KIPC_FEAT_STAT_ORDER)
+		return order == KIPC_ORDER_PRIO ? "priority" : "fifo";
 	n = fetch_objects(o, &v);
 	for (i = 0; i < n; i++)
 		if (v[i].id == id)
-			order = (v[i].flags & KIPC_OBJ_F_PRIO_ORDER) ?
-				"priority" : "fifo";
+			name = (v[i].flags & KIPC_OBJ_F_PRIO_ORDER) ?
+			       "priority" : "fifo";
 	free(v);
-	return order;
+	return name;
 }
 
 /*
@@ -619,7 +630,7 @@ static int sem_stat(const struct opts *o, int argc, char **argv)
 		       "\"order\": \"%s\", \"waiters\": [",
 		       (unsigned long long)st.id, st.value, st.max, st.mode,
 		       st.uid, st.gid, st.cuid, st.cgid, (long long)st.ctime,
-		       object_order(o, st.id));
+		       object_order(o, st.id, st.order));
 		for (i = 0; i < n; i++)
 			printf("%s{\"pid\": %u, \"count\": %u}", i ? ", " : "",
 			       w[i].pid, w[i].count);
@@ -632,7 +643,7 @@ static int sem_stat(const struct opts *o, int argc, char **argv)
 		       argv[1], (unsigned long long)st.id, st.value, st.max,
 		       st.mode, st.uid, st.gid, st.cuid, st.cgid,
 		       format_time(st.ctime, when, sizeof(when)),
-		       object_order(o, st.id), n);
+		       object_order(o, st.id, st.order), n);
 		for (i = 0; i < n; i++)
 			printf("  %3u. pid %-8u wants %u\n", i + 1, w[i].pid,
 			       w[i].count);
@@ -908,7 +919,8 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 		       "\"cuid\": %u, \"cgid\": %u, \"ctime\": %lld, "
 		       "\"destroyed\": %s, \"order\": \"%s\"}\n", st.mode,
 		       st.uid, st.gid, st.cuid, st.cgid, (long long)st.ctime,
-		       dead ? "true" : "false", object_order(o, st.id));
+		       dead ? "true" : "false",
+		       object_order(o, st.id, st.order));
 		return 0;
 	}
 	printf("name      %s\nid        %llu\nmode      %04o\n"
@@ -938,7 +950,7 @@ static int queue_stat(const struct opts *o, int argc, char **argv)
 	       (unsigned long long)st.dropped,
 	       (unsigned long long)st.lost,
 	       (unsigned long long)st.ring_bytes, ring_mode, st.lanes);
-	printf("order     %s\n", object_order(o, st.id));
+	printf("order     %s\n", object_order(o, st.id, st.order));
 	print_last("last send", st.lspid, st.stime);
 	print_last("last recv", st.lrpid, st.rtime);
 	if (dead)

@@ -192,9 +192,14 @@ TEST_F(abi, flags_and_reserved)
 	EXPECT_EQ(EINVAL, errno);
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
-	st.__reserved = 1;
+	st.flags = 1;
 	EXPECT_EQ(-1, ioctl(fd, KIPC_IOC_SEM_STAT, &st));
 	EXPECT_EQ(EINVAL, errno);
+	/* order was a reserved word: now out only, what comes in ignored. */
+	st.flags = 0;
+	st.order = 5;
+	EXPECT_EQ(0, ioctl(fd, KIPC_IOC_SEM_STAT, &st));
+	EXPECT_EQ(KIPC_ORDER_FIFO, st.order);
 
 	/* Nothing was taken, posted or destroyed on the way. */
 	EXPECT_EQ(100, sem_value(fd));

@@ -574,12 +574,30 @@ static int listed_with(uint64_t id, unsigned int flag)
 }
 
 /*
+ * The order a handle's stat reports (KIPC_FEAT_STAT_ORDER), with a stale
+ * value in the field on input, which the kernel must ignore: -1 if the
+ * stat failed.
+ */
+static int stat_order(int fd, int queue)
+{
+	struct kipc_queue_stat qs = { .size = sizeof(qs), .order = 7 };
+	struct kipc_sem_stat ss = { .size = sizeof(ss), .order = 7 };
+
+	if (queue)
+		return ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, &qs) ? -1 :
+		       (int)qs.order;
+	return ioctl_ret(fd, KIPC_IOC_SEM_STAT, &ss) ? -1 : (int)ss.order;
+}
+
+/*
  * The flag matters only to the call that creates: an existing object
- * keeps its order whatever later opens say, and KIPC_IOC_LIST shows it.
+ * keeps its order whatever later opens say, and KIPC_IOC_LIST and
+ * the stats show it.
  */
 TEST_F(order, flag_used_at_creation_only)
 {
 	unsigned int other = variant->prio ? RW : RW | KIPC_OPEN_PRIO_ORDER;
+	int want = variant->prio ? KIPC_ORDER_PRIO : KIPC_ORDER_FIFO;
 	struct kipc_open op;
 	char name[64];
 	int fd;
@@ -599,6 +617,8 @@ TEST_F(order, flag_used_at_creation_only)
 	EXPECT_EQ(0, op.out_flags & KIPC_OPEN_CREATED);
 	EXPECT_EQ(variant->prio ? 2 : 1,
 		  listed_with(op.id, KIPC_OBJ_F_PRIO_ORDER));
+	ASSERT_TRUE(features(self->dev) & KIPC_FEAT_STAT_ORDER);
+	EXPECT_EQ(want, stat_order(self->c.a, 0));
 	EXPECT_EQ(0, unlink_sem(self->dev, name));
 	run_order(_metadata, self, variant);
 
@@ -613,6 +633,7 @@ TEST_F(order, flag_used_at_creation_only)
 	EXPECT_EQ(0, op.out_flags & KIPC_OPEN_CREATED);
 	EXPECT_EQ(variant->prio ? 2 : 1,
 		  listed_with(op.id, KIPC_OBJ_F_PRIO_ORDER));
+	EXPECT_EQ(want, stat_order(fd, 1));
 	EXPECT_EQ(0, unlink_obj(self->dev, KIPC_OBJ_QUEUE, name));
 	close(fd);
 }

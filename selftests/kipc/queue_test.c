@@ -2069,7 +2069,7 @@ TEST_F(queue, cmd_flags_reserved_pointers)
 	st.flags = 1;
 	EXPECT_EQ(-EINVAL, ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, &st));
 	st.flags = 0;
-	st.__reserved = 1;
+	st.__reserved2 = 1;
 	EXPECT_EQ(-EINVAL, ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, &st));
 	EXPECT_EQ(-EFAULT, ioctl_ret(fd, KIPC_IOC_QUEUE_STAT, (void *)16));
 

@@ -89,6 +89,7 @@ enum {
 #define KIPC_FEAT_QUEUE_NOTIFY	(1ULL << 10)	/* KIPC_IOC_QUEUE_NOTIFY */
 #define KIPC_FEAT_PRIO_ORDER	(1ULL << 11)	/* KIPC_OPEN_PRIO_ORDER */
 #define KIPC_FEAT_QUEUE_LAST	(1ULL << 12)	/* queue_stat's lspid..rtime */
+#define KIPC_FEAT_STAT_ORDER	(1ULL << 14)	/* the stats' "order" */
 
 /**
  * struct kipc_info - KIPC_IOC_GET_INFO: the ABI version, features and limits
@@ -652,7 +653,9 @@ struct kipc_sem_waiter {
  * @cuid: out: creator uid
  * @cgid: out: creator gid
  * @mode: out: permission bits
- * @__reserved: must be 0
+ * @order: out: the waiter order chosen at creation, KIPC_ORDER_FIFO or
+ *	KIPC_ORDER_PRIO (KIPC_FEAT_STAT_ORDER; ignored on input: a module
+ *	without the feature requires 0 there and leaves it 0)
  * @ctime: out: creation time, seconds since the epoch
  * @undo: out: the units recorded by KIPC_SEM_UNDO on this handle
  *
@@ -676,10 +679,14 @@ struct kipc_sem_stat {
 	__u32 cuid;
 	__u32 cgid;
 	__u32 mode;
-	__u32 __reserved;
+	__u32 order;
 	__s64 ctime;
 	__u64 undo;
 };
+
+/* order of struct kipc_sem_stat and struct kipc_queue_stat */
+#define KIPC_ORDER_FIFO		0	/* arrival order */
+#define KIPC_ORDER_PRIO		1	/* KIPC_OPEN_PRIO_ORDER */
 
 #define KIPC_IOC_SEM_STAT \
 	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_SEM_STAT, struct kipc_sem_stat)
@@ -928,7 +935,8 @@ struct kipc_batch {
  * @cuid: out: creator uid
  * @cgid: out: creator gid
  * @mode: out: permission bits
- * @__reserved: must be 0
+ * @order: out: the waiter order chosen at creation, as in struct
+ *	kipc_sem_stat (KIPC_FEAT_STAT_ORDER)
  * @ctime: out: creation time, seconds since the epoch
  * @ring_bytes: out: the size of the queue's storage (see
  *	Documentation/queues-storage.md), the most a handle can mmap
@@ -990,7 +998,7 @@ struct kipc_queue_stat {
 	__u32 cuid;
 	__u32 cgid;
 	__u32 mode;
-	__u32 __reserved;
+	__u32 order;
 	__s64 ctime;
 	__u64 ring_bytes;
 	__u64 lost;
