@@ -19,14 +19,16 @@
 #ifndef KIPC_BENCH_H
 #define KIPC_BENCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#define BENCH_MAX_PROCS		8	/* the most processes in one trial */
-#define BENCH_MSG_MAX		4096	/* the largest message */
+#define BENCH_MAX_PROCS		16	/* the most processes in one trial */
+#define BENCH_MSG_MAX		8192	/* the largest message */
+#define BENCH_MAX_WAITERS	1024	/* C4: the most queued waiters */
 #define BENCH_END		UINT64_MAX /* "no more messages" sequence */
 
 /*
@@ -45,6 +47,7 @@ enum kipc_path { KIPC_FAST, KIPC_IOCTL };
 
 struct msg_cfg {
 	size_t msgsize;		/* bytes of every message, 16..BENCH_MSG_MAX */
+	/* (below 24 bytes the scrambled tail is left out: it would overlap) */
 	unsigned int depth;	/* capacity in messages, where configurable */
 	unsigned int producers;	/* senders on direction 0 */
 	bool poll;		/* receivers (and full senders) spin */
@@ -123,6 +126,34 @@ struct sem_mech {
 
 extern const struct sem_mech sem_kipc, sem_kipc_ioctl, sem_glibc, sem_sysv,
 	sem_eventfd;
+/* C4: waiters blocked in mq_receive(), the V an mq_send(); sem.c */
+extern const struct sem_mech sem_posix_mq;
+/* S9: P and V with undo, and a robust process-shared mutex; sem.c */
+extern const struct sem_mech sem_kipc_undo, sem_kipc_ioctl_undo,
+	sem_robust_mutex;
+
+/*
+ * C3: N named objects alive at once.  create() makes n of them (named
+ * after the caller's pid and their index) and opens each; open() opens
+ * object i by name and closes it again; op() does one operation on the
+ * open object i (P then V, or a send then a receive); destroy() closes and
+ * removes them all.  Each returns -errno on failure (create: NULL, with
+ * why in err).  Everything is made in the process that measures.
+ */
+struct obj_mech {
+	const char *name;
+	const char *what;
+	const char *note;
+	bool kipc;
+	enum kipc_path path;
+	void *(*create)(unsigned int n, char *err, size_t errlen);
+	int (*open)(void *objs, unsigned int i);
+	int (*op)(void *objs, unsigned int i);
+	void (*destroy)(void *objs);
+};
+
+extern const struct obj_mech obj_kipc_sem, obj_kipc_sem_ioctl, obj_posix_mq,
+	obj_sysv_sem;
 /* S10: acquire-all of 2 and 8 semaphores; sem.c */
 extern const struct sem_mech sem_kipc_all2, sem_kipc_all8,
 	sem_kipc_all2_ioctl, sem_kipc_all8_ioctl, sem_sysv_set2, sem_sysv_set8;
@@ -165,6 +196,9 @@ struct bench_params {
 	unsigned int count_ops;		/* ops of a syscall-counting run */
 	unsigned int count_ms;		/* duration of a timed counting run */
 	unsigned int uncontended;	/* samples per trial of S7 */
+	/* The curves (C1-C4): trials, and a rate or latency trial's length. */
+	unsigned int curve_trials, curve_ms, curve_samples;
+	bool curve_small;		/* C3, C4: the smaller half of x */
 	unsigned int timeout_s;		/* a participant that hangs dies */
 	int ncpus;
 };
@@ -217,8 +251,10 @@ struct contender {
 	const char *note;
 	const struct msg_mech *msg;
 	const struct sem_mech *sem;
+	const struct obj_mech *obj;	/* C3 */
 	struct msg_cfg cfg;
-	unsigned int nprocs;		/* S6 */
+	unsigned int nprocs;		/* S6; C3: objects; C4: waiters */
+	unsigned int which;		/* C3, C4: which of two metrics */
 	int (*trial)(struct contender *c, enum trial_mode mode,
 		     struct trial_out *out);
 };
@@ -233,6 +269,12 @@ int trial_lock(struct contender *c, enum trial_mode m, struct trial_out *o);
 int trial_uncontended(struct contender *c, enum trial_mode m,
 		      struct trial_out *o);
 int trial_clock(struct contender *c, enum trial_mode m, struct trial_out *o);
+/* C3: which 0: open by name, 1: an operation, on one of nprocs objects */
+int trial_objects(struct contender *c, enum trial_mode m,
+		  struct trial_out *o);
+/* C4: which 0: the V that hands off to one of nprocs waiters, 1: its wake */
+int trial_handoff(struct contender *c, enum trial_mode m,
+		  struct trial_out *o);
 
 /* ------------------------------------------------------------------ */
 /* Results                                                            */
@@ -260,6 +302,7 @@ struct result {
 	double max;		/* S6 wait for P: the longest; NAN otherwise */
 	double overtakes;	/* S6: per 1000 acquisitions, queue order */
 	double overtakes_ts;	/* ... and by timestamps; NAN otherwise */
+	double x;		/* a curve's (C1-C4) x value; NAN otherwise */
 	char note[192];
 };
 
@@ -285,6 +328,10 @@ void report_markdown(FILE *f, const struct results *rs);
 int report_csv(const char *path, const struct results *rs);
 int report_read_csv(const char *path, struct results *rs);
 int report_plot(const char *png, const struct results *rs);
+/* The curves (C scenarios): cost per x and its log-log slope; their plot. */
+bool result_is_curve(const struct result *r);
+void report_curves(FILE *f, const struct results *rs, bool markdown);
+int report_plot_curves(const char *png, const struct results *rs);
 int report_goals(FILE *f, const struct results *rs, bool markdown);
 
 /* ------------------------------------------------------------------ */
@@ -314,5 +361,8 @@ void *bench_shared(size_t size);		/* zeroed, MAP_SHARED */
 void bench_unshare(void *p, size_t size);
 void bench_pin(int cpu);			/* if there are enough CPUs */
 void bench_relax(unsigned long *spins);		/* in a spin loop */
+/* Process-shared and robust; a lock whose holder died is taken over. */
+void bench_robust_mutexattr(pthread_mutexattr_t *ma);
+int bench_robust_lock(pthread_mutex_t *m);	/* 0 or -errno */
 
 #endif /* KIPC_BENCH_H */

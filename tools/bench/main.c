@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,12 +38,15 @@ static const struct bench_params quick_params = {
 	.quick = true, .trials = 3, .lat_samples = 300, .lat_ms = 120,
 	.rate_ms = 100, .count_ops = 200, .count_ms = 50,
 	.uncontended = 2000, .timeout_s = 30,
+	.curve_trials = 1, .curve_ms = 40, .curve_samples = 60,
+	.curve_small = true,
 };
 
 static const struct bench_params full_params = {
 	.trials = 15, .lat_samples = 5000, .lat_ms = 1000, .rate_ms = 600,
 	.count_ops = 1000, .count_ms = 200, .uncontended = 20000,
 	.timeout_s = 120,
+	.curve_trials = 3, .curve_ms = 150, .curve_samples = 400,
 };
 
 static struct results results;
@@ -78,6 +82,7 @@ struct bcase {
 	const char *metric;		/* of the first row */
 	enum kind kind;
 	size_t msgsize;			/* K_RATE: for the byte rate row */
+	double x;			/* a curve's x value, else 0 */
 };
 
 static void fill_row(struct result *r, const struct bcase *bc,
@@ -94,6 +99,7 @@ static void fill_row(struct result *r, const struct bcase *bc,
 	r->lower_better = bc->kind == K_LAT;
 	r->median = r->p99 = r->p999 = NAN;
 	r->maxmin = r->jain = NAN;
+	r->x = bc->x > 0 ? bc->x : NAN;
 	r->syscalls = a->sc;
 	r->checked = a->checked;
 	r->violations = a->violations;
@@ -177,7 +183,7 @@ static void make_rows(const struct bcase *bc, struct acc *a, int which)
 	struct result *r;
 
 	if (which && bc->kind != K_LOCK &&
-	    (bc->kind != K_RATE || bc->msgsize < 1024))
+	    (bc->kind != K_RATE || bc->msgsize < 1024 || bc->x > 0))
 		return;
 	switch (bc->kind) {
 	case K_LAT:
@@ -578,21 +584,45 @@ static void s6(void)
 	}
 }
 
+/* S7, S9: uncontended P+V pairs in one process, and the timer alone. */
+static void uncontended(const struct bcase *bc, const struct sem_mech **m,
+			unsigned int n)
+{
+	struct contender cs[8];
+
+	sem_contenders(cs, m, n, 1, trial_uncontended);
+	memset(&cs[n], 0, sizeof(cs[0]));
+	cs[n].name = "timer only";
+	cs[n].ref = true;
+	cs[n].note = "two clock_gettime() calls: included in every sample above";
+	cs[n].trial = trial_clock;
+	run_case(bc, cs, n + 1);
+}
+
 static void s7(void)
 {
 	static const struct sem_mech *m[] = {
 		&sem_kipc, &sem_kipc_ioctl, &sem_glibc,
 	};
 	static const struct bcase bc = { .scen = "S7", .cas = "-", .metric = "P+V", .kind = K_LAT };
-	struct contender cs[N(m) + 1];
 
-	sem_contenders(cs, m, N(m), 1, trial_uncontended);
-	memset(&cs[N(m)], 0, sizeof(cs[0]));
-	cs[N(m)].name = "timer only";
-	cs[N(m)].ref = true;
-	cs[N(m)].note = "two clock_gettime() calls: included in every sample above";
-	cs[N(m)].trial = trial_clock;
-	run_case(&bc, cs, N(m) + 1);
+	uncontended(&bc, m, N(m));
+}
+
+/*
+ * S9: S7 with undo, P and V as liblkipc does them with KIPC_SEM_UNDO,
+ * against glibc's sem_t (which has no undo) and a robust mutex (which
+ * its owner's death gives back).
+ */
+static void s9(void)
+{
+	static const struct sem_mech *m[] = {
+		&sem_kipc_undo, &sem_kipc_ioctl_undo, &sem_glibc,
+		&sem_robust_mutex,
+	};
+	static const struct bcase bc = { .scen = "S9", .cas = "-", .metric = "P+V with undo", .kind = K_LAT };
+
+	uncontended(&bc, m, N(m));
 }
 
 /*
@@ -620,6 +650,224 @@ static void s10(void)
 	run_case(&bc[1], cs, N(m8));
 }
 
+
+static void read_line(const char *path, char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Cost curves: C1-C4                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The curves have many points and one budget (about 4 minutes of a full
+ * run under TCG): fewer and shorter trials than the scenarios', set here
+ * for the duration of one curve.
+ */
+static struct bench_params curve_saved;
+
+static void curve_begin(void)
+{
+	curve_saved = bp;
+	if (bp.curve_trials < bp.trials)
+		bp.trials = bp.curve_trials;
+	bp.rate_ms = bp.curve_ms;
+	bp.lat_ms = bp.curve_ms;
+	bp.lat_samples = bp.curve_samples;
+	if (bp.count_ops > 300)
+		bp.count_ops = 300;
+}
+
+static void curve_end(void)
+{
+	bp = curve_saved;
+}
+
+/* One point of a message curve: S3's or S4's stream, cfg varied. */
+static void msg_point(const char *scen, const char *cas, double x,
+		      const struct msg_cfg *cfg)
+{
+	static const struct msg_mech *m[] = {
+		&msg_kipc_ring, &msg_kipc_ioctl, &msg_posix_mq, &msg_sysv_msg,
+	};
+	struct bcase bc = { .scen = scen, .cas = cas, .metric = "msgs/s",
+			    .kind = K_RATE, .msgsize = cfg->msgsize, .x = x };
+	struct contender cs[N(m)];
+
+	msg_contenders(cs, m, N(m), cfg, trial_stream);
+	run_case(&bc, cs, N(m));
+}
+
+/* C1: S4's shape with P = 1 .. 16 producers. */
+static void c1(void)
+{
+	static const unsigned int px[] = { 1, 2, 4, 8, 16 };
+	struct msg_cfg cfg = { .msgsize = 64, .depth = 64 };
+	char cas[16];
+	unsigned int i;
+
+	curve_begin();
+	for (i = 0; i < N(px); i++) {
+		snprintf(cas, sizeof(cas), "P=%u", px[i]);
+		cfg.producers = px[i];
+		msg_point("C1", cas, px[i], &cfg);
+	}
+	curve_end();
+}
+
+/*
+ * C2: S3's shape with messages of 16 B to 8 KiB, in queues of 16 (so that
+ * POSIX mq's two queues of 8 KiB messages stay inside RLIMIT_MSGQUEUE).
+ * 16 B, not 8: a message carries its producer, sequence number and size.
+ */
+static void c2(void)
+{
+	static const unsigned int sx[] = { 16, 64, 512, 4096, 8192 };
+	struct msg_cfg cfg = { .depth = 16, .producers = 1 };
+	char cas[16];
+	unsigned int i;
+
+	curve_begin();
+	for (i = 0; i < N(sx); i++) {
+		snprintf(cas, sizeof(cas), "%uB", sx[i]);
+		cfg.msgsize = sx[i];
+		msg_point("C2", cas, sx[i], &cfg);
+	}
+	curve_end();
+}
+
+/*
+ * A kipc module parameter (/sys/module/kipc/parameters/NAME): its value,
+ * 0 if it cannot be read; set it to v, false if it cannot be written.
+ */
+static unsigned long kipc_param(const char *name)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/module/kipc/parameters/%s", name);
+	read_line(path, buf, sizeof(buf));
+	return strtoul(buf, NULL, 10);
+}
+
+static bool kipc_param_set(const char *name, unsigned long v)
+{
+	char path[128];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/sys/module/kipc/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return false;
+	ok = fprintf(f, "%lu\n", v) > 0;
+	return !fclose(f) && ok;
+}
+
+/*
+ * C3: N = 1 .. 4096 named objects alive, of one mechanism at a time: the
+ * latency of opening one by name, and of one operation on one (both
+ * random).  The kipc module's object limits (max_objects, default 4096;
+ * max_objects_per_user, 1024) are raised for the curve where they are too
+ * low and this process may (root), and put back after it; so are
+ * RLIMIT_NOFILE and RLIMIT_MSGQUEUE.
+ */
+static void c3(void)
+{
+	static const struct obj_mech *m[] = {
+		&obj_kipc_sem, &obj_kipc_sem_ioctl, &obj_posix_mq,
+		&obj_sysv_sem,
+	};
+	static const unsigned int nx[] = { 1, 16, 256, 4096 };
+	static const char *const metric[] = { "open by name", "op" };
+	static const char *const param[] = { "max_objects",
+					     "max_objects_per_user" };
+	unsigned int i, j, k, npoints = bp.curve_small ? 3 : N(nx);
+	unsigned long want = nx[npoints - 1] + 64, was[N(param)];
+	struct rlimit nofile, msgq, rl;
+	struct contender cs[N(m)];
+	struct bcase bc = { .scen = "C3", .kind = K_LAT };
+	char cas[16];
+
+	getrlimit(RLIMIT_NOFILE, &nofile);
+	getrlimit(RLIMIT_MSGQUEUE, &msgq);
+	rl.rlim_cur = rl.rlim_max = want + 1024;
+	if (rl.rlim_max < nofile.rlim_max)
+		rl.rlim_max = nofile.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		rl = nofile;
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	setrlimit(RLIMIT_MSGQUEUE, &rl);
+	for (k = 0; k < N(param); k++) {
+		was[k] = kipc_param(param[k]);
+		if (was[k] >= want || !kipc_param_set(param[k], want))
+			was[k] = 0;
+	}
+	curve_begin();
+	for (i = 0; i < npoints; i++) {
+		snprintf(cas, sizeof(cas), "N=%u", nx[i]);
+		bc.cas = cas;
+		bc.x = nx[i];
+		for (j = 0; j < N(metric); j++) {
+			bc.metric = metric[j];
+			for (k = 0; k < N(m); k++) {
+				memset(&cs[k], 0, sizeof(cs[k]));
+				cs[k].name = m[k]->name;
+				cs[k].kipc = m[k]->kipc;
+				cs[k].obj = m[k];
+				cs[k].nprocs = nx[i];
+				cs[k].which = j;
+				cs[k].note = m[k]->note;
+				cs[k].trial = trial_objects;
+				if (m[k]->kipc)
+					cs[k].na = kipc_unavailable(KIPC_FEAT_SEM,
+								    m[k]->path);
+			}
+			run_case(&bc, cs, N(m));
+		}
+	}
+	curve_end();
+	for (k = 0; k < N(param); k++)
+		if (was[k])
+			kipc_param_set(param[k], was[k]);
+	setrlimit(RLIMIT_MSGQUEUE, &msgq);
+	setrlimit(RLIMIT_NOFILE, &nofile);
+}
+
+/*
+ * C4: W = 1 .. 1024 waiters queued on one semaphore (threads of one
+ * process): the cost of the V that hands a unit to one of them, and the
+ * woken waiter's wake latency.
+ */
+static void c4(void)
+{
+	static const struct sem_mech *m[] = {
+		&sem_kipc, &sem_kipc_ioctl, &sem_glibc, &sem_sysv,
+		&sem_posix_mq,
+	};
+	static const unsigned int wx[] = { 1, 4, 16, 64, 256, 1024 };
+	static const char *const metric[] = { "V hand-off", "wake latency" };
+	unsigned int i, j, k, npoints = bp.curve_small ? 3 : N(wx);
+	struct bcase bc = { .scen = "C4", .kind = K_LAT };
+	struct contender cs[N(m)];
+	char cas[16];
+
+	curve_begin();
+	for (i = 0; i < npoints; i++) {
+		snprintf(cas, sizeof(cas), "W=%u", wx[i]);
+		bc.cas = cas;
+		bc.x = wx[i];
+		for (j = 0; j < N(metric); j++) {
+			bc.metric = metric[j];
+			sem_contenders(cs, m, N(m), wx[i], trial_handoff);
+			for (k = 0; k < N(m); k++)
+				cs[k].which = j;
+			run_case(&bc, cs, N(m));
+		}
+	}
+	curve_end();
+}
+
 static const struct scenario {
 	const char *id;
 	const char *title;
@@ -644,8 +892,19 @@ static const struct scenario {
 	  "kipc (fast path), kipc-ioctl, glibc sem_t (and the timer alone)", s7 },
 	{ "S8", "S3 (64 B) and S4 with busy processes competing for the CPUs",
 	  "kipc (fast path), kipc-ioctl, POSIX mq, SysV msg", s8 },
+	{ "S9", "uncontended P+V pair with undo in one process",
+	  "kipc (liblkipc with KIPC_SEM_UNDO), kipc-ioctl, glibc sem_t, robust mutex\n    (and the timer alone)",
+	  s9 },
 	{ "S10", "acquire-all of K = 2 and 8 semaphores of value 1 as a lock, 4 processes",
 	  "kipc (fast-path posts), kipc-ioctl, SysV semop on a set", s10 },
+	{ "C1", "cost curve: producers P = 1, 2, 4, 8, 16 -> one consumer, 64 B",
+	  "kipc (fast path), kipc-ioctl, POSIX mq, SysV msg", c1 },
+	{ "C2", "cost curve: message size 16 B to 8 KiB, one producer, queues of 16",
+	  "kipc (fast path), kipc-ioctl, POSIX mq, SysV msg", c2 },
+	{ "C3", "cost curve: N = 1, 16, 256, 4096 named objects alive: open by name, one op",
+	  "kipc semaphores (fast path), kipc-ioctl, POSIX mq, SysV sem", c3 },
+	{ "C4", "cost curve: W = 1, 4, 16, 64, 256, 1024 queued waiters: the V that hands off",
+	  "kipc (fast path), kipc-ioctl, glibc sem_t, SysV sem, POSIX mq", c4 },
 };
 
 const char *scenario_title(const char *id)
@@ -750,6 +1009,7 @@ static void usage(FILE *f)
 "      --csv FILE         also write the results as CSV ('-': stdout)\n"
 "      --markdown FILE    also write the table and goals as Markdown\n"
 "      --plot FILE.png    also draw the medians with gnuplot\n"
+"      --plot-curves FILE.png  also draw the cost curves (C1-C4), log-log\n"
 "      --from-csv FILE    measure nothing: report a CSV written before\n"
 "      --no-progress      say nothing on stderr while running\n"
 "  -h, --help\n");
@@ -780,12 +1040,14 @@ int main(int argc, char **argv)
 		{ "csv", required_argument, NULL, 'C' },
 		{ "markdown", required_argument, NULL, 'M' },
 		{ "plot", required_argument, NULL, 'P' },
+		{ "plot-curves", required_argument, NULL, 'K' },
 		{ "from-csv", required_argument, NULL, 'F' },
 		{ "no-progress", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *csv = NULL, *md = NULL, *png = NULL, *from = NULL;
+	const char *cpng = NULL;
 	char *list = NULL, *end;
 	bool quick = false, do_list = false;
 	long trials = 0;
@@ -830,6 +1092,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			png = optarg;
+			break;
+		case 'K':
+			cpng = optarg;
 			break;
 		case 'F':
 			from = optarg;
@@ -891,6 +1156,7 @@ int main(int argc, char **argv)
 	}
 
 	report_table(stdout, &results);
+	report_curves(stdout, &results, false);
 	report_goals(stdout, &results, false);
 	if (csv && report_csv(csv, &results))
 		rc = 2;
@@ -902,11 +1168,14 @@ int main(int argc, char **argv)
 			rc = 2;
 		} else {
 			report_markdown(f, &results);
+			report_curves(f, &results, true);
 			report_goals(f, &results, true);
 			fclose(f);
 		}
 	}
 	if (png && report_plot(png, &results))
+		rc = 2;
+	if (cpng && report_plot_curves(cpng, &results))
 		rc = 2;
 	free(list);
 	if (!rc && failures)

@@ -587,9 +587,7 @@ static void *cv_setup(const struct msg_cfg *cfg, char *err, size_t len)
 	c->msgsize = cfg->msgsize;
 	c->depth = cfg->depth;
 	c->size = size;
-	pthread_mutexattr_init(&ma);
-	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	bench_robust_mutexattr(&ma);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
 	for (d = 0; d < 2; d++) {
@@ -614,11 +612,7 @@ static void *cv_setup(const struct msg_cfg *cfg, char *err, size_t len)
 /* Take the ring's lock; a holder that died left the ring as it was. */
 static int cv_lock(struct cv_ring *r)
 {
-	int ret = pthread_mutex_lock(&r->lock);
-
-	if (ret == EOWNERDEAD)
-		ret = pthread_mutex_consistent(&r->lock);
-	return -ret;
+	return bench_robust_lock(&r->lock);
 }
 
 static int cv_wait(struct cv_ring *r, pthread_cond_t *cv)

@@ -39,6 +39,7 @@ struct result *results_add(struct results *rs)
 	r->median = r->p99 = r->p999 = r->syscalls = NAN;
 	r->maxmin = r->jain = NAN;
 	r->max = r->overtakes = r->overtakes_ts = NAN;
+	r->x = NAN;
 	return r;
 }
 
@@ -259,6 +260,8 @@ void report_markdown(FILE *f, const struct results *rs)
 		const struct result *r = &rs->r[i];
 		bool ok = r->status == RES_OK;
 
+		if (result_is_curve(r))
+			continue;	/* report_curves() */
 		fair[0] = 0;
 		if (ok)
 			fairness(fair, sizeof(fair), r);
@@ -319,6 +322,8 @@ static const struct goal {
 #undef S6_GOALS
 	{ "S7", "-", "P+V", "glibc sem_t", G_AT_MOST, 1.5, NULL },
 	{ "S7", "-", "P+V", NULL, G_NO_SYSCALLS, 0, NULL },
+	{ "S9", "-", "P+V with undo", "glibc sem_t", G_AT_MOST, 1.5, NULL },
+	{ "S9", "-", "P+V with undo", NULL, G_NO_SYSCALLS, 0, NULL },
 	{ "S8", "S3-64B guest-busy", "msgs/s", "POSIX mq", G_AT_LEAST, 1.0, "kipc-ioctl" },
 	{ "S8", "S4 guest-busy", "msgs/s", "POSIX mq", G_AT_LEAST, 1.0, "kipc-ioctl" },
 	{ "S8", "S3-64B host-busy", "msgs/s", "POSIX mq", G_AT_LEAST, 1.0, "kipc-ioctl" },
@@ -395,8 +400,8 @@ int report_goals(FILE *f, const struct results *rs, bool md)
 			break;
 		default:
 			snprintf(what, sizeof(what),
-				 "%s: %s P+V with 0 system calls", g->scen,
-				 k->mech);
+				 "%s: %s %s with 0 system calls", g->scen,
+				 k->mech, g->metric);
 			v = k->status == RES_OK ? k->syscalls : NAN;
 			ok = v == 0;
 			break;
@@ -482,7 +487,7 @@ int report_csv(const char *path, const struct results *rs)
 		"# kipc: %s\n# syscalls: %s\n# mode: %s\n# cpus: %d\n# trials: %u\n",
 		rs->kernel, rs->date, rs->clocksource, rs->virt, rs->kipc,
 		rs->syscount, rs->mode, rs->ncpus, rs->trials);
-	fprintf(f, "scenario,case,metric,mechanism,role,unit,status,samples,checked,violations,median,p99,p999,ratio,syscalls_per_op,maxmin,jain,max,overtakes,overtakes_ts,note\n");
+	fprintf(f, "scenario,case,metric,mechanism,role,unit,status,samples,checked,violations,median,p99,p999,ratio,syscalls_per_op,maxmin,jain,max,overtakes,overtakes_ts,note,x\n");
 	for (i = 0; i < rs->n; i++) {
 		const struct result *r = &rs->r[i];
 
@@ -503,6 +508,7 @@ int report_csv(const char *path, const struct results *rs)
 		csv_num(f, r->overtakes_ts);
 		fputc(',', f);
 		csv_text(f, r->note);
+		csv_num(f, r->x);
 		fputc('\n', f);
 	}
 	if (f != stdout)
@@ -557,7 +563,7 @@ static void meta(struct results *rs, const char *line)
 int report_read_csv(const char *path, struct results *rs)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char line[1024], *fld[21], *p;
+	char line[1024], *fld[22], *p;
 	struct result *r;
 	unsigned int n, s;
 
@@ -573,15 +579,18 @@ int report_read_csv(const char *path, struct results *rs)
 		}
 		if (!strncmp(line, "scenario,", 9) || !line[0])
 			continue;
-		for (n = 0, p = line; n < 21; n++) {
+		for (n = 0, p = line; n < 22; n++) {
 			fld[n] = p;
 			p = strchr(p, ',');
 			if (!p)
 				break;
 			*p++ = 0;
 		}
-		/* 18 fields: a CSV from before S6's wait row (no max, overtakes). */
-		if (n != 20 && n != 17) {
+		/*
+		 * 18 fields: a CSV from before S6's wait row (no max,
+		 * overtakes); 21: from before the curves (no x).
+		 */
+		if (n != 21 && n != 20 && n != 17) {
 			fprintf(stderr, "kipc-bench: %s: not a kipc-bench CSV line: %s\n",
 				path, fld[0]);
 			if (f != stdin)
@@ -617,6 +626,8 @@ int report_read_csv(const char *path, struct results *rs)
 		r->overtakes = field_num(fld[18]);
 		r->overtakes_ts = field_num(fld[19]);
 		snprintf(r->note, sizeof(r->note), "%s", fld[20]);
+		if (n == 21)
+			r->x = field_num(fld[21]);
 	}
 	if (f != stdin)
 		fclose(f);
@@ -627,12 +638,33 @@ int report_read_csv(const char *path, struct results *rs)
 /* gnuplot                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Start gnuplot on a multiplot of rows x cols panels of height each, with
+ * the run's title above: NULL if it cannot start.
+ */
+static FILE *plot_begin(const char *png, const struct results *rs,
+			const char *term, unsigned int width,
+			unsigned int height, unsigned int rows,
+			unsigned int cols, const char *what)
+{
+	FILE *f = popen("gnuplot 2>&1", "w");
+
+	if (!f)
+		return NULL;
+	fprintf(f, "set terminal %s size %u,%u font 'sans,9'\n", term, width,
+		rows * height + 60);
+	fprintf(f, "set output '%s'\n", png);
+	fprintf(f, "set multiplot layout %u,%u title \"kipc-bench %s, %s, %s: %s\\nunder emulation only same-run ratios mean anything\"\n",
+		rows, cols, rs->mode, rs->kernel, rs->date, what);
+	fprintf(f, "set termoption noenhanced\n");
+	return f;
+}
+
 static int plot_with(const char *png, const struct results *rs,
 		     const char *term)
 {
 	size_t i, j, groups = 0, g;
 	unsigned int cols = 3, rows;
-	char cmd[64];
 	FILE *f;
 	int status;
 
@@ -642,16 +674,10 @@ static int plot_with(const char *png, const struct results *rs,
 	if (!groups)
 		return 0;
 	rows = (unsigned int)((groups + cols - 1) / cols);
-	snprintf(cmd, sizeof(cmd), "gnuplot 2>&1");
-	f = popen(cmd, "w");
+	f = plot_begin(png, rs, term, 1500, 330, rows, cols,
+		       "medians, log scale (green: kipc; grey: reference)");
 	if (!f)
 		return -1;
-	fprintf(f, "set terminal %s size 1500,%u font 'sans,9'\n", term,
-		rows * 330 + 60);
-	fprintf(f, "set output '%s'\n", png);
-	fprintf(f, "set multiplot layout %u,%u title \"kipc-bench %s, %s, %s: medians, log scale (green: kipc; grey: reference)\\nunder emulation only same-run ratios mean anything\"\n",
-		rows, cols, rs->mode, rs->kernel, rs->date);
-	fprintf(f, "set termoption noenhanced\n");
 	fprintf(f, "set style fill solid 0.85 border -1\nset boxwidth 0.6\n"
 		"set logscale y\nset grid ytics\nset xtics rotate by -25 font ',8' nomirror\n"
 		"set key off\nset offsets 0.5,0.5,0,0\nset bmargin 5\n"
@@ -720,13 +746,286 @@ static int plot_with(const char *png, const struct results *rs,
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
 }
 
-int report_plot(const char *png, const struct results *rs)
+/* Draw with pngcairo, else png; -1 (and why) if neither works. */
+static int plot_any(const char *png, const struct results *rs,
+		    int (*with)(const char *, const struct results *,
+				const char *))
 {
-	if (!plot_with(png, rs, "pngcairo"))
+	if (!with(png, rs, "pngcairo"))
 		return 0;
-	if (!plot_with(png, rs, "png"))
+	if (!with(png, rs, "png"))
 		return 0;
 	fprintf(stderr, "kipc-bench: gnuplot could not draw %s (is gnuplot installed?)\n",
 		png);
 	return -1;
+}
+
+/* The scenarios' bars; the curves have their own plot. */
+int report_plot(const char *png, const struct results *rs)
+{
+	struct results bars = *rs;
+	size_t i;
+	int ret;
+
+	bars.r = malloc((rs->n ? rs->n : 1) * sizeof(*bars.r));
+	if (!bars.r)
+		return -1;
+	for (i = 0, bars.n = 0; i < rs->n; i++)
+		if (!result_is_curve(&rs->r[i]))
+			bars.r[bars.n++] = rs->r[i];
+	ret = plot_any(png, &bars, plot_with);
+	free(bars.r);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cost curves (C1-C4)                                                */
+/* ------------------------------------------------------------------ */
+
+#define CURVE_MAX 8	/* x values, and mechanisms, of one curve */
+
+bool result_is_curve(const struct result *r)
+{
+	return r->scen[0] == 'C' && !isnan(r->x);
+}
+
+/* One curve group: a scenario's metric, its x values and mechanisms. */
+struct curve {
+	const struct result *first;
+	double x[CURVE_MAX];
+	const char *mech[CURVE_MAX];
+	unsigned int nx, nmech;
+};
+
+static bool same_curve(const struct result *a, const struct result *b)
+{
+	return result_is_curve(a) && result_is_curve(b) &&
+	       !strcmp(a->scen, b->scen) && !strcmp(a->metric, b->metric);
+}
+
+/* Is rs->r[i] the first row of its curve?  Then fill c. */
+static bool curve_at(const struct results *rs, size_t i, struct curve *c)
+{
+	const struct result *r = &rs->r[i];
+	unsigned int k;
+	size_t j;
+
+	if (!result_is_curve(r))
+		return false;
+	for (j = 0; j < i; j++)
+		if (same_curve(&rs->r[j], r))
+			return false;
+	memset(c, 0, sizeof(*c));
+	c->first = r;
+	for (j = i; j < rs->n; j++) {
+		if (!same_curve(&rs->r[j], r))
+			continue;
+		for (k = 0; k < c->nx && c->x[k] != rs->r[j].x; k++)
+			;
+		if (k == c->nx && c->nx < CURVE_MAX)
+			c->x[c->nx++] = rs->r[j].x;
+		for (k = 0; k < c->nmech && strcmp(c->mech[k], rs->r[j].mech); k++)
+			;
+		if (k == c->nmech && c->nmech < CURVE_MAX)
+			c->mech[c->nmech++] = rs->r[j].mech;
+	}
+	return true;
+}
+
+static const struct result *curve_row(const struct results *rs,
+				      const struct curve *c, unsigned int m,
+				      unsigned int xi)
+{
+	size_t j;
+
+	for (j = 0; j < rs->n; j++)
+		if (same_curve(&rs->r[j], c->first) &&
+		    rs->r[j].x == c->x[xi] && !strcmp(rs->r[j].mech, c->mech[m]))
+			return &rs->r[j];
+	return NULL;
+}
+
+/* The cost of one operation, us: a latency, or the inverse of a rate. */
+static double curve_cost(const struct result *r)
+{
+	if (!r || r->status != RES_OK || !(r->median > 0))
+		return NAN;
+	return r->lower_better ? r->median : 1e6 / r->median;
+}
+
+/*
+ * The least-squares slope of log(cost) on log(x) over the points from the
+ * from-th x on that ran (NAN with fewer than 2): 0 is a cost that does not
+ * grow, 1 one that grows as x.
+ */
+static double curve_slope(const struct results *rs, const struct curve *c,
+			  unsigned int m, unsigned int from)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, lx, ly, n = 0, d;
+	unsigned int i;
+
+	for (i = from; i < c->nx; i++) {
+		double cost = curve_cost(curve_row(rs, c, m, i));
+
+		if (isnan(cost) || !(c->x[i] > 0))
+			continue;
+		lx = log(c->x[i]);
+		ly = log(cost);
+		sx += lx;
+		sy += ly;
+		sxx += lx * lx;
+		sxy += lx * ly;
+		n++;
+	}
+	d = n * sxx - sx * sx;
+	if (n < 2 || !(d > 0))
+		return NAN;
+	return (n * sxy - sx * sy) / d;
+}
+
+static const char *growth(double slope)
+{
+	if (isnan(slope))
+		return "-";
+	if (slope < 0.25)
+		return "O(1)";
+	if (slope < 0.75)
+		return "sublinear";
+	if (slope < 1.25)
+		return "O(n)";
+	return "worse than O(n)";
+}
+
+void report_curves(FILE *f, const struct results *rs, bool md)
+{
+	char v[16];
+	struct curve c;
+	unsigned int m, i, found = 0;
+	size_t j;
+
+	for (j = 0; j < rs->n; j++) {
+		if (!curve_at(rs, j, &c))
+			continue;
+		if (!found++ && md)
+			fprintf(f, "\n### Cost curves\n");
+		fprintf(f, md ? "\n#### %s %s (%s): %s\n\n| mechanism |"
+			      : "\n%s %s (%s): %s\n  %-13s",
+			c.first->scen, c.first->metric, c.first->unit,
+			scenario_title(c.first->scen), "mechanism");
+		for (i = 0; i < c.nx; i++) {
+			const struct result *r = curve_row(rs, &c, 0, i);
+
+			fprintf(f, md ? " %s |" : " %8s", r ? r->cas : "?");
+		}
+		fprintf(f, md ? " slope | last step | growth |\n|---|" :
+				" %6s %6s  %s\n", "slope", "last", "growth");
+		for (i = 0; md && i < c.nx; i++)
+			fprintf(f, "--:|");
+		if (md)
+			fprintf(f, "--:|--:|---|\n");
+		for (m = 0; m < c.nmech; m++) {
+			double sl = curve_slope(rs, &c, m, 0);
+			double tail = c.nx > 2 ?
+				curve_slope(rs, &c, m, c.nx - 2) : NAN;
+
+			fprintf(f, md ? "| %s%s%s |" : "  %s%-13s%s",
+				md && curve_row(rs, &c, m, 0) &&
+				curve_row(rs, &c, m, 0)->kipc ? "**" : "",
+				c.mech[m],
+				md && curve_row(rs, &c, m, 0) &&
+				curve_row(rs, &c, m, 0)->kipc ? "**" : "");
+			for (i = 0; i < c.nx; i++) {
+				const struct result *r = curve_row(rs, &c, m, i);
+				const char *t = !r ? "" :
+					r->status == RES_NA ? "n/a" :
+					r->status == RES_ERR ? "FAILED" :
+					num(v, sizeof(v), r->median);
+
+				fprintf(f, md ? " %s |" : " %8s", t);
+			}
+			if (isnan(sl))
+				fprintf(f, md ? " - |" : " %6s", "-");
+			else
+				fprintf(f, md ? " %+.2f |" : " %+6.2f", sl);
+			if (isnan(tail))
+				fprintf(f, md ? " - |" : " %6s", "-");
+			else
+				fprintf(f, md ? " %+.2f |" : " %+6.2f", tail);
+			fprintf(f, md ? " %s |\n" : "  %s\n", growth(sl));
+		}
+	}
+	if (!found)
+		return;
+	if (md)
+		fprintf(f, "\nSlope: the least-squares fit of log(cost per operation) on log(x), the cost\n"
+			"being the latency, or the inverse of the rate: about 0 is O(1) per operation,\n"
+			"about 1 is O(n); the last step is the same between the last two x values, where\n"
+			"a cost that grows only past some x shows first.\n");
+	else
+		fprintf(f, "\n");
+}
+
+static int plot_curves_with(const char *png, const struct results *rs,
+			    const char *term)
+{
+	unsigned int groups = 0, cols = 2, rows, m, i;
+	struct curve c;
+	size_t j;
+	FILE *f;
+	int status;
+
+	for (j = 0; j < rs->n; j++)
+		groups += curve_at(rs, j, &c);
+	if (!groups)
+		return 0;
+	rows = (groups + cols - 1) / cols;
+	f = plot_begin(png, rs, term, 1200, 360, rows, cols,
+		       "cost per operation (median) against x, log-log");
+	if (!f)
+		return -1;
+	fprintf(f, "set logscale xy\nset grid\n"
+		"set key top left font ',8'\nset ylabel 'us per operation'\n");
+	for (j = 0; j < rs->n; j++) {
+		if (!curve_at(rs, j, &c))
+			continue;
+		fprintf(f, "set title \"%s %s: %s\"\nset xlabel '%s'\n",
+			c.first->scen, c.first->metric,
+			c.first->lower_better ? "latency" : "1 / rate",
+			!strcmp(c.first->scen, "C1") ? "producers" :
+			!strcmp(c.first->scen, "C2") ? "message bytes" :
+			!strcmp(c.first->scen, "C3") ? "objects alive" :
+			"queued waiters");
+		fprintf(f, "plot ");
+		for (m = 0; m < c.nmech; m++)
+			fprintf(f, "%s'-' using 1:2 with linespoints lw %d title '%s'",
+				m ? ", " : "",
+				curve_row(rs, &c, m, 0) &&
+				curve_row(rs, &c, m, 0)->kipc ? 3 : 1,
+				c.mech[m]);
+		fprintf(f, "\n");
+		for (m = 0; m < c.nmech; m++) {
+			unsigned int pts = 0;
+
+			for (i = 0; i < c.nx; i++) {
+				double cost = curve_cost(curve_row(rs, &c, m, i));
+
+				if (!isnan(cost)) {
+					fprintf(f, "%g %.6g\n", c.x[i], cost);
+					pts++;
+				}
+			}
+			/* gnuplot wants a point per line: off the scale. */
+			if (!pts)
+				fprintf(f, "1 1e-30\n");
+			fprintf(f, "e\n");
+		}
+	}
+	fprintf(f, "unset multiplot\n");
+	status = pclose(f);
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+int report_plot_curves(const char *png, const struct results *rs)
+{
+	return plot_any(png, rs, plot_curves_with);
 }

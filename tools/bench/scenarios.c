@@ -16,9 +16,11 @@
  * must have received every message its producers say they sent.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,7 +76,8 @@ struct ctl {
 	uint64_t ops, sent, checked, violations;
 	uint64_t acq[BENCH_MAX_PROCS];
 	double sc[BENCH_MAX_PROCS + 1];	/* system calls per participant */
-	uint64_t armed, woken, t_woke;	/* S5 */
+	uint64_t armed, woken, t_woke;	/* S5, C4 */
+	int32_t woke_tid;		/* C4: the waiter woken last */
 	uint64_t nsamples;
 	struct lk_log *log;		/* S6 (TRIAL_MEASURE) */
 	char err[160];
@@ -266,6 +269,12 @@ struct msg_head {
 	uint32_t size;
 };
 
+/* Is there room for the scrambled tail after the head? */
+static bool msg_has_tail(size_t size)
+{
+	return size >= sizeof(struct msg_head) + sizeof(uint64_t);
+}
+
 static void msg_fill(unsigned char *buf, size_t size, unsigned int producer,
 		     uint64_t seq)
 {
@@ -274,7 +283,8 @@ static void msg_fill(unsigned char *buf, size_t size, unsigned int producer,
 	uint64_t tail = seq ^ TAIL_MAGIC;
 
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + size - sizeof(tail), &tail, sizeof(tail));
+	if (msg_has_tail(size))
+		memcpy(buf + size - sizeof(tail), &tail, sizeof(tail));
 }
 
 /* Check a received message; its sequence number, or -1 if it is garbled. */
@@ -286,7 +296,9 @@ static int msg_check(const unsigned char *buf, int len, size_t size,
 	if (len != (int)size)
 		return -1;
 	memcpy(h, buf, sizeof(*h));
-	memcpy(&tail, buf + size - sizeof(tail), sizeof(tail));
+	tail = h->seq ^ TAIL_MAGIC;
+	if (msg_has_tail(size))
+		memcpy(&tail, buf + size - sizeof(tail), sizeof(tail));
 	if (h->size != size || tail != (h->seq ^ TAIL_MAGIC))
 		return -1;
 	return 0;
@@ -682,8 +694,13 @@ static void *sem_setup(struct contender *c, unsigned int value,
 	return s;
 }
 
-int trial_notify(struct contender *c, enum trial_mode mode,
-		 struct trial_out *o)
+/*
+ * A waiter (participant 1, on CPU 1) and a poster (0, on CPU 0, told the
+ * waiter's pid) on a new semaphore of value 0: S5 and C4.
+ */
+static int trial_pair(struct contender *c, enum trial_mode mode,
+		      struct trial_out *o, int (*waiter_fn)(struct part *),
+		      int (*poster_fn)(struct part *))
 {
 	struct run r;
 	pid_t waiter;
@@ -699,13 +716,19 @@ int trial_notify(struct contender *c, enum trial_mode mode,
 		c->sem->teardown(s);
 		return -1;
 	}
-	waiter = run_spawn(&r, 1, 1, nt_waiter, 0);
-	run_spawn(&r, 0, 0, nt_poster, waiter);
+	waiter = run_spawn(&r, 1, 1, waiter_fn, 0);
+	run_spawn(&r, 0, 0, poster_fn, waiter);
 	run_go(&r);
 	ret = run_end(&r, o);
 	c->sem->teardown(s);
 	o->sc_ops = (double)bp.count_ops;
 	return ret;
+}
+
+int trial_notify(struct contender *c, enum trial_mode mode,
+		 struct trial_out *o)
+{
+	return trial_pair(c, mode, o, nt_waiter, nt_poster);
 }
 
 /* In the critical section: log the acquisition, now and then the queue. */
@@ -1081,4 +1104,228 @@ int trial_clock(struct contender *c, enum trial_mode mode,
 	ret = run_end(&r, o);
 	o->sc_ops = (double)bp.count_ops;
 	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Curves: live objects (C3), queued waiters (C4)                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * C3: one process, c->nprocs objects alive (made for the trial, in the
+ * bench process, and inherited): each sample opens a random one by name
+ * and closes it again (which 0), or does one operation on a random one of
+ * those held open (which 1).
+ */
+static int ob_worker(struct part *p)
+{
+	const struct obj_mech *m = p->c->obj;
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint64_t i, n = measure ? bp.lat_samples : bp.count_ops, t0 = 0;
+	uint64_t start = now_ns(), limit = (uint64_t)bp.lat_ms * 1000000;
+	unsigned int seed = (unsigned int)getpid(), k = 0;
+	int ret = 0;
+
+	if (!measure)
+		syscount_begin(&p->sc);
+	for (i = 0; i < n; i++) {
+		if (measure && i && now_ns() - start > limit)
+			break;
+		k = (unsigned int)rand_r(&seed) % p->c->nprocs;
+		if (measure)
+			t0 = now_ns();
+		ret = p->c->which ? m->op(p->obj, k) : m->open(p->obj, k);
+		if (measure)
+			p->ctl->samples[p->ctl->nsamples++] = now_ns() - t0;
+		if (ret < 0)
+			break;
+	}
+	if (!measure)
+		syscount_end(&p->sc);
+	part_count_done(p);
+	if (ret < 0) {
+		part_fail(p, "%s of object %u of %u: %s",
+			  p->c->which ? "operation" : "open by name", k,
+			  p->c->nprocs, strerror(-ret));
+		return 1;
+	}
+	p->ctl->ops = i;
+	return 0;
+}
+
+int trial_objects(struct contender *c, enum trial_mode mode,
+		  struct trial_out *o)
+{
+	struct run r;
+	void *objs;
+	int ret;
+
+	objs = c->obj->create(c->nprocs, o->err, sizeof(o->err));
+	if (!objs) {
+		if (!o->err[0])
+			snprintf(o->err, sizeof(o->err), "setup failed");
+		return -1;
+	}
+	ret = run_begin(&r, c, mode, objs, bp.lat_samples);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
+		c->obj->destroy(objs);
+		return -1;
+	}
+	run_spawn(&r, 0, 0, ob_worker, 0);
+	run_go(&r);
+	ret = run_end(&r, o);
+	c->obj->destroy(objs);
+	o->sc_ops = (double)bp.count_ops;
+	return ret;
+}
+
+/*
+ * C4: c->nprocs threads of one process blocked on the semaphore (or in a
+ * receive), and a poster in another process.  Each sample is one V that
+ * finds them all queued: its own cost (which 0), or the time from just
+ * before it to the woken waiter running (which 1).  The woken waiter
+ * queues again, and the next V waits until it sleeps, so every V finds
+ * nprocs waiters.
+ */
+static void *ho_thread(void *arg)
+{
+	struct part *p = arg;
+	const struct sem_mech *s = p->c->sem;
+	int32_t tid = (int32_t)gettid();
+	int ret;
+
+	for (;;) {
+		__atomic_add_fetch(&p->ctl->armed, 1, __ATOMIC_SEQ_CST);
+		ret = s->wait(p->obj);
+		if (ret < 0) {
+			part_fail(p, "waiter: %s", strerror(-ret));
+			return NULL;
+		}
+		if (__atomic_load_n(&p->ctl->stop, __ATOMIC_SEQ_CST))
+			return NULL;
+		p->ctl->t_woke = now_ns();
+		p->ctl->woke_tid = tid;
+		__atomic_add_fetch(&p->ctl->woken, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+static int ho_waiters(struct part *p)
+{
+	static pthread_t th[BENCH_MAX_WAITERS];
+	unsigned int i, n = 0;
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (i = 0; i < p->c->nprocs; i++, n++)
+		if (pthread_create(&th[i], &attr, ho_thread, p)) {
+			part_fail(p, "pthread_create: waiter %u", i);
+			break;
+		}
+	pthread_attr_destroy(&attr);
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	return __atomic_load_n(&p->ctl->failed, __ATOMIC_SEQ_CST) ? 1 : 0;
+}
+
+/* How many of pid's threads sleep (state S)? */
+static unsigned int threads_sleeping(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	unsigned int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.' && proc_sleeping(atoi(d->d_name)))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/* Spin until *v reaches want; false if a participant failed meanwhile. */
+static bool ho_await(struct part *p, uint64_t *v, uint64_t want)
+{
+	unsigned long spins = 0;
+
+	while (__atomic_load_n(v, __ATOMIC_SEQ_CST) < want) {
+		if (__atomic_load_n(&p->ctl->failed, __ATOMIC_SEQ_CST))
+			return false;
+		bench_relax(&spins);
+	}
+	return true;
+}
+
+#define HO_MIN	16
+
+static int ho_poster(struct part *p)
+{
+	const struct sem_mech *s = p->c->sem;
+	bool measure = p->mode == TRIAL_MEASURE;
+	uint64_t i, n = measure ? bp.lat_samples : bp.count_ops;
+	uint64_t t0 = 0, t1 = 0, start;
+	uint64_t limit = (uint64_t)bp.lat_ms * 1000000;
+	unsigned int w = p->c->nprocs;
+	int ret = 0;
+
+	/* All queued: armed w times, and w + 1 threads asleep (main joins). */
+	if (!ho_await(p, &p->ctl->armed, w))
+		return 1;
+	while (threads_sleeping(p->partner) < w + 1) {
+		if (__atomic_load_n(&p->ctl->failed, __ATOMIC_SEQ_CST))
+			return 1;
+		usleep(1000);
+	}
+	start = now_ns();
+	for (i = 0; i < n; i++) {
+		/* At least HO_MIN samples: a wake-up can take a timer tick. */
+		if (measure && i >= HO_MIN && now_ns() - start > limit)
+			break;
+		if (measure)
+			t0 = now_ns();
+		else
+			syscount_begin(&p->sc);
+		ret = s->post(p->obj);
+		if (measure)
+			t1 = now_ns();
+		else
+			syscount_end(&p->sc);
+		if (ret < 0) {
+			part_fail(p, "post %llu: %s", (unsigned long long)i,
+				  strerror(-ret));
+			return 1;
+		}
+		if (!ho_await(p, &p->ctl->woken, i + 1))
+			return 1;
+		if (measure)
+			p->ctl->samples[p->ctl->nsamples++] =
+				p->c->which ? p->ctl->t_woke - t0 : t1 - t0;
+		/* The woken waiter queues again behind the others. */
+		if (!ho_await(p, &p->ctl->armed, w + i + 1))
+			return 1;
+		while (!proc_sleeping(p->ctl->woke_tid))
+			if (__atomic_load_n(&p->ctl->failed, __ATOMIC_SEQ_CST))
+				return 1;
+	}
+	part_count_done(p);
+	p->ctl->ops = i;
+	/* Let them all go: each V now wakes a waiter that leaves. */
+	__atomic_store_n(&p->ctl->stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < w && ret >= 0; i++)
+		ret = s->post(p->obj);
+	if (ret < 0) {
+		part_fail(p, "final posts: %s", strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+int trial_handoff(struct contender *c, enum trial_mode mode,
+		  struct trial_out *o)
+{
+	return trial_pair(c, mode, o, ho_waiters, ho_poster);
 }

@@ -6,6 +6,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -514,4 +517,463 @@ const struct sem_mech sem_sysv_set8 = {
 	.wait = sysv_set_wait,
 	.post = sysv_set_post,
 	.teardown = semset_teardown,
+};
+
+/* ------------------------------------------------------------------ */
+/* With undo (S9): kipc's P and V recorded on the handle              */
+/* ------------------------------------------------------------------ */
+
+static int kipc_sem_wait_undo(void *p)
+{
+	struct ksem *s = p;
+	int ret;
+
+	do
+		ret = lkipc_sem_wait(&s->h, 1, KIPC_SEM_UNDO, NULL);
+	while (ret == -EINTR);
+	return ret;
+}
+
+static int kipc_sem_post_undo(void *p)
+{
+	struct ksem *s = p;
+
+	return lkipc_sem_post(&s->h, 1, KIPC_SEM_UNDO);
+}
+
+const struct sem_mech sem_kipc_undo = {
+	.name = "kipc",
+	.what = "a kipc semaphore, P and V with KIPC_SEM_UNDO, as liblkipc does them on a mapped semaphore",
+	.note = "mapped semaphore, P and V with undo",
+	.kipc = true,
+	.path = KIPC_FAST,
+	.setup = kipc_sem_fast_setup,
+	.wait = kipc_sem_wait_undo,
+	.post = kipc_sem_post_undo,
+	.teardown = kipc_sem_teardown,
+};
+
+const struct sem_mech sem_kipc_ioctl_undo = {
+	.name = "kipc-ioctl",
+	.what = "a kipc semaphore, P and V with KIPC_SEM_UNDO, system-call path",
+	.note = "an ioctl per P and per V, with undo",
+	.kipc = true,
+	.path = KIPC_IOCTL,
+	.setup = kipc_sem_ioctl_setup,
+	.wait = kipc_sem_wait_undo,
+	.post = kipc_sem_post_undo,
+	.teardown = kipc_sem_teardown,
+};
+
+/*
+ * A robust process-shared mutex, the userspace lock that is given back
+ * when its owner dies (as undo gives back a semaphore's units): lock is P,
+ * unlock is V; only a value of 1 (unlocked) makes sense.
+ */
+static void *robust_setup(unsigned int value, char *err, size_t len)
+{
+	pthread_mutex_t *m = bench_shared(sizeof(*m));
+	pthread_mutexattr_t a;
+	int ret;
+
+	if (value != 1) {
+		snprintf(err, len, "a mutex starts unlocked (value 1)");
+		bench_unshare(m, sizeof(*m));
+		return NULL;
+	}
+	bench_robust_mutexattr(&a);
+	ret = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	if (ret) {
+		snprintf(err, len, "pthread_mutex_init: %s", strerror(ret));
+		bench_unshare(m, sizeof(*m));
+		return NULL;
+	}
+	return m;
+}
+
+/* A dead owner's is taken over, as an undo would give it back. */
+static int robust_lock(void *m)
+{
+	return bench_robust_lock(m);
+}
+
+static int robust_unlock(void *m)
+{
+	return -pthread_mutex_unlock(m);
+}
+
+static void robust_teardown(void *m)
+{
+	pthread_mutex_destroy(m);
+	bench_unshare(m, sizeof(pthread_mutex_t));
+}
+
+const struct sem_mech sem_robust_mutex = {
+	.name = "robust mutex",
+	.what = "a process-shared robust pthread mutex in shared memory: lock+unlock",
+	.setup = robust_setup,
+	.wait = robust_lock,
+	.post = robust_unlock,
+	.teardown = robust_teardown,
+};
+
+/* ------------------------------------------------------------------ */
+/* POSIX mq as a semaphore (C4): a receive is P, an 8-byte send is V  */
+/* ------------------------------------------------------------------ */
+
+#define PMQ_SEM_MAX	8	/* within the default msg_max (10) */
+
+static void *pmq_sem_setup(unsigned int value, char *err, size_t len)
+{
+	struct mq_attr attr = { .mq_maxmsg = PMQ_SEM_MAX, .mq_msgsize = 8 };
+	static unsigned int serial;
+	uint64_t one = 1;
+	char name[64];
+	mqd_t *q = calloc(1, sizeof(*q));
+	unsigned int i;
+
+	if (!q || value > PMQ_SEM_MAX) {
+		snprintf(err, len, q ? "at most %u units" : "out of memory",
+			 PMQ_SEM_MAX);
+		free(q);
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "/kipc-bench-sem.%d.%u", getpid(),
+		 serial++);
+	*q = mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
+	if (*q == (mqd_t)-1) {
+		snprintf(err, len, "mq_open: %s", strerror(errno));
+		free(q);
+		return NULL;
+	}
+	mq_unlink(name);
+	for (i = 0; i < value; i++)
+		mq_send(*q, (const char *)&one, sizeof(one), 0);
+	return q;
+}
+
+static int pmq_sem_wait(void *p)
+{
+	uint64_t v;
+
+	while (mq_receive(*(mqd_t *)p, (char *)&v, sizeof(v), NULL) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int pmq_sem_post(void *p)
+{
+	uint64_t one = 1;
+
+	while (mq_send(*(mqd_t *)p, (const char *)&one, sizeof(one), 0))
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static void pmq_sem_teardown(void *p)
+{
+	mq_close(*(mqd_t *)p);
+	free(p);
+}
+
+const struct sem_mech sem_posix_mq = {
+	.name = "POSIX mq",
+	.what = "a POSIX message queue: mq_receive() is P, an 8-byte mq_send() is V",
+	.setup = pmq_sem_setup,
+	.wait = pmq_sem_wait,
+	.post = pmq_sem_post,
+	.teardown = pmq_sem_teardown,
+};
+
+/* ------------------------------------------------------------------ */
+/* N named objects alive (C3)                                         */
+/* ------------------------------------------------------------------ */
+
+/* What every kind of object set keeps. */
+struct objs {
+	unsigned int n;
+	pid_t pid;		/* of the creator: the names' prefix */
+	enum kipc_path path;	/* kipc */
+	struct lkipc dev;	/* kipc */
+	union {
+		struct lkipc_sem *h;	/* kipc */
+		mqd_t *q;		/* POSIX mq */
+		int *id;		/* SysV */
+	};
+};
+
+static struct objs *objs_new(unsigned int n, size_t each, char *err,
+			     size_t len)
+{
+	struct objs *o = calloc(1, sizeof(*o));
+
+	if (o)
+		o->h = calloc(n ? n : 1, each);
+	if (!o || !o->h) {
+		free(o);
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	o->pid = getpid();
+	return o;
+}
+
+static void kobj_name(const struct objs *o, unsigned int i, char *buf,
+		      size_t len)
+{
+	snprintf(buf, len, "kipc-bench.%d.%u", (int)o->pid, i);
+}
+
+static void kobj_destroy(void *p)
+{
+	struct objs *o = p;
+	char name[64];
+	unsigned int i;
+
+	for (i = 0; i < o->n; i++) {
+		lkipc_sem_close(&o->h[i]);
+		kobj_name(o, i, name, sizeof(name));
+		lkipc_sem_unlink(&o->dev, name);
+	}
+	lkipc_close(&o->dev);
+	free(o->h);
+	free(o);
+}
+
+static void *kobj_create(unsigned int n, enum kipc_path path, char *err,
+			 size_t len)
+{
+	struct objs *o = objs_new(n, sizeof(struct lkipc_sem), err, len);
+	char name[64];
+	int ret;
+
+	if (!o)
+		return NULL;
+	o->path = path;
+	if (!kipc_device(&o->dev, err, len)) {
+		free(o->h);
+		free(o);
+		return NULL;
+	}
+	for (; o->n < n; o->n++) {
+		kobj_name(o, o->n, name, sizeof(name));
+		ret = lkipc_sem_open(&o->dev, &o->h[o->n], name,
+				     kipc_open_flags(path) | KIPC_OPEN_EXCL,
+				     0600, 1);
+		if (ret < 0) {
+			snprintf(err, len, "lkipc_sem_open %u of %u: %s%s",
+				 o->n + 1, n, lkipc_strerror(ret),
+				 ret == -EDQUOT || ret == -ENOSPC ?
+				 " (the module's max_objects_per_user, max_objects)" : "");
+			kobj_destroy(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static void *kobj_fast_create(unsigned int n, char *err, size_t len)
+{
+	return kobj_create(n, KIPC_FAST, err, len);
+}
+
+static void *kobj_ioctl_create(unsigned int n, char *err, size_t len)
+{
+	return kobj_create(n, KIPC_IOCTL, err, len);
+}
+
+static int kobj_open(void *p, unsigned int i)
+{
+	struct objs *o = p;
+	struct lkipc_sem s;
+	char name[64];
+	int ret;
+
+	kobj_name(o, i, name, sizeof(name));
+	ret = lkipc_sem_open(&o->dev, &s, name,
+			     o->path == KIPC_IOCTL ? LKIPC_OPEN_NOMAP : 0, 0, 0);
+	if (ret < 0)
+		return ret;
+	return lkipc_sem_close(&s);
+}
+
+static int kobj_op(void *p, unsigned int i)
+{
+	struct objs *o = p;
+	/* A struct ksem is its handle: the S5-S7 P and V take it as one. */
+	int ret = kipc_sem_wait(&o->h[i]);
+
+	return ret < 0 ? ret : kipc_sem_post(&o->h[i]);
+}
+
+const struct obj_mech obj_kipc_sem = {
+	.name = "kipc",
+	.what = "named kipc semaphores, mapped fast path",
+	.note = "open: lkipc_sem_open()+close (maps a page); op: P+V",
+	.kipc = true,
+	.path = KIPC_FAST,
+	.create = kobj_fast_create,
+	.open = kobj_open,
+	.op = kobj_op,
+	.destroy = kobj_destroy,
+};
+
+const struct obj_mech obj_kipc_sem_ioctl = {
+	.name = "kipc-ioctl",
+	.what = "named kipc semaphores, system-call path",
+	.note = "open: lkipc_sem_open()+close; op: P+V, an ioctl each",
+	.kipc = true,
+	.path = KIPC_IOCTL,
+	.create = kobj_ioctl_create,
+	.open = kobj_open,
+	.op = kobj_op,
+	.destroy = kobj_destroy,
+};
+
+static void pobj_name(const struct objs *o, unsigned int i, char *buf,
+		      size_t len)
+{
+	snprintf(buf, len, "/kipc-bench-obj.%d.%u", (int)o->pid, i);
+}
+
+static void pobj_destroy(void *p)
+{
+	struct objs *o = p;
+	char name[64];
+	unsigned int i;
+
+	for (i = 0; i < o->n; i++) {
+		mq_close(o->q[i]);
+		pobj_name(o, i, name, sizeof(name));
+		mq_unlink(name);
+	}
+	free(o->q);
+	free(o);
+}
+
+/* Small queues (1 message of 8 bytes): 4096 fit RLIMIT_MSGQUEUE's 800 KiB. */
+static void *pobj_create(unsigned int n, char *err, size_t len)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+	struct objs *o = objs_new(n, sizeof(mqd_t), err, len);
+	char name[64];
+
+	if (!o)
+		return NULL;
+	for (; o->n < n; o->n++) {
+		pobj_name(o, o->n, name, sizeof(name));
+		o->q[o->n] = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600,
+				     &attr);
+		if (o->q[o->n] == (mqd_t)-1) {
+			snprintf(err, len, "mq_open %u of %u: %s", o->n + 1, n,
+				 strerror(errno));
+			pobj_destroy(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static int pobj_open(void *p, unsigned int i)
+{
+	struct objs *o = p;
+	char name[64];
+	mqd_t q;
+
+	pobj_name(o, i, name, sizeof(name));
+	q = mq_open(name, O_RDWR);
+	if (q == (mqd_t)-1)
+		return -errno;
+	return mq_close(q) ? -errno : 0;
+}
+
+static int pobj_op(void *p, unsigned int i)
+{
+	struct objs *o = p;
+	int ret = pmq_sem_post(&o->q[i]);
+
+	return ret < 0 ? ret : pmq_sem_wait(&o->q[i]);
+}
+
+const struct obj_mech obj_posix_mq = {
+	.name = "POSIX mq",
+	.what = "named POSIX message queues of one 8-byte message",
+	.note = "open: mq_open()+mq_close(); op: an 8-byte send+receive",
+	.create = pobj_create,
+	.open = pobj_open,
+	.op = pobj_op,
+	.destroy = pobj_destroy,
+};
+
+/* A key per creator and index: bit 30, 18 bits of the pid, 12 of i. */
+static key_t sobj_key(const struct objs *o, unsigned int i)
+{
+	return (key_t)(0x40000000 | (((unsigned int)o->pid & 0x3ffff) << 12) |
+		       (i & 0xfff));
+}
+
+static void sobj_destroy(void *p)
+{
+	struct objs *o = p;
+	unsigned int i;
+
+	for (i = 0; i < o->n; i++)
+		semctl(o->id[i], 0, IPC_RMID);
+	free(o->id);
+	free(o);
+}
+
+static void *sobj_create(unsigned int n, char *err, size_t len)
+{
+	struct objs *o = objs_new(n, sizeof(int), err, len);
+
+	if (!o)
+		return NULL;
+	if (n > 4096) {
+		snprintf(err, len, "at most 4096 keys");
+		sobj_destroy(o);
+		return NULL;
+	}
+	for (; o->n < n; o->n++) {
+		o->id[o->n] = semget(sobj_key(o, o->n), 1,
+				     IPC_CREAT | IPC_EXCL | 0600);
+		if (o->id[o->n] < 0 || semctl(o->id[o->n], 0, SETVAL, 1)) {
+			snprintf(err, len, "semget %u of %u: %s", o->n + 1, n,
+				 strerror(errno));
+			if (o->id[o->n] >= 0)
+				o->n++;
+			sobj_destroy(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static int sobj_open(void *p, unsigned int i)
+{
+	struct objs *o = p;
+
+	return semget(sobj_key(o, i), 1, 0) < 0 ? -errno : 0;
+}
+
+static int sobj_op(void *p, unsigned int i)
+{
+	struct objs *o = p;
+	struct svsem s = { .id = o->id[i] };
+	int ret = sysv_wait(&s);
+
+	return ret < 0 ? ret : sysv_post(&s);
+}
+
+const struct obj_mech obj_sysv_sem = {
+	.name = "SysV sem",
+	.what = "System V semaphores by key",
+	.note = "open: semget() of the key; op: semop() -1 then +1",
+	.create = sobj_create,
+	.open = sobj_open,
+	.op = sobj_op,
+	.destroy = sobj_destroy,
 };

@@ -123,3 +123,19 @@ void bench_relax(unsigned long *spins)
 	if (bp.ncpus < 2 && !(++*spins % 64))
 		sched_yield();
 }
+
+void bench_robust_mutexattr(pthread_mutexattr_t *ma)
+{
+	pthread_mutexattr_init(ma);
+	pthread_mutexattr_setpshared(ma, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(ma, PTHREAD_MUTEX_ROBUST);
+}
+
+int bench_robust_lock(pthread_mutex_t *m)
+{
+	int ret = pthread_mutex_lock(m);
+
+	if (ret == EOWNERDEAD)
+		ret = pthread_mutex_consistent(m);
+	return -ret;
+}
