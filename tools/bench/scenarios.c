@@ -1012,21 +1012,28 @@ int trial_lock(struct contender *c, enum trial_mode mode, struct trial_out *o)
 	return ret;
 }
 
-static int un_worker(struct part *p)
+/*
+ * A one-process trial's loop: op() on sample i, timed one by one, at most
+ * n_measure samples (and, with limit_ms, for at most that long, after the
+ * first), or bp.count_ops operations in a counting run.  op() says why it
+ * failed (part_fail()) and returns -errno.
+ */
+static int timed_ops(struct part *p, int (*op)(struct part *p, uint64_t i),
+		     uint64_t n_measure, unsigned int limit_ms)
 {
-	const struct sem_mech *s = p->c->sem;
 	bool measure = p->mode == TRIAL_MEASURE;
-	uint64_t i, n = measure ? bp.uncontended : bp.count_ops, t0 = 0;
+	uint64_t i, n = measure ? n_measure : bp.count_ops, t0 = 0;
+	uint64_t start = now_ns(), limit = (uint64_t)limit_ms * 1000000;
 	int ret = 0;
 
 	if (!measure)
 		syscount_begin(&p->sc);
 	for (i = 0; i < n; i++) {
+		if (measure && limit && i && now_ns() - start > limit)
+			break;
 		if (measure)
 			t0 = now_ns();
-		ret = s->wait(p->obj);
-		if (ret >= 0)
-			ret = s->post(p->obj);
+		ret = op(p, i);
 		if (measure)
 			p->ctl->samples[p->ctl->nsamples++] = now_ns() - t0;
 		if (ret < 0)
@@ -1035,37 +1042,66 @@ static int un_worker(struct part *p)
 	if (!measure)
 		syscount_end(&p->sc);
 	part_count_done(p);
-	if (ret < 0) {
-		part_fail(p, "P+V %llu: %s", (unsigned long long)i,
-			  strerror(-ret));
+	if (ret < 0)
 		return 1;
-	}
 	p->ctl->ops = i;
 	return 0;
+}
+
+static int un_pv(struct part *p, uint64_t i)
+{
+	const struct sem_mech *s = p->c->sem;
+	int ret = s->wait(p->obj);
+
+	if (ret >= 0)
+		ret = s->post(p->obj);
+	if (ret < 0)
+		part_fail(p, "P+V %llu: %s", (unsigned long long)i,
+			  strerror(-ret));
+	return ret;
+}
+
+static int un_worker(struct part *p)
+{
+	return timed_ops(p, un_pv, bp.uncontended, 0);
+}
+
+/*
+ * One participant (on CPU 0) running fn on obj, with nsamples of room;
+ * obj, if any, is released with done() afterwards.  S7, S9 and C3.
+ */
+static int trial_one(struct contender *c, enum trial_mode mode,
+		     struct trial_out *o, void *obj, void (*done)(void *),
+		     size_t nsamples, int (*fn)(struct part *))
+{
+	struct run r;
+	int ret;
+
+	ret = run_begin(&r, c, mode, obj, nsamples);
+	if (ret) {
+		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
+		if (obj)
+			done(obj);
+		return -1;
+	}
+	run_spawn(&r, 0, 0, fn, 0);
+	run_go(&r);
+	ret = run_end(&r, o);
+	if (obj)
+		done(obj);
+	o->sc_ops = (double)bp.count_ops;
+	return ret;
 }
 
 int trial_uncontended(struct contender *c, enum trial_mode mode,
 		      struct trial_out *o)
 {
-	struct run r;
-	void *s;
-	int ret;
+	void *s = sem_setup(c, 1, o);
 
-	s = sem_setup(c, 1, o);
 	if (!s)
 		return -1;
-	ret = run_begin(&r, c, mode, s, bp.uncontended);
-	if (ret) {
-		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
-		c->sem->teardown(s);
-		return -1;
-	}
-	run_spawn(&r, 0, 0, un_worker, 0);
-	run_go(&r);
-	ret = run_end(&r, o);
-	c->sem->teardown(s);
-	o->sc_ops = (double)bp.count_ops;
-	return ret;
+	return trial_one(c, mode, o, s, c->sem->teardown, bp.uncontended,
+			 un_worker);
 }
 
 /* The timer alone: what every S7 sample pays for its two timestamps. */
@@ -1091,19 +1127,7 @@ static int clk_worker(struct part *p)
 int trial_clock(struct contender *c, enum trial_mode mode,
 		struct trial_out *o)
 {
-	struct run r;
-	int ret;
-
-	ret = run_begin(&r, c, mode, NULL, bp.uncontended);
-	if (ret) {
-		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
-		return -1;
-	}
-	run_spawn(&r, 0, 0, clk_worker, 0);
-	run_go(&r);
-	ret = run_end(&r, o);
-	o->sc_ops = (double)bp.count_ops;
-	return ret;
+	return trial_one(c, mode, o, NULL, NULL, bp.uncontended, clk_worker);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1116,67 +1140,40 @@ int trial_clock(struct contender *c, enum trial_mode mode,
  * and closes it again (which 0), or does one operation on a random one of
  * those held open (which 1).
  */
-static int ob_worker(struct part *p)
+static unsigned int ob_seed;
+
+static int ob_one(struct part *p, uint64_t i)
 {
 	const struct obj_mech *m = p->c->obj;
-	bool measure = p->mode == TRIAL_MEASURE;
-	uint64_t i, n = measure ? bp.lat_samples : bp.count_ops, t0 = 0;
-	uint64_t start = now_ns(), limit = (uint64_t)bp.lat_ms * 1000000;
-	unsigned int seed = (unsigned int)getpid(), k = 0;
-	int ret = 0;
+	unsigned int k = (unsigned int)rand_r(&ob_seed) % p->c->nprocs;
+	int ret = p->c->which ? m->op(p->obj, k) : m->open(p->obj, k);
 
-	if (!measure)
-		syscount_begin(&p->sc);
-	for (i = 0; i < n; i++) {
-		if (measure && i && now_ns() - start > limit)
-			break;
-		k = (unsigned int)rand_r(&seed) % p->c->nprocs;
-		if (measure)
-			t0 = now_ns();
-		ret = p->c->which ? m->op(p->obj, k) : m->open(p->obj, k);
-		if (measure)
-			p->ctl->samples[p->ctl->nsamples++] = now_ns() - t0;
-		if (ret < 0)
-			break;
-	}
-	if (!measure)
-		syscount_end(&p->sc);
-	part_count_done(p);
-	if (ret < 0) {
-		part_fail(p, "%s of object %u of %u: %s",
-			  p->c->which ? "operation" : "open by name", k,
-			  p->c->nprocs, strerror(-ret));
-		return 1;
-	}
-	p->ctl->ops = i;
-	return 0;
+	if (ret < 0)
+		part_fail(p, "%s %llu, of object %u of %u: %s",
+			  p->c->which ? "operation" : "open by name",
+			  (unsigned long long)i, k, p->c->nprocs,
+			  strerror(-ret));
+	return ret;
+}
+
+static int ob_worker(struct part *p)
+{
+	ob_seed = (unsigned int)getpid();
+	return timed_ops(p, ob_one, bp.lat_samples, bp.lat_ms);
 }
 
 int trial_objects(struct contender *c, enum trial_mode mode,
 		  struct trial_out *o)
 {
-	struct run r;
-	void *objs;
-	int ret;
+	void *objs = c->obj->create(c->nprocs, o->err, sizeof(o->err));
 
-	objs = c->obj->create(c->nprocs, o->err, sizeof(o->err));
 	if (!objs) {
 		if (!o->err[0])
 			snprintf(o->err, sizeof(o->err), "setup failed");
 		return -1;
 	}
-	ret = run_begin(&r, c, mode, objs, bp.lat_samples);
-	if (ret) {
-		snprintf(o->err, sizeof(o->err), "%s", strerror(-ret));
-		c->obj->destroy(objs);
-		return -1;
-	}
-	run_spawn(&r, 0, 0, ob_worker, 0);
-	run_go(&r);
-	ret = run_end(&r, o);
-	c->obj->destroy(objs);
-	o->sc_ops = (double)bp.count_ops;
-	return ret;
+	return trial_one(c, mode, o, objs, c->obj->destroy, bp.lat_samples,
+			 ob_worker);
 }
 
 /*
