@@ -140,6 +140,8 @@ of the medians: below 1 is better for kipc on latencies, above 1 on rates.
 System calls per operation are counted by the kernel (a perf counter on the
 \`raw_syscalls:sys_enter\` tracepoint in each participant) in a separate run
 without timestamps.
+The cost curves (C1-C4) run 3 shorter trials per point, so that they fit
+in a few minutes; each is shown as medians by x with its log-log slope.
 
 kipc is measured two ways in every case: **kipc**, the fast path (objects
 opened liblkipc's default way, whose sends, receives, P and V use the mapped
