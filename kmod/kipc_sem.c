@@ -18,9 +18,11 @@
  * kipc_handle.sem_undo) of the semaphore's handles.  It is never taken from
  * interrupt context.  It is never taken under kipc_registry_lock
  * (/proc/kipc and KIPC_IOC_LIST drop that first) and nests inside io_uring's
- * ring lock (uring_cmd cancellation, task work); only wake_up_process(),
- * kipc_async_wake() and the timer start of kipc_async_keep_waiting() are
- * called under it.  poll's wait queue is woken after it is dropped.
+ * ring lock (uring_cmd cancellation, task work); only kipc_async_wake(),
+ * the timer start of kipc_async_keep_waiting() and, past KIPC_SWAKE_MAX
+ * wake-ups in one section, wake_up_process() are called under it.  A
+ * sleeping waiter is woken after it is dropped (kipc_sem_wake_task(): its
+ * first act is to take the lock again), and so is poll's wait queue.
  * KIPC_IOC_SEM_WAIT_MULTI and KIPC_IOC_SEM_OP take the mutex
  * kipc_sem_multi_lock and then the locks of up to 64 semaphores in address
  * order (spin_lock_nest_lock()); nothing else takes more than one
@@ -65,6 +67,7 @@
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -82,6 +85,9 @@
 #include <linux/io_uring/cmd.h>
 #endif
 
+/* Sleeping waiters one section can wake after it unlocks; more: under it. */
+#define KIPC_SWAKE_MAX	8
+
 struct kipc_sem {
 	struct kipc_object obj;
 	spinlock_t lock;		/* see "Locking" above */
@@ -91,10 +97,13 @@ struct kipc_sem {
 	u32 nwaiters;
 	u32 nzero;			/* of them wait-for-zero places */
 	u32 lock_value;			/* the value when the lock was taken */
+	u32 nwake;			/* tasks in wake[] */
 	bool dead;			/* destroyed */
 	/* struct kipc_sem_sleeper, FIFO or by key (obj.prio_order) */
 	struct list_head waiters;
 	wait_queue_head_t poll_wq;
+	/* Tasks to wake once the lock is dropped: kipc_sem_wake_task(). */
+	struct task_struct *wake[KIPC_SWAKE_MAX];
 };
 
 enum kipc_sem_state {
@@ -134,13 +143,30 @@ static u32 kipc_sem_lock(struct kipc_sem *sem) __acquires(&sem->lock)
 	return sem->lock_value;
 }
 
+/*
+ * Wake task t once sem->lock is dropped (kipc_sem_unlock()), as ipc/'s
+ * wake_q does: woken under the lock, its first act would be to spin on
+ * it.  The task is held until then.  A waiter reads its state under the
+ * lock, so a wake-up that comes late is only spurious.
+ */
+static void kipc_sem_wake_task(struct kipc_sem *sem, struct task_struct *t)
+{
+	lockdep_assert_held(&sem->lock);
+	if (sem->nwake == KIPC_SWAKE_MAX) {
+		wake_up_process(t);
+		return;
+	}
+	get_task_struct(t);
+	sem->wake[sem->nwake++] = t;
+}
+
 /* Wake a queued waiter: its task, or its uring_cmd's resolve. */
-static void kipc_sem_wake(struct kipc_sem_sleeper *w)
+static void kipc_sem_wake(struct kipc_sem *sem, struct kipc_sem_sleeper *w)
 {
 	if (KIPC_HAVE_URING_CMD_CANCEL && w->async)
 		kipc_async_wake(w->async);
 	else
-		wake_up_process(w->task);
+		kipc_sem_wake_task(sem, w->task);
 }
 
 /*
@@ -155,7 +181,7 @@ static void kipc_sem_wake_zero(struct kipc_sem *sem, u32 value)
 		return;
 	list_for_each_entry(w, &sem->waiters, node)
 		if (!w->count)
-			kipc_sem_wake(w);
+			kipc_sem_wake(sem, w);
 }
 
 /* The first queued waiter that takes units, or NULL.  Under sem->lock. */
@@ -206,6 +232,8 @@ static void kipc_sem_enqueue(struct kipc_sem *sem, struct kipc_sem_sleeper *w)
 static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	__releases(&sem->lock)
 {
+	struct task_struct *wake[KIPC_SWAKE_MAX];
+	u32 i, nwake;
 	u64 state = value;
 	bool polled;
 
@@ -226,7 +254,15 @@ static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	smp_store_release(&sem->page->state, state);
 	/* Only read by processes, as a hint; put right if scribbled on. */
 	WRITE_ONCE(sem->page->max, sem->max);
+	nwake = sem->nwake;
+	for (i = 0; i < nwake; i++)
+		wake[i] = sem->wake[i];
+	sem->nwake = 0;
 	spin_unlock(&sem->lock);
+	for (i = 0; i < nwake; i++) {
+		wake_up_process(wake[i]);
+		put_task_struct(wake[i]);
+	}
 }
 
 /* Grant from the head while the head fits.  Under sem->lock. */
@@ -244,7 +280,7 @@ static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 		 * locks: wake it and let nobody pass it meanwhile.
 		 */
 		if (w->multi) {
-			kipc_sem_wake(w);
+			kipc_sem_wake(sem, w);
 			break;
 		}
 		if (w->count > *value)
@@ -257,7 +293,7 @@ static void kipc_sem_grant(struct kipc_sem *sem, u32 *value)
 		w->state = KIPC_SW_GRANTED;
 		trace_kipc_sem_wait_granted(&sem->obj, w->task, w->count,
 					    *value);
-		kipc_sem_wake(w);
+		kipc_sem_wake(sem, w);
 	}
 }
 
@@ -792,7 +828,7 @@ static void kipc_sem_kill(struct kipc_object *obj)
 		list_del(&w->node);
 		w->state = KIPC_SW_REMOVED;
 		trace_kipc_sem_wait_left(obj, w->task, w->count, -EIDRM);
-		kipc_sem_wake(w);
+		kipc_sem_wake(sem, w);
 	}
 	sem->nwaiters = 0;
 	sem->nzero = 0;
