@@ -22,6 +22,7 @@
 #include <linux/list.h>
 #include <linux/sched.h>
 #include <linux/sched/prio.h>
+#include <linux/sched/task.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <uapi/linux/kipc.h>
@@ -221,6 +222,58 @@ int kipc_uring_ucmd(struct io_uring_cmd *ioucmd,
 		    const struct kipc_ioctl_op *op, struct kipc_ucmd *ucmd);
 void kipc_uring_set_pdu(struct io_uring_cmd *ioucmd, void *p);
 void *kipc_uring_pdu(struct io_uring_cmd *ioucmd);
+
+/*
+ * Tasks to wake once an object's lock is dropped, as ipc/'s wake_q does
+ * (wake_q_add() is not exported to modules): woken under the lock, a task's
+ * first act would be to run into that lock and sleep or spin again.  A
+ * section adds the sleepers it wakes (kipc_wake_list_add(), holding a
+ * reference to each); its unlock moves the list to the stack
+ * (kipc_wake_list_take()), drops the lock and wakes them
+ * (kipc_wake_list_wake()).  Past KIPC_WAKE_MAX a task is woken at once,
+ * under the lock.  A waiter reads its state under the lock, so a wake-up
+ * that comes late is only spurious.
+ */
+#define KIPC_WAKE_MAX	8
+
+struct kipc_wake_list {
+	u32 n;
+	struct task_struct *task[KIPC_WAKE_MAX];
+};
+
+static inline void kipc_wake_list_add(struct kipc_wake_list *wl,
+				      struct task_struct *t)
+{
+	if (wl->n == KIPC_WAKE_MAX) {
+		wake_up_process(t);
+		return;
+	}
+	get_task_struct(t);
+	wl->task[wl->n++] = t;
+}
+
+/* Under the lock: move the list's tasks to "out", leaving it empty. */
+static inline void kipc_wake_list_take(struct kipc_wake_list *wl,
+				       struct kipc_wake_list *out)
+{
+	u32 i;
+
+	out->n = wl->n;
+	for (i = 0; i < wl->n; i++)
+		out->task[i] = wl->task[i];
+	wl->n = 0;
+}
+
+/* With the lock dropped: wake the tasks taken, and drop them. */
+static inline void kipc_wake_list_wake(struct kipc_wake_list *wl)
+{
+	u32 i;
+
+	for (i = 0; i < wl->n; i++) {
+		wake_up_process(wl->task[i]);
+		put_task_struct(wl->task[i]);
+	}
+}
 
 /*
  * The object registry (kipc_registry.c).

@@ -255,37 +255,21 @@ void kipc_queue_notify(struct kipc_queue *q, __poll_t mask, int band)
 	kill_fasync(&q->fasync, SIGIO, band);
 }
 
-/*
- * Wake task t once q->lock is dropped, as ipc/'s wake_q does (which is not
- * exported to modules): woken under the lock, it would only run into the
- * lock and sleep again.  The task is held until then.  A waiter reads its
- * state under the lock, so a wake-up that comes late is only spurious.
- */
+/* Wake task t once q->lock is dropped (struct kipc_wake_list). */
 static void kipc_queue_wake_task(struct kipc_queue *q, struct task_struct *t)
 {
 	lockdep_assert_held(&q->lock);
-	if (q->nwake == KIPC_QWAKE_MAX) {
-		wake_up_process(t);
-		return;
-	}
-	get_task_struct(t);
-	q->wake[q->nwake++] = t;
+	kipc_wake_list_add(&q->wake, t);
 }
 
 /* Drop q->lock, then wake the tasks kipc_queue_wake_task() queued. */
 void kipc_queue_unlock_wake(struct kipc_queue *q)
 {
-	struct task_struct *wake[KIPC_QWAKE_MAX];
-	u32 i, n = q->nwake;
+	struct kipc_wake_list wake;
 
-	for (i = 0; i < n; i++)
-		wake[i] = q->wake[i];
-	q->nwake = 0;
+	kipc_wake_list_take(&q->wake, &wake);
 	mutex_unlock(&q->lock);
-	for (i = 0; i < n; i++) {
-		wake_up_process(wake[i]);
-		put_task_struct(wake[i]);
-	}
+	kipc_wake_list_wake(&wake);
 }
 
 /* Wake a queued waiter: its task, or its uring_cmd's resolve. */

@@ -72,8 +72,6 @@ struct kipc_queue_reg {
 
 /* A message up to this long is copied in on the sender's stack. */
 #define KIPC_QSEND_STACK	256
-/* Tasks whose wake-up waits for q->lock to be dropped; more wake at once. */
-#define KIPC_QWAKE_MAX		8
 
 /* Who holds a lane record: kernel-private. */
 struct kipc_queue_lane {
@@ -156,8 +154,7 @@ struct kipc_queue {
 	/* Counters of released lanes. */
 	u64 lane_bytes_sent, lane_bytes_received;
 	/* Waiters to wake once q->lock is dropped (kipc_queue_unlock_wake()). */
-	struct task_struct *wake[KIPC_QWAKE_MAX];
-	u32 nwake;
+	struct kipc_wake_list wake;
 };
 
 enum kipc_queue_sleeper_state {

@@ -19,7 +19,7 @@
  * interrupt context.  It is never taken under kipc_registry_lock
  * (/proc/kipc and KIPC_IOC_LIST drop that first) and nests inside io_uring's
  * ring lock (uring_cmd cancellation, task work); only kipc_async_wake(),
- * the timer start of kipc_async_keep_waiting() and, past KIPC_SWAKE_MAX
+ * the timer start of kipc_async_keep_waiting() and, past KIPC_WAKE_MAX
  * wake-ups in one section, wake_up_process() are called under it.  A
  * sleeping waiter is woken after it is dropped (kipc_sem_wake_task(): its
  * first act is to take the lock again), and so is poll's wait queue.
@@ -85,9 +85,6 @@
 #include <linux/io_uring/cmd.h>
 #endif
 
-/* Sleeping waiters one section can wake after it unlocks; more: under it. */
-#define KIPC_SWAKE_MAX	8
-
 struct kipc_sem {
 	struct kipc_object obj;
 	spinlock_t lock;		/* see "Locking" above */
@@ -97,13 +94,12 @@ struct kipc_sem {
 	u32 nwaiters;
 	u32 nzero;			/* of them wait-for-zero places */
 	u32 lock_value;			/* the value when the lock was taken */
-	u32 nwake;			/* tasks in wake[] */
 	bool dead;			/* destroyed */
 	/* struct kipc_sem_sleeper, FIFO or by key (obj.prio_order) */
 	struct list_head waiters;
 	wait_queue_head_t poll_wq;
 	/* Tasks to wake once the lock is dropped: kipc_sem_wake_task(). */
-	struct task_struct *wake[KIPC_SWAKE_MAX];
+	struct kipc_wake_list wake;
 };
 
 enum kipc_sem_state {
@@ -144,20 +140,13 @@ static u32 kipc_sem_lock(struct kipc_sem *sem) __acquires(&sem->lock)
 }
 
 /*
- * Wake task t once sem->lock is dropped (kipc_sem_unlock()), as ipc/'s
- * wake_q does: woken under the lock, its first act would be to spin on
- * it.  The task is held until then.  A waiter reads its state under the
- * lock, so a wake-up that comes late is only spurious.
+ * Wake task t once sem->lock is dropped (kipc_sem_unlock(); struct
+ * kipc_wake_list).
  */
 static void kipc_sem_wake_task(struct kipc_sem *sem, struct task_struct *t)
 {
 	lockdep_assert_held(&sem->lock);
-	if (sem->nwake == KIPC_SWAKE_MAX) {
-		wake_up_process(t);
-		return;
-	}
-	get_task_struct(t);
-	sem->wake[sem->nwake++] = t;
+	kipc_wake_list_add(&sem->wake, t);
 }
 
 /* Wake a queued waiter: its task, or its uring_cmd's resolve. */
@@ -232,8 +221,7 @@ static void kipc_sem_enqueue(struct kipc_sem *sem, struct kipc_sem_sleeper *w)
 static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	__releases(&sem->lock)
 {
-	struct task_struct *wake[KIPC_SWAKE_MAX];
-	u32 i, nwake;
+	struct kipc_wake_list wake;
 	u64 state = value;
 	bool polled;
 
@@ -254,15 +242,9 @@ static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	smp_store_release(&sem->page->state, state);
 	/* Only read by processes, as a hint; put right if scribbled on. */
 	WRITE_ONCE(sem->page->max, sem->max);
-	nwake = sem->nwake;
-	for (i = 0; i < nwake; i++)
-		wake[i] = sem->wake[i];
-	sem->nwake = 0;
+	kipc_wake_list_take(&sem->wake, &wake);
 	spin_unlock(&sem->lock);
-	for (i = 0; i < nwake; i++) {
-		wake_up_process(wake[i]);
-		put_task_struct(wake[i]);
-	}
+	kipc_wake_list_wake(&wake);
 }
 
 /* Grant from the head while the head fits.  Under sem->lock. */
