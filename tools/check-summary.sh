@@ -6,7 +6,9 @@
 # Add up the results Automake's TAP driver wrote for each TEST (TEST.trs;
 # a test that never ran counts as failed) and print one closing line:
 #   LABEL: N passed, N failed, N skipped
-# Before it, each failing test's "not ok" lines and their diagnostics.
+# Before it, each failing test's "not ok" lines and their diagnostics, and
+# how long each test ran (test-timed.sh's "# took N s"):
+#   LABEL took N s: TEST N s, ...
 # With --lint-failed, "make lint" counts as one more test.  Exits 1 if
 # anything failed.
 lint=
@@ -16,9 +18,16 @@ if [ "$1" = --lint-failed ]; then
 fi
 label=$1
 shift
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 took='' total=0
 for t; do
 	trs=${t%.*}.trs
+	# test-timed.sh's last line: how long the test ran.
+	secs=$(sed -n 's/^# took \([0-9]*\) s$/\1/p' "${t%.*}.log" \
+		2>/dev/null | tail -n 1)
+	if [ -n "$secs" ]; then
+		took="$took${took:+, }${t##*/} $secs s"
+		total=$((total + secs))
+	fi
 	if [ ! -f "$trs" ]; then
 		fail=$((fail + 1))
 		continue
@@ -45,5 +54,6 @@ case $lint in
 0) pass=$((pass + 1)) ;;
 1) fail=$((fail + 1)) ;;
 esac
+[ -z "$took" ] || echo "$label took $total s: $took"
 echo "$label: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
