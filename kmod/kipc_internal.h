@@ -20,6 +20,7 @@
 #include <linux/kref.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/sched.h>
 #include <linux/sched/prio.h>
 #include <linux/sched/task.h>
@@ -328,7 +329,10 @@ struct kipc_object {
 	bool destroyed;
 	/* In the name table; both under kipc_registry_lock. */
 	bool linked;
-	struct hlist_node name_node;
+	union {
+		struct rb_node name_node;	/* while linked */
+		struct list_head reap_node;	/* the reaper's, once unlinked */
+	};
 	char *name;			/* NULL if anonymous */
 	kuid_t uid, cuid;
 	kgid_t gid, cgid;

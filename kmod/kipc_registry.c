@@ -22,10 +22,10 @@
  *
  * Locking:
  *  - kipc_registry_lock (a mutex) protects kipc_objects (every object by
- *    id), kipc_namespaces and every struct kipc_ns (name table, counts,
- *    per-user counts, "dead"), each object's "linked", "name_node" and
- *    "destroyed", kipc_nr_objects, kipc_next_id and the per-user memory
- *    accounting kipc_users.
+ *    id), kipc_namespaces, kipc_live_ns and every struct kipc_ns (name
+ *    tree, counts, per-user counts, "dead"), each object's "linked",
+ *    "name_node" and "destroyed", kipc_nr_objects, kipc_next_id and the
+ *    per-user memory accounting kipc_users.
  *  - While kipc_registry_lock is held, every object in kipc_objects has a
  *    non-zero reference count: the last reference is dropped with
  *    kref_put_mutex(), which takes the mutex before the count reaches 0, so
@@ -58,7 +58,6 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/stringhash.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
@@ -82,6 +81,8 @@ static_assert(sizeof(struct kipc_obj_info) == KIPC_OBJ_INFO_SIZE_VER1);
 static DEFINE_MUTEX(kipc_registry_lock);
 static DEFINE_XARRAY(kipc_objects);
 static LIST_HEAD(kipc_namespaces);
+/* The records not yet dead, by ipc_namespace address: one per namespace. */
+static struct rb_root kipc_live_ns = RB_ROOT;
 static DEFINE_HASHTABLE(kipc_users, 6);
 static unsigned int kipc_nr_objects;
 static u64 kipc_next_id;
@@ -89,8 +90,9 @@ static u64 kipc_next_id;
 /* The registry's part of one IPC namespace. */
 struct kipc_ns {
 	struct list_head node;		/* in kipc_namespaces */
+	struct rb_node live_node;	/* in kipc_live_ns while !dead */
 	struct ipc_namespace *ipc_ns;	/* a reference of ours */
-	DECLARE_HASHTABLE(names, 6);	/* named objects, by type and name */
+	struct rb_root names;		/* named objects, by type and name */
 	DECLARE_HASHTABLE(users, 4);	/* struct kipc_ns_user, by uid */
 	unsigned int nr_objects;	/* named or not */
 	bool dead;			/* unreachable: no new objects */
@@ -173,24 +175,57 @@ err:
 	return ERR_PTR(ret);
 }
 
-static u32 kipc_name_hash(const struct kipc_object_type *type,
-			  const char *name)
+/*
+ * The name table's order: by type, then by name (strcmp).  A tree, not a
+ * hash table: a lookup is O(log n) name comparisons whatever the number of
+ * names (a fixed 64-bucket table made it O(n/64)), and the nodes live in
+ * the objects, so the table needs no allocation of its own, and no memory
+ * that is not charged to the objects' creators.
+ */
+static int kipc_name_cmp(const struct kipc_object_type *type,
+			 const char *name, const struct kipc_object *obj)
 {
-	return full_name_hash(NULL, name, strlen(name)) ^ type->type;
+	if (type->type != obj->type->type)
+		return type->type < obj->type->type ? -1 : 1;
+	return strcmp(name, obj->name);
 }
 
 static struct kipc_object *kipc_name_lookup(struct kipc_ns *ns,
 					    const struct kipc_object_type *type,
 					    const char *name)
 {
-	struct kipc_object *obj;
+	struct rb_node *node = ns->names.rb_node;
 
 	lockdep_assert_held(&kipc_registry_lock);
-	hash_for_each_possible(ns->names, obj, name_node,
-			       kipc_name_hash(type, name))
-		if (obj->type == type && !strcmp(obj->name, name))
+	while (node) {
+		struct kipc_object *obj = rb_entry(node, struct kipc_object,
+						   name_node);
+		int c = kipc_name_cmp(type, name, obj);
+
+		if (!c)
 			return obj;
+		node = c < 0 ? node->rb_left : node->rb_right;
+	}
 	return NULL;
+}
+
+/* Give "obj" its name; kipc_name_lookup() found none of that type. */
+static void kipc_name_insert(struct kipc_ns *ns, struct kipc_object *obj)
+{
+	struct rb_node **link = &ns->names.rb_node, *parent = NULL;
+
+	lockdep_assert_held(&kipc_registry_lock);
+	while (*link) {
+		struct kipc_object *o = rb_entry(*link, struct kipc_object,
+						 name_node);
+
+		parent = *link;
+		link = kipc_name_cmp(obj->type, obj->name, o) < 0 ?
+		       &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&obj->name_node, parent, link);
+	rb_insert_color(&obj->name_node, &ns->names);
+	obj->linked = true;
 }
 
 /*
@@ -220,7 +255,7 @@ static bool kipc_unlink_locked(struct kipc_object *obj)
 	lockdep_assert_held(&kipc_registry_lock);
 	if (!obj->linked)
 		return false;
-	hash_del(&obj->name_node);
+	rb_erase(&obj->name_node, &obj->ns->names);
 	obj->linked = false;
 	return true;
 }
@@ -238,21 +273,30 @@ static DECLARE_DELAYED_WORK(kipc_reaper, kipc_reap_work);
 static struct kipc_ns *kipc_ns_current(bool create)
 {
 	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct rb_node **link = &kipc_live_ns.rb_node, *parent = NULL;
 	struct kipc_ns *ns;
 
 	lockdep_assert_held(&kipc_registry_lock);
-	list_for_each_entry(ns, &kipc_namespaces, node)
-		if (ns->ipc_ns == ipc_ns && !ns->dead)
+	/* A tree, not the list: an open costs O(log n) in the namespaces. */
+	while (*link) {
+		parent = *link;
+		ns = rb_entry(parent, struct kipc_ns, live_node);
+		if (ns->ipc_ns == ipc_ns)
 			return ns;
+		link = (unsigned long)ipc_ns < (unsigned long)ns->ipc_ns ?
+		       &parent->rb_left : &parent->rb_right;
+	}
 	if (!create)
 		return NULL;
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
 	if (!ns)
 		return ERR_PTR(-ENOMEM);
 	ns->ipc_ns = kipc_ipc_ns_get(ipc_ns);
-	hash_init(ns->names);
+	ns->names = RB_ROOT;
 	hash_init(ns->users);
 	list_add_tail(&ns->node, &kipc_namespaces);
+	rb_link_node(&ns->live_node, parent, link);
+	rb_insert_color(&ns->live_node, &kipc_live_ns);
 	schedule_delayed_work(&kipc_reaper, KIPC_REAP_INTERVAL);
 	return ns;
 }
@@ -285,11 +329,10 @@ static void kipc_ns_free(struct kipc_ns *ns)
 static void kipc_reap(bool all)
 {
 	struct kipc_ns *ns, *tmp;
-	struct kipc_object *obj;
-	struct hlist_node *next;
-	HLIST_HEAD(unlinked);
+	struct kipc_object *obj, *next;
+	LIST_HEAD(unlinked);
 	LIST_HEAD(unused);
-	unsigned int bkt;
+	struct rb_node *node;
 
 	mutex_lock(&kipc_registry_lock);
 	list_for_each_entry_safe(ns, tmp, &kipc_namespaces, node) {
@@ -305,10 +348,11 @@ static void kipc_reap(bool all)
 		     !kipc_ipc_ns_only_ours(ns->ipc_ns)))
 			continue;
 		ns->dead = true;
-		hash_for_each_safe(ns->names, bkt, next, obj, name_node) {
+		rb_erase(&ns->live_node, &kipc_live_ns);
+		while ((node = rb_first(&ns->names))) {
+			obj = rb_entry(node, struct kipc_object, name_node);
 			kipc_unlink_locked(obj);
-			/* name_node is free once unlinked. */
-			hlist_add_head(&obj->name_node, &unlinked);
+			list_add(&obj->reap_node, &unlinked);
 		}
 		if (kipc_ns_unused_locked(ns))
 			list_add(&ns->node, &unused);
@@ -316,8 +360,8 @@ static void kipc_reap(bool all)
 	mutex_unlock(&kipc_registry_lock);
 
 	/* The names' references; a last one may free its namespace's record. */
-	hlist_for_each_entry_safe(obj, next, &unlinked, name_node) {
-		hlist_del_init(&obj->name_node);
+	list_for_each_entry_safe(obj, next, &unlinked, reap_node) {
+		list_del(&obj->reap_node);
 		kipc_object_put(obj);
 	}
 	list_for_each_entry_safe(ns, tmp, &unused, node)
@@ -552,7 +596,7 @@ static void kipc_object_setup(struct kipc_object *obj,
 {
 	obj->type = type;
 	kref_init(&obj->ref);
-	INIT_HLIST_NODE(&obj->name_node);
+	RB_CLEAR_NODE(&obj->name_node);
 	obj->name = name;
 	obj->uid = current_fsuid();
 	obj->cuid = obj->uid;
@@ -610,9 +654,7 @@ static struct kipc_object *kipc_open_locked(const struct kipc_object_type *type,
 	if (name) {
 		/* The name's reference. */
 		kref_get(&new->ref);
-		hash_add(ns->names, &new->name_node,
-			 kipc_name_hash(type, new->name));
-		new->linked = true;
+		kipc_name_insert(ns, new);
 	}
 	op->out_flags |= KIPC_OPEN_CREATED;
 	return new;

@@ -571,6 +571,89 @@ TEST_F(ns, dead_namespace_objects_are_freed)
 }
 
 /*
+ * Many namespaces at once: 48 containers, each with its own semaphore of
+ * one name (its value the container's number), all alive together.  Each
+ * finds its own by name, lists only its own, and the host finds none.
+ */
+#define MANY_NS 48
+
+static int many_ns_child(int i, int ready, int go)
+{
+	struct kipc_obj_info info[4];
+	unsigned int n;
+	uint64_t id, id2;
+	int dev, fd;
+
+	if (unshare(CLONE_NEWIPC))
+		return 2;
+	dev = dev_open();
+	if (dev < 0)
+		return 3;
+	fd = sem_open_full(dev, "ns-many", CREATE_EXCL, 0600, i, 0, NULL);
+	if (fd < 0)
+		return 4;
+	close(fd);
+	step_go(ready);
+	/* Every container has made its own before any looks again. */
+	if (step_wait(go))
+		return 5;
+	fd = sem_open_id(dev, "ns-many", RW, 0, &id);
+	if (fd < 0)
+		return 6;
+	if (sem_value(fd) != i)
+		return 7;
+	if (list_objects(dev, info, 4, &n) != 1 || n != 1 ||
+	    info[0].id != id)
+		return 8;
+	if (sem_open_id(dev, "ns-many", CREATE, 0600, &id2) < 0 || id2 != id)
+		return 9;
+	if (unlink_sem(dev, "ns-many"))
+		return 10;
+	return 0;
+}
+
+TEST_F(ns, many_namespaces)
+{
+	long long base = settled_nr_objects(self->dev);
+	int ready[2], go[2], i, bad = 0;
+	pid_t pid[MANY_NS];
+
+	ASSERT_LE(0, base);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	for (i = 0; i < MANY_NS; i++) {
+		pid[i] = fork_child();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			close(ready[0]);
+			close(go[1]);
+			_exit(many_ns_child(i + 1, ready[1], go[0]));
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < MANY_NS; i++)
+		if (step_wait(ready[0]))
+			bad++;
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(base + MANY_NS, nr_objects(self->dev));
+	EXPECT_EQ(-ENOENT, sem_open_name(self->dev, "ns-many", RW, 0));
+	for (i = 0; i < MANY_NS; i++)
+		step_go(go[1]);
+	for (i = 0; i < MANY_NS; i++) {
+		int st = reap(pid[i]);
+
+		if (st)
+			TH_LOG("container %d: status %d", i + 1, st);
+		bad += st != 0;
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_LE(0, wait_nr_objects(self->dev, base));
+	close(ready[0]);
+	close(go[1]);
+}
+
+/*
  * A handle passed out of a namespace works on: the host posts through it,
  * the container sees the post; the host still does not list the object;
  * the object outlives its namespace and ends with the handle.

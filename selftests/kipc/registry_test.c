@@ -145,6 +145,135 @@ TEST_F(registry, names)
 	close(fd);
 }
 
+/*
+ * Many names in one table: 2000 semaphores whose names share a 200-byte
+ * prefix and differ only in their last five characters, made in a
+ * scrambled order, and 64 queues with the same names as some of them (a
+ * name is per type).  Every one is found by name, as itself; after half
+ * are unlinked, in another order, the rest still are and the unlinked are
+ * gone; a name unlinked can be made again.
+ */
+#define MANY_NAMES 2000
+#define MANY_QUEUES 64
+
+static void many_name(char *buf, size_t len, int i)
+{
+	char prefix[201];
+
+	memset(prefix, 'p', 200);
+	prefix[200] = 0;
+	snprintf(buf, len, "mn%d-%s%05d", getpid(), prefix, i);
+}
+
+static int many_open(int dev, unsigned int type, const char *name,
+		     unsigned int flags, unsigned long long *id)
+{
+	struct kipc_open op;
+	int fd;
+
+	if (type == KIPC_OBJ_SEM)
+		fd = sem_open_full(dev, name, flags, 0600, 0, 0, &op);
+	else
+		fd = q_open_full(dev, name, flags, 0600, 1, 64, 0, 0, &op);
+	if (fd >= 0) {
+		*id = op.id;
+		close(fd);
+	}
+	return fd;
+}
+
+TEST_F(registry, many_names)
+{
+	unsigned long long old_max = param_u("max_objects");
+	unsigned long long old_user = param_u("max_objects_per_user");
+	static unsigned long long sem_id[MANY_NAMES], q_id[MANY_QUEUES];
+	unsigned long long id;
+	char name[256];
+	int i, k, fails = 0;
+
+	ASSERT_NE(~0ULL, old_max);
+	ASSERT_NE(~0ULL, old_user);
+	ASSERT_EQ(0, write_param_u("max_objects",
+				   old_max + MANY_NAMES + MANY_QUEUES));
+	ASSERT_EQ(0, write_param_u("max_objects_per_user",
+				   old_user + MANY_NAMES + MANY_QUEUES));
+	for (k = 0; k < MANY_NAMES; k++) {
+		i = (int)((k * 7919L) % MANY_NAMES);
+		many_name(name, sizeof(name), i);
+		if (many_open(self->dev, KIPC_OBJ_SEM, name,
+			      RW | KIPC_OPEN_CREATE | KIPC_OPEN_EXCL,
+			      &sem_id[i]) < 0)
+			fails++;
+	}
+	for (i = 0; i < MANY_QUEUES; i++) {
+		many_name(name, sizeof(name), i * 31);
+		if (many_open(self->dev, KIPC_OBJ_QUEUE, name,
+			      RW | KIPC_OPEN_CREATE | KIPC_OPEN_EXCL,
+			      &q_id[i]) < 0)
+			fails++;
+	}
+	EXPECT_EQ(0, fails);
+
+	for (i = 0; i < MANY_NAMES; i++) {
+		many_name(name, sizeof(name), i);
+		id = 0;
+		if (many_open(self->dev, KIPC_OBJ_SEM, name, RW, &id) < 0 ||
+		    id != sem_id[i])
+			fails++;
+	}
+	for (i = 0; i < MANY_QUEUES; i++) {
+		many_name(name, sizeof(name), i * 31);
+		id = 0;
+		if (many_open(self->dev, KIPC_OBJ_QUEUE, name, RW, &id) < 0 ||
+		    id != q_id[i] || id == sem_id[i * 31])
+			fails++;
+	}
+	EXPECT_EQ(0, fails);
+
+	/* Unlink the odd ones, from the last. */
+	for (i = MANY_NAMES - 1; i >= 0; i--) {
+		if (!(i & 1))
+			continue;
+		many_name(name, sizeof(name), i);
+		if (unlink_sem(self->dev, name))
+			fails++;
+	}
+	EXPECT_EQ(0, fails);
+	for (i = 0; i < MANY_NAMES; i++) {
+		many_name(name, sizeof(name), i);
+		k = many_open(self->dev, KIPC_OBJ_SEM, name, RW, &id);
+		if (i & 1 ? k != -ENOENT : k < 0 || id != sem_id[i])
+			fails++;
+	}
+	for (i = 0; i < MANY_QUEUES; i++) {
+		many_name(name, sizeof(name), i * 31);
+		if (many_open(self->dev, KIPC_OBJ_QUEUE, name, RW, &id) < 0 ||
+		    id != q_id[i])
+			fails++;
+	}
+	EXPECT_EQ(0, fails);
+	/* An unlinked name is free again. */
+	many_name(name, sizeof(name), 1);
+	EXPECT_LE(0, many_open(self->dev, KIPC_OBJ_SEM, name,
+			       RW | KIPC_OPEN_CREATE | KIPC_OPEN_EXCL, &id));
+	EXPECT_NE(sem_id[1], id);
+	EXPECT_EQ(0, unlink_sem(self->dev, name));
+
+	for (i = 0; i < MANY_NAMES; i += 2) {
+		many_name(name, sizeof(name), i);
+		if (unlink_sem(self->dev, name))
+			fails++;
+	}
+	for (i = 0; i < MANY_QUEUES; i++) {
+		many_name(name, sizeof(name), i * 31);
+		if (unlink_obj(self->dev, KIPC_OBJ_QUEUE, name))
+			fails++;
+	}
+	EXPECT_EQ(0, fails);
+	EXPECT_EQ(0, write_param_u("max_objects_per_user", old_user));
+	EXPECT_EQ(0, write_param_u("max_objects", old_max));
+}
+
 /* ---- Permissions -------------------------------------------------------- */
 
 FIXTURE(perm) {
