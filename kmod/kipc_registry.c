@@ -182,49 +182,48 @@ err:
  * the objects, so the table needs no allocation of its own, and no memory
  * that is not charged to the objects' creators.
  */
-static int kipc_name_cmp(const struct kipc_object_type *type,
-			 const char *name, const struct kipc_object *obj)
+struct kipc_name_key {
+	unsigned int type;		/* KIPC_OBJ_* */
+	const char *name;
+};
+
+static int kipc_name_cmp(const void *key, const struct rb_node *node)
 {
-	if (type->type != obj->type->type)
-		return type->type < obj->type->type ? -1 : 1;
-	return strcmp(name, obj->name);
+	const struct kipc_name_key *k = key;
+	const struct kipc_object *obj = rb_entry(node, struct kipc_object,
+						 name_node);
+
+	if (k->type != obj->type->type)
+		return k->type < obj->type->type ? -1 : 1;
+	return strcmp(k->name, obj->name);
+}
+
+static bool kipc_name_less(struct rb_node *a, const struct rb_node *b)
+{
+	const struct kipc_object *obj = rb_entry(a, struct kipc_object,
+						 name_node);
+	struct kipc_name_key k = { obj->type->type, obj->name };
+
+	return kipc_name_cmp(&k, b) < 0;
 }
 
 static struct kipc_object *kipc_name_lookup(struct kipc_ns *ns,
 					    const struct kipc_object_type *type,
 					    const char *name)
 {
-	struct rb_node *node = ns->names.rb_node;
+	struct kipc_name_key k = { type->type, name };
+	struct rb_node *node;
 
 	lockdep_assert_held(&kipc_registry_lock);
-	while (node) {
-		struct kipc_object *obj = rb_entry(node, struct kipc_object,
-						   name_node);
-		int c = kipc_name_cmp(type, name, obj);
-
-		if (!c)
-			return obj;
-		node = c < 0 ? node->rb_left : node->rb_right;
-	}
-	return NULL;
+	node = rb_find(&k, &ns->names, kipc_name_cmp);
+	return node ? rb_entry(node, struct kipc_object, name_node) : NULL;
 }
 
 /* Give "obj" its name; kipc_name_lookup() found none of that type. */
 static void kipc_name_insert(struct kipc_ns *ns, struct kipc_object *obj)
 {
-	struct rb_node **link = &ns->names.rb_node, *parent = NULL;
-
 	lockdep_assert_held(&kipc_registry_lock);
-	while (*link) {
-		struct kipc_object *o = rb_entry(*link, struct kipc_object,
-						 name_node);
-
-		parent = *link;
-		link = kipc_name_cmp(obj->type, obj->name, o) < 0 ?
-		       &parent->rb_left : &parent->rb_right;
-	}
-	rb_link_node(&obj->name_node, parent, link);
-	rb_insert_color(&obj->name_node, &ns->names);
+	rb_add(&obj->name_node, &ns->names, kipc_name_less);
 	obj->linked = true;
 }
 
@@ -265,6 +264,22 @@ static bool kipc_unlink_locked(struct kipc_object *obj)
 static void kipc_reap_work(struct work_struct *work);
 static DECLARE_DELAYED_WORK(kipc_reaper, kipc_reap_work);
 
+/* kipc_live_ns's order: by ipc_namespace address. */
+static int kipc_ns_cmp(const void *ipc_ns, const struct rb_node *node)
+{
+	const struct kipc_ns *ns = rb_entry(node, struct kipc_ns, live_node);
+
+	if (ipc_ns == ns->ipc_ns)
+		return 0;
+	return (unsigned long)ipc_ns < (unsigned long)ns->ipc_ns ? -1 : 1;
+}
+
+static bool kipc_ns_less(struct rb_node *a, const struct rb_node *b)
+{
+	return kipc_ns_cmp(rb_entry(a, struct kipc_ns, live_node)->ipc_ns,
+			   b) < 0;
+}
+
 /*
  * The caller's IPC namespace's record; with "create", made if there is none
  * yet (or an ERR_PTR), else NULL then.  The caller is a task in that
@@ -273,19 +288,14 @@ static DECLARE_DELAYED_WORK(kipc_reaper, kipc_reap_work);
 static struct kipc_ns *kipc_ns_current(bool create)
 {
 	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
-	struct rb_node **link = &kipc_live_ns.rb_node, *parent = NULL;
+	struct rb_node *node;
 	struct kipc_ns *ns;
 
 	lockdep_assert_held(&kipc_registry_lock);
 	/* A tree, not the list: an open costs O(log n) in the namespaces. */
-	while (*link) {
-		parent = *link;
-		ns = rb_entry(parent, struct kipc_ns, live_node);
-		if (ns->ipc_ns == ipc_ns)
-			return ns;
-		link = (unsigned long)ipc_ns < (unsigned long)ns->ipc_ns ?
-		       &parent->rb_left : &parent->rb_right;
-	}
+	node = rb_find(ipc_ns, &kipc_live_ns, kipc_ns_cmp);
+	if (node)
+		return rb_entry(node, struct kipc_ns, live_node);
 	if (!create)
 		return NULL;
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
@@ -295,8 +305,7 @@ static struct kipc_ns *kipc_ns_current(bool create)
 	ns->names = RB_ROOT;
 	hash_init(ns->users);
 	list_add_tail(&ns->node, &kipc_namespaces);
-	rb_link_node(&ns->live_node, parent, link);
-	rb_insert_color(&ns->live_node, &kipc_live_ns);
+	rb_add(&ns->live_node, &kipc_live_ns, kipc_ns_less);
 	schedule_delayed_work(&kipc_reaper, KIPC_REAP_INTERVAL);
 	return ns;
 }
