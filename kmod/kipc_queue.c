@@ -57,6 +57,7 @@
 #include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/eventfd.h>
+#include <linux/highmem.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -111,11 +112,38 @@ static int kipc_queue_copy_in(void *dst, struct kipc_queue_buf *src, u32 len)
 	return copy_from_user(dst, src->ubuf, len) ? -EFAULT : 0;
 }
 
-static int kipc_queue_copy_out(struct kipc_queue_buf *dst, const void *src, u32 len)
+/*
+ * Copy len bytes of q's ring at pos's data out, a page at a time through
+ * each page's own address rather than the ring's vmap(): hardened usercopy
+ * checks a vmalloc address by looking its area up (find_vmap_area(): a
+ * spinlock and a tree walk, here under q->lock), a page of its own by its
+ * page alone.
+ */
+static int kipc_queue_copy_out(struct kipc_queue *q, struct kipc_queue_buf *dst,
+			       u64 pos, u32 len)
 {
-	if (dst->iter)
-		return copy_to_iter(src, len, dst->iter) == len ? 0 : -EFAULT;
-	return copy_to_user(dst->ubuf, src, len) ? -EFAULT : 0;
+	size_t off = kipc_queue_data(q, pos) - q->ring;
+	char __user *ubuf = dst->ubuf;
+
+	while (len) {
+		u32 poff = offset_in_page(off);
+		u32 n = min_t(u32, len, PAGE_SIZE - poff);
+		char *p = kmap_local_page(q->shared.pages[off >> PAGE_SHIFT]);
+		bool fault;
+
+		if (dst->iter) {
+			fault = copy_to_iter(p + poff, n, dst->iter) != n;
+		} else {
+			fault = copy_to_user(ubuf, p + poff, n);
+			ubuf += n;
+		}
+		kunmap_local(p);
+		if (fault)
+			return -EFAULT;
+		off += n;
+		len -= n;
+	}
+	return 0;
 }
 
 /* ---- Indices -------------------------------------------------------- */
@@ -248,9 +276,15 @@ static bool kipc_queue_fits(struct kipc_queue *q, u32 len)
 	       kipc_queue_room(q);
 }
 
+/*
+ * Under q->lock, which a poller takes after poll_wait() has queued it, so
+ * the lock orders the two and no barrier is needed (wq_has_sleeper()'s).
+ */
 void kipc_queue_notify(struct kipc_queue *q, __poll_t mask, int band)
 {
-	if (wq_has_sleeper(&q->poll_wq))
+	lockdep_assert_held(&q->lock);
+	/* No barrier: q->lock orders this against the poller (above). */
+	if (waitqueue_active(&q->poll_wq))
 		wake_up_interruptible_poll(&q->poll_wq, mask);
 	kill_fasync(&q->fasync, SIGIO, band);
 }
@@ -734,16 +768,20 @@ struct kipc_queue_recv {
 static int kipc_queue_recv_respond(struct kipc_ucmd *ucmd, struct kipc_queue_recv *r,
 				   int ret)
 {
-	struct kipc_recv *cmd = ucmd->cmd;
-	int ret2;
+	struct kipc_recv __user *u = ucmd->ubuffer;
 
 	if ((ret < 0 && ret != -EMSGSIZE) || r->responded)
 		return ret;
-	cmd->type = ret < 0 ? 0 : r->type;
-	cmd->msg_len = r->msg_len;
-	ret2 = kipc_ucmd_respond(ucmd, sizeof(*cmd));
-	r->responded = !ret2;
-	return ret2 ? ret2 : ret;
+	/*
+	 * Only the two outputs (within every accepted size: the minimum ends
+	 * at tv_nsec); the rest is the caller's input, left as it was.  This
+	 * runs under q->lock: two words, not the whole struct.
+	 */
+	if (put_user(ret < 0 ? 0 : r->type, &u->type) ||
+	    put_user((u64)r->msg_len, &u->msg_len))
+		return -EFAULT;
+	r->responded = true;
+	return ret;
 }
 
 /* A batch entry's results: its type and full length. */
@@ -786,7 +824,7 @@ static int kipc_queue_deliver(struct kipc_queue *q, struct kipc_queue_msg *m,
 
 	r->type = m->type;
 	r->msg_len = m->len;
-	ret = kipc_queue_copy_out(dst, kipc_queue_data(q, m->pos), n);
+	ret = kipc_queue_copy_out(q, dst, m->pos, n);
 	if (!ret && r->ucmd) {
 		ret = kipc_queue_recv_respond(r->ucmd, r, len);
 		ret = ret < 0 ? ret : 0;
