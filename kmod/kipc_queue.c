@@ -42,7 +42,8 @@
  * read (sizes bounded by KIPC_SIZE_MAX) before it is taken, and every
  * caller that can return an error takes it with kipc_queue_enter_killable(), so
  * a process stuck behind the holder can still be killed.  Nothing that can
- * fault on a kipc mapping takes it, and no global lock is taken under it.
+ * fault on a kipc mapping takes it, mmap (under the mmap_lock) only tries
+ * it (kipc_ring_map()), and no global lock is taken under it.
  * It is never taken under kipc_registry_lock (/proc/kipc and KIPC_IOC_LIST
  * drop that first) and nests inside io_uring's ring lock (uring_cmd
  * cancellation and task work).  Waking a sleeping waiter waits until it
@@ -1507,6 +1508,7 @@ static int kipc_queue_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct kipc_queue *q = kipc_file_queue(file);
 
+	kipc_ring_map(q);
 	return kipc_mmap_shared(vma, &q->shared);
 }
 

@@ -146,6 +146,7 @@ struct kipc_queue {
 	u32 npending;			/* PENDING positions in [head, tail) */
 	u32 nreserved;			/* RESERVED positions */
 	bool fast;			/* left in fast mode: SLOW clear */
+	bool mapped;			/* ever mmap'd: kipc_ring_map() */
 	bool fast_shown;		/* the mode kipc_ring_mode last saw */
 	bool fastsend;			/* KIPC_RING_FASTSEND: the kernel's copy */
 	bool stuck;			/* waits on another process: recheck */
@@ -268,6 +269,7 @@ void kipc_queue_unlock_wake(struct kipc_queue *q);
 void kipc_ring_init(struct kipc_queue *q);
 void kipc_ring_enter(struct kipc_queue *q);
 void kipc_ring_exit(struct kipc_queue *q);
+void kipc_ring_map(struct kipc_queue *q);
 void kipc_queue_advance(struct kipc_queue *q);
 bool kipc_queue_room(struct kipc_queue *q);
 void kipc_lanes_reap(struct kipc_queue *q, struct kipc_handle *h);

@@ -357,7 +357,9 @@ static void kipc_ring_catch_up(struct kipc_queue *q, u64 c, u64 p)
 
 /*
  * Enter (under q->lock, before anything else): SLOW keeps processes out of
- * the ring; what they did before is taken in.  Never waits.
+ * the ring; what they did before is taken in.  Never waits.  A ring that
+ * no process has mapped cannot have been touched, so E1 and E2 (two locked
+ * instructions and a full barrier) are skipped until kipc_ring_map().
  */
 void kipc_ring_enter(struct kipc_queue *q)
 {
@@ -365,15 +367,17 @@ void kipc_ring_enter(struct kipc_queue *q)
 	u64 p, c;
 
 	lockdep_assert_held(&q->lock);
-	p = kipc_ring_set_slow(&hdr->prod);
-	c = kipc_ring_set_slow(&hdr->cons);
-	/* Pairs with the fence after a fast operation's claim (ring.md §6). */
-	smp_mb();
-	if (c != q->head || p != q->tail) {
-		if (!kipc_ring_plausible(q, c, p))
-			kipc_ring_scribbled(q);
-		else
-			kipc_ring_catch_up(q, c, p);
+	if (READ_ONCE(q->mapped)) {
+		p = kipc_ring_set_slow(&hdr->prod);
+		c = kipc_ring_set_slow(&hdr->cons);
+		/* Pairs with the fence after a fast operation's claim (ring.md §6). */
+		smp_mb();
+		if (c != q->head || p != q->tail) {
+			if (!kipc_ring_plausible(q, c, p))
+				kipc_ring_scribbled(q);
+			else
+				kipc_ring_catch_up(q, c, p);
+		}
 	}
 	q->fast = false;
 	kipc_ring_pending(q);
@@ -422,6 +426,35 @@ void kipc_ring_exit(struct kipc_queue *q)
 	trace_kipc_ring_mode(q, fast);
 	q->fast_shown = fast;
 	q->fast = fast;
+}
+
+/*
+ * The queue is being mapped (its mmap, under the mmap_lock, so q->lock can
+ * only be tried: a receive faulting on its buffer holds q->lock and waits
+ * for mmap_lock).  From now on every enter runs E1 and E2.  The position
+ * words are always written by leave, so with the lock taken they are
+ * already the truth.  Without it, the holder may have entered while the
+ * ring was unmapped, without setting SLOW: SLOW is set here, before the
+ * pages are, and that holder's leave writes the words again.  An enter
+ * that follows that leave sees "mapped" (the barrier before the OR, then
+ * the holder's release and the next holder's acquire of q->lock).  Every
+ * mmap does this, not only the first: a second one, finding "mapped" set
+ * by a first that has not yet set SLOW, must not insert its pages before
+ * SLOW is set.  An OR of SLOW nobody needed only sends processes to the
+ * kernel once, whose enter and leave put the ring back as it was.
+ */
+void kipc_ring_map(struct kipc_queue *q)
+{
+	if (mutex_trylock(&q->lock)) {
+		WRITE_ONCE(q->mapped, true);
+		mutex_unlock(&q->lock);
+		return;
+	}
+	WRITE_ONCE(q->mapped, true);
+	/* "mapped" before SLOW: an enter after the holder's leave sees it. */
+	smp_mb__before_atomic();
+	kipc_ring_set_slow(&q->hdr->prod);
+	kipc_ring_set_slow(&q->hdr->cons);
 }
 
 /*

@@ -1221,6 +1221,57 @@ TEST_F(ring, fork_shares_mapping)
 }
 
 /*
+ * A queue used only through system calls skips the ring's enter work
+ * until someone maps it (ring.md §5).  Its position words must still be
+ * the truth when that happens: a process that maps it later receives, on
+ * the fast path, what was sent before, in order, and the kernel takes in
+ * what that process then did without it.
+ */
+TEST_F_TIMEOUT(ring, mapped_late, 60)
+{
+	struct kipc_queue_stat st;
+	struct lkipc_queue nomap;
+	char name[64];
+	pid_t pid;
+	int i;
+
+	snprintf(name, sizeof(name), "ring-late-%d", getpid());
+	ASSERT_EQ(0, open_queue(&self->k, &nomap, name, LKIPC_OPEN_NOMAP));
+	for (i = 1; i <= 5; i++)
+		ASSERT_EQ(0, send_id(&nomap, i, KIPC_MSG_NONBLOCK));
+	ASSERT_EQ(1, recv_id(&nomap, KIPC_MSG_NONBLOCK));
+	ASSERT_EQ(2, recv_id(&nomap, KIPC_MSG_NONBLOCK));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct lkipc_queue late;
+
+		/* Maps it; the first receive may register this thread's lane. */
+		if (open_queue(&self->k, &late, name, 0) ||
+		    recv_id(&late, KIPC_MSG_NONBLOCK) != 3)
+			_exit(10);
+		if (no_syscalls(-1))
+			_exit(11);
+		if (recv_id(&late, KIPC_MSG_NONBLOCK) != 4)
+			syscall(SYS_exit_group, 12);
+		if (send_id(&late, 6, KIPC_MSG_NONBLOCK))
+			syscall(SYS_exit_group, 13);
+		syscall(SYS_exit_group, 0);
+	}
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(5, recv_id(&nomap, KIPC_MSG_NONBLOCK));
+	EXPECT_EQ(6, recv_id(&nomap, KIPC_MSG_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, recv_id(&nomap, KIPC_MSG_NONBLOCK));
+	ASSERT_EQ(0, stat_of(&nomap, &st));
+	EXPECT_EQ(6, st.sent);
+	EXPECT_EQ(6, st.received);
+	EXPECT_EQ(0, st.lost);
+	EXPECT_EQ(KIPC_RING_MODE_FAST, st.ring_mode);
+	EXPECT_EQ(0, lkipc_queue_unlink(&self->k, name));
+	EXPECT_EQ(0, lkipc_queue_close(&nomap));
+}
+
+/*
  * Sends and receives through the fast path are counted in sent and
  * received but change neither the last sender and receiver nor their
  * times (Documentation/ring.md): the kernel does not see who made them.

@@ -21,7 +21,9 @@
  *    stalled receive (whose copy-out is under the lock, so that a fault
  *    loses nothing), dies at once on SIGKILL (the lock is taken killably);
  *  - a batch with an entry_size (or any "size") above KIPC_SIZE_MAX is
- *    refused at once with E2BIG.
+ *    refused at once with E2BIG;
+ *  - a process that maps the queue's ring while the receive is stalled
+ *    finds the ring in kernel mode, without waiting for the lock.
  *
  * And reading a batch's entries first keeps its results: a bad entry
  * gives the same errno, or count, at the same index as before.
@@ -554,6 +556,54 @@ TEST(stall_holds_the_queue)
 	EXPECT_EQ(0, reap(pid));
 	EXPECT_EQ(0, res->ret);
 	EXPECT_EQ(0, stall_check_queue(&st));
+	stall_end(&st);
+}
+
+/*
+ * A queue nobody has mapped skips the ring's enter work (ring.md §5), so a
+ * receive stalled on its buffer holds the queue's lock without having set
+ * SLOW.  A process that maps the ring meanwhile cannot take that lock (its
+ * mmap holds the mmap_lock): it must find the ring in kernel mode all the
+ * same, and not wait.  Once the receive is done, its leave has written the
+ * position words, back in fast mode.
+ */
+static int ring_words(int q, uint64_t *prod, uint64_t *cons)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct kipc_ring_hdr *hdr;
+
+	hdr = mmap(NULL, page, PROT_READ, MAP_SHARED, q, 0);
+	if (hdr == MAP_FAILED)
+		return -errno;
+	*prod = __atomic_load_n(&hdr->prod, __ATOMIC_ACQUIRE);
+	*cons = __atomic_load_n(&hdr->cons, __ATOMIC_ACQUIRE);
+	munmap(hdr, page);
+	return 0;
+}
+
+TEST(mapped_during_stall)
+{
+	uint64_t prod, cons;
+	struct stall st;
+	pid_t pid;
+
+	ASSERT_EQ(0, stall_start(&st, STALL_RECV)) {
+		stall_end(&st);
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		alarm(10);	/* an mmap that waits for the lock fails */
+		if (ring_words(st.q, &prod, &cons))
+			_exit(2);
+		_exit((prod & cons & KIPC_RING_SLOW) ? 0 : 1);
+	}
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(0, stall_release(&st));
+	EXPECT_EQ(0, stall_check_queue(&st));
+	ASSERT_EQ(0, ring_words(st.q, &prod, &cons));
+	EXPECT_EQ(1, prod);
+	EXPECT_EQ(1, cons);
 	stall_end(&st);
 }
 
