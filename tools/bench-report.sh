@@ -312,6 +312,55 @@ mq in S8's S3), so liblkipc's spin was not made adaptive.  S8's host-busy
 cases (busy processes on the host, started by \`make bench\`) were not run
 for this table: the host was already saturated by other work.
 
+## The ioctl path's time under the lock, measured on 2026-12-06
+
+Not written by a \`make bench\` run: profiled and measured by hand in
+boots of 6.12.118 under TCG (2 vCPUs, \`idle=halt\`), on a host running
+nothing else of ours (the idle-host \`make bench\` above ran just before).
+
+**Where the time went.**  \`perf record -a -e cpu-clock\` in the guest, a
+producer and a consumer process on one queue, 64 B messages, kipc through
+\`KIPC_IOC_SEND\`/\`KIPC_IOC_RECV\` (no mapping) against POSIX mq:
+
+| share of samples | kipc-ioctl | POSIX mq |
+|---|--:|--:|
+| spinning for the queue's lock (\`mutex_spin_on_owner\`; mq: \`native_queued_spin_lock_slowpath\`) | 19.9% | 15.7% |
+| user copies (\`rep_movs_alternative\`) | 16.4% | 2.6% |
+| \`find_vmap_area\` (hardened usercopy checking a copy out of the ring's \`vmap()\`) | 1.2% | - |
+| \`kipc_ring_enter\` | 1.8% | - |
+| the ioctl's LSM hook (TOMOYO) | 1.7% | - |
+
+A receive held the lock across three copies to user memory (the
+message, then the whole 72-byte \`struct kipc_recv\` back), while mqueue
+holds its spinlock only around its lists; the sender spins meanwhile.
+
+**What changed.**  Under the lock a receive now writes only its two
+results (\`type\`, \`msg_len\`) and copies the message page by page from
+the ring's own pages (no vmalloc lookup); the poll wake-up check lost
+its barrier (the lock orders it); and a queue nobody has mapped skips the
+ring's enter work, two locked instructions and a barrier per call, until
+its first \`mmap\` (ring.md §5).
+
+**Before and after, same boot**, the module swapped (\`rmmod\`/\`insmod\`),
+kipc-ioctl against POSIX mq at 64 B (S2 as mq/kipc so that above 1 is
+better for kipc everywhere), \`kipc-bench -s S2,S3\`, two boots:
+
+| case | before | after |
+|---|---|---|
+| S3 64 B, boot 1 (\`-t 3\`, 2 rounds) | 0.64 0.60 | 0.44 0.70 |
+| S3 64 B, boot 2 (\`-t 5\`, 2 rounds) | 0.86 0.62 | 1.10 0.64 |
+| S2 64 B round trip, boot 1 | 0.85 0.80 | 1.01 1.07 |
+| S2 64 B round trip, boot 2 | 0.74 0.83 | 0.91 0.88 |
+| S3 4 KiB, boot 2 | 0.75 0.88 | 1.03 0.91 |
+
+A one-process loop of a non-blocking send and receive (20,000 pairs, six
+runs a module, boot 1) went from 13.0-14.1 µs a pair to 11.9-12.9 µs; its
+two-process blocking form from 7.5-11.6 µs a message to 5.9-8.0 µs
+(POSIX mq 5.1-5.9 µs in both).  The goal, kipc-ioctl at least 1.0x POSIX
+mq in S2 and S3, is met in some rounds and **not reliably**: what remains
+is the receive's copy out under the lock and the handed-off receiver's
+second acquisition of it (the section above).
+
 ## S10: releasing a set in one call, measured on 2026-12-05
 
 Not written by a \`make bench\` run (S10 joins the table at its next full
