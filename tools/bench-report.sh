@@ -361,6 +361,34 @@ mq in S2 and S3, is met in some rounds and **not reliably**: what remains
 is the receive's copy out under the lock and the handed-off receiver's
 second acquisition of it (the section above).
 
+## S1: the fast path's fence, and two pollers on one CPU, measured on 2026-12-06
+
+Not written by a \`make bench\` run: one boot of 6.12.118 under TCG, a
+two-process ping-pong of 64 B messages through two mapped queues, both
+sides polling with \`KIPC_MSG_NONBLOCK\` (S1's shape), 50,000 round trips a
+run, two builds of liblkipc linked into two copies of the program.
+
+- **The fence.**  The fast path's only explicit fence is the \`seq_cst\`
+  fence after a send or a receive (ring.md's S8 and R7), before
+  the SLOW check that pairs with the kernel's enter.  A build without it
+  (unsafe: measurement only) took 2.44-2.74 µs a round trip against
+  2.51-3.13 µs with it, four runs each, interleaved.  The fence is at
+  most about a tenth of S1's cost, so an asymmetric barrier on the
+  kernel's side (the \`membarrier(2)\` idea) cannot by itself bring S1
+  from 2.95x the raw spin to 1.2x: the rest is the protocol's per-message
+  work (a compare-and-swap on \`prod\` or \`cons\`, the lane's intent word,
+  the slot's \`seq\`) against a raw store and load.  A single-producer,
+  single-consumer mode without the compare-and-swap is what is left to
+  try.
+- **Two pollers on one CPU.**  In another boot, which shared the host
+  with a debug-kernel test boot, the first run took 480 µs a round trip
+  and the next 7 µs.  Not confirmed, but the likely cause is the two
+  processes starting on the same vCPU, where each poll loop can only
+  wait for the scheduler's tick to run the other (host contention may
+  have added to it).  The loop was the program's own, but liblkipc's
+  spin before blocking is as blind within its budget
+  (\`LKIPC_SPIN_US\`): it cannot tell whether the peer is running.
+
 ## S10: releasing a set in one call, measured on 2026-12-05
 
 Not written by a \`make bench\` run (S10 joins the table at its next full
