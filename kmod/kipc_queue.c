@@ -30,20 +30,23 @@
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
  * the ring and its positions, the kipc_queue_msg array, the indices, the waiter
  * lists and every queued waiter's state, the counters, the pipe-mode
- * reader/writer counts and "dead".  A send copies its message from user
- * memory into a kernel buffer before taking it (kipc_queue_send_load(), as
- * mqueue's load_msg()); only a batch's later entries, sent in one hold, are
- * copied under it.  A receive copies out under it (it is a mutex for that
- * reason): the message is taken only once the copy and the results are
- * written, so a fault loses nothing, and it only delays the queue's other
- * users, who share the queue with the faulting process anyway.  Since such
- * a fault can last as long as its process likes (userfaultfd, a file on a
- * slow file system), everything else is kept out: a batch's entries are
- * read (sizes bounded by KIPC_SIZE_MAX) before it is taken, and every
- * caller that can return an error takes it with kipc_queue_enter_killable(), so
- * a process stuck behind the holder can still be killed.  Nothing that can
- * fault on a kipc mapping takes it, mmap (under the mmap_lock) only tries
- * it (kipc_ring_map()), and no global lock is taken under it.
+ * reader/writer counts and "dead".  User memory is never touched under it,
+ * since a fault there can last as long as its process likes (userfaultfd,
+ * a file on a slow file system) and would stall the queue's other users.
+ * A send copies its message into a kernel buffer before taking it
+ * (kipc_queue_send_load(), as mqueue's load_msg()); a send batch copies its
+ * later entries' messages in before the hold that sends them.  A receive
+ * copies its message into a kernel buffer under it, holds the message for
+ * itself (RESERVED), drops it to copy out and write the results, and takes
+ * it back to take the message, or to put it back in order if a copy
+ * faulted, so a fault loses nothing (kipc_queue_deliver()).  A batch's
+ * entries are read (sizes bounded by KIPC_SIZE_MAX) before it is taken.
+ * Every caller that can return an error takes it with
+ * kipc_queue_enter_killable(); a receive taking it back to finish, with
+ * mutex_lock(), waits only for holders that do not wait on user memory.
+ * Nothing that can fault on a kipc mapping takes it, mmap (under the
+ * mmap_lock) only tries it (kipc_ring_map()), and no global lock is taken
+ * under it.
  * It is never taken under kipc_registry_lock (/proc/kipc and KIPC_IOC_LIST
  * drop that first) and nests inside io_uring's ring lock (uring_cmd
  * cancellation and task work).  Waking a sleeping waiter waits until it
@@ -102,45 +105,45 @@ static bool kipc_sel_match(u32 select, s64 want, s64 type)
 
 /* ---- Copies --------------------------------------------------------- */
 
-static int kipc_queue_copy_in(void *dst, struct kipc_queue_buf *src, u32 len)
+/* Copy n kernel bytes to dst's user memory or iov_iter. */
+static int kipc_queue_put_out(struct kipc_queue_buf *dst, const void *src, u32 n)
 {
-	if (src->kbuf) {
-		memcpy(dst, src->kbuf, len);
-		return 0;
-	}
-	if (src->iter)
-		return copy_from_iter(dst, len, src->iter) == len ? 0 : -EFAULT;
-	return copy_from_user(dst, src->ubuf, len) ? -EFAULT : 0;
+	if (dst->iter)
+		return copy_to_iter(src, n, dst->iter) == n ? 0 : -EFAULT;
+	if (copy_to_user(dst->ubuf, src, n))
+		return -EFAULT;
+	dst->ubuf += n;
+	return 0;
 }
 
 /*
- * Copy len bytes of q's ring at pos's data out, a page at a time through
- * each page's own address rather than the ring's vmap(): hardened usercopy
- * checks a vmalloc address by looking its area up (find_vmap_area(): a
- * spinlock and a tree walk, here under q->lock), a page of its own by its
- * page alone.
+ * Copy len bytes of q's ring at pos's data out (to user memory, or to
+ * dst->kdst), a page at a time through each page's own address rather than
+ * the ring's vmap(): hardened usercopy checks a vmalloc address by looking
+ * its area up (find_vmap_area(): a spinlock and a tree walk), a page of
+ * its own by its page alone.
  */
 static int kipc_queue_copy_out(struct kipc_queue *q, struct kipc_queue_buf *dst,
 			       u64 pos, u32 len)
 {
+	struct kipc_queue_buf d = *dst;
 	size_t off = kipc_queue_data(q, pos) - q->ring;
-	char __user *ubuf = dst->ubuf;
 
 	while (len) {
 		u32 poff = offset_in_page(off);
 		u32 n = min_t(u32, len, PAGE_SIZE - poff);
 		char *p = kmap_local_page(q->shared.pages[off >> PAGE_SHIFT]);
-		bool fault;
+		int ret = 0;
 
-		if (dst->iter) {
-			fault = copy_to_iter(p + poff, n, dst->iter) != n;
+		if (d.kdst) {
+			memcpy(d.kdst, p + poff, n);
+			d.kdst += n;
 		} else {
-			fault = copy_to_user(ubuf, p + poff, n);
-			ubuf += n;
+			ret = kipc_queue_put_out(&d, p + poff, n);
 		}
 		kunmap_local(p);
-		if (fault)
-			return -EFAULT;
+		if (ret)
+			return ret;
 		off += n;
 		len -= n;
 	}
@@ -369,14 +372,13 @@ static void kipc_queue_last(struct pid **who, time64_t *when,
 	*when = ktime_get_real_seconds();
 }
 
-/* Append a message at tail; nothing is visible if the copy fails. */
+/* Append a message, in a kernel buffer, at tail. */
 static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, u32 len,
 			      s64 type)
 {
 	struct kipc_ring_slot *s;
 	struct kipc_queue_msg *m;
 	u64 pos;
-	int ret;
 
 	lockdep_assert_held(&q->lock);
 	pos = q->tail;
@@ -389,9 +391,11 @@ static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, 
 	 */
 	if (WARN_ON_ONCE(pos - q->head >= q->nslots))
 		return -ENOSPC;
-	ret = kipc_queue_copy_in(kipc_queue_data(q, pos), src, len);
-	if (ret)
-		return ret;
+	/* Never user memory: nothing under q->lock waits on a fault. */
+	if (WARN_ON_ONCE(len && !src->kbuf))
+		return -EFAULT;
+	if (len)
+		memcpy(kipc_queue_data(q, pos), src->kbuf, len);
 	s->type = type;
 	s->len = len;
 	s->flags = 0;
@@ -595,28 +599,14 @@ static int kipc_queue_send_wait(struct kipc_queue *q, struct kipc_queue_buf *src
 		.mtype = type,
 	};
 	bool timed_out = false, head;
-	const void *data = src->kbuf;
-	void *alloc = NULL;
 	int ret;
 
-	/*
-	 * The message must be in a kernel buffer, so that it can be admitted
-	 * for us: the caller's (kipc_queue_send_load()), else one made here.
-	 */
-	if (len && !data) {
-		alloc = kvmalloc(len, GFP_KERNEL_ACCOUNT);
-		if (!alloc)
-			return -ENOMEM;
-		ret = kipc_queue_copy_in(alloc, src, len);
-		if (ret)
-			goto out_free;
-		data = alloc;
-	}
-	w.data = data;
+	/* The message is in a kernel buffer, so that it can be admitted for us. */
+	w.data = src->kbuf;
 
 	ret = kipc_queue_enter_killable(q);
 	if (ret)
-		goto out_free;
+		return ret;
 	if (q->dead) {
 		ret = -EIDRM;
 		goto out_unlock;
@@ -626,9 +616,7 @@ static int kipc_queue_send_wait(struct kipc_queue *q, struct kipc_queue_buf *src
 		goto out_unlock;
 	}
 	if (!kipc_queue_sender_ahead(q, w.key) && kipc_queue_fits(q, len)) {
-		struct kipc_queue_buf k = { .kbuf = data };
-
-		ret = kipc_queue_enqueue(q, &k, len, type);
+		ret = kipc_queue_enqueue(q, src, len, type);
 		goto out_unlock;
 	}
 	kipc_queue_wait_on(q, &q->senders, &w);
@@ -656,8 +644,6 @@ leave:
 		kipc_queue_admit(q);
 out_unlock:
 	kipc_queue_exit(q);
-out_free:
-	kvfree(alloc);
 	return ret;
 }
 
@@ -667,12 +653,12 @@ out_free:
  * KIPC_QSEND_STACK bytes, else allocated and charged to the sender's
  * memory cgroup (like a waiting sender's copy always was).  *k then
  * describes it and *heap is what to free.  A copy that faults leaves src
- * as it was (an iov_iter is reverted) and returns false: the caller then
- * copies under the lock as before, so that a destroyed, broken or full
- * queue still reports what it reported before the fault.
+ * as it was (an iov_iter is reverted) and returns -EFAULT; the caller
+ * reports it only after the errors of a destroyed, broken or full queue,
+ * as it did when it copied under the lock.
  */
-static bool kipc_queue_send_load(struct kipc_queue_buf *src, u32 len, void *stack,
-				 struct kipc_queue_buf *k, void **heap)
+static int kipc_queue_send_load(struct kipc_queue_buf *src, u32 len, void *stack,
+				struct kipc_queue_buf *k, void **heap)
 {
 	void *data = stack;
 	size_t n;
@@ -681,7 +667,7 @@ static bool kipc_queue_send_load(struct kipc_queue_buf *src, u32 len, void *stac
 	if (len > KIPC_QSEND_STACK) {
 		*heap = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 		if (!*heap)
-			return false;
+			return -ENOMEM;
 		data = *heap;
 	}
 	if (src->iter) {
@@ -694,13 +680,17 @@ static bool kipc_queue_send_load(struct kipc_queue_buf *src, u32 len, void *stac
 		goto fault;
 	}
 	*k = (struct kipc_queue_buf){ .kbuf = data };
-	return true;
+	return 0;
 fault:
 	kvfree(*heap);
 	*heap = NULL;
-	return false;
+	return -EFAULT;
 }
 
+/*
+ * Send one message.  From user memory it is copied in before q->lock is
+ * taken; a batch's later entries (KIPC_QOP_LOCKED) come already copied.
+ */
 static int kipc_queue_send(struct kipc_queue *q, struct kipc_handle *h,
 			   struct kipc_queue_buf *src, u32 len, s64 type, u32 flags,
 			   ktime_t deadline)
@@ -708,14 +698,17 @@ static int kipc_queue_send(struct kipc_queue *q, struct kipc_handle *h,
 	u8 stack[KIPC_QSEND_STACK] __aligned(8);
 	struct kipc_queue_buf k;
 	void *heap = NULL;
-	int ret;
+	int ret, fault = 0;
 
 	if (len > q->msgsize)
 		return -EMSGSIZE;
-	/* A batch's later entries are sent in one hold: copied under it. */
-	if (len && !src->kbuf && !(flags & KIPC_QOP_LOCKED) &&
-	    kipc_queue_send_load(src, len, stack, &k, &heap))
-		src = &k;
+	if (len && !src->kbuf) {
+		fault = kipc_queue_send_load(src, len, stack, &k, &heap);
+		if (fault == -ENOMEM)
+			return fault;
+		if (!fault)
+			src = &k;
+	}
 	ret = kipc_queue_lock(q, flags);
 	if (ret)
 		goto out_free;
@@ -725,12 +718,13 @@ static int kipc_queue_send(struct kipc_queue *q, struct kipc_handle *h,
 		ret = -EPIPE;
 	} else if (!kipc_queue_sender_ahead(q, kipc_waiter_key(current)) &&
 		   kipc_queue_fits(q, len)) {
-		ret = kipc_queue_enqueue(q, src, len, type);
+		ret = fault ?: kipc_queue_enqueue(q, src, len, type);
 	} else if (flags & KIPC_MSG_NONBLOCK) {
 		ret = -EAGAIN;
 	} else {
 		kipc_queue_exit(q);
-		ret = kipc_queue_send_wait(q, src, len, type, flags, deadline);
+		ret = fault ?: kipc_queue_send_wait(q, src, len, type, flags,
+						    deadline);
 		goto out;
 	}
 	kipc_queue_unlock(q, flags);
@@ -763,6 +757,10 @@ struct kipc_queue_recv {
 	void __user *uentry;
 	u32 entry_size;
 	bool responded;
+	/* Where the message is copied under q->lock (kipc_queue_deliver()). */
+	void *bounce;
+	u32 bounce_size;
+	bool bounce_heap;
 };
 
 /* Write KIPC_IOC_RECV's outputs for the result ret of kipc_queue_recv(). */
@@ -775,8 +773,7 @@ static int kipc_queue_recv_respond(struct kipc_ucmd *ucmd, struct kipc_queue_rec
 		return ret;
 	/*
 	 * Only the two outputs (within every accepted size: the minimum ends
-	 * at tv_nsec); the rest is the caller's input, left as it was.  This
-	 * runs under q->lock: two words, not the whole struct.
+	 * at tv_nsec); the rest is the caller's input, left as it was.
 	 */
 	if (put_user(ret < 0 ? 0 : r->type, &u->type) ||
 	    put_user((u64)r->msg_len, &u->msg_len))
@@ -812,43 +809,188 @@ static void kipc_queue_unreserve(struct kipc_queue *q, struct kipc_queue_msg *m)
 	}
 }
 
+/* Write the results of receiving a message of len bytes, if any go back. */
+static int kipc_queue_recv_results(struct kipc_queue_recv *r, u32 len)
+{
+	int ret = 0;
+
+	if (r->ucmd) {
+		ret = kipc_queue_recv_respond(r->ucmd, r, len);
+		ret = ret < 0 ? ret : 0;
+	} else if (r->entry) {
+		ret = kipc_queue_recv_respond_entry(r);
+	}
+	return ret;
+}
+
 /*
- * Copy m out and write the results; unless peeking, take it.  m is LIVE
- * (in the indices) or RESERVED for us.  If either copy faults the message
- * stays: a LIVE one where it is, a RESERVED one put back in order.
+ * m (LIVE, or RESERVED for w already) becomes RESERVED for w: out of the
+ * indices, so nobody else can take it; compaction, if it moves m, tells
+ * w (w->msg).
+ */
+static void kipc_queue_claim(struct kipc_queue *q, struct kipc_queue_msg *m,
+			     struct kipc_queue_sleeper *w)
+{
+	if (m->state == KIPC_QM_LIVE) {
+		kipc_queue_unindex(q, m);
+		m->state = KIPC_QM_RESERVED;
+		q->nreserved++;
+		kipc_queue_slot(q, m->pos)->flags |= KIPC_SLOT_RESERVED;
+	}
+	m->w = w;
+	w->msg = m;
+}
+
+/*
+ * A kernel buffer of n bytes, while q->lock is held: at once if memory is
+ * there, else with the lock dropped while it is found, so that nobody
+ * waits for reclaim behind it (messages RESERVED meanwhile may have been
+ * moved: their w->msg says where).  NULL if there is none.
+ */
+static void *kipc_queue_bounce_alloc(struct kipc_queue *q, size_t n)
+{
+	void *p = kmalloc(n, GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN);
+
+	if (p)
+		return p;
+	kipc_queue_exit(q);
+	p = kvmalloc(n, GFP_KERNEL_ACCOUNT);
+	kipc_queue_enter(q);
+	return p;
+}
+
+/*
+ * r->bounce: KIPC_QSEND_STACK bytes on the caller's stack, which a longer
+ * message outgrows (kipc_queue_deliver()).  A peek cannot let q->lock go
+ * before it copies (the message is not held for it), so its buffer is
+ * made before the lock is taken, as long as its longest copy.
+ */
+static int kipc_queue_bounce_get(struct kipc_queue *q, struct kipc_queue_recv *r,
+				 void *stack)
+{
+	u32 n = min(r->bufsize, q->msgsize);
+
+	r->bounce = stack;
+	r->bounce_size = KIPC_QSEND_STACK;
+	r->bounce_heap = false;
+	if (!(r->flags & KIPC_MSG_PEEK) || n <= KIPC_QSEND_STACK)
+		return 0;
+	r->bounce = kvmalloc(n, GFP_KERNEL_ACCOUNT);
+	if (!r->bounce)
+		return -ENOMEM;
+	r->bounce_size = n;
+	r->bounce_heap = true;
+	return 0;
+}
+
+static void kipc_queue_bounce_put(struct kipc_queue_recv *r)
+{
+	if (r->bounce_heap)
+		kvfree(r->bounce);
+	r->bounce = NULL;
+	r->bounce_heap = false;
+}
+
+/*
+ * Copy m out and write the results under q->lock, but only if that needs
+ * no page fault (page faults disabled: a copy that would fault fails at
+ * once instead of waiting), so that nothing under the lock waits on the
+ * caller's memory.  The usual case, a buffer the caller just used; false
+ * if a fault would be needed, with an iov_iter put back as it was.
+ */
+static bool kipc_queue_deliver_nofault(struct kipc_queue *q, struct kipc_queue_msg *m,
+				       struct kipc_queue_buf *dst,
+				       struct kipc_queue_recv *r, u32 n)
+{
+	size_t before = dst->iter ? iov_iter_count(dst->iter) : 0;
+	int ret;
+
+	pagefault_disable();
+	ret = kipc_queue_copy_out(q, dst, m->pos, n);
+	if (!ret)
+		ret = kipc_queue_recv_results(r, m->len);
+	pagefault_enable();
+	if (ret && dst->iter)
+		iov_iter_revert(dst->iter, before - iov_iter_count(dst->iter));
+	return !ret;
+}
+
+/*
+ * Deliver m (LIVE, or RESERVED for w) to the caller: copy it and write the
+ * results; unless peeking, take it.  q->lock is held on entry and on
+ * return, and nothing under it waits on the caller's memory, which may
+ * fault for as long as the caller likes (userfaultfd, a slow file): the
+ * copies are made under the lock only if they need no fault
+ * (kipc_queue_deliver_nofault()).  Otherwise the message is copied into
+ * r->bounce (kernel memory) under the lock and out to the caller with it
+ * dropped, as mqueue's store_msg() copies out after its spinlock.
+ * Meanwhile the message is RESERVED for w, so that nobody else takes it; a
+ * copy that faults puts it back in order (a LIVE one where it was, a
+ * handed one to the next receiver), so a fault loses nothing.  A peek
+ * leaves m as it was: others may take it meanwhile, as they could just
+ * after the peek.  The lock is taken back with mutex_lock(): nobody holds
+ * it across anything that waits on user memory.
  */
 static int kipc_queue_deliver(struct kipc_queue *q, struct kipc_queue_msg *m,
-			      struct kipc_queue_buf *dst, struct kipc_queue_recv *r)
+			      struct kipc_queue_buf *dst, struct kipc_queue_recv *r,
+			      struct kipc_queue_sleeper *w)
 {
 	u32 n = min(m->len, r->bufsize), len = m->len;
+	bool peek = r->flags & KIPC_MSG_PEEK;
+	struct kipc_queue_buf k;
 	int ret;
 
 	r->type = m->type;
 	r->msg_len = m->len;
-	ret = kipc_queue_copy_out(q, dst, m->pos, n);
-	if (!ret && r->ucmd) {
-		ret = kipc_queue_recv_respond(r->ucmd, r, len);
-		ret = ret < 0 ? ret : 0;
-	} else if (!ret && r->entry) {
-		ret = kipc_queue_recv_respond_entry(r);
+	if (kipc_queue_deliver_nofault(q, m, dst, r, n)) {
+		if (peek)
+			return len;
+		if (m->state == KIPC_QM_LIVE)
+			kipc_queue_unindex(q, m);
+		/* Admitting senders may compact the ring: m is not used after. */
+		kipc_queue_take(q, m, false);
+		return len;
 	}
-	if (ret) {
-		if (m->state == KIPC_QM_RESERVED)
+	if (!peek)
+		kipc_queue_claim(q, m, w);
+	if (n > r->bounce_size) {
+		/* Not a peek's: it was made long enough. */
+		void *p = kipc_queue_bounce_alloc(q, n);
+
+		m = w->msg;
+		if (!p) {
 			kipc_queue_unreserve(q, m);
+			return -ENOMEM;
+		}
+		kipc_queue_bounce_put(r);
+		r->bounce = p;
+		r->bounce_size = n;
+		r->bounce_heap = true;
+	}
+	k = (struct kipc_queue_buf){ .kdst = r->bounce };
+	kipc_queue_copy_out(q, &k, m->pos, n);
+	kipc_queue_exit(q);
+	ret = kipc_queue_put_out(dst, r->bounce, n);
+	if (!ret)
+		ret = kipc_queue_recv_results(r, len);
+	kipc_queue_enter(q);
+	if (peek)
+		return ret ? ret : len;
+	/* Compaction may have moved it meanwhile. */
+	m = w->msg;
+	if (ret) {
+		kipc_queue_unreserve(q, m);
 		return ret;
 	}
-	if (r->flags & KIPC_MSG_PEEK)
-		return len;
-	if (m->state == KIPC_QM_LIVE)
-		kipc_queue_unindex(q, m);
-	/* Admitting senders may compact the ring and move m's entry. */
+	/* Admitting senders may compact the ring: m is not used after. */
 	kipc_queue_take(q, m, false);
 	return len;
 }
 
 /* Under q->lock: a message now, EOF (0 with type 0), or -errno. */
 static int kipc_queue_recv_now(struct kipc_queue *q, struct kipc_queue_buf *dst,
-			       struct kipc_queue_recv *r, bool *found)
+			       struct kipc_queue_recv *r, bool *found,
+			       struct kipc_queue_sleeper *w)
 {
 	struct kipc_queue_msg *m = kipc_queue_find(q, r->select, r->type);
 
@@ -858,7 +1000,7 @@ static int kipc_queue_recv_now(struct kipc_queue *q, struct kipc_queue_buf *dst,
 			r->msg_len = m->len;
 			return -EMSGSIZE;
 		}
-		return kipc_queue_deliver(q, m, dst, r);
+		return kipc_queue_deliver(q, m, dst, r, w);
 	}
 	if (kipc_queue_eof(q)) {
 		r->type = 0;
@@ -882,17 +1024,21 @@ static int kipc_queue_recv(struct kipc_queue *q, struct kipc_queue_buf *dst,
 		.truncate = r->flags & KIPC_MSG_TRUNCATE,
 		.peek = r->flags & KIPC_MSG_PEEK,
 	};
+	u8 stack[KIPC_QSEND_STACK] __aligned(8);
 	bool timed_out = false, found;
 	int ret;
 
-	ret = kipc_queue_lock(q, r->flags);
+	ret = kipc_queue_bounce_get(q, r, stack);
 	if (ret)
 		return ret;
+	ret = kipc_queue_lock(q, r->flags);
+	if (ret)
+		goto out_free;
 	if (q->dead) {
 		ret = -EIDRM;
 		goto out_unlock;
 	}
-	ret = kipc_queue_recv_now(q, dst, r, &found);
+	ret = kipc_queue_recv_now(q, dst, r, &found, &w);
 	if (found || (r->flags & KIPC_MSG_NONBLOCK))
 		goto out_unlock;
 
@@ -903,10 +1049,13 @@ static int kipc_queue_recv(struct kipc_queue *q, struct kipc_queue_buf *dst,
 		/* A handed message wins over a signal or deadline. */
 		if (w.state != KIPC_QW_WAITING)
 			break;
-		if (w.peek || kipc_queue_eof(q)) {
-			ret = kipc_queue_recv_now(q, dst, r, &found);
-			if (found)
-				goto leave;
+		if ((w.peek && kipc_queue_find(q, r->select, r->type)) ||
+		    kipc_queue_eof(q)) {
+			/* Off the list first: a delivery drops q->lock. */
+			list_del(&w.node);
+			q->nreceivers--;
+			ret = kipc_queue_recv_now(q, dst, r, &found, &w);
+			goto out_unlock;
 		}
 		ret = kipc_queue_wait_round(q, r->flags, r->deadline, &timed_out);
 		if (ret)
@@ -914,7 +1063,7 @@ static int kipc_queue_recv(struct kipc_queue *q, struct kipc_queue_buf *dst,
 	}
 	switch (w.state) {
 	case KIPC_QW_DONE:
-		ret = kipc_queue_deliver(q, w.msg, dst, r);
+		ret = kipc_queue_deliver(q, w.msg, dst, r, &w);
 		break;
 	case KIPC_QW_TOOBIG:
 		r->msg_len = w.msg_len;
@@ -930,6 +1079,8 @@ leave:
 	q->nreceivers--;
 out_unlock:
 	kipc_queue_unlock(q, r->flags);
+out_free:
+	kipc_queue_bounce_put(r);
 	return ret;
 }
 
@@ -1071,14 +1222,51 @@ static int kipc_queue_batch_check(const struct kipc_batch *cmd, u32 allowed,
 	return kipc_queue_deadline(cmd->flags, cmd->tv_sec, cmd->tv_nsec, deadline);
 }
 
+/*
+ * Copy a send batch's later entries' messages (mms[1] on) into one kernel
+ * buffer, one after the other, before they are sent in one hold of
+ * q->lock, so that nothing is copied from user memory under it.  Only as
+ * many as the queue can hold at once (its capacity in messages and bytes)
+ * are loaded: nothing leaves the queue during that hold, so the next entry
+ * could not fit and would stop the batch.  Loading stops before an entry
+ * that cannot be read, where the batch stops.  Returns the buffer (NULL:
+ * out of memory, or the entries have no bytes) and in *nr the entries
+ * loaded.
+ */
+static void *kipc_queue_send_load_rest(struct kipc_queue *q,
+				       const struct kipc_mmsg *mms, u32 *nr)
+{
+	u64 bytes = 0;
+	char *buf, *p;
+	u32 i, n;
+
+	for (n = 0; 1 + n < *nr && n < q->cap_msgs; n++) {
+		if (bytes + mms[1 + n].len > q->cap_bytes)
+			break;
+		bytes += mms[1 + n].len;
+	}
+	*nr = 0;
+	buf = bytes ? kvmalloc(bytes, GFP_KERNEL_ACCOUNT) : NULL;
+	if (bytes && !buf)
+		return NULL;
+	for (i = 0, p = buf; i < n; p += mms[1 + i].len, i++)
+		if (copy_from_user(p, u64_to_user_ptr(mms[1 + i].buf),
+				   mms[1 + i].len))
+			break;
+	*nr = i;
+	return buf;
+}
+
 static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 {
 	struct kipc_batch *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
-	u32 flags = cmd->flags;
+	struct kipc_handle *h = ucmd->file->private_data;
+	struct kipc_queue_buf src;
 	struct kipc_mmsg *mms;
 	ktime_t deadline;
-	u32 done, nr;
+	u32 done, nr, rest;
+	char *buf, *p;
 	int ret;
 
 	ret = kipc_queue_batch_check(cmd, KIPC_SEND_FLAGS, &deadline);
@@ -1091,40 +1279,150 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 	mms = kipc_queue_batch_read(cmd, true, &nr, &ret);
 	if (!mms)
 		return -ENOMEM;
-	for (done = 0; done < nr; done++) {
-		struct kipc_queue_buf src = {
-			.ubuf = u64_to_user_ptr(mms[done].buf),
-		};
+	if (!nr)
+		goto out;
+	/* The first entry may wait, as a single send. */
+	src = (struct kipc_queue_buf){ .ubuf = u64_to_user_ptr(mms[0].buf) };
+	ret = kipc_queue_send(q, h, &src, mms[0].len, mms[0].type, cmd->flags,
+			      deadline);
+	if (ret)
+		goto out;
+	ret = 1;
+	if (nr == 1)
+		goto out;
+	/* The rest do not wait, in one hold, copied in before it. */
+	rest = nr;
+	buf = kipc_queue_send_load_rest(q, mms, &rest);
+	done = 1;
+	if (rest && !kipc_queue_enter_killable(q)) {
+		u32 flags = (cmd->flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
+			    KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
 
-		ret = kipc_queue_send(q, ucmd->file->private_data, &src,
-				      mms[done].len, mms[done].type, flags,
-				      deadline);
-		if (ret)
-			break;
-		if (!done && nr > 1) {
-			/* Only the first may wait; the rest in one hold. */
-			if (kipc_queue_enter_killable(q)) {
-				done = 1;
+		for (p = buf; done <= rest; p += mms[done].len, done++) {
+			src = (struct kipc_queue_buf){ .kbuf = p };
+			if (kipc_queue_send(q, h, &src, mms[done].len,
+					    mms[done].type, flags, 0))
 				break;
-			}
-			flags = (flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
-				KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
-			deadline = 0;
 		}
-	}
-	if (flags & KIPC_QOP_LOCKED)
 		kipc_queue_exit(q);
+	}
+	kvfree(buf);
+	ret = done;
+out:
 	kvfree(mms);
-	return done ? (int)done : ret;
+	return ret;
+}
+
+/*
+ * A receive batch's entries after the first (mms[1] to mms[nr - 1]), in
+ * one hold of q->lock: the messages they receive are chosen under it, in
+ * order, the way single non-blocking receives one after the other would
+ * choose them, copied into one kernel buffer and RESERVED for their
+ * entries; then copied out and their entries written with the lock
+ * dropped; then, with it held again, taken up to the first entry that
+ * faulted, the rest put back in order.  An entry that finds pipe-mode
+ * end-of-file is written (type 0, length 0) and ends the batch.  Returns
+ * how many entries received a message.
+ */
+static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *cmd,
+				struct kipc_mmsg *mms, u32 nr)
+{
+	struct kipc_queue_recv r = { .entry_size = min_t(u32, cmd->entry_size,
+							 sizeof(*mms)) };
+	struct kipc_queue_sleeper *ws;
+	u32 i, n = 0, done;
+	size_t bytes = 0, off;
+	bool eof = false;
+	char *buf = NULL;
+
+	ws = kvcalloc(nr - 1, sizeof(*ws), GFP_KERNEL_ACCOUNT);
+	if (!ws)
+		return 0;
+	if (kipc_queue_enter_killable(q)) {
+		kvfree(ws);
+		return 0;
+	}
+	while (!q->dead && 1 + n < nr) {
+		struct kipc_queue_msg *m = kipc_queue_find(q, cmd->select,
+							  cmd->type);
+
+		if (!m) {
+			eof = kipc_queue_eof(q);
+			break;
+		}
+		if (m->len > mms[1 + n].len && !(cmd->flags & KIPC_MSG_TRUNCATE))
+			break;
+		ws[n].type = m->type;
+		ws[n].msg_len = m->len;
+		ws[n].bufsize = min(m->len, mms[1 + n].len);
+		bytes += ws[n].bufsize;
+		kipc_queue_claim(q, m, &ws[n]);
+		n++;
+	}
+	if (bytes)
+		buf = kipc_queue_bounce_alloc(q, bytes);
+	if (bytes && !buf) {
+		/* Nothing received: all go back, in order. */
+		for (i = 0; i < n; i++)
+			kipc_queue_unreserve(q, ws[i].msg);
+		n = 0;
+		eof = false;
+	}
+	for (i = 0, off = 0; i < n; off += ws[i].bufsize, i++) {
+		struct kipc_queue_buf k = { .kdst = buf + off };
+
+		kipc_queue_copy_out(q, &k, ws[i].msg->pos, ws[i].bufsize);
+	}
+	kipc_queue_exit(q);
+
+	for (done = 0, off = 0; done < n; off += ws[done].bufsize, done++) {
+		struct kipc_mmsg *mm = &mms[1 + done];
+		struct kipc_queue_buf dst = { .ubuf = u64_to_user_ptr(mm->buf) };
+
+		r.entry = mm;
+		r.uentry = kipc_queue_batch_entry(cmd, 1 + done);
+		r.type = ws[done].type;
+		r.msg_len = ws[done].msg_len;
+		if (kipc_queue_put_out(&dst, buf + off, ws[done].bufsize) ||
+		    kipc_queue_recv_respond_entry(&r))
+			break;
+	}
+	if (done == n && eof) {
+		r.entry = &mms[1 + n];
+		r.uentry = kipc_queue_batch_entry(cmd, 1 + n);
+		r.type = 0;
+		r.msg_len = 0;
+		kipc_queue_recv_respond_entry(&r);
+	}
+	if (n) {
+		kipc_queue_enter(q);
+		/* Compaction may have moved them meanwhile: ws[i].msg says. */
+		for (i = 0; i < n; i++) {
+			if (i < done)
+				kipc_queue_take(q, ws[i].msg, false);
+			else
+				kipc_queue_unreserve(q, ws[i].msg);
+		}
+		kipc_queue_exit(q);
+	}
+	kvfree(buf);
+	kvfree(ws);
+	return done;
 }
 
 static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 {
 	struct kipc_batch *cmd = ucmd->cmd;
 	struct kipc_queue *q = kipc_file_queue(ucmd->file);
-	struct kipc_queue_recv r = { .flags = cmd->flags };
+	struct kipc_queue_recv r = {
+		.flags = cmd->flags,
+		.select = cmd->select,
+		.type = cmd->type,
+		.entry_size = min_t(u32, cmd->entry_size, sizeof(struct kipc_mmsg)),
+	};
+	struct kipc_queue_buf dst;
 	struct kipc_mmsg *mms;
-	u32 done, nr;
+	u32 nr;
 	int ret;
 
 	ret = kipc_queue_batch_check(cmd, KIPC_RECV_FLAGS & ~KIPC_MSG_PEEK,
@@ -1139,42 +1437,26 @@ static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)
 	mms = kipc_queue_batch_read(cmd, false, &nr, &ret);
 	if (!mms)
 		return -ENOMEM;
-	for (done = 0; done < nr; done++) {
-		struct kipc_mmsg *mm = &mms[done];
-		struct kipc_queue_buf dst = { .ubuf = u64_to_user_ptr(mm->buf) };
-
-		r.select = cmd->select;
-		r.type = cmd->type;
-		r.bufsize = mm->len;
-		r.entry = mm;
-		r.uentry = kipc_queue_batch_entry(cmd, done);
-		r.entry_size = min_t(u32, cmd->entry_size, sizeof(*mm));
-		r.responded = false;
-		/* A message's entry is written before it is taken. */
-		ret = kipc_queue_recv(q, &dst, &r);
-		if (ret < 0)
-			break;
-		if (!r.responded) {
-			/* End-of-file: nothing was taken. */
-			ret = kipc_queue_recv_respond_entry(&r);
-			break;
-		}
-		if (!(r.flags & KIPC_QOP_LOCKED) && done + 1 < nr) {
-			/* Only the first may wait; the rest in one hold. */
-			if (kipc_queue_enter_killable(q)) {
-				done++;
-				break;
-			}
-			r.flags = (r.flags &
-				   ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
-				  KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
-			r.deadline = 0;
-		}
+	if (!nr)
+		goto out;
+	/* The first entry may wait, as a single receive. */
+	dst = (struct kipc_queue_buf){ .ubuf = u64_to_user_ptr(mms[0].buf) };
+	r.bufsize = mms[0].len;
+	r.entry = &mms[0];
+	r.uentry = kipc_queue_batch_entry(cmd, 0);
+	/* A message's entry is written before it is taken. */
+	ret = kipc_queue_recv(q, &dst, &r);
+	if (ret < 0)
+		goto out;
+	if (!r.responded) {
+		/* End-of-file: nothing was taken. */
+		ret = kipc_queue_recv_respond_entry(&r);
+		goto out;
 	}
-	if (r.flags & KIPC_QOP_LOCKED)
-		kipc_queue_exit(q);
+	ret = 1 + (nr > 1 ? kipc_queue_recv_rest(q, cmd, mms, nr) : 0);
+out:
 	kvfree(mms);
-	return done ? (int)done : ret;
+	return ret;
 }
 
 /* ---- Notification registration (KIPC_IOC_QUEUE_NOTIFY) -------------- */
@@ -1524,6 +1806,7 @@ struct kipc_queue_async {
 	struct kipc_queue_buf dst;
 	struct kipc_ucmd ucmd;
 	union kipc_ioctl_buffer buf;
+	u8 stack[KIPC_QSEND_STACK] __aligned(8);	/* a short bounce */
 };
 
 /*
@@ -1547,7 +1830,12 @@ static void kipc_queue_async_resolve(struct io_uring_cmd *ioucmd,
 		if (gone) {
 			ret = -ECANCELED;
 		} else if (kipc_queue_eof(q)) {
-			ret = kipc_queue_recv_now(q, &qa->dst, &qa->r, &found);
+			/* Off the list first: a delivery drops q->lock. */
+			list_del(&qa->w.node);
+			q->nreceivers--;
+			ret = kipc_queue_recv_now(q, &qa->dst, &qa->r, &found,
+						  &qa->w);
+			break;
 		} else if (kipc_async_timed_out(a)) {
 			ret = -ETIMEDOUT;
 		} else {
@@ -1564,7 +1852,8 @@ static void kipc_queue_async_resolve(struct io_uring_cmd *ioucmd,
 			kipc_queue_unreserve(q, qa->w.msg);
 			ret = -ECANCELED;
 		} else {
-			ret = kipc_queue_deliver(q, qa->w.msg, &qa->dst, &qa->r);
+			ret = kipc_queue_deliver(q, qa->w.msg, &qa->dst, &qa->r,
+						 &qa->w);
 		}
 		break;
 	case KIPC_QW_TOOBIG:
@@ -1579,6 +1868,7 @@ static void kipc_queue_async_resolve(struct io_uring_cmd *ioucmd,
 	if (!gone)
 		ret = kipc_queue_recv_respond(&qa->ucmd, &qa->r, ret);
 	kipc_async_finish(a, ret, issue_flags);
+	kipc_queue_bounce_put(&qa->r);
 	kfree(qa);
 }
 
@@ -1626,6 +1916,8 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 		ret = kipc_queue_recv_prepare(&qa->ucmd, &qa->r, &qa->dst);
 	if (!ret && (qa->r.flags & KIPC_MSG_PEEK))
 		ret = -EINVAL;
+	if (!ret)
+		ret = kipc_queue_bounce_get(q, &qa->r, qa->stack);
 	if (ret)
 		goto out_free;
 	kipc_async_init(&qa->a, ioucmd, kipc_queue_async_resolve, issue_flags,
@@ -1652,7 +1944,8 @@ static int kipc_queue_uring_cmd(struct io_uring_cmd *ioucmd,
 	} else if (qa->a.cancelled) {
 		ret = -ECANCELED;
 	} else {
-		ret = kipc_queue_recv_now(q, &qa->dst, &qa->r, &found);
+		ret = kipc_queue_recv_now(q, &qa->dst, &qa->r, &found,
+					  &qa->w);
 		if (!found && !qa->a.nonblock) {
 			kipc_queue_wait_on(q, &q->receivers, &qa->w);
 			q->nreceivers++;
@@ -1669,6 +1962,7 @@ out_respond:
 		ret = kipc_queue_recv_respond(&qa->ucmd, &qa->r, ret);
 	ret = kipc_async_issue_end(&qa->a, ret, issue_flags);
 out_free:
+	kipc_queue_bounce_put(&qa->r);
 	kfree(qa);
 	return ret;
 }

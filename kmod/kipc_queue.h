@@ -190,6 +190,7 @@ struct kipc_queue_buf {
 	void __user *ubuf;
 	struct iov_iter *iter;
 	const void *kbuf;
+	void *kdst;		/* a kernel destination (a receive's bounce) */
 	bool waited;		/* kbuf: a blocked sender's, admitted */
 	struct task_struct *sender;	/* waited: that sender */
 };
