@@ -68,6 +68,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
+#include <linux/pagemap.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
@@ -372,7 +373,11 @@ static void kipc_queue_last(struct pid **who, time64_t *when,
 	*when = ktime_get_real_seconds();
 }
 
-/* Append a message, in a kernel buffer, at tail. */
+/*
+ * Append a message at tail, from a kernel buffer or, for a send batch's
+ * later entries, from user memory without a page fault; nothing is visible
+ * if that copy fails.
+ */
 static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, u32 len,
 			      s64 type)
 {
@@ -391,11 +396,21 @@ static int kipc_queue_enqueue(struct kipc_queue *q, struct kipc_queue_buf *src, 
 	 */
 	if (WARN_ON_ONCE(pos - q->head >= q->nslots))
 		return -ENOSPC;
-	/* Never user memory: nothing under q->lock waits on a fault. */
-	if (WARN_ON_ONCE(len && !src->kbuf))
-		return -EFAULT;
-	if (len)
+	if (src->kbuf) {
 		memcpy(kipc_queue_data(q, pos), src->kbuf, len);
+	} else if (len) {
+		/*
+		 * A send batch's later entry (KIPC_QOP_NOFAULT): nothing under
+		 * q->lock may wait on a fault, so none is taken.
+		 */
+		int fault;
+
+		pagefault_disable();
+		fault = copy_from_user(kipc_queue_data(q, pos), src->ubuf, len);
+		pagefault_enable();
+		if (fault)
+			return -EFAULT;
+	}
 	s->type = type;
 	s->len = len;
 	s->flags = 0;
@@ -689,7 +704,8 @@ fault:
 
 /*
  * Send one message.  From user memory it is copied in before q->lock is
- * taken; a batch's later entries (KIPC_QOP_LOCKED) come already copied.
+ * taken, except a batch's later entries (KIPC_QOP_NOFAULT), copied in
+ * under it only if that needs no page fault.
  */
 static int kipc_queue_send(struct kipc_queue *q, struct kipc_handle *h,
 			   struct kipc_queue_buf *src, u32 len, s64 type, u32 flags,
@@ -702,7 +718,7 @@ static int kipc_queue_send(struct kipc_queue *q, struct kipc_handle *h,
 
 	if (len > q->msgsize)
 		return -EMSGSIZE;
-	if (len && !src->kbuf) {
+	if (len && !src->kbuf && !(flags & KIPC_QOP_NOFAULT)) {
 		fault = kipc_queue_send_load(src, len, stack, &k, &heap);
 		if (fault == -ENOMEM)
 			return fault;
@@ -1223,38 +1239,31 @@ static int kipc_queue_batch_check(const struct kipc_batch *cmd, u32 allowed,
 }
 
 /*
- * Copy a send batch's later entries' messages (mms[1] on) into one kernel
- * buffer, one after the other, before they are sent in one hold of
- * q->lock, so that nothing is copied from user memory under it.  Only as
- * many as the queue can hold at once (its capacity in messages and bytes)
- * are loaded: nothing leaves the queue during that hold, so the next entry
- * could not fit and would stop the batch.  Loading stops before an entry
- * that cannot be read, where the batch stops.  Returns the buffer (NULL:
- * out of memory, or the entries have no bytes) and in *nr the entries
- * loaded.
+ * Before a send batch's later entries (mms[1] on) are sent in one hold of
+ * q->lock, fault their messages' pages in, so that under it they are
+ * copied without waiting on a fault (KIPC_QOP_NOFAULT), as
+ * generic_perform_write() faults a write's source in before it takes the
+ * page.  Only as many as the queue can hold at once (its capacity in
+ * messages and bytes) are looked at: nothing leaves the queue during that
+ * hold, so the next entry could not fit and would stop the batch.  Stops
+ * before an entry that cannot be read, where the batch stops.  Returns how
+ * many entries after the first are ready.
  */
-static void *kipc_queue_send_load_rest(struct kipc_queue *q,
-				       const struct kipc_mmsg *mms, u32 *nr)
+static u32 kipc_queue_send_prefault(struct kipc_queue *q,
+				    const struct kipc_mmsg *mms, u32 nr)
 {
 	u64 bytes = 0;
-	char *buf, *p;
-	u32 i, n;
+	u32 n;
 
-	for (n = 0; 1 + n < *nr && n < q->cap_msgs; n++) {
-		if (bytes + mms[1 + n].len > q->cap_bytes)
+	for (n = 0; 1 + n < nr && n < q->cap_msgs; n++) {
+		const struct kipc_mmsg *mm = &mms[1 + n];
+
+		bytes += mm->len;
+		if (bytes > q->cap_bytes ||
+		    fault_in_readable(u64_to_user_ptr(mm->buf), mm->len))
 			break;
-		bytes += mms[1 + n].len;
 	}
-	*nr = 0;
-	buf = bytes ? kvmalloc(bytes, GFP_KERNEL_ACCOUNT) : NULL;
-	if (bytes && !buf)
-		return NULL;
-	for (i = 0, p = buf; i < n; p += mms[1 + i].len, i++)
-		if (copy_from_user(p, u64_to_user_ptr(mms[1 + i].buf),
-				   mms[1 + i].len))
-			break;
-	*nr = i;
-	return buf;
+	return n;
 }
 
 static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
@@ -1266,7 +1275,6 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 	struct kipc_mmsg *mms;
 	ktime_t deadline;
 	u32 done, nr, rest;
-	char *buf, *p;
 	int ret;
 
 	ret = kipc_queue_batch_check(cmd, KIPC_SEND_FLAGS, &deadline);
@@ -1290,23 +1298,27 @@ static int kipc_queue_cmd_send_batch(struct kipc_ucmd *ucmd)
 	ret = 1;
 	if (nr == 1)
 		goto out;
-	/* The rest do not wait, in one hold, copied in before it. */
-	rest = nr;
-	buf = kipc_queue_send_load_rest(q, mms, &rest);
+	/*
+	 * The rest do not wait, in one hold.  A message the fault-in above
+	 * readied but that still faults (unmapped or evicted meanwhile) ends
+	 * the batch there, like one that cannot be read.
+	 */
+	rest = kipc_queue_send_prefault(q, mms, nr);
 	done = 1;
 	if (rest && !kipc_queue_enter_killable(q)) {
 		u32 flags = (cmd->flags & ~(KIPC_MSG_TIMED | KIPC_MSG_REALTIME)) |
-			    KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED;
+			    KIPC_MSG_NONBLOCK | KIPC_QOP_LOCKED | KIPC_QOP_NOFAULT;
 
-		for (p = buf; done <= rest; p += mms[done].len, done++) {
-			src = (struct kipc_queue_buf){ .kbuf = p };
+		for (; done <= rest; done++) {
+			src = (struct kipc_queue_buf){
+				.ubuf = u64_to_user_ptr(mms[done].buf),
+			};
 			if (kipc_queue_send(q, h, &src, mms[done].len,
 					    mms[done].type, flags, 0))
 				break;
 		}
 		kipc_queue_exit(q);
 	}
-	kvfree(buf);
 	ret = done;
 out:
 	kvfree(mms);
@@ -1315,14 +1327,15 @@ out:
 
 /*
  * A receive batch's entries after the first (mms[1] to mms[nr - 1]), in
- * one hold of q->lock: the messages they receive are chosen under it, in
- * order, the way single non-blocking receives one after the other would
- * choose them, copied into one kernel buffer and RESERVED for their
- * entries; then copied out and their entries written with the lock
- * dropped; then, with it held again, taken up to the first entry that
- * faulted, the rest put back in order.  An entry that finds pipe-mode
- * end-of-file is written (type 0, length 0) and ends the batch.  Returns
- * how many entries received a message.
+ * one hold of q->lock, each receiving the message a single non-blocking
+ * receive would find then.  As in kipc_queue_deliver(), an entry whose
+ * buffer and results need no page fault is copied out and taken at once;
+ * from the first that would fault on, the messages are copied into one
+ * kernel buffer and RESERVED for their entries, copied out and their
+ * entries written with the lock dropped, and then, with it held again,
+ * taken up to the first entry that faulted, the rest put back in order.
+ * An entry that finds pipe-mode end-of-file is written (type 0, length 0)
+ * and ends the batch.  Returns how many entries received a message.
  */
 static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *cmd,
 				struct kipc_mmsg *mms, u32 nr)
@@ -1330,7 +1343,7 @@ static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *c
 	struct kipc_queue_recv r = { .entry_size = min_t(u32, cmd->entry_size,
 							 sizeof(*mms)) };
 	struct kipc_queue_sleeper *ws;
-	u32 i, n = 0, done;
+	u32 i, first = 1, n = 0, done;
 	size_t bytes = 0, off;
 	bool eof = false;
 	char *buf = NULL;
@@ -1342,19 +1355,32 @@ static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *c
 		kvfree(ws);
 		return 0;
 	}
-	while (!q->dead && 1 + n < nr) {
+	while (!q->dead && first + n < nr) {
+		struct kipc_mmsg *mm = &mms[first + n];
 		struct kipc_queue_msg *m = kipc_queue_find(q, cmd->select,
 							  cmd->type);
+		struct kipc_queue_buf dst = { .ubuf = u64_to_user_ptr(mm->buf) };
 
 		if (!m) {
 			eof = kipc_queue_eof(q);
 			break;
 		}
-		if (m->len > mms[1 + n].len && !(cmd->flags & KIPC_MSG_TRUNCATE))
+		if (m->len > mm->len && !(cmd->flags & KIPC_MSG_TRUNCATE))
 			break;
+		r.entry = mm;
+		r.uentry = kipc_queue_batch_entry(cmd, first + n);
+		r.type = m->type;
+		r.msg_len = m->len;
+		if (!n && kipc_queue_deliver_nofault(q, m, &dst, &r,
+						     min(m->len, mm->len))) {
+			kipc_queue_unindex(q, m);
+			kipc_queue_take(q, m, false);
+			first++;
+			continue;
+		}
 		ws[n].type = m->type;
 		ws[n].msg_len = m->len;
-		ws[n].bufsize = min(m->len, mms[1 + n].len);
+		ws[n].bufsize = min(m->len, mm->len);
 		bytes += ws[n].bufsize;
 		kipc_queue_claim(q, m, &ws[n]);
 		n++;
@@ -1362,7 +1388,7 @@ static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *c
 	if (bytes)
 		buf = kipc_queue_bounce_alloc(q, bytes);
 	if (bytes && !buf) {
-		/* Nothing received: all go back, in order. */
+		/* None of these is received: all go back, in order. */
 		for (i = 0; i < n; i++)
 			kipc_queue_unreserve(q, ws[i].msg);
 		n = 0;
@@ -1376,11 +1402,11 @@ static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *c
 	kipc_queue_exit(q);
 
 	for (done = 0, off = 0; done < n; off += ws[done].bufsize, done++) {
-		struct kipc_mmsg *mm = &mms[1 + done];
+		struct kipc_mmsg *mm = &mms[first + done];
 		struct kipc_queue_buf dst = { .ubuf = u64_to_user_ptr(mm->buf) };
 
 		r.entry = mm;
-		r.uentry = kipc_queue_batch_entry(cmd, 1 + done);
+		r.uentry = kipc_queue_batch_entry(cmd, first + done);
 		r.type = ws[done].type;
 		r.msg_len = ws[done].msg_len;
 		if (kipc_queue_put_out(&dst, buf + off, ws[done].bufsize) ||
@@ -1388,8 +1414,8 @@ static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *c
 			break;
 	}
 	if (done == n && eof) {
-		r.entry = &mms[1 + n];
-		r.uentry = kipc_queue_batch_entry(cmd, 1 + n);
+		r.entry = &mms[first + n];
+		r.uentry = kipc_queue_batch_entry(cmd, first + n);
 		r.type = 0;
 		r.msg_len = 0;
 		kipc_queue_recv_respond_entry(&r);
@@ -1407,7 +1433,7 @@ static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *c
 	}
 	kvfree(buf);
 	kvfree(ws);
-	return done;
+	return first - 1 + done;
 }
 
 static int kipc_queue_cmd_recv_batch(struct kipc_ucmd *ucmd)

@@ -198,6 +198,7 @@ struct kipc_queue_buf {
 /* Flags internal to the operations, above the ABI's KIPC_MSG_*. */
 #define KIPC_QOP_TRYLOCK	BIT(31)	/* IOCB_NOWAIT: do not wait for q->lock */
 #define KIPC_QOP_LOCKED		BIT(30)	/* batch: the caller is in (qenter) */
+#define KIPC_QOP_NOFAULT	BIT(29)	/* batch: copy in under q->lock, no fault */
 
 #define KIPC_QUEUE_DEFAULT_MSGS	64
 #define KIPC_RING_LANES_OFF	PAGE_SIZE

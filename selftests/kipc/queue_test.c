@@ -402,6 +402,44 @@ TEST_F(queue, recv_batch_result_unwritable)
 	close(fd);
 }
 
+/*
+ * A receive batch whose second buffer cannot be written: the first entry
+ * is received; the second's message, and the third's chosen with it, go
+ * back in order (the later entries are copied out with the queue's lock
+ * dropped, their messages held meanwhile).
+ */
+TEST_F(queue, recv_batch_buffer_fault_keeps_order)
+{
+	int fd = anon_q(self->dev, 4, 16, 0);
+	struct kipc_batch b = { .size = sizeof(b), .count = 3,
+				.entry_size = sizeof(struct kipc_mmsg) };
+	struct kipc_mmsg mm[3];
+	char bufs[3][16], *none;
+	int64_t type;
+	int i;
+
+	ASSERT_LE(0, fd);
+	none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, none);
+	for (i = 0; i < 3; i++) {
+		mm[i] = (struct kipc_mmsg){ .buf = (uintptr_t)bufs[i], .len = 16 };
+		ASSERT_EQ(0, q_send(fd, i + 1, "abc", 3, 0));
+	}
+	mm[1].buf = (uintptr_t)none;
+	b.msgs = (uintptr_t)mm;
+	EXPECT_EQ(1, ioctl_ret(fd, KIPC_IOC_RECV_BATCH, &b));
+	EXPECT_EQ(1, mm[0].type);
+	EXPECT_EQ(2, Q_MSGS(fd));
+	for (i = 2; i <= 3; i++) {
+		EXPECT_EQ(3, q_recv(fd, bufs[0], 16, KIPC_SEL_ANY, 0,
+				    KIPC_MSG_NONBLOCK, &type));
+		EXPECT_EQ(i, type);
+	}
+	EXPECT_EQ(0, Q_MSGS(fd));
+	munmap(none, 4096);
+	close(fd);
+}
+
 FIXTURE(diff) {
 	int dev;
 	int msqid;
