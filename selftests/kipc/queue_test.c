@@ -403,6 +403,68 @@ TEST_F(queue, recv_batch_result_unwritable)
 }
 
 /*
+ * Buffers whose pages were never touched: a receive cannot copy into them
+ * without a page fault, so it copies the message into a kernel buffer
+ * (on the stack up to 256 bytes, else allocated), drops the queue's lock
+ * and copies out after it.  Every flavour must deliver the message whole
+ * and take it (a peek leaves it), small and large, by ioctl, read(2),
+ * peek and batch, and leave the queue empty.
+ */
+TEST_F(queue, recv_into_untouched_pages)
+{
+	static const uint32_t lens[] = { 64, 3000 };
+	int fd = anon_q(self->dev, 4, 4096, 0);
+	char msg[3000], *pages;
+	struct kipc_batch b = { .size = sizeof(b), .count = 2,
+				.entry_size = sizeof(struct kipc_mmsg) };
+	struct kipc_mmsg mm[2];
+	int64_t type;
+	unsigned int i, k;
+
+	ASSERT_LE(0, fd);
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (char)(i * 13 + 1);
+	for (k = 0; k < 2; k++) {
+		uint32_t len = lens[k];
+
+		/* Five fresh pages a round: ioctl, peek, read, two batch. */
+		pages = mmap(NULL, 5 * 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, pages);
+		ASSERT_EQ(0, q_send(fd, 5, msg, len, 0));
+		EXPECT_EQ((int)len, q_recv(fd, pages + 4096, len, KIPC_SEL_ANY,
+					   0, KIPC_MSG_PEEK, &type));
+		EXPECT_EQ(0, memcmp(pages + 4096, msg, len));
+		EXPECT_EQ(1, Q_MSGS(fd));
+		EXPECT_EQ((int)len, q_recv(fd, pages, len, KIPC_SEL_ANY, 0, 0,
+					   &type));
+		EXPECT_EQ(5, type);
+		EXPECT_EQ(0, memcmp(pages, msg, len));
+		ASSERT_EQ(0, q_send(fd, 6, msg, len, 0));
+		EXPECT_EQ((ssize_t)len, read(fd, pages + 2 * 4096, len));
+		EXPECT_EQ(0, memcmp(pages + 2 * 4096, msg, len));
+		/* A batch: entry 0 as a single receive, entry 1 the rest's way. */
+		ASSERT_EQ(0, q_send(fd, 7, msg, len, 0));
+		ASSERT_EQ(0, q_send(fd, 8, msg + 1, len - 1, 0));
+		mm[0] = (struct kipc_mmsg){ .buf = (uintptr_t)(pages + 3 * 4096),
+					    .len = len };
+		mm[1] = (struct kipc_mmsg){ .buf = (uintptr_t)(pages + 4 * 4096),
+					    .len = len };
+		b.msgs = (uintptr_t)mm;
+		EXPECT_EQ(2, ioctl_ret(fd, KIPC_IOC_RECV_BATCH, &b));
+		EXPECT_EQ(7, mm[0].type);
+		EXPECT_EQ(len, mm[0].msg_len);
+		EXPECT_EQ(8, mm[1].type);
+		EXPECT_EQ(len - 1, mm[1].msg_len);
+		EXPECT_EQ(0, memcmp(pages + 3 * 4096, msg, len));
+		EXPECT_EQ(0, memcmp(pages + 4 * 4096, msg + 1, len - 1));
+		EXPECT_EQ(0, Q_MSGS(fd));
+		munmap(pages, 5 * 4096);
+	}
+	close(fd);
+}
+
+/*
  * A receive batch whose second buffer cannot be written: the first entry
  * is received; the second's message, and the third's chosen with it, go
  * back in order (the later entries are copied out with the queue's lock
