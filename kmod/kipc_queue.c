@@ -30,17 +30,20 @@
  * Locking: q->lock, a mutex, protects everything that changes in a queue:
  * the ring and its positions, the kipc_queue_msg array, the indices, the waiter
  * lists and every queued waiter's state, the counters, the pipe-mode
- * reader/writer counts and "dead".  User memory is never touched under it,
- * since a fault there can last as long as its process likes (userfaultfd,
- * a file on a slow file system) and would stall the queue's other users.
- * A send copies its message into a kernel buffer before taking it
- * (kipc_queue_send_load(), as mqueue's load_msg()); a send batch copies its
- * later entries' messages in before the hold that sends them.  A receive
- * copies its message into a kernel buffer under it, holds the message for
- * itself (RESERVED), drops it to copy out and write the results, and takes
- * it back to take the message, or to put it back in order if a copy
- * faulted, so a fault loses nothing (kipc_queue_deliver()).  A batch's
- * entries are read (sizes bounded by KIPC_SIZE_MAX) before it is taken.
+ * reader/writer counts and "dead".  Nothing under it waits on a page fault
+ * in user memory, since such a fault can last as long as its process likes
+ * (userfaultfd, a file on a slow file system) and would stall the queue's
+ * other users: user memory is touched under it only with page faults
+ * disabled.  A send copies its message into a kernel buffer before taking
+ * it (kipc_queue_send_load(), as mqueue's load_msg()); a send batch faults
+ * its later entries' messages in before the hold that copies them.  A
+ * receive copies out and writes its results under it when that needs no
+ * fault; else it copies the message into a kernel buffer, holds the
+ * message for itself (RESERVED), drops the lock to copy out and write the
+ * results, and takes it back to take the message, or to put it back in
+ * order if a copy faulted, so a fault loses nothing (kipc_queue_deliver()).
+ * A batch's entries are read (sizes bounded by KIPC_SIZE_MAX) before it is
+ * taken.
  * Every caller that can return an error takes it with
  * kipc_queue_enter_killable(); a receive taking it back to finish, with
  * mutex_lock(), waits only for holders that do not wait on user memory.
@@ -665,7 +668,7 @@ out_unlock:
 /*
  * Copy a message from user memory into a kernel buffer before q->lock is
  * taken, as mqueue's load_msg() does: on the stack up to
- * KIPC_QSEND_STACK bytes, else allocated and charged to the sender's
+ * KIPC_QCOPY_STACK bytes, else allocated and charged to the sender's
  * memory cgroup (like a waiting sender's copy always was).  *k then
  * describes it and *heap is what to free.  A copy that faults leaves src
  * as it was (an iov_iter is reverted) and returns -EFAULT; the caller
@@ -679,7 +682,7 @@ static int kipc_queue_send_load(struct kipc_queue_buf *src, u32 len, void *stack
 	size_t n;
 
 	*heap = NULL;
-	if (len > KIPC_QSEND_STACK) {
+	if (len > KIPC_QCOPY_STACK) {
 		*heap = kvmalloc(len, GFP_KERNEL_ACCOUNT);
 		if (!*heap)
 			return -ENOMEM;
@@ -711,7 +714,7 @@ static int kipc_queue_send(struct kipc_queue *q, struct kipc_handle *h,
 			   struct kipc_queue_buf *src, u32 len, s64 type, u32 flags,
 			   ktime_t deadline)
 {
-	u8 stack[KIPC_QSEND_STACK] __aligned(8);
+	u8 stack[KIPC_QCOPY_STACK] __aligned(8);
 	struct kipc_queue_buf k;
 	void *heap = NULL;
 	int ret, fault = 0;
@@ -876,7 +879,7 @@ static void *kipc_queue_bounce_alloc(struct kipc_queue *q, size_t n)
 }
 
 /*
- * r->bounce: KIPC_QSEND_STACK bytes on the caller's stack, which a longer
+ * r->bounce: KIPC_QCOPY_STACK bytes on the caller's stack, which a longer
  * message outgrows (kipc_queue_deliver()).  A peek cannot let q->lock go
  * before it copies (the message is not held for it), so its buffer is
  * made before the lock is taken, as long as its longest copy.
@@ -887,9 +890,9 @@ static int kipc_queue_bounce_get(struct kipc_queue *q, struct kipc_queue_recv *r
 	u32 n = min(r->bufsize, q->msgsize);
 
 	r->bounce = stack;
-	r->bounce_size = KIPC_QSEND_STACK;
+	r->bounce_size = KIPC_QCOPY_STACK;
 	r->bounce_heap = false;
-	if (!(r->flags & KIPC_MSG_PEEK) || n <= KIPC_QSEND_STACK)
+	if (!(r->flags & KIPC_MSG_PEEK) || n <= KIPC_QCOPY_STACK)
 		return 0;
 	r->bounce = kvmalloc(n, GFP_KERNEL_ACCOUNT);
 	if (!r->bounce)
@@ -908,11 +911,12 @@ static void kipc_queue_bounce_put(struct kipc_queue_recv *r)
 }
 
 /*
- * Copy m out and write the results under q->lock, but only if that needs
- * no page fault (page faults disabled: a copy that would fault fails at
- * once instead of waiting), so that nothing under the lock waits on the
- * caller's memory.  The usual case, a buffer the caller just used; false
- * if a fault would be needed, with an iov_iter put back as it was.
+ * Copy m out, write the results and, unless peeking, take m, all under
+ * q->lock, but only if the copies need no page fault (page faults
+ * disabled: a copy that would fault fails at once instead of waiting), so
+ * that nothing under the lock waits on the caller's memory.  The usual
+ * case, a buffer the caller just used; false if a fault would be needed,
+ * with m as it was and an iov_iter put back as it was.
  */
 static bool kipc_queue_deliver_nofault(struct kipc_queue *q, struct kipc_queue_msg *m,
 				       struct kipc_queue_buf *dst,
@@ -926,9 +930,19 @@ static bool kipc_queue_deliver_nofault(struct kipc_queue *q, struct kipc_queue_m
 	if (!ret)
 		ret = kipc_queue_recv_results(r, m->len);
 	pagefault_enable();
-	if (ret && dst->iter)
-		iov_iter_revert(dst->iter, before - iov_iter_count(dst->iter));
-	return !ret;
+	if (ret) {
+		if (dst->iter)
+			iov_iter_revert(dst->iter,
+					before - iov_iter_count(dst->iter));
+		return false;
+	}
+	if (r->flags & KIPC_MSG_PEEK)
+		return true;
+	if (m->state == KIPC_QM_LIVE)
+		kipc_queue_unindex(q, m);
+	/* Admitting senders may compact the ring: m is not used after. */
+	kipc_queue_take(q, m, false);
+	return true;
 }
 
 /*
@@ -958,15 +972,8 @@ static int kipc_queue_deliver(struct kipc_queue *q, struct kipc_queue_msg *m,
 
 	r->type = m->type;
 	r->msg_len = m->len;
-	if (kipc_queue_deliver_nofault(q, m, dst, r, n)) {
-		if (peek)
-			return len;
-		if (m->state == KIPC_QM_LIVE)
-			kipc_queue_unindex(q, m);
-		/* Admitting senders may compact the ring: m is not used after. */
-		kipc_queue_take(q, m, false);
+	if (kipc_queue_deliver_nofault(q, m, dst, r, n))
 		return len;
-	}
 	if (!peek)
 		kipc_queue_claim(q, m, w);
 	if (n > r->bounce_size) {
@@ -1040,7 +1047,7 @@ static int kipc_queue_recv(struct kipc_queue *q, struct kipc_queue_buf *dst,
 		.truncate = r->flags & KIPC_MSG_TRUNCATE,
 		.peek = r->flags & KIPC_MSG_PEEK,
 	};
-	u8 stack[KIPC_QSEND_STACK] __aligned(8);
+	u8 stack[KIPC_QCOPY_STACK] __aligned(8);
 	bool timed_out = false, found;
 	int ret;
 
@@ -1373,8 +1380,6 @@ static u32 kipc_queue_recv_rest(struct kipc_queue *q, const struct kipc_batch *c
 		r.msg_len = m->len;
 		if (!n && kipc_queue_deliver_nofault(q, m, &dst, &r,
 						     min(m->len, mm->len))) {
-			kipc_queue_unindex(q, m);
-			kipc_queue_take(q, m, false);
 			first++;
 			continue;
 		}
@@ -1832,7 +1837,7 @@ struct kipc_queue_async {
 	struct kipc_queue_buf dst;
 	struct kipc_ucmd ucmd;
 	union kipc_ioctl_buffer buf;
-	u8 stack[KIPC_QSEND_STACK] __aligned(8);	/* a short bounce */
+	u8 stack[KIPC_QCOPY_STACK] __aligned(8);	/* a short bounce */
 };
 
 /*

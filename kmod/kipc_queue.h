@@ -70,8 +70,11 @@ struct kipc_queue_reg {
 	int signo;
 };
 
-/* A message up to this long is copied in on the sender's stack. */
-#define KIPC_QSEND_STACK	256
+/*
+ * A message up to this long is copied through the stack: a send's copy
+ * in, a receive's kernel copy when it must copy out with q->lock dropped.
+ */
+#define KIPC_QCOPY_STACK	256
 
 /* Who holds a lane record: kernel-private. */
 struct kipc_queue_lane {
