@@ -114,6 +114,7 @@ union kipc_ioctl_buffer {
 	struct kipc_ring_lane_req ring_lane;
 	struct kipc_ring_kick ring_kick;
 	struct kipc_queue_notify queue_notify;
+	struct kipc_sem_undo_slot sem_undo_slot;
 };
 
 /*
@@ -171,7 +172,8 @@ struct kipc_shared {
 
 int kipc_shared_alloc(struct kipc_shared *sh, size_t size);
 void kipc_shared_free(struct kipc_shared *sh);
-int kipc_mmap_shared(struct vm_area_struct *vma, struct kipc_shared *sh);
+int kipc_mmap_shared(struct vm_area_struct *vma, struct kipc_shared *sh,
+		     unsigned long pgoff);
 
 /*
  * Asynchronous waits through io_uring's uring_cmd (kipc_uring.c), where
@@ -386,6 +388,8 @@ struct kipc_handle {
 	struct kipc_object *obj;
 	/* KIPC_SEM_UNDO record: under the semaphore's lock. */
 	u64 sem_undo;
+	/* Its slot in the semaphore's undo page, or 0: under the same lock. */
+	u32 sem_slot;
 	/* Queues: KIPC_QUEUE_NOSIGPIPE and the pipe-mode role; set at open. */
 	u32 q_flags;
 };

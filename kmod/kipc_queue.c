@@ -1822,7 +1822,7 @@ static int kipc_queue_mmap(struct file *file, struct vm_area_struct *vma)
 	struct kipc_queue *q = kipc_file_queue(file);
 
 	kipc_ring_map(q);
-	return kipc_mmap_shared(vma, &q->shared);
+	return kipc_mmap_shared(vma, &q->shared, 0);
 }
 
 /* ---- Asynchronous receive (uring_cmd) ------------------------------ */

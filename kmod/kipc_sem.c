@@ -94,12 +94,22 @@ struct kipc_sem {
 	u32 nwaiters;
 	u32 nzero;			/* of them wait-for-zero places */
 	u32 lock_value;			/* the value when the lock was taken */
+	u64 lock_tag;			/* the word's undo tag then, committed */
 	bool dead;			/* destroyed */
 	/* struct kipc_sem_sleeper, FIFO or by key (obj.prio_order) */
 	struct list_head waiters;
 	wait_queue_head_t poll_wq;
 	/* Tasks to wake once the lock is dropped: kipc_sem_wake_task(). */
 	struct kipc_wake_list wake;
+	/*
+	 * The undo page, made on the first KIPC_IOC_SEM_UNDO_SLOT and set
+	 * under the lock (undo_sh published with a release for mmap), and
+	 * the slots its records' descriptions hold (struct kipc_handle's
+	 * sem_slot; bit 0 is never given).
+	 */
+	struct kipc_shared *undo_sh;
+	struct kipc_sem_undo_rec *undo_recs;
+	DECLARE_BITMAP(undo_slots, KIPC_SEM_UNDO_SLOTS);
 };
 
 enum kipc_sem_state {
@@ -125,18 +135,151 @@ static struct kipc_sem *to_sem(struct kipc_object *obj)
 	return container_of(obj, struct kipc_sem, obj);
 }
 
+/* A record of the undo page as the one word a compare-and-swap sees. */
+union kipc_sem_undo_word {
+	struct kipc_sem_undo_rec rec;
+	u64 word;
+};
+
+#define KIPC_SEM_SEQ_MASK	((1U << KIPC_SEM_TAG_SEQ_BITS) - 1)
+
+/* A tag's delta: 4 bits, two's complement. */
+static int kipc_sem_tag_delta(u64 tag)
+{
+	return (int)(((tag & KIPC_SEM_TAG_DELTA_MASK) >>
+		      KIPC_SEM_TAG_DELTA_SHIFT) ^ 8) - 8;
+}
+
+static u32 kipc_sem_tag_slot(u64 tag)
+{
+	return (tag & KIPC_SEM_TAG_SLOT_MASK) >> KIPC_SEM_TAG_SLOT_SHIFT;
+}
+
+static u32 kipc_sem_tag_seq(u64 tag)
+{
+	return (tag & KIPC_SEM_TAG_SEQ_MASK) >> KIPC_SEM_TAG_SEQ_SHIFT;
+}
+
+/* A tag of slot with delta 0 and seq. */
+static u64 kipc_sem_tag_make(u32 slot, u32 seq)
+{
+	return (u64)slot << KIPC_SEM_TAG_SLOT_SHIFT |
+	       (u64)(seq & KIPC_SEM_SEQ_MASK) << KIPC_SEM_TAG_SEQ_SHIFT;
+}
+
+/* Slot's record, as the one word processes read. */
+static union kipc_sem_undo_word kipc_sem_rec_get(struct kipc_sem *sem, u32 slot)
+{
+	union kipc_sem_undo_word r;
+
+	r.word = READ_ONCE(((union kipc_sem_undo_word *)sem->undo_recs)[slot].word);
+	return r;
+}
+
+/* Only the kernel writes a record, whole, under sem->lock. */
+static void kipc_sem_rec_set(struct kipc_sem *sem, u32 slot, u32 held, u32 seq)
+{
+	union kipc_sem_undo_word r = { .rec = { .held = held, .seq = seq } };
+
+	WRITE_ONCE(((union kipc_sem_undo_word *)sem->undo_recs)[slot].word,
+		   r.word);
+}
+
+/* Is tag (non-zero, with an undo page) ahead of its slot's record? */
+static bool kipc_sem_tag_pending(struct kipc_sem *sem, u64 tag)
+{
+	u32 slot = kipc_sem_tag_slot(tag);
+
+	return kipc_sem_rec_get(sem, slot).rec.seq ==
+	       ((kipc_sem_tag_seq(tag) - 1) & KIPC_SEM_SEQ_MASK);
+}
+
+/*
+ * The word's undo tag, taken over by the kernel (Documentation/ring.md,
+ * "Undo without a system call"): the slot that made the last P(1) or V(1)
+ * with undo in the page, and the change to its count ("delta") that its
+ * record does not have while the tag is pending (the record's seq is the
+ * one before the tag's).  Only the kernel writes records: a pending
+ * non-zero delta is recorded here, and the tag becomes the slot's next
+ * seq with delta 0, so that no process can compare-and-swap against a
+ * word it read before (its slot's record changed; the word it read can
+ * never come back).  Anything else stays as it is.  A tag that can mean
+ * nothing (slot 0, or no undo page ever made) is dropped.  Under
+ * sem->lock, with SLOW in the word: no process changes the word until it
+ * is unlocked.
+ */
+static u64 kipc_sem_tag_record(struct kipc_sem *sem, u64 state)
+{
+	u64 tag = state & KIPC_SEM_TAG_MASK;
+	u32 slot = kipc_sem_tag_slot(tag), seq = kipc_sem_tag_seq(tag);
+	int delta = kipc_sem_tag_delta(tag);
+
+	if (!slot || !sem->undo_recs)
+		return 0;
+	if (!delta || !kipc_sem_tag_pending(sem, tag))
+		return tag;
+	kipc_sem_rec_set(sem, slot,
+			 kipc_sem_rec_get(sem, slot).rec.held + delta, seq);
+	return kipc_sem_tag_make(slot, seq + 1);
+}
+
+/*
+ * After a P or V with undo through the kernel by h's description, or its
+ * slot request: the tag becomes its slot's (unless it is, pending), with
+ * delta 0, so that its next operations need no system call.  The tag it
+ * replaces had its delta recorded when the lock was taken.
+ */
+static void kipc_sem_tag_give(struct kipc_sem *sem, struct kipc_handle *h)
+{
+	u32 slot = h->sem_slot;
+
+	if (!slot)
+		return;
+	if (kipc_sem_tag_slot(sem->lock_tag) == slot &&
+	    kipc_sem_tag_pending(sem, sem->lock_tag))
+		return;
+	sem->lock_tag = kipc_sem_tag_make(slot,
+					  kipc_sem_rec_get(sem, slot).rec.seq + 1);
+}
+
 /*
  * Lock the semaphore and take its word over: SLOW in, the value out,
- * clamped to max whatever a process wrote there.
+ * clamped to max whatever a process wrote there, the undo tag recorded.
  */
+static u32 kipc_sem_take_word(struct kipc_sem *sem)
+{
+	u64 state = xchg(&sem->page->state, KIPC_SEM_SLOW);
+
+	sem->lock_value = min_t(u64, state & KIPC_SEM_VALUE_MASK, sem->max);
+	sem->lock_tag = kipc_sem_tag_record(sem, state);
+	return sem->lock_value;
+}
+
 static u32 kipc_sem_lock(struct kipc_sem *sem) __acquires(&sem->lock)
 {
-	u64 state;
-
 	spin_lock(&sem->lock);
-	state = xchg(&sem->page->state, KIPC_SEM_SLOW);
-	sem->lock_value = min_t(u64, state & KIPC_SEM_VALUE_MASK, sem->max);
-	return sem->lock_value;
+	return kipc_sem_take_word(sem);
+}
+
+/*
+ * The units a description's slot holds move to its kernel record
+ * (h->sem_undo), so that what reduces that record sees them all.  The
+ * slot's seq moves on, so that no V a process prepared against the count
+ * it read can compare-and-swap.  Under sem->lock, the word's tag
+ * recorded.
+ */
+static void kipc_sem_absorb(struct kipc_sem *sem, struct kipc_handle *h)
+{
+	union kipc_sem_undo_word r;
+
+	if (!h->sem_slot)
+		return;
+	r = kipc_sem_rec_get(sem, h->sem_slot);
+	if (!r.rec.held)
+		return;
+	kipc_sem_rec_set(sem, h->sem_slot, 0, (r.rec.seq + 1) & KIPC_SEM_SEQ_MASK);
+	if (check_add_overflow(h->sem_undo, (u64)r.rec.held, &h->sem_undo))
+		h->sem_undo = U64_MAX;
 }
 
 /*
@@ -222,7 +365,7 @@ static void kipc_sem_unlock(struct kipc_sem *sem, u32 value)
 	__releases(&sem->lock)
 {
 	struct kipc_wake_list wake;
-	u64 state = value;
+	u64 state = value | sem->lock_tag;
 	bool polled;
 
 	kipc_sem_wake_zero(sem, value);
@@ -390,6 +533,8 @@ static int kipc_sem_p(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		break;
 	}
 out_unlock:
+	if (!ret && w.undo)
+		kipc_sem_tag_give(sem, h);
 	kipc_sem_unlock(sem, value);
 	if (left)
 		kipc_sem_poll_wake(sem);
@@ -403,6 +548,8 @@ static int kipc_sem_v(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 	u32 value;
 
 	value = kipc_sem_lock(sem);
+	if (flags & KIPC_SEM_UNDO)
+		kipc_sem_absorb(sem, h);
 	if (sem->dead) {
 		ret = -EIDRM;
 	} else if (count > sem->max - value) {
@@ -411,8 +558,10 @@ static int kipc_sem_v(struct kipc_sem *sem, struct kipc_handle *h, u32 count,
 		ret = -EINVAL;
 	} else {
 		value += count;
-		if (flags & KIPC_SEM_UNDO)
+		if (flags & KIPC_SEM_UNDO) {
 			h->sem_undo -= count;
+			kipc_sem_tag_give(sem, h);
+		}
 		trace_kipc_sem_post(&sem->obj, count, value, sem->nwaiters);
 		kipc_sem_grant(sem, &value);
 	}
@@ -527,6 +676,11 @@ static int kipc_sem_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->max = sem->max;
 	cmd->nwaiters = sem->nwaiters;
 	cmd->undo = h->sem_undo;
+	if (h->sem_slot &&
+	    check_add_overflow(cmd->undo,
+			       (u64)kipc_sem_rec_get(sem, h->sem_slot).rec.held,
+			       &cmd->undo))
+		cmd->undo = U64_MAX;
 	kipc_sem_unlock(sem, value);
 
 	cmd->id = sem->obj.id;
@@ -548,6 +702,76 @@ out:
 	return ret;
 }
 
+static void kipc_sem_undo_page_free(struct kipc_shared *sh)
+{
+	if (!sh)
+		return;
+	kipc_shared_free(sh);
+	kfree(sh);
+}
+
+/*
+ * KIPC_IOC_SEM_UNDO_SLOT: the slot of the handle's open file description
+ * in the undo page, given on its first call (the page made on the
+ * semaphore's first), kept until the description is released.  A new
+ * holder starts from no units, whatever was written in the record.
+ */
+static int kipc_sem_cmd_undo_slot(struct kipc_ucmd *ucmd)
+{
+	struct kipc_sem_undo_slot *cmd = ucmd->cmd;
+	struct kipc_handle *h = ucmd->file->private_data;
+	struct kipc_sem *sem = to_sem(h->obj);
+	struct kipc_shared *sh = NULL;
+	unsigned long slot;
+	int ret = 0;
+	u32 value;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+	if ((ucmd->file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
+		return -EBADF;
+	/* Made before the spinlock; one that loses the race is freed. */
+	if (!READ_ONCE(sem->undo_sh)) {
+		sh = kzalloc(sizeof(*sh), KIPC_GFP_OBJECT);
+		if (!sh)
+			return -ENOMEM;
+		ret = kipc_shared_alloc(sh, PAGE_SIZE);
+		if (ret) {
+			kfree(sh);
+			return ret;
+		}
+	}
+	value = kipc_sem_lock(sem);
+	if (sem->dead) {
+		ret = -EIDRM;
+		goto out;
+	}
+	if (sh && !sem->undo_sh) {
+		sem->undo_recs = sh->addr;
+		/* The page's contents before the pointer: kipc_sem_mmap(). */
+		smp_store_release(&sem->undo_sh, sh);
+		sh = NULL;
+	}
+	if (!h->sem_slot) {
+		slot = find_next_zero_bit(sem->undo_slots, KIPC_SEM_UNDO_SLOTS, 1);
+		if (slot >= KIPC_SEM_UNDO_SLOTS) {
+			ret = -ENOSPC;
+			goto out;
+		}
+		__set_bit(slot, sem->undo_slots);
+		h->sem_slot = slot;
+		kipc_sem_rec_set(sem, slot, 0,
+				 kipc_sem_rec_get(sem, slot).rec.seq);
+	}
+	kipc_sem_tag_give(sem, h);
+	cmd->slot = h->sem_slot;
+out:
+	kipc_sem_unlock(sem, value);
+	kipc_sem_undo_page_free(sh);
+	return ret ?: kipc_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
 static const struct kipc_ioctl_op kipc_sem_ioctl_ops[] = {
 	KIPC_IOCTL_OP_ID(KIPC_IOC_DESTROY, kipc_cmd_destroy,
 			 struct kipc_destroy, flags),
@@ -557,6 +781,8 @@ static const struct kipc_ioctl_op kipc_sem_ioctl_ops[] = {
 			 struct kipc_sem_post, __reserved),
 	KIPC_IOCTL_OP(KIPC_IOC_SEM_STAT, kipc_sem_cmd_stat,
 		      struct kipc_sem_stat, undo),
+	KIPC_IOCTL_OP(KIPC_IOC_SEM_UNDO_SLOT, kipc_sem_cmd_undo_slot,
+		      struct kipc_sem_undo_slot, __reserved),
 };
 
 static long kipc_sem_ioctl(struct file *file, unsigned int cmd,
@@ -587,10 +813,26 @@ static __poll_t kipc_sem_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-/* The semaphore's page, one page at most (kipc_mmap_shared()). */
+/*
+ * The semaphore's page at offset 0, or its undo page at offset
+ * KIPC_SEM_UNDO_PGOFF pages once it exists (kipc_mmap_shared()).
+ */
 static int kipc_sem_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return kipc_mmap_shared(vma, &kipc_file_sem(file)->shared);
+	struct kipc_sem *sem = kipc_file_sem(file);
+	struct kipc_shared *undo;
+
+	if (vma->vm_pgoff != KIPC_SEM_UNDO_PGOFF)
+		return kipc_mmap_shared(vma, &sem->shared, 0);
+	/* Pairs with kipc_sem_cmd_undo_slot()'s release. */
+	undo = smp_load_acquire(&sem->undo_sh);
+	if (!undo)
+		return -EINVAL;
+	/* Only the kernel writes records: read-only, for good. */
+	if (vma->vm_flags & VM_WRITE)
+		return -EACCES;
+	vm_flags_clear(vma, VM_MAYWRITE);
+	return kipc_mmap_shared(vma, undo, KIPC_SEM_UNDO_PGOFF);
 }
 
 /* ---- Asynchronous P (uring_cmd) ------------------------------------ */
@@ -820,7 +1062,9 @@ static void kipc_sem_kill(struct kipc_object *obj)
 
 /*
  * The handle's open file description is released: post its undo record
- * back, clamped so that the value does not pass its max.
+ * (its slot's too) back, clamped so that the value does not pass its
+ * max, and free its slot.  The slot's seq stays: tags a later holder of
+ * the slot makes go on from it.
  */
 static void kipc_sem_release_handle(struct kipc_object *obj,
 				    struct kipc_handle *h)
@@ -830,6 +1074,11 @@ static void kipc_sem_release_handle(struct kipc_object *obj,
 	u32 value;
 
 	value = kipc_sem_lock(sem);
+	kipc_sem_absorb(sem, h);
+	if (h->sem_slot) {
+		__clear_bit(h->sem_slot, sem->undo_slots);
+		h->sem_slot = 0;
+	}
 	if (!sem->dead && h->sem_undo) {
 		value += min_t(u64, h->sem_undo, sem->max - value);
 		kipc_sem_grant(sem, &value);
@@ -870,6 +1119,7 @@ static void kipc_sem_free(struct kipc_object *obj)
 
 	WARN_ON_ONCE(!list_empty(&sem->waiters));
 	kipc_shared_free(&sem->shared);
+	kipc_sem_undo_page_free(sem->undo_sh);
 	kfree(sem);
 }
 
@@ -957,16 +1207,13 @@ static int kipc_mwait_cmp(const void *a, const void *b)
 static void kipc_mwait_lock(struct kipc_mwait *m, unsigned int nr)
 {
 	unsigned int i;
-	u64 state;
 
 	mutex_lock(&kipc_sem_multi_lock);
 	for (i = 0; i < nr; i++) {
 		struct kipc_sem *sem = m[i].sem;
 
 		spin_lock_nest_lock(&sem->lock, &kipc_sem_multi_lock);
-		state = xchg(&sem->page->state, KIPC_SEM_SLOW);
-		m[i].value = min_t(u64, state & KIPC_SEM_VALUE_MASK, sem->max);
-		sem->lock_value = m[i].value;
+		m[i].value = kipc_sem_take_word(sem);
 		__release(&sem->lock);
 	}
 }
@@ -1505,6 +1752,7 @@ struct kipc_semop {
 	u32 count;
 	u32 flags;			/* KIPC_SEM_UNDO, KIPC_SEM_NONBLOCK */
 	u64 *undo;			/* the handle's undo record, or NULL */
+	struct kipc_handle *h;		/* with undo: the handle */
 };
 
 /* Is the record of op i, with ops 0..i-1 applied to it, able to take it? */
@@ -1550,6 +1798,7 @@ static int kipc_semop_try(struct kipc_mwait *p, unsigned int np,
 		bool blocked = false;
 
 		if (op->undo) {
+			kipc_sem_absorb(m->sem, op->h);
 			ret = kipc_semop_undo_ok(ops, i);
 			if (ret)
 				return ret;
@@ -1662,6 +1911,7 @@ static int kipc_semop_get(struct kipc_semop *op, struct kipc_mwait *m,
 		.count = ent.count,
 		.flags = ent.flags,
 		.undo = ent.flags & KIPC_SEM_UNDO ? &h->sem_undo : NULL,
+		.h = h,
 	};
 	return 0;
 }

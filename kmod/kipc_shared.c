@@ -65,18 +65,20 @@ void kipc_shared_free(struct kipc_shared *sh)
 }
 
 /*
- * mmap of an object's shared pages: MAP_SHARED, offset 0, at most all of
- * them, never growing (VM_DONTEXPAND: mremap fails), left out of core
- * dumps.  The VFS has already refused PROT_WRITE on a handle not open for
- * writing (and taken VM_MAYWRITE and VM_SHARED away, so mprotect cannot add
- * write access later: VM_MAYSHARE is what says MAP_SHARED) and any mapping
- * of a handle not open for reading.
+ * mmap of an object's shared pages: MAP_SHARED, at offset pgoff pages
+ * (where the object puts them), at most all of them, never growing
+ * (VM_DONTEXPAND: mremap fails), left out of core dumps.  The VFS has
+ * already refused PROT_WRITE on a handle not open for writing (and taken
+ * VM_MAYWRITE and VM_SHARED away, so mprotect cannot add write access
+ * later: VM_MAYSHARE is what says MAP_SHARED) and any mapping of a handle
+ * not open for reading.
  */
-int kipc_mmap_shared(struct vm_area_struct *vma, struct kipc_shared *sh)
+int kipc_mmap_shared(struct vm_area_struct *vma, struct kipc_shared *sh,
+		     unsigned long pgoff)
 {
 	unsigned long nr = vma_pages(vma);
 
-	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff ||
+	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff != pgoff ||
 	    nr > sh->nr_pages)
 		return -EINVAL;
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);

@@ -1293,6 +1293,59 @@ FAIL_NTH(mmap_sem)
 	sweep(_metadata, &self->c, &op);
 }
 
+/*
+ * The first undo slot of a semaphore makes its undo page: an allocation
+ * that fails leaves no page (its mmap still fails); a result that cannot
+ * be written back (EFAULT) leaves the slot given, and the next request
+ * tells it.  Either way the next request gets slot 1 and a page that maps.
+ */
+static int prep_undo(struct ctx *c)
+{
+	c->h = obj_open(c->dev, KIPC_OBJ_SEM, NULL, RW, 3, NULL);
+	return c->h < 0 ? -1 : 0;
+}
+
+static long run_undo_slot(struct ctx *c)
+{
+	struct kipc_sem_undo_slot u = { .size = sizeof(u) };
+	int ret = ioctl_ret(c->h, KIPC_IOC_SEM_UNDO_SLOT, &u);
+
+	return ret < 0 ? ret : (long)u.slot;
+}
+
+static int check_undo_slot(struct ctx *c, long ret)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, psz, PROT_READ, MAP_SHARED, c->h,
+		       KIPC_SEM_UNDO_PGOFF * psz);
+
+	if (ret < 0) {
+		CHECK(ret == -ENOMEM || ret == -EFAULT);
+		if (ret == -ENOMEM)
+			CHECK(p == MAP_FAILED && errno == EINVAL);
+		else if (p != MAP_FAILED)
+			CHECK(munmap(p, psz) == 0);
+		CHECK(run_undo_slot(c) == 1);
+		p = mmap(NULL, psz, PROT_READ, MAP_SHARED, c->h,
+			 KIPC_SEM_UNDO_PGOFF * psz);
+	} else {
+		CHECK(ret == 1);
+	}
+	CHECK(p != MAP_FAILED);
+	CHECK(munmap(p, psz) == 0);
+	CHECK(sem_value(c->h) == 3);
+	return 0;
+}
+
+FAIL_NTH(sem_undo_slot)
+{
+	struct op op = { .name = "sem undo slot", .prepare = prep_undo,
+			 .run = run_undo_slot, .check = check_undo_slot,
+			 .cleanup = close_h };
+
+	sweep(_metadata, &self->c, &op);
+}
+
 /* ---- Semaphore operations -------------------------------------------- */
 
 static int prep_sem3(struct ctx *c)

@@ -70,6 +70,7 @@ enum {
 	KIPC_CMD_SEM_WAIT_MULTI = 0x0f,
 	KIPC_CMD_SEM_OP = 0x10,
 	KIPC_CMD_QUEUE_NOTIFY = 0x11,
+	KIPC_CMD_SEM_UNDO_SLOT = 0x12,
 };
 
 /*
@@ -89,6 +90,7 @@ enum {
 #define KIPC_FEAT_QUEUE_NOTIFY	(1ULL << 10)	/* KIPC_IOC_QUEUE_NOTIFY */
 #define KIPC_FEAT_PRIO_ORDER	(1ULL << 11)	/* KIPC_OPEN_PRIO_ORDER */
 #define KIPC_FEAT_QUEUE_LAST	(1ULL << 12)	/* queue_stat's lspid..rtime */
+#define KIPC_FEAT_SEM_UNDO_FAST	(1ULL << 13)	/* undo slots: P, V with undo */
 #define KIPC_FEAT_STAT_ORDER	(1ULL << 14)	/* the stats' "order" */
 
 /**
@@ -1154,15 +1156,89 @@ struct kipc_ring_lane {
 /*
  * The page of a semaphore handle.  The kernel uses these 16 bytes only;
  * the rest of the page is zero at creation and left to the processes.
+ *
+ * state: the value (bits 0-31), SLOW (bit 63) and, with
+ * KIPC_FEAT_SEM_UNDO_FAST, the undo tag (bits 32-62; 0 before the first
+ * undo slot is given): an undo slot, a change ("delta", signed, -8..7)
+ * to that slot's count that its record does not have yet, and a sequence
+ * number.  While the record's seq is the one before the tag's, the tag is
+ * pending and the slot holds the record's "held" plus delta; a process
+ * whose description holds the slot may then make P(1) or V(1) with undo
+ * by one compare-and-swap of state that also adds to delta.  The kernel
+ * records delta and moves the tag on (Documentation/ring.md, "Undo
+ * without a system call").
  */
 #define KIPC_SEM_SLOW		(1ULL << 63)
 #define KIPC_SEM_VALUE_MASK	0xffffffffULL
+#define KIPC_SEM_TAG_SLOT_SHIFT	32
+#define KIPC_SEM_TAG_SLOT_MASK	(0x1ffULL << KIPC_SEM_TAG_SLOT_SHIFT)
+#define KIPC_SEM_TAG_DELTA_SHIFT 41
+#define KIPC_SEM_TAG_DELTA_MASK	(0xfULL << KIPC_SEM_TAG_DELTA_SHIFT)
+#define KIPC_SEM_TAG_SEQ_SHIFT	45
+#define KIPC_SEM_TAG_SEQ_BITS	18
+#define KIPC_SEM_TAG_SEQ_MASK	(((1ULL << KIPC_SEM_TAG_SEQ_BITS) - 1) << \
+				 KIPC_SEM_TAG_SEQ_SHIFT)
+#define KIPC_SEM_TAG_MASK	(KIPC_SEM_TAG_SLOT_MASK | \
+				 KIPC_SEM_TAG_DELTA_MASK | \
+				 KIPC_SEM_TAG_SEQ_MASK)
 
 struct kipc_sem_page {
-	__u64 state;		/* value | KIPC_SEM_SLOW */
+	__u64 state;		/* value | tag | KIPC_SEM_SLOW */
 	__u32 max;
 	__u32 __reserved;
 };
+
+/*
+ * The undo page of a semaphore (KIPC_FEAT_SEM_UNDO_FAST): mmap(2) of a
+ * semaphore handle at offset KIPC_SEM_UNDO_PGOFF pages, one page,
+ * read-only (PROT_WRITE: EACCES), once a handle of the semaphore has asked
+ * for an undo slot (EINVAL before).  Record i (1..KIPC_SEM_UNDO_SLOTS-1; 0
+ * is never given) belongs to the open file description that holds slot i:
+ * "held" is the units it took with undo in the pages and has not given
+ * back there, as far as the kernel has recorded; "seq" moves on whenever
+ * the kernel changes the record (KIPC_SEM_TAG_SEQ_BITS bits).  Only the
+ * kernel writes records, both words at once.
+ */
+#define KIPC_SEM_UNDO_PGOFF	1
+#define KIPC_SEM_UNDO_SLOTS	512
+
+struct kipc_sem_undo_rec {
+	__u32 held;
+	__u32 seq;
+};
+
+/**
+ * struct kipc_sem_undo_slot - KIPC_IOC_SEM_UNDO_SLOT: the undo slot of a
+ * semaphore handle's open file description
+ * @size: sizeof(struct kipc_sem_undo_slot) (minimum 16)
+ * @flags: must be 0
+ * @slot: out: the slot, 1..KIPC_SEM_UNDO_SLOTS-1, the same for every call
+ *	on the description; its record is in the undo page
+ * @__reserved: must be 0
+ *
+ * The handle must be open for reading and writing.  The description's
+ * undo record is then the kernel's (what P with KIPC_SEM_UNDO recorded
+ * through system calls) plus the slot's count; at its release both are
+ * posted back, clamped to the maximum, as a V would be.  The call, and
+ * every P or V with undo the description makes through the kernel, leaves
+ * the state word's tag its slot's and pending.  Needs
+ * KIPC_FEAT_SEM_UNDO_FAST.
+ *
+ * Errors: EINVAL (flags, reserved), EFAULT, EBADF (not open for reading
+ * and writing), ENOTTY (not a semaphore), EIDRM (destroyed), ENOSPC (all
+ * slots are held by open descriptions), ENOMEM (no memory for the undo
+ * page).  EFAULT writing @slot back leaves the slot given: the next call
+ * returns it.
+ */
+struct kipc_sem_undo_slot {
+	__u32 size;
+	__u32 flags;
+	__u32 slot;
+	__u32 __reserved;
+};
+
+#define KIPC_IOC_SEM_UNDO_SLOT \
+	_IOWR(KIPC_IOC_TYPE, KIPC_CMD_SEM_UNDO_SLOT, struct kipc_sem_undo_slot)
 
 /**
  * struct kipc_ring_lane_req - KIPC_IOC_RING_LANE: register the calling
