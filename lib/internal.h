@@ -130,7 +130,18 @@ struct lkipc_map {
 	uint32_t gen;		/* unique per mapping in this process */
 	uint64_t id;		/* the object's id: its handle's */
 	struct lkipc_ring ring;	/* LKIPC_MAP_QUEUE */
+	/*
+	 * LKIPC_MAP_SEM with KIPC_FEAT_SEM_UNDO_FAST: the undo page, mapped on
+	 * the first P or V with undo that could go through it, and the slot
+	 * of the handle's description; undo_slot is 0 until then, and
+	 * LKIPC_UNDO_NONE if the module, the map or the kernel (no slot left)
+	 * says no (lib/sem.c).
+	 */
+	struct kipc_sem_undo_rec *undo;
+	int undo_slot;
 };
+
+#define LKIPC_UNDO_NONE		(-1)
 
 /* The fast path cannot do it: make the system call (lib/ring.c). */
 #define LKIPC_RING_KERNEL	INT32_MIN

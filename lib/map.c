@@ -68,6 +68,8 @@ void lkipc_map_free(struct lkipc_map *m)
 {
 	if (!m)
 		return;
+	if (m->undo)
+		munmap(m->undo, m->len);
 	munmap(m->addr, m->len);
 	free(m);
 }

@@ -7,8 +7,14 @@
  * swap its state word, the value itself, and make a system call only when
  * the kernel must decide: the word says SLOW (a waiter is queued, somebody
  * polls, or the semaphore was destroyed), P must wait, V would pass the
- * maximum, or the operation has KIPC_SEM_UNDO (the record is kernel
- * state).  Whatever the path, the result and the errno are those of the
+ * maximum.  P(1) and V(1) with KIPC_SEM_UNDO go through the page too
+ * where the module has KIPC_FEAT_SEM_UNDO_FAST: the handle's open file
+ * description holds a slot in the semaphore's undo page, a record only the
+ * kernel writes and posts back when the description is released, and the
+ * same compare-and-swap that takes or gives the unit keeps the change in
+ * the word until the kernel records it, so that a process killed at any
+ * instruction loses nothing (Documentation/ring.md, "Undo without a system
+ * call").  Whatever the path, the result and the errno are those of the
  * ioctl.
  */
 #include <errno.h>
@@ -16,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +53,8 @@ static void lkipc_sem_init(struct lkipc_sem *s, int fd, uint64_t id,
 		s->map = lkipc_map_new(fd, id, LKIPC_MAP_SEM,
 				       (size_t)sysconf(_SC_PAGESIZE),
 				       !!(access & KIPC_OPEN_WRITE));
+	if (s->map && !(features & KIPC_FEAT_SEM_UNDO_FAST))
+		s->map->undo_slot = LKIPC_UNDO_NONE;
 }
 
 LKIPC_API int lkipc_sem_open(struct lkipc *k, struct lkipc_sem *s,
@@ -167,10 +176,152 @@ static int lkipc_sem_fast_v(struct kipc_sem_page *pg, unsigned int n)
 	return LKIPC_SEM_KERNEL;
 }
 
+/* ---- Undo without a system call (Documentation/ring.md) ---------- */
+
+/* A record of the undo page as the one word a compare-and-swap sees. */
+union lkipc_undo_word {
+	struct kipc_sem_undo_rec rec;
+	uint64_t word;
+};
+
+#define LKIPC_UNDO_SEQ_MASK	((1U << KIPC_SEM_TAG_SEQ_BITS) - 1)
+
+static uint64_t *lkipc_undo_word(struct kipc_sem_undo_rec *recs,
+				 uint32_t slot)
+{
+	return &((union lkipc_undo_word *)recs)[slot].word;
+}
+
 /*
- * Can a wait with these flags and deadline go through the page?  Not with
- * KIPC_SEM_UNDO, and not when the ioctl would refuse the arguments
- * (EINVAL), which only the ioctl may say.
+ * The handle's undo page and slot, asked for and mapped on first use;
+ * NULL if there are none (then the kernel keeps the record).  Threads
+ * racing here get the same slot (it is the description's); the mapping
+ * that loses is undone.
+ */
+static struct kipc_sem_undo_rec *lkipc_sem_undo_recs(const struct lkipc_sem *s,
+						     uint32_t *slot)
+{
+	struct lkipc_map *m = s->map;
+	struct kipc_sem_undo_slot cmd;
+	struct kipc_sem_undo_rec *recs = NULL;
+	void *addr;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	if (lkipc_ioctl(s->fd, KIPC_IOC_SEM_UNDO_SLOT, &cmd) == 0 &&
+	    cmd.slot && cmd.slot < KIPC_SEM_UNDO_SLOTS) {
+		addr = mmap(NULL, m->len, PROT_READ, MAP_SHARED,
+			    s->fd, (off_t)KIPC_SEM_UNDO_PGOFF * (off_t)m->len);
+		if (addr != MAP_FAILED) {
+			if (__atomic_compare_exchange_n(&m->undo, &recs, addr,
+							0, __ATOMIC_ACQ_REL,
+							__ATOMIC_ACQUIRE))
+				recs = addr;
+			else
+				munmap(addr, m->len);
+		}
+	}
+	/* A refused slot or mapping: the kernel keeps this handle's record. */
+	__atomic_store_n(&m->undo_slot, recs ? (int)cmd.slot : LKIPC_UNDO_NONE,
+			 __ATOMIC_RELEASE);
+	*slot = cmd.slot;
+	return recs;
+}
+
+/* A tag's delta: 4 bits, two's complement (-8..7). */
+static int lkipc_sem_tag_delta(__u64 s)
+{
+	return (int)(((s & KIPC_SEM_TAG_DELTA_MASK) >>
+		      KIPC_SEM_TAG_DELTA_SHIFT) ^ 8) - 8;
+}
+
+static uint32_t lkipc_sem_tag_seq(__u64 s)
+{
+	return (uint32_t)((s & KIPC_SEM_TAG_SEQ_MASK) >> KIPC_SEM_TAG_SEQ_SHIFT);
+}
+
+/*
+ * P(1) (d = 1) or V(1) (d = -1) with undo through the pages: 0 when done,
+ * -EAGAIN for a P that finds no unit and does not wait, else
+ * LKIPC_SEM_KERNEL.  Only when the word's tag is this slot's and pending
+ * (its record's seq is the one before the tag's): the slot then holds
+ * its record's count plus the tag's delta, and one compare-and-swap of
+ * the word takes or gives the unit and adds d to the delta.  The process
+ * writes nothing else: only the kernel records a delta, and whenever it
+ * changes a record it moves that slot's seq on, so a word read before can
+ * never be swapped against.  Anything else is the kernel's, which makes
+ * the tag this slot's again: another slot's tag, none, a full delta, a V
+ * of a unit the slot does not hold.  A process killed anywhere loses
+ * nothing: its change is in the word, recorded by the kernel's next
+ * section, the release of the description at the latest.  A compare-and-
+ * swap lost to another thread of the description retries.
+ */
+static inline int lkipc_sem_fast_undo(struct kipc_sem_page *pg,
+				      struct kipc_sem_undo_rec *recs,
+				      uint32_t slot, int d, int nonblock)
+{
+	const __u64 mine = (__u64)slot << KIPC_SEM_TAG_SLOT_SHIFT;
+	__u64 s = __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE), value;
+	union lkipc_undo_word r;
+	uint32_t held;
+	int i, delta;
+
+	for (i = 0; i < LKIPC_SEM_CAS_TRIES; i++) {
+		r.word = __atomic_load_n(lkipc_undo_word(recs, slot),
+					 __ATOMIC_ACQUIRE);
+		delta = lkipc_sem_tag_delta(s);
+		held = r.rec.held + (uint32_t)delta;
+		value = s & KIPC_SEM_VALUE_MASK;
+		if ((s & (KIPC_SEM_SLOW | KIPC_SEM_TAG_SLOT_MASK)) != mine ||
+		    r.rec.seq != ((lkipc_sem_tag_seq(s) - 1) &
+				  LKIPC_UNDO_SEQ_MASK) ||
+		    delta == (d > 0 ? 7 : -8))
+			return LKIPC_SEM_KERNEL;
+		if (d > 0 && !value)
+			return nonblock ? -EAGAIN : LKIPC_SEM_KERNEL;
+		if (d > 0 ? held == UINT32_MAX :
+			    !held || value >= __atomic_load_n(&pg->max,
+							      __ATOMIC_RELAXED))
+			return LKIPC_SEM_KERNEL;
+		if (__atomic_compare_exchange_n(&pg->state, &s,
+				((s & ~KIPC_SEM_TAG_DELTA_MASK) -
+				 (__u64)(__s64)d) |
+				(__u64)((delta + d) & 0xf) <<
+				KIPC_SEM_TAG_DELTA_SHIFT,
+				0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return 0;
+	}
+	return LKIPC_SEM_KERNEL;
+}
+
+/*
+ * P(n) or V(n) with these flags through the pages with undo, if it can
+ * be: the undo page, and *slot; else NULL.  Only n = 1 with undo (and
+ * NONBLOCK for P) goes there; the first asks for the slot.
+ */
+static inline struct kipc_sem_undo_rec *
+lkipc_sem_undo_ok(const struct lkipc_sem *s, unsigned int n,
+		  unsigned int flags, uint32_t *slot)
+{
+	struct lkipc_map *m = s->map;
+	int sl;
+
+	if (!m || n != 1 || (flags & ~KIPC_SEM_NONBLOCK) != KIPC_SEM_UNDO)
+		return NULL;
+	sl = __atomic_load_n(&m->undo_slot, __ATOMIC_ACQUIRE);
+	if (sl > 0) {
+		*slot = (uint32_t)sl;
+		return m->undo;
+	}
+	if (sl == LKIPC_UNDO_NONE || !lkipc_sem_page(s, 1))
+		return NULL;
+	return lkipc_sem_undo_recs(s, slot);
+}
+
+/*
+ * Can a wait with these flags and deadline go through the page without
+ * undo?  Not when the ioctl would refuse the arguments (EINVAL), which
+ * only the ioctl may say.
  */
 static int lkipc_sem_wait_fast_ok(unsigned int flags,
 				  const struct timespec *deadline)
@@ -206,13 +357,23 @@ LKIPC_API int lkipc_sem_wait(struct lkipc_sem *s, unsigned int n,
 			     const struct timespec *deadline)
 {
 	struct kipc_sem_page *pg = NULL;
+	struct kipc_sem_undo_rec *recs;
 	struct kipc_sem_wait cmd;
+	uint32_t slot;
 	int ret;
 
 	if (!s || (flags & ~(KIPC_SEM_NONBLOCK | KIPC_SEM_UNDO |
 			      KIPC_SEM_REALTIME)))
 		return -EINVAL;
-	if (lkipc_sem_wait_fast_ok(flags, deadline))
+	recs = deadline ? NULL : lkipc_sem_undo_ok(s, n, flags, &slot);
+	if (recs) {
+		pg = s->map->addr;
+		ret = lkipc_sem_fast_undo(pg, recs, slot, 1,
+					  flags & KIPC_SEM_NONBLOCK);
+		if (ret != LKIPC_SEM_KERNEL)
+			return ret;
+		pg = NULL;
+	} else if (lkipc_sem_wait_fast_ok(flags, deadline))
 		pg = lkipc_sem_page(s, 1);
 	if (pg) {
 		ret = lkipc_sem_fast_p(pg, n, flags & KIPC_SEM_NONBLOCK);
@@ -299,10 +460,15 @@ LKIPC_API int lkipc_sem_post(struct lkipc_sem *s, unsigned int n,
 			     unsigned int flags)
 {
 	struct kipc_sem_page *pg;
+	struct kipc_sem_undo_rec *recs;
 	struct kipc_sem_post cmd;
+	uint32_t slot;
 
 	if (!s)
 		return -EINVAL;
+	recs = lkipc_sem_undo_ok(s, n, flags, &slot);
+	if (recs && !lkipc_sem_fast_undo(s->map->addr, recs, slot, -1, 0))
+		return 0;
 	pg = flags ? NULL : lkipc_sem_page(s, 1);
 	if (pg && lkipc_sem_fast_v(pg, n) == 0)
 		return 0;
