@@ -541,13 +541,34 @@ static int kipc_sem_post_undo(void *p)
 	return lkipc_sem_post(&s->h, 1, KIPC_SEM_UNDO);
 }
 
+/*
+ * The mapped semaphore, with the handle's undo slot taken and its undo
+ * page mapped as the first P or V with undo does (two system calls, once
+ * per handle), before the measured processes inherit it.
+ */
+static void *kipc_sem_undo_setup(unsigned int value, char *err, size_t len)
+{
+	struct ksem *s = kipc_sem_setup(value, KIPC_FAST, err, len);
+	int ret = 0;
+
+	if (s && value)
+		ret = kipc_sem_wait_undo(s) ?: kipc_sem_post_undo(s);
+	if (ret < 0) {
+		snprintf(err, len, "P and V with undo: %s",
+			 lkipc_strerror(ret));
+		kipc_sem_teardown(s);
+		return NULL;
+	}
+	return s;
+}
+
 const struct sem_mech sem_kipc_undo = {
 	.name = "kipc",
 	.what = "a kipc semaphore, P and V with KIPC_SEM_UNDO, as liblkipc does them on a mapped semaphore",
 	.note = "mapped semaphore, P and V with undo",
 	.kipc = true,
 	.path = KIPC_FAST,
-	.setup = kipc_sem_fast_setup,
+	.setup = kipc_sem_undo_setup,
 	.wait = kipc_sem_wait_undo,
 	.post = kipc_sem_post_undo,
 	.teardown = kipc_sem_teardown,
