@@ -214,7 +214,7 @@ TEST_F(abi, bad_pointers)
 	};
 	static const unsigned long sem_cmds[] = {
 		KIPC_IOC_DESTROY, KIPC_IOC_SEM_WAIT, KIPC_IOC_SEM_POST,
-		KIPC_IOC_SEM_STAT,
+		KIPC_IOC_SEM_STAT, KIPC_IOC_SEM_UNDO_SLOT,
 	};
 	struct kipc_sem_stat st;
 	unsigned int i;

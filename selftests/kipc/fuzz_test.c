@@ -431,13 +431,14 @@ static const unsigned long ioctls[] = {
 	KIPC_IOC_SEM_STAT, KIPC_IOC_SEND, KIPC_IOC_RECV, KIPC_IOC_SEND_BATCH,
 	KIPC_IOC_RECV_BATCH, KIPC_IOC_QUEUE_STAT, KIPC_IOC_RING_LANE,
 	KIPC_IOC_RING_KICK, KIPC_IOC_SEM_WAIT_MULTI, KIPC_IOC_SEM_OP,
-	KIPC_IOC_QUEUE_NOTIFY,
+	KIPC_IOC_QUEUE_NOTIFY, KIPC_IOC_SEM_UNDO_SLOT,
 };
 #define NR_IOCTLS	(sizeof(ioctls) / sizeof(ioctls[0]))
 
 /* The minimum and current sizes of each ioctl's struct, by command. */
 static const uint32_t min_sizes[] = {
 	56, 48, 24, 32, 8, 32, 16, 80, 48, 56, 56, 56, 160, 16, 8, 40, 40, 32,
+	16,
 };
 
 static size_t struct_size(unsigned int cmd)
@@ -460,6 +461,7 @@ static size_t struct_size(unsigned int cmd)
 	case KIPC_CMD_SEM_WAIT_MULTI:
 	case KIPC_CMD_SEM_OP: return sizeof(struct kipc_sem_wait_multi);
 	case KIPC_CMD_QUEUE_NOTIFY: return sizeof(struct kipc_queue_notify);
+	case KIPC_CMD_SEM_UNDO_SLOT: return sizeof(struct kipc_sem_undo_slot);
 	default: return sizeof(struct kipc_ring_kick);
 	}
 }
@@ -780,7 +782,7 @@ static void build(unsigned int cmd, void *p, int fd_kind)
 			n->removed = rnd_u32();
 		break;
 	}
-	default: /* DESTROY, QUEUE_STAT, RING_LANE, RING_KICK: size, flags */
+	default: /* DESTROY, QUEUE_STAT, RING_LANE, RING_KICK, SEM_UNDO_SLOT */
 		break;
 	}
 	(void)fd_kind;
@@ -1562,7 +1564,7 @@ TEST_F_TIMEOUT(fuzz, random, 900)
 		"get_info", "open", "unlink", "list", "destroy", "sem_wait",
 		"sem_post", "sem_stat", "send", "recv", "send_batch",
 		"recv_batch", "queue_stat", "ring_lane", "ring_kick",
-		"sem_wait_multi", "sem_op", "queue_notify",
+		"sem_wait_multi", "sem_op", "queue_notify", "sem_undo_slot",
 	};
 	struct kipc_queue_stat qs;
 	struct kipc_sem_stat ss;
