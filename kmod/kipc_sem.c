@@ -264,20 +264,26 @@ static u32 kipc_sem_lock(struct kipc_sem *sem) __acquires(&sem->lock)
 /*
  * The units a description's slot holds move to its kernel record
  * (h->sem_undo), so that what reduces that record sees them all.  The
- * slot's seq moves on, so that no V a process prepared against the count
- * it read can compare-and-swap.  Under sem->lock, the word's tag
- * recorded.
+ * slot's seq moves on, and so does the word's tag if it is the slot's
+ * (delta 0 after kipc_sem_tag_record()): no P or V a process prepared
+ * against the word and the count it read can compare-and-swap, even when
+ * this section then gives the word back with the value it had.  Under
+ * sem->lock, the word's tag recorded.
  */
 static void kipc_sem_absorb(struct kipc_sem *sem, struct kipc_handle *h)
 {
+	u32 slot = h->sem_slot, seq;
 	union kipc_sem_undo_word r;
 
-	if (!h->sem_slot)
+	if (!slot)
 		return;
-	r = kipc_sem_rec_get(sem, h->sem_slot);
+	r = kipc_sem_rec_get(sem, slot);
 	if (!r.rec.held)
 		return;
-	kipc_sem_rec_set(sem, h->sem_slot, 0, (r.rec.seq + 1) & KIPC_SEM_SEQ_MASK);
+	seq = (r.rec.seq + 1) & KIPC_SEM_SEQ_MASK;
+	kipc_sem_rec_set(sem, slot, 0, seq);
+	if (kipc_sem_tag_slot(sem->lock_tag) == slot)
+		sem->lock_tag = kipc_sem_tag_make(slot, seq + 1);
 	if (check_add_overflow(h->sem_undo, (u64)r.rec.held, &h->sem_undo))
 		h->sem_undo = U64_MAX;
 }
