@@ -31,7 +31,10 @@
  * The value lives in the semaphore's page (struct kipc_sem_page), which
  * processes map and operate on without system calls while nothing needs
  * the kernel (Documentation/ring.md section 8): the low 32 bits of "state"
- * are the value, bit 63 is KIPC_SEM_SLOW.  The kernel owns the word exactly
+ * are the value, bit 63 is KIPC_SEM_SLOW, bits 32-62 the undo tag (P and V
+ * with undo without a system call: kipc_sem_tag_record(), and the undo
+ * page, whose records only the kernel writes, under sem->lock, like the
+ * slots its descriptions hold).  The kernel owns the word exactly
  * while it holds sem->lock: kipc_sem_lock() takes the lock and swaps SLOW
  * into the word with one xchg, which no process can make fail or repeat,
  * and gets the value back; kipc_sem_unlock() stores the new value, with
@@ -41,7 +44,8 @@
  * does only when SLOW is clear, so it is ordered entirely before or
  * entirely after each kernel section, and no fast P can take units while a
  * waiter is queued.  The page is untrusted input: a value above max is
- * clamped, stray bits are dropped at the next unlock.
+ * clamped, a tag that names no slot is dropped at the next unlock, and a
+ * tag's slot is only an index into the kernel's own undo page.
  *
  * A waiter lives on its task's stack, or in an asynchronous P's allocation
  * (io_uring's uring_cmd, woken by queueing its task work where a task is
