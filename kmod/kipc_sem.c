@@ -98,7 +98,7 @@ struct kipc_sem {
 	u32 nwaiters;
 	u32 nzero;			/* of them wait-for-zero places */
 	u32 lock_value;			/* the value when the lock was taken */
-	u64 lock_tag;			/* the word's undo tag then, committed */
+	u64 lock_tag;			/* the undo tag to put back at unlock */
 	bool dead;			/* destroyed */
 	/* struct kipc_sem_sleeper, FIFO or by key (obj.prio_order) */
 	struct list_head waiters;
