@@ -2975,6 +2975,48 @@ TEST_F(undo, mixed_paths)
 }
 
 /*
+ * Moving a slot's count into the kernel's record (KIPC_IOC_SEM_OP's add
+ * with undo, which hands the tag to nobody) moves the word's tag on with
+ * the record's seq: a word read before the move never comes back, even
+ * once the value is back where it was.  Else a V stalled between its load
+ * and its compare-and-swap would swap against a count it did not read
+ * and leave a tag that is not pending: counted nowhere, a unit forged at
+ * the release (the model's BUG_K3_KEEPS_TAG-semop).  Fails on a module
+ * whose absorb moves only the record's seq.
+ */
+TEST_F(undo, absorb_moves_tag_on)
+{
+	struct kipc_sem_multi_entry ent;
+	struct lkipc_sem sem;
+	struct undo_view u;
+	uint64_t w0;
+
+	ASSERT_EQ(0, undo_view_open(&u, &self->k, self->name, 2, 10,
+				    PROT_READ));
+	ASSERT_EQ(0, lkipc_sem_open(&self->k, &sem, self->name, 0, 0, 0));
+	/* The slot and the tag, then a P folded into the tag. */
+	ASSERT_EQ(0, lkipc_sem_wait(&sem, 1, KIPC_SEM_UNDO, NULL));
+	u.recs = map_undo(u.obs, PROT_READ);
+	ASSERT_NE(NULL, u.recs);
+	/* A kernel section records it: held 1, the tag's delta 0. */
+	EXPECT_EQ(1, sem_value(u.obs));
+	w0 = word(u.pg);
+	EXPECT_EQ(1, rec_get(u.recs, TAG_SLOT(w0)).held);
+	EXPECT_EQ(0, tag_delta(w0));
+	/* V with undo through KIPC_IOC_SEM_OP, then a plain P: value 1. */
+	ent = (struct kipc_sem_multi_entry){ .fd = sem.fd, .count = 1 };
+	EXPECT_EQ(0, lkipc_sem_post_all(&self->k, &ent, 1, KIPC_SEM_UNDO));
+	EXPECT_EQ(0, rec_get(u.recs, TAG_SLOT(w0)).held);
+	EXPECT_EQ(0, sem_p(u.obs, 1, 0));
+	EXPECT_EQ(1, VALUE(word(u.pg)));
+	EXPECT_NE(w0, word(u.pg));
+	EXPECT_EQ(0, stat_undo(sem.fd));
+	lkipc_sem_close(&sem);
+	EXPECT_EQ(1, sem_value(u.obs));
+	undo_view_close(&u);
+}
+
+/*
  * What stays the kernel's: NOMAP, read-only and write-only handles, and
  * on the mapped handle n > 1 and deadlines the ioctl refuses.  The slot
  * is asked for lazily, at the first P(1)/V(1) with undo of a mapped
