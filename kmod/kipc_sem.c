@@ -189,13 +189,17 @@ static void kipc_sem_rec_set(struct kipc_sem *sem, u32 slot, u32 held, u32 seq)
 		   r.word);
 }
 
-/* Is tag (non-zero, with an undo page) ahead of its slot's record? */
-static bool kipc_sem_tag_pending(struct kipc_sem *sem, u64 tag)
+/* Is tag ahead of r, its slot's record? */
+static bool kipc_sem_tag_ahead(u64 tag, union kipc_sem_undo_word r)
 {
-	u32 slot = kipc_sem_tag_slot(tag);
+	return r.rec.seq == ((kipc_sem_tag_seq(tag) - 1) & KIPC_SEM_SEQ_MASK);
+}
 
-	return kipc_sem_rec_get(sem, slot).rec.seq ==
-	       ((kipc_sem_tag_seq(tag) - 1) & KIPC_SEM_SEQ_MASK);
+/* A record's units added to a kernel record, which saturates. */
+static void kipc_sem_undo_add(u64 *undo, u32 held)
+{
+	if (check_add_overflow(*undo, (u64)held, undo))
+		*undo = U64_MAX;
 }
 
 /*
@@ -217,13 +221,16 @@ static u64 kipc_sem_tag_record(struct kipc_sem *sem, u64 state)
 	u64 tag = state & KIPC_SEM_TAG_MASK;
 	u32 slot = kipc_sem_tag_slot(tag), seq = kipc_sem_tag_seq(tag);
 	int delta = kipc_sem_tag_delta(tag);
+	union kipc_sem_undo_word r;
 
 	if (!slot || !sem->undo_recs)
 		return 0;
-	if (!delta || !kipc_sem_tag_pending(sem, tag))
+	if (!delta)
 		return tag;
-	kipc_sem_rec_set(sem, slot,
-			 kipc_sem_rec_get(sem, slot).rec.held + delta, seq);
+	r = kipc_sem_rec_get(sem, slot);
+	if (!kipc_sem_tag_ahead(tag, r))
+		return tag;
+	kipc_sem_rec_set(sem, slot, r.rec.held + delta, seq);
 	return kipc_sem_tag_make(slot, seq + 1);
 }
 
@@ -236,14 +243,15 @@ static u64 kipc_sem_tag_record(struct kipc_sem *sem, u64 state)
 static void kipc_sem_tag_give(struct kipc_sem *sem, struct kipc_handle *h)
 {
 	u32 slot = h->sem_slot;
+	union kipc_sem_undo_word r;
 
 	if (!slot)
 		return;
+	r = kipc_sem_rec_get(sem, slot);
 	if (kipc_sem_tag_slot(sem->lock_tag) == slot &&
-	    kipc_sem_tag_pending(sem, sem->lock_tag))
+	    kipc_sem_tag_ahead(sem->lock_tag, r))
 		return;
-	sem->lock_tag = kipc_sem_tag_make(slot,
-					  kipc_sem_rec_get(sem, slot).rec.seq + 1);
+	sem->lock_tag = kipc_sem_tag_make(slot, r.rec.seq + 1);
 }
 
 /*
@@ -288,8 +296,7 @@ static void kipc_sem_absorb(struct kipc_sem *sem, struct kipc_handle *h)
 	kipc_sem_rec_set(sem, slot, 0, seq);
 	if (kipc_sem_tag_slot(sem->lock_tag) == slot)
 		sem->lock_tag = kipc_sem_tag_make(slot, seq + 1);
-	if (check_add_overflow(h->sem_undo, (u64)r.rec.held, &h->sem_undo))
-		h->sem_undo = U64_MAX;
+	kipc_sem_undo_add(&h->sem_undo, r.rec.held);
 }
 
 /*
@@ -686,11 +693,9 @@ static int kipc_sem_cmd_stat(struct kipc_ucmd *ucmd)
 	cmd->max = sem->max;
 	cmd->nwaiters = sem->nwaiters;
 	cmd->undo = h->sem_undo;
-	if (h->sem_slot &&
-	    check_add_overflow(cmd->undo,
-			       (u64)kipc_sem_rec_get(sem, h->sem_slot).rec.held,
-			       &cmd->undo))
-		cmd->undo = U64_MAX;
+	if (h->sem_slot)
+		kipc_sem_undo_add(&cmd->undo,
+				  kipc_sem_rec_get(sem, h->sem_slot).rec.held);
 	kipc_sem_unlock(sem, value);
 
 	cmd->id = sem->obj.id;
